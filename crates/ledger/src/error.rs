@@ -1,0 +1,119 @@
+//! Outcomes a ledger operation can end in, other than success.
+
+use std::fmt;
+
+use crate::account::Status;
+
+/// Why a transfer, or the posting or voiding of a pending transfer, was rejected.
+///
+/// Variants are listed in precedence order: when several rules are violated, the first listed
+/// wins (`tests/scenarios.rs` pins this). No variant carries HTTP or vendor meaning; each vendor
+/// maps them onto its own documented errors. A rejected operation changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum Error {
+    /// The idempotency key was already used, within its window, for a different request.
+    #[error("idempotency key reused with a different request")]
+    IdempotencyConflict,
+    /// Zero or negative amount.
+    #[error("amount must be positive")]
+    AmountNotPositive,
+    /// More fractional digits than the currency's minor unit.
+    #[error("amount has more decimal places than the currency allows")]
+    AmountScaleExceeded,
+    /// Larger than [`crate::AMOUNT_MAX`].
+    #[error("amount exceeds the largest amount the ledger accepts")]
+    AmountTooLarge,
+    /// No such account in this tenant (accounts of other tenants are not found either).
+    #[error("account not found")]
+    AccountNotFound,
+    /// Debit and credit name the same account.
+    #[error("debit and credit accounts must differ")]
+    SameAccount,
+    /// The transfer's currency is not the account's currency.
+    #[error("currency does not match the account's currency")]
+    CurrencyMismatch,
+    /// The account is frozen or closed; only active accounts move money.
+    #[error("account is {status}")]
+    AccountNotActive {
+        /// The account's status.
+        status: Status,
+    },
+    /// Above the account's per-transfer maximum.
+    #[error("amount exceeds the account's per-transfer maximum")]
+    TransferMaximumExceeded,
+    /// The transfer would break one of the account's daily limits.
+    #[error("daily limit exceeded: {limit}")]
+    DailyLimitExceeded {
+        /// Which of the four daily limits.
+        limit: DailyLimit,
+    },
+    /// The debit would take the available balance below the account's minimum balance.
+    #[error("insufficient funds")]
+    InsufficientFunds,
+    /// The credit would take the balance above the account's maximum balance.
+    #[error("balance would exceed the account's maximum balance")]
+    BalanceMaximumExceeded,
+    /// No pending transfer with that id in this tenant.
+    #[error("pending transfer not found")]
+    PendingNotFound,
+    /// The pending transfer was already posted.
+    #[error("pending transfer already posted")]
+    PendingAlreadyPosted,
+    /// The pending transfer was already voided.
+    #[error("pending transfer already voided")]
+    PendingAlreadyVoided,
+    /// The pending transfer's hold ran out before it was posted.
+    #[error("pending transfer expired")]
+    PendingExpired,
+    /// Posting more than the pending amount.
+    #[error("amount exceeds the pending amount")]
+    PendingAmountExceeded,
+    /// The event journal refused the change, so it was not applied.
+    #[error("journal unavailable: the change was not applied")]
+    JournalUnavailable,
+}
+
+/// One of an account's four daily limits; all reset at the UTC day boundary of `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DailyLimit {
+    /// Sum of debits in the day.
+    DebitAmount,
+    /// Number of debits in the day.
+    DebitCount,
+    /// Sum of credits in the day.
+    CreditAmount,
+    /// Number of credits in the day.
+    CreditCount,
+}
+
+impl fmt::Display for DailyLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DailyLimit::DebitAmount => "daily debit amount",
+            DailyLimit::DebitCount => "daily debit count",
+            DailyLimit::CreditAmount => "daily credit amount",
+            DailyLimit::CreditCount => "daily credit count",
+        })
+    }
+}
+
+/// Why opening or changing an account failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum AccountError {
+    /// An account with this id already exists.
+    #[error("account already exists")]
+    AccountExists,
+    /// No such account in this tenant.
+    #[error("account not found")]
+    AccountNotFound,
+    /// Closed is final: a closed account cannot change status or limits.
+    #[error("account is closed")]
+    AccountClosed,
+    /// Limits that contradict themselves (a positive minimum, a maximum below the minimum,
+    /// a negative amount limit, more fractional digits than the currency allows).
+    #[error("limits are invalid: {0}")]
+    InvalidLimits(&'static str),
+    /// The event journal refused the change, so it was not applied.
+    #[error("journal unavailable: the change was not applied")]
+    JournalUnavailable,
+}

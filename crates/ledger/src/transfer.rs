@@ -1,0 +1,267 @@
+//! Transfers: the commands that move money, their receipts, and the history entries they leave.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::account::{AccountId, Balances, TenantId};
+use crate::clock::Timestamp;
+use crate::idempotency::IdempotencyKey;
+use crate::money::Currency;
+
+/// A committed change's id: its position in the ledger's commit order, starting at 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TransferId(pub u64);
+
+/// One side of a transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Party {
+    /// A customer account of the transfer's tenant.
+    Account(AccountId),
+    /// The tenant's system account for the outside world in the transfer's currency: money from
+    /// a branch, a wire, a card network. It keeps every currency's balances summing to zero.
+    External,
+}
+
+/// When a transfer's money moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Posted now, available now.
+    Posted,
+    /// A hold: reserves the amount on both sides now; posted or voided later. It lapses at
+    /// `expires_at`, if given.
+    Pending {
+        /// When the hold lapses if neither posted nor voided.
+        expires_at: Option<Timestamp>,
+    },
+    /// Posted now, but the credited funds become available only at `available_at` (next-day
+    /// funds, a suspense balance).
+    Deferred {
+        /// When the credited funds become spendable.
+        available_at: Timestamp,
+    },
+}
+
+/// Free-form vendor data carried with a transfer into history: reference ids, codes,
+/// descriptions. The ledger stores it and compares it for idempotency, never interprets it.
+pub type Metadata = BTreeMap<String, String>;
+
+/// A request to move `amount` of `currency` from `debit` to `credit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    /// The tenant both accounts belong to.
+    pub tenant: TenantId,
+    /// The side whose balance goes down.
+    pub debit: Party,
+    /// The side whose balance goes up.
+    pub credit: Party,
+    /// Positive, at most the currency's exponent in fractional digits.
+    pub amount: Decimal,
+    /// Must be each account's currency.
+    pub currency: Currency,
+    /// Now, as a hold, or with deferred availability.
+    pub mode: Mode,
+    /// Makes retries safe: the same key and request returns the first outcome.
+    pub idempotency: Option<IdempotencyKey>,
+    /// Vendor data kept in history.
+    pub metadata: Option<Arc<Metadata>>,
+}
+
+impl Transfer {
+    /// Money arriving from outside into `account`.
+    pub fn credit(
+        tenant: TenantId,
+        account: AccountId,
+        amount: Decimal,
+        currency: Currency,
+    ) -> Transfer {
+        Transfer::between(tenant, Party::External, Party::Account(account), amount, currency)
+    }
+
+    /// Money leaving `account` to the outside.
+    pub fn debit(
+        tenant: TenantId,
+        account: AccountId,
+        amount: Decimal,
+        currency: Currency,
+    ) -> Transfer {
+        Transfer::between(tenant, Party::Account(account), Party::External, amount, currency)
+    }
+
+    /// Money moving between two parties of one tenant.
+    pub fn between(
+        tenant: TenantId,
+        debit: Party,
+        credit: Party,
+        amount: Decimal,
+        currency: Currency,
+    ) -> Transfer {
+        Transfer {
+            tenant,
+            debit,
+            credit,
+            amount,
+            currency,
+            mode: Mode::Posted,
+            idempotency: None,
+            metadata: None,
+        }
+    }
+
+    /// The same transfer with this mode.
+    pub fn with_mode(mut self, mode: Mode) -> Transfer {
+        self.mode = mode;
+        self
+    }
+
+    /// The same transfer with this idempotency key.
+    pub fn with_key(mut self, key: IdempotencyKey) -> Transfer {
+        self.idempotency = Some(key);
+        self
+    }
+
+    /// The same transfer with this metadata.
+    pub fn with_metadata(mut self, metadata: Metadata) -> Transfer {
+        self.metadata = Some(Arc::new(metadata));
+        self
+    }
+
+    /// Whether `other` asks for the same thing, ignoring the key: the idempotency comparison.
+    pub(crate) fn same_request(&self, other: &Transfer) -> bool {
+        self.tenant == other.tenant
+            && self.debit == other.debit
+            && self.credit == other.credit
+            && self.amount == other.amount
+            && self.currency == other.currency
+            && self.mode == other.mode
+            && self.metadata == other.metadata
+    }
+}
+
+/// How a customer account's balances changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountChange {
+    /// The account.
+    pub account: AccountId,
+    /// Balances just before.
+    pub before: Balances,
+    /// Balances just after.
+    pub after: Balances,
+}
+
+/// What a committed transfer (or posting or voiding) did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The change's id; for a hold, the id to post or void it by.
+    pub id: TransferId,
+    /// When it was committed.
+    pub at: Timestamp,
+    /// The amount moved (or held, or released).
+    pub amount: Decimal,
+    /// The currency.
+    pub currency: Currency,
+    /// The debited customer account; `None` when the debit side is external.
+    pub debit: Option<AccountChange>,
+    /// The credited customer account; `None` when the credit side is external.
+    pub credit: Option<AccountChange>,
+}
+
+/// A successful transfer: new, or a replay of an earlier one with the same key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// Committed by this call.
+    New(Receipt),
+    /// Committed earlier; this call changed nothing and returns the original receipt.
+    Replayed(Receipt),
+}
+
+impl Applied {
+    /// The receipt, new or original.
+    pub fn receipt(&self) -> &Receipt {
+        match self {
+            Applied::New(receipt) | Applied::Replayed(receipt) => receipt,
+        }
+    }
+}
+
+/// Which way an entry moved an account's balance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Lowers the balance.
+    Debit,
+    /// Raises the balance.
+    Credit,
+}
+
+/// What an entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    /// A posting: the balance moved.
+    Posted,
+    /// A hold was placed: pending moved, posted did not.
+    Pending,
+    /// A hold was posted: the balance moved by the posted amount.
+    PendingPosted,
+    /// A hold was voided: its pending amount was released.
+    PendingVoided,
+}
+
+/// One line of an account's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The change that made it (for hold postings and voids, the hold's own id is in
+    /// `pending_id`).
+    pub transfer_id: TransferId,
+    /// The hold this entry posts or voids.
+    pub pending_id: Option<TransferId>,
+    /// When it was committed.
+    pub at: Timestamp,
+    /// What happened.
+    pub kind: EntryKind,
+    /// Which way.
+    pub direction: Direction,
+    /// How much.
+    pub amount: Decimal,
+    /// For a deferred credit, when its funds become available.
+    pub available_at: Option<Timestamp>,
+    /// Running posted balance after this entry.
+    pub posted_after: Decimal,
+    /// Running available balance after this entry.
+    pub available_after: Decimal,
+    /// The transfer's vendor data.
+    pub metadata: Option<Arc<Metadata>>,
+}
+
+impl Entry {
+    /// This entry's effect on the posted balance.
+    pub fn posted_delta(&self) -> Decimal {
+        match (self.kind, self.direction) {
+            (EntryKind::Posted | EntryKind::PendingPosted, Direction::Credit) => self.amount,
+            (EntryKind::Posted | EntryKind::PendingPosted, Direction::Debit) => -self.amount,
+            (EntryKind::Pending | EntryKind::PendingVoided, _) => Decimal::ZERO,
+        }
+    }
+}
+
+/// A page of history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The entries, in the order asked for.
+    pub entries: Vec<Entry>,
+    /// Pass back to get the next page; `None` at the end.
+    pub next: Option<Cursor>,
+}
+
+/// An opaque position in an account's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Cursor(pub u64);
+
+/// Which end of history a page starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// Oldest first.
+    OldestFirst,
+    /// Newest first.
+    NewestFirst,
+}
