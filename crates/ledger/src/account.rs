@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use crate::clock::Timestamp;
 use crate::error::AccountError;
+use crate::history::History;
 use crate::money::Currency;
-use crate::transfer::{Direction, Entry, TransferId};
+use crate::transfer::{Direction, TransferId};
 
 /// An account's id, unique across tenants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -239,7 +240,7 @@ pub(crate) struct Account {
     pub(crate) holds: Vec<Hold>,
     pub(crate) deferred: Vec<Deferred>,
     pub(crate) daily: DailyUsage,
-    pub(crate) entries: Vec<Entry>,
+    pub(crate) entries: History,
 }
 
 impl Account {
@@ -259,7 +260,7 @@ impl Account {
             holds: Vec::new(),
             deferred: Vec::new(),
             daily: DailyUsage { day: now.utc_day(), ..DailyUsage::default() },
-            entries: Vec::new(),
+            entries: History::default(),
         }
     }
 

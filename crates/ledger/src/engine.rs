@@ -4,7 +4,6 @@
 //! [`Error`], and only then takes a sequence number, hands the event to the journal and
 //! assigns the new state. A rejected operation has changed nothing by the time it returns.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -16,7 +15,7 @@ use crate::clock::Timestamp;
 use crate::error::{AccountError, DailyLimit, Error};
 use crate::event::{Change, Event, Journal};
 use crate::idempotency::{KeyId, KeyRecord};
-use crate::store::{self, Locked, PendingState, PendingTransfer, Shard};
+use crate::store::{self, HashMap, Locked, PendingState, PendingTransfer, Shard};
 use crate::transfer::{AccountChange, Applied, Direction, Entry, EntryKind, Mode, Party};
 use crate::transfer::{Receipt, Transfer, TransferId};
 use crate::{AMOUNT_MAX, BALANCE_ABS_MAX};
@@ -32,7 +31,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { n_shards: 64, idempotency_keys_max: 1 << 20 }
+        Config { n_shards: 256, idempotency_keys_max: 1 << 20 }
     }
 }
 
@@ -67,7 +66,7 @@ impl Ledger {
         let n_shards = config.n_shards.max(1);
         Ledger {
             shards: (0..n_shards).map(|_| Mutex::new(Shard::default())).collect(),
-            pending: Mutex::new(HashMap::new()),
+            pending: Mutex::new(HashMap::default()),
             seq: AtomicU64::new(0),
             config: Config { n_shards, ..config },
             journal: None,
@@ -211,7 +210,7 @@ impl Ledger {
             if remember {
                 let record = KeyRecord {
                     expires_at: now.saturating_add(namespace.retention),
-                    request: req.clone(),
+                    request: req.without_key(),
                     outcome: outcome.clone(),
                 };
                 let n_max = self.keys_per_shard();

@@ -6,13 +6,14 @@
 //! key is forgotten first.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::account::TenantId;
 use crate::clock::Timestamp;
 use crate::error::Error;
+use crate::store::HashMap;
 use crate::transfer::{Receipt, Transfer};
 
 /// A family of keys with one policy.
@@ -68,7 +69,8 @@ pub(crate) struct KeyRecord {
 /// One shard's keys, with insertion order kept for expiry and eviction.
 #[derive(Debug, Default)]
 pub(crate) struct KeyStore {
-    records: HashMap<Arc<KeyId>, KeyRecord>,
+    /// Boxed so the table stays small and cheap to grow; a record holds a whole receipt.
+    records: HashMap<Arc<KeyId>, Box<KeyRecord>>,
     /// Oldest first. Expiry pops from the front while expired; a window that shrank or a clock
     /// set back can leave a later key expiring first, which `get` still honours.
     order: VecDeque<Arc<KeyId>>,
@@ -76,7 +78,7 @@ pub(crate) struct KeyStore {
 
 impl KeyStore {
     pub(crate) fn get(&self, id: &KeyId, now: Timestamp) -> Option<&KeyRecord> {
-        self.records.get(id).filter(|record| now < record.expires_at)
+        self.records.get(id).map(|record| &**record).filter(|record| now < record.expires_at)
     }
 
     pub(crate) fn insert(&mut self, id: Arc<KeyId>, record: KeyRecord, n_max: usize) {
@@ -85,7 +87,7 @@ impl KeyStore {
         }
         // A key whose record expired but was not yet popped is being reused: drop the stale
         // position so the deque holds each key once.
-        if self.records.insert(id.clone(), record).is_some() {
+        if self.records.insert(id.clone(), Box::new(record)).is_some() {
             self.order.retain(|queued| !Arc::ptr_eq(queued, &id) && **queued != *id);
         }
         self.order.push_back(id);
@@ -107,8 +109,9 @@ impl KeyStore {
         }
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.records.len()
+    /// Keys still inside their window at `now`.
+    pub(crate) fn n_live(&self, now: Timestamp) -> usize {
+        self.records.values().filter(|record| now < record.expires_at).count()
     }
 
     pub(crate) fn retain_tenants(&mut self, keep: impl Fn(TenantId) -> bool) {

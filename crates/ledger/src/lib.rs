@@ -21,6 +21,7 @@ mod clock;
 mod engine;
 mod error;
 mod event;
+mod history;
 mod idempotency;
 mod money;
 mod read;

@@ -24,7 +24,7 @@ pub struct Snapshot {
     pub externals: BTreeMap<(TenantId, Currency), Decimal>,
     /// Every hold's tenant, amount and state.
     pub pending: BTreeMap<TransferId, (TenantId, Decimal, PendingState)>,
-    /// How many idempotency keys are remembered.
+    /// How many idempotency keys are remembered and inside their window.
     pub n_keys: usize,
     /// The last sequence number handed out.
     pub seq: u64,
@@ -79,16 +79,16 @@ impl Ledger {
             Order::OldestFirst => {
                 let start =
                     cursor.map_or(0, |c| usize::try_from(c.0).unwrap_or(usize::MAX)).min(all.len());
-                let end = (start + limit).min(all.len());
+                let end = start.saturating_add(limit).min(all.len());
                 let next = (end < all.len()).then_some(Cursor(end as u64));
-                (all[start..end].to_vec(), next)
+                (all.range(start, end).cloned().collect(), next)
             }
             Order::NewestFirst => {
                 let end =
                     cursor.map_or(all.len(), |c| usize::try_from(c.0).unwrap_or(0)).min(all.len());
                 let start = end.saturating_sub(limit);
                 let next = (start > 0).then_some(Cursor(start as u64));
-                (all[start..end].iter().rev().cloned().collect(), next)
+                (all.range(start, end).rev().cloned().collect(), next)
             }
         };
         Some(Page { entries, next })
@@ -105,9 +105,9 @@ impl Ledger {
             .sum()
     }
 
-    /// How many idempotency keys are remembered right now.
-    pub fn n_idempotency_keys(&self) -> usize {
-        self.shards.iter().map(|shard| store::lock(shard).keys.len()).sum()
+    /// How many idempotency keys are remembered, and still inside their window, at `now`.
+    pub fn n_idempotency_keys(&self, now: Timestamp) -> usize {
+        self.shards.iter().map(|shard| store::lock(shard).keys.n_live(now)).sum()
     }
 
     /// Everything observable, as of `now`, taken under all locks at once.
@@ -118,12 +118,15 @@ impl Ledger {
             accounts: BTreeMap::new(),
             externals: BTreeMap::new(),
             pending: registry.iter().map(|(id, p)| (*id, (p.tenant, p.amount, p.state))).collect(),
-            n_keys: guards.iter().map(|shard| shard.keys.len()).sum(),
+            n_keys: guards.iter().map(|shard| shard.keys.n_live(now)).sum(),
             seq: self.seq.load(std::sync::atomic::Ordering::Relaxed),
         };
         for shard in &guards {
             for account in shard.accounts.values() {
-                snapshot.accounts.insert(account.id, (account.view(now), account.entries.clone()));
+                snapshot.accounts.insert(
+                    account.id,
+                    (account.view(now), account.entries.iter().cloned().collect()),
+                );
             }
             for (key, stripe) in &shard.externals {
                 *snapshot.externals.entry(*key).or_default() += *stripe;
@@ -153,7 +156,7 @@ impl Ledger {
                 *sums.entry((account.tenant, account.currency)).or_default() += account.posted;
                 let id = account.id;
                 let mut running = Decimal::ZERO;
-                for entry in &account.entries {
+                for entry in account.entries.iter() {
                     running += entry.posted_delta();
                     if entry.posted_after != running {
                         violations.push(format!(
@@ -181,7 +184,7 @@ impl Ledger {
                 }
                 let limits = &account.limits;
                 for entry in
-                    &account.entries[account.limits_set_entry_idx.min(account.entries.len())..]
+                    account.entries.range(account.limits_set_entry_idx, account.entries.len())
                 {
                     let debit = entry.direction == Direction::Debit
                         && entry.kind != EntryKind::PendingVoided;

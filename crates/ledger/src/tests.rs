@@ -14,3 +14,188 @@ fn limits_constants_are_the_powers_of_ten_they_claim() {
     assert_eq!(crate::AMOUNT_MAX, Decimal::from(10u64.pow(15)));
     assert_eq!(crate::BALANCE_ABS_MAX, Decimal::from(10u128.pow(20)));
 }
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::store;
+use crate::{
+    AccountError, AccountId, Config, Currency, Cursor, Error, Event, IdempotencyKey, Journal,
+    JournalError, Ledger, Limits, Namespace, NewAccount, Order, TenantId, Timestamp, Transfer,
+};
+
+const T1: TenantId = TenantId(Uuid::from_u128(1));
+const T2: TenantId = TenantId(Uuid::from_u128(2));
+const NOW: Timestamp = Timestamp::from_unix_micros(1_767_225_600_000_000);
+
+fn usd() -> Currency {
+    Currency::from_code("USD").unwrap()
+}
+
+fn open(ledger: &Ledger, tenant: TenantId, n: u128) -> AccountId {
+    let id = AccountId(Uuid::from_u128(n));
+    let new = NewAccount {
+        id,
+        tenant,
+        currency: usd(),
+        limits: Limits::default(),
+        labels: Default::default(),
+    };
+    ledger.open_account(NOW, new).unwrap();
+    id
+}
+
+/// Records events, and refuses them while `refuse` is set.
+#[derive(Default)]
+struct TestJournal {
+    events: Mutex<Vec<Event>>,
+    refuse: AtomicBool,
+}
+
+impl Journal for TestJournal {
+    fn append(&self, event: &Event) -> Result<(), JournalError> {
+        if self.refuse.load(Ordering::Relaxed) {
+            return Err(JournalError("disk full".into()));
+        }
+        self.events.lock().unwrap().push(event.clone());
+        Ok(())
+    }
+}
+
+#[test]
+fn a_refusing_journal_leaves_the_ledger_unchanged_and_replay_skips_the_gap() {
+    let journal = Arc::new(TestJournal::default());
+    let ledger = Ledger::with_journal(Config::default(), journal.clone());
+    let a = open(&ledger, T1, 10);
+    ledger.transfer(NOW, Transfer::credit(T1, a, Decimal::new(100, 0), usd())).unwrap();
+    let before = ledger.snapshot(NOW);
+
+    journal.refuse.store(true, Ordering::Relaxed);
+    let refused = ledger.transfer(NOW, Transfer::debit(T1, a, Decimal::new(1, 0), usd()));
+    assert_eq!(refused, Err(Error::JournalUnavailable));
+    assert_eq!(
+        ledger.open_account(
+            NOW,
+            NewAccount {
+                id: AccountId(Uuid::from_u128(11)),
+                tenant: T1,
+                currency: usd(),
+                limits: Limits::default(),
+                labels: Default::default(),
+            }
+        ),
+        Err(AccountError::JournalUnavailable)
+    );
+    let after = ledger.snapshot(NOW);
+    assert_eq!((after.accounts, after.externals), (before.accounts, before.externals));
+
+    journal.refuse.store(false, Ordering::Relaxed);
+    ledger.transfer(NOW, Transfer::debit(T1, a, Decimal::new(30, 0), usd())).unwrap();
+    let events = journal.events.lock().unwrap().clone();
+    let replayed = Ledger::replay(Config::default(), events, None).unwrap();
+    assert_eq!(replayed.snapshot(NOW), ledger.snapshot(NOW));
+    assert_eq!(replayed.account(NOW, T1, a).unwrap().balances.posted, Decimal::new(70, 0));
+}
+
+#[test]
+fn replay_refuses_a_history_that_does_not_fold() {
+    let journal = Arc::new(TestJournal::default());
+    let ledger = Ledger::with_journal(Config::default(), journal.clone());
+    let a = open(&ledger, T1, 10);
+    ledger.transfer(NOW, Transfer::credit(T1, a, Decimal::new(5, 0), usd())).unwrap();
+    ledger.transfer(NOW, Transfer::debit(T1, a, Decimal::new(5, 0), usd())).unwrap();
+    let mut events = journal.events.lock().unwrap().clone();
+    events.remove(1); // drop the credit: the debit can no longer succeed
+    assert!(matches!(
+        Ledger::replay(Config::default(), events, None),
+        Err(crate::ReplayError::Diverged { seq: 3, .. })
+    ));
+}
+
+#[test]
+fn resetting_a_tenant_erases_only_that_tenant() {
+    let ledger = Ledger::new(Config::default());
+    let a = open(&ledger, T1, 10);
+    let b = open(&ledger, T2, 20);
+    for (tenant, id) in [(T1, a), (T2, b)] {
+        ledger.transfer(NOW, Transfer::credit(tenant, id, Decimal::new(9, 0), usd())).unwrap();
+    }
+    ledger.reset_tenant(NOW, T1).unwrap();
+    assert!(ledger.account(NOW, T1, a).is_none());
+    assert!(ledger.accounts(NOW, T1).is_empty());
+    assert_eq!(ledger.external_balance(T1, usd()), Decimal::ZERO);
+    assert_eq!(ledger.account(NOW, T2, b).unwrap().balances.posted, Decimal::new(9, 0));
+    assert_eq!(ledger.external_balance(T2, usd()), Decimal::new(-9, 0));
+    ledger.verify(NOW).unwrap();
+}
+
+#[test]
+fn history_pages_by_cursor_in_both_orders_without_gaps_or_repeats() {
+    let ledger = Ledger::new(Config::default());
+    let a = open(&ledger, T1, 10);
+    // More than two history chunks, paged by a size that divides nothing.
+    for cents in 1..=600 {
+        ledger.transfer(NOW, Transfer::credit(T1, a, Decimal::new(cents, 2), usd())).unwrap();
+    }
+    for order in [Order::OldestFirst, Order::NewestFirst] {
+        let mut seen = Vec::new();
+        let mut cursor: Option<Cursor> = None;
+        loop {
+            let page = ledger.entries(T1, a, cursor, 97, order).unwrap();
+            assert!(page.entries.len() <= 97);
+            seen.extend(page.entries.iter().map(|e| e.amount));
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        let mut expected: Vec<Decimal> = (1..=600).map(|c| Decimal::new(c, 2)).collect();
+        if order == Order::NewestFirst {
+            expected.reverse();
+        }
+        assert_eq!(seen, expected, "{order:?}");
+    }
+    assert!(
+        ledger.entries(T2, a, None, 10, Order::OldestFirst).is_none(),
+        "another tenant sees no history"
+    );
+}
+
+#[test]
+fn the_number_of_remembered_keys_stays_bounded() {
+    let ledger = Ledger::new(Config { n_shards: 4, idempotency_keys_max: 100 });
+    let a = open(&ledger, T1, 10);
+    let namespace = Arc::new(Namespace {
+        name: "n".into(),
+        remember_rejections: true,
+        retention: Duration::from_secs(3600),
+    });
+    for i in 0..1_000 {
+        let req = Transfer::credit(T1, a, Decimal::ONE, usd())
+            .with_key(IdempotencyKey::new(namespace.clone(), format!("k{i}")));
+        ledger.transfer(NOW, req).unwrap();
+    }
+    assert!(ledger.n_idempotency_keys(NOW) <= 100, "{}", ledger.n_idempotency_keys(NOW));
+    assert!(ledger.n_idempotency_keys(NOW) >= 50, "eviction is oldest-first, not wholesale");
+    // The newest key is still remembered.
+    let last = Transfer::credit(T1, a, Decimal::ONE, usd())
+        .with_key(IdempotencyKey::new(namespace, "k999"));
+    assert!(matches!(ledger.transfer(NOW, last), Ok(crate::Applied::Replayed(_))));
+}
+
+#[test]
+fn verify_reports_a_balance_that_does_not_match_its_history() {
+    let ledger = Ledger::new(Config::default());
+    let a = open(&ledger, T1, 10);
+    ledger.transfer(NOW, Transfer::credit(T1, a, Decimal::new(5, 0), usd())).unwrap();
+    ledger.verify(NOW).unwrap();
+    // Corrupt the state behind the API's back, as a bug would.
+    store::lock(&ledger.shards[ledger.account_shard(a)]).accounts.get_mut(&a).unwrap().posted +=
+        Decimal::ONE;
+    let violations = ledger.verify(NOW).unwrap_err().0;
+    assert!(violations.iter().any(|v| v.contains("fold")), "{violations:?}");
+    assert!(violations.iter().any(|v| v.contains("sum to 1")), "{violations:?}");
+}

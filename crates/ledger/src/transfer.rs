@@ -127,6 +127,20 @@ impl Transfer {
         self
     }
 
+    /// The request minus its idempotency key: what a key remembers (the key is the map's own).
+    pub(crate) fn without_key(&self) -> Transfer {
+        Transfer {
+            tenant: self.tenant,
+            debit: self.debit,
+            credit: self.credit,
+            amount: self.amount,
+            currency: self.currency,
+            mode: self.mode,
+            idempotency: None,
+            metadata: self.metadata.clone(),
+        }
+    }
+
     /// Whether `other` asks for the same thing, ignoring the key: the idempotency comparison.
     pub(crate) fn same_request(&self, other: &Transfer) -> bool {
         self.tenant == other.tenant

@@ -7,7 +7,7 @@ use clap::Parser;
 
 /// A stateful sandbox for card-issuing and banking APIs, on an exact double-entry ledger.
 #[derive(Debug, Parser)]
-#[command(name = "sandbank", version, about, long_about = None)]
+#[command(name = "sandbank", version, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
