@@ -199,3 +199,21 @@ fn verify_reports_a_balance_that_does_not_match_its_history() {
     assert!(violations.iter().any(|v| v.contains("fold")), "{violations:?}");
     assert!(violations.iter().any(|v| v.contains("sum to 1")), "{violations:?}");
 }
+
+#[test]
+fn vendor_metadata_travels_into_history_and_counts_for_idempotency() {
+    let ledger = Ledger::new(Config::default());
+    let a = open(&ledger, T1, 10);
+    let namespace = Arc::new(Namespace { name: "n".into(), remember_rejections: false, retention: Duration::from_secs(60) });
+    let metadata = |reference: &str| crate::Metadata::from([("reference_id".to_string(), reference.to_string())]);
+    let req = |reference: &str| {
+        Transfer::credit(T1, a, Decimal::ONE, usd())
+            .with_metadata(metadata(reference))
+            .with_key(IdempotencyKey::new(namespace.clone(), "k"))
+    };
+    ledger.transfer(NOW, req("Transfer 20250705")).unwrap();
+    assert_eq!(ledger.transfer(NOW, req("another")), Err(Error::IdempotencyConflict));
+    let page = ledger.entries(T1, a, None, 10, Order::NewestFirst).unwrap();
+    assert_eq!(page.entries.len(), 1);
+    assert_eq!(page.entries[0].metadata.as_deref(), Some(&metadata("Transfer 20250705")));
+}

@@ -700,6 +700,8 @@ fn holds_reserve_funds_until_posted_in_part_or_voided() {
          post #3
          void #3
          hold A 50
+         post #5 50.01
+         post #5 0
          void #5
          post #5
          post #99",
@@ -726,6 +728,10 @@ fn holds_reserve_funds_until_posted_in_part_or_voided() {
             hold A 50
               ok #5
               A: posted 80 available 30 held 50
+            post #5 50.01
+              error: amount exceeds the pending amount
+            post #5 0
+              error: amount must be positive
             void #5
               ok #6 (50)
               A: posted 80 available 80
