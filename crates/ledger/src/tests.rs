@@ -204,8 +204,14 @@ fn verify_reports_a_balance_that_does_not_match_its_history() {
 fn vendor_metadata_travels_into_history_and_counts_for_idempotency() {
     let ledger = Ledger::new(Config::default());
     let a = open(&ledger, T1, 10);
-    let namespace = Arc::new(Namespace { name: "n".into(), remember_rejections: false, retention: Duration::from_secs(60) });
-    let metadata = |reference: &str| crate::Metadata::from([("reference_id".to_string(), reference.to_string())]);
+    let namespace = Arc::new(Namespace {
+        name: "n".into(),
+        remember_rejections: false,
+        retention: Duration::from_secs(60),
+    });
+    let metadata = |reference: &str| {
+        crate::Metadata::from([("reference_id".to_string(), reference.to_string())])
+    };
     let req = |reference: &str| {
         Transfer::credit(T1, a, Decimal::ONE, usd())
             .with_metadata(metadata(reference))

@@ -1,0 +1,166 @@
+//! Credentials and tokens: reading `Authorization` headers, generating secrets, and a store of
+//! issued tokens with their tenant and expiry (Clowd9 and Qolo JWTs, FirstVision access tokens,
+//! PCaaSA sessions).
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use hmac::{Hmac, Mac};
+use http::HeaderMap;
+use ledger::{TenantId, Timestamp};
+use sha2::Sha256;
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+}
+
+/// The user and password of an `Authorization: Basic <base64>` header.
+pub fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_string(), password.to_string()))
+}
+
+/// A fresh random secret, `prefix` then 32 hex digits.
+pub fn random_secret(prefix: &str) -> String {
+    format!("{prefix}{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Base64 of HMAC-SHA256(`key`, `message`).
+pub fn hmac_sha256_base64(key: &[u8], message: &[u8]) -> String {
+    STANDARD.encode(hmac_sha256(key, message))
+}
+
+fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
+    // HMAC accepts keys of any length, so `new_from_slice` cannot fail here.
+    match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(message);
+            mac.finalize().into_bytes().to_vec()
+        }
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A compact HS256 JSON Web Token over `claims` (a JSON object's text).
+pub fn hs256_jwt(secret: &[u8], claims: &str) -> String {
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(claims.as_bytes());
+    let signing_input = format!("{header}.{payload}");
+    let signature = URL_SAFE_NO_PAD.encode(hmac_sha256(secret, signing_input.as_bytes()));
+    format!("{signing_input}.{signature}")
+}
+
+/// What an issued token stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant<T> {
+    /// Whose it is.
+    pub tenant: TenantId,
+    /// When it stops working, in the tenant's clock.
+    pub expires_at: Timestamp,
+    /// Vendor data (token kind, scopes…).
+    pub data: T,
+}
+
+/// Issued tokens, by token text. Read-mostly, hence the `RwLock`.
+#[derive(Debug)]
+pub struct TokenStore<T> {
+    grants: RwLock<HashMap<String, Grant<T>>>,
+}
+
+impl<T> Default for TokenStore<T> {
+    fn default() -> TokenStore<T> {
+        TokenStore { grants: RwLock::new(HashMap::new()) }
+    }
+}
+
+/// Why a token was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// Never issued (or forgotten).
+    Unknown,
+    /// Issued, but past its expiry.
+    Expired,
+}
+
+impl<T: Clone> TokenStore<T> {
+    /// Records `token` for `tenant` until `expires_at`.
+    pub fn insert(&self, token: String, grant: Grant<T>) {
+        let mut grants = self.grants.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        grants.insert(token, grant);
+    }
+
+    /// The grant behind `token`, checked against the tenant's clock.
+    pub fn check(
+        &self,
+        token: &str,
+        clock: impl Fn(TenantId) -> Timestamp,
+    ) -> Result<Grant<T>, TokenProblem> {
+        let grants = self.grants.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let grant = grants.get(token).ok_or(TokenProblem::Unknown)?;
+        if clock(grant.tenant) >= grant.expires_at {
+            return Err(TokenProblem::Expired);
+        }
+        Ok(grant.clone())
+    }
+
+    /// Forgets one token.
+    pub fn remove(&self, token: &str) {
+        let mut grants = self.grants.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        grants.remove(token);
+    }
+
+    /// Drops tokens that expired before `horizon` of their tenant's clock, keeping memory
+    /// bounded under token churn.
+    pub fn prune(&self, clock: impl Fn(TenantId) -> Timestamp) {
+        let mut grants = self.grants.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        grants.retain(|_, grant| clock(grant.tenant) < grant.expires_at);
+    }
+
+    /// How many tokens are held.
+    pub fn len(&self) -> usize {
+        self.grants.read().unwrap_or_else(std::sync::PoisonError::into_inner).len()
+    }
+
+    /// Whether no token is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_headers_parse_and_malformed_ones_do_not() {
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", "Bearer abc".parse().unwrap());
+        assert_eq!(bearer(&headers), Some("abc"));
+        headers.insert("authorization", "Basic dXNlcjpwYXNz".parse().unwrap());
+        assert_eq!(basic(&headers), Some(("user".into(), "pass".into())));
+        assert_eq!(bearer(&headers), None);
+        headers.insert("authorization", "Basic !!!".parse().unwrap());
+        assert_eq!(basic(&headers), None);
+        headers.insert("authorization", "Bearer ".parse().unwrap());
+        assert_eq!(bearer(&headers), None);
+    }
+
+    #[test]
+    fn hmac_matches_the_rfc_4231_test_vector() {
+        // RFC 4231 test case 2.
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+}

@@ -1,0 +1,224 @@
+//! The five vendors' APIs as plain functions from a fully read request to a response, on the
+//! shared ledger. Sans-IO: no socket, no task, no clock — the server passes `now` in through
+//! [`Ctx`].
+//!
+//! Each vendor is one folder (`firstvision`, `clowd9`, `amlyze`, `qolo`, `pcaasa`) owning its wire
+//! types, parsing, auth, error mapping and per-tenant state, and exposing a [`Vendor`]. Code used
+//! by two or more vendors lives in [`common`].
+
+#![warn(clippy::unwrap_used, clippy::expect_used)] // a request must never panic the server
+
+pub mod amlyze;
+pub mod clowd9;
+pub mod common;
+pub mod firstvision;
+pub mod pcaasa;
+pub mod qolo;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, StatusCode};
+use ledger::{Ledger, TenantId, Timestamp};
+use rust_decimal::Decimal;
+
+pub use crate::common::accounts::{AccountSpec, OpenedAccount};
+
+/// A request as the server read it: method, path, query, headers and the whole body.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path, without the query string.
+    pub path: String,
+    /// The raw query string, without `?`.
+    pub query: Option<String>,
+    /// Every header as sent.
+    pub headers: HeaderMap,
+    /// The body, read in full (the server enforces the size limit first).
+    pub body: Bytes,
+    /// Path parameters captured by the route pattern (`{account_id}` → value), in order.
+    pub params: Vec<(String, String)>,
+}
+
+impl Request {
+    /// A captured path parameter.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+
+    /// A header's value as text, if present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// A query-string parameter, percent-decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        let query = self.query.as_deref()?;
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    }
+}
+
+/// A response with what the server needs to journal and log it.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// Headers (content type and any vendor headers).
+    pub headers: HeaderMap,
+    /// The body bytes, exactly as the vendor would send them.
+    pub body: Bytes,
+    /// The tenant the request was authenticated as, if it got that far.
+    pub tenant: Option<TenantId>,
+    /// For a non-2xx answer, the rule that fired, in one line: which field, which limit, which
+    /// auth check. Sent as `X-Sandbank-Reason` and kept in the request journal.
+    pub reason: Option<String>,
+}
+
+impl Response {
+    /// A JSON response from already-serialized bytes.
+    pub fn json_bytes(status: StatusCode, body: impl Into<Bytes>) -> Response {
+        let mut headers = HeaderMap::new();
+        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Response { status, headers, body: body.into(), tenant: None, reason: None }
+    }
+
+    /// A JSON response, serialized in the struct's field order.
+    pub fn json<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => Response::json_bytes(status, bytes),
+            // Serializing our own wire structs cannot fail (no maps with non-string keys).
+            Err(err) => Response::json_bytes(StatusCode::INTERNAL_SERVER_ERROR, Vec::new())
+                .with_reason(format!("internal: response serialization failed: {err}")),
+        }
+    }
+
+    /// An empty-bodied response.
+    pub fn empty(status: StatusCode) -> Response {
+        Response {
+            status,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            tenant: None,
+            reason: None,
+        }
+    }
+
+    /// The same response, attributed to `tenant`.
+    pub fn with_tenant(mut self, tenant: TenantId) -> Response {
+        self.tenant = Some(tenant);
+        self
+    }
+
+    /// The same response, with the rule that fired.
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Response {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// The same response with one more header. Invalid header text is dropped, not panicked on.
+    pub fn with_header(mut self, name: &'static str, value: &str) -> Response {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            self.headers.insert(name, value);
+        }
+        self
+    }
+}
+
+/// One route a vendor serves. `path` uses `matchit` syntax: `/v1/accounts/{account_id}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The method.
+    pub method: Method,
+    /// The path pattern.
+    pub path: &'static str,
+    /// The operation's name, as the spec's `operationId`; passed back to [`Vendor::handle`].
+    pub operation: &'static str,
+}
+
+/// Problems the server finds before a vendor sees the request; the vendor renders each in its
+/// own error shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The path matched this vendor's table but not with this method.
+    MethodNotAllowed,
+    /// The body is over the server's size limit.
+    PayloadTooLarge {
+        /// The limit.
+        limit_bytes: usize,
+    },
+    /// The client did not send the body in time.
+    BodyTimeout,
+    /// A bug: the handler panicked or an invariant broke. The ledger is unchanged.
+    Internal,
+}
+
+/// What a vendor handler gets besides the request.
+pub struct Ctx<'a> {
+    /// The one ledger of every tenant.
+    pub ledger: &'a Ledger,
+    /// Each tenant's current time (virtual clocks live in the server).
+    pub clock: &'a (dyn Fn(TenantId) -> Timestamp + Sync),
+    /// This request's trace id, as the server logs it.
+    pub trace_id: uuid::Uuid,
+}
+
+impl Ctx<'_> {
+    /// `tenant`'s current time.
+    pub fn now(&self, tenant: TenantId) -> Timestamp {
+        (self.clock)(tenant)
+    }
+}
+
+/// One vendor's API.
+pub trait Vendor: Send + Sync {
+    /// The one-word name: `clowd9`.
+    fn name(&self) -> &'static str;
+
+    /// Every route this vendor serves; the server mounts them all on one port.
+    fn routes(&self) -> &'static [Route];
+
+    /// Answers one request for `operation` (a [`Route::operation`] of this vendor).
+    fn handle(&self, ctx: &Ctx<'_>, operation: &'static str, req: &Request) -> Response;
+
+    /// Renders a problem the server found, in this vendor's error shape.
+    fn refuse(&self, refusal: Refusal, req: &Request) -> Response;
+
+    /// Creates `tenant`'s credentials for this vendor and returns them as JSON for the admin
+    /// API and the start-up banner. `well_known` gives the documented default-tenant values.
+    fn provision_tenant(&self, tenant: TenantId, well_known: bool) -> serde_json::Value;
+
+    /// Opens an account for this vendor (admin API): in the ledger, with its opening balance,
+    /// and in this vendor's own indexes under its own identifiers (given ones or generated).
+    fn open_account(
+        &self,
+        ctx: &Ctx<'_>,
+        tenant: TenantId,
+        spec: &AccountSpec,
+    ) -> Result<OpenedAccount, String>;
+
+    /// Forgets `tenant`'s vendor-side state (accounts' identifiers, snapshots, replays). The
+    /// tenant's credentials survive, so clients keep working after a reset.
+    fn reset_tenant(&self, tenant: TenantId);
+}
+
+/// All five vendors, in a fixed order.
+pub fn all() -> Vec<Box<dyn Vendor>> {
+    vec![
+        firstvision::vendor(),
+        clowd9::vendor(),
+        amlyze::vendor(),
+        qolo::vendor(),
+        pcaasa::vendor(),
+    ]
+}
+
+/// Largest request body the server reads, for every vendor.
+pub const REQUEST_BODY_BYTES_MAX: usize = 64 * 1024;
+
+/// Renders a decimal with exactly `scale` fractional digits (`100` → `"100.00"`).
+pub fn format_scaled(amount: Decimal, scale: u32) -> String {
+    let mut shown = amount;
+    shown.rescale(scale);
+    shown.to_string()
+}
