@@ -14,6 +14,8 @@ pub mod common;
 pub mod firstvision;
 pub mod pcaasa;
 pub mod qolo;
+#[cfg(test)]
+mod testing;
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
