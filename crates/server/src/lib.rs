@@ -1,0 +1,205 @@
+//! The mock server: hyper + tokio, every vendor's routes on one port, tenants with virtual
+//! clocks, the admin API, and the request journal.
+//!
+//! The server holds no business rules and no vendor path literals: it asks each vendor for its
+//! route table and mounts it. It owns what is I/O: sockets, timeouts, body-size limits, the
+//! real and virtual clocks, graceful shutdown.
+
+#![warn(clippy::unwrap_used, clippy::expect_used)] // a request must never panic the server
+
+pub mod admin;
+pub mod clock;
+pub mod journal;
+mod service;
+pub mod tenants;
+pub mod testing;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ledger::{Ledger, TenantId};
+use serde_json::{Map, Value};
+use vendors::Vendor;
+
+use crate::tenants::{DEFAULT_TENANT, Tenant, Tenants};
+
+pub use crate::service::Server;
+
+/// How the server is set up.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen (`127.0.0.1:4700` by default; port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// The default tenant's admin token (also the operator's); random when `None`.
+    pub admin_token: Option<String>,
+    /// Serve only this vendor's routes.
+    pub only_vendor: Option<String>,
+    /// How long a client may take to send its request headers.
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send its request body.
+    pub body_read_timeout: Duration,
+    /// The ledger's sizes.
+    pub ledger: ledger::Config,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4700)),
+            admin_token: None,
+            only_vendor: None,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
+            ledger: ledger::Config::default(),
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// No vendor has that name.
+    #[error("unknown vendor {0:?} (known: firstvision, clowd9, amlyze, qolo, pcaasa)")]
+    UnknownVendor(String),
+    /// Two routes collide.
+    #[error("route table conflict at {path}: {detail}")]
+    RouteConflict {
+        /// The path.
+        path: String,
+        /// What matchit said.
+        detail: String,
+    },
+    /// The socket could not be bound or served.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Where a matched path leads.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub(crate) method: http::Method,
+    pub(crate) vendor_idx: usize,
+    pub(crate) operation: &'static str,
+}
+
+/// Everything a request handler needs, shared by all connections.
+pub struct App {
+    /// The ledger of every tenant.
+    pub ledger: Ledger,
+    /// The vendors served.
+    pub vendors: Vec<Box<dyn Vendor>>,
+    /// Every tenant.
+    pub tenants: Tenants,
+    pub(crate) router: matchit::Router<Vec<Target>>,
+    pub(crate) config: Config,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Builds the vendors, the router and the default tenant.
+    pub fn new(config: Config) -> Result<App, ServerError> {
+        let mut vendors = vendors::all();
+        if let Some(only) = &config.only_vendor {
+            if !vendors.iter().any(|v| v.name() == only) {
+                return Err(ServerError::UnknownVendor(only.clone()));
+            }
+            vendors.retain(|v| v.name() == only);
+        }
+        let router = build_router(&vendors)?;
+        let app = App {
+            ledger: Ledger::new(config.ledger),
+            vendors,
+            tenants: Tenants::new(),
+            router,
+            config: config.clone(),
+        };
+        let admin_token = config
+            .admin_token
+            .clone()
+            .unwrap_or_else(|| format!("sbk_admin_{}", uuid::Uuid::new_v4().simple()));
+        app.provision_tenant(DEFAULT_TENANT, admin_token, true);
+        Ok(app)
+    }
+
+    /// Creates a tenant with credentials for every vendor served.
+    pub fn provision_tenant(
+        &self,
+        id: TenantId,
+        admin_token: String,
+        well_known: bool,
+    ) -> Arc<Tenant> {
+        let mut credentials = Map::new();
+        for vendor in &self.vendors {
+            credentials.insert(vendor.name().to_string(), vendor.provision_tenant(id, well_known));
+        }
+        self.tenants.insert(Tenant {
+            id,
+            admin_token,
+            credentials,
+            clock: clock::Clock::default(),
+            journal: journal::RequestJournal::default(),
+        })
+    }
+
+    /// The default tenant (created at start-up).
+    pub fn default_tenant(&self) -> Option<Arc<Tenant>> {
+        self.tenants.get(DEFAULT_TENANT)
+    }
+
+    /// What `sandbank serve` prints at start-up: the base URL, the admin token and every
+    /// vendor's default credentials.
+    pub fn banner(&self, base_url: &str) -> String {
+        let mut out = format!("sandbank listening on {base_url}\n");
+        if let Some(tenant) = self.default_tenant() {
+            out.push_str(&format!("default tenant {}\n", tenant.id));
+            out.push_str(&format!(
+                "admin token (Authorization: Bearer …): {}\n",
+                tenant.admin_token
+            ));
+            for vendor in &self.vendors {
+                let creds = tenant.credentials.get(vendor.name()).cloned().unwrap_or(Value::Null);
+                out.push_str(&format!("  {:<12} {}\n", vendor.name(), creds));
+            }
+        }
+        out.push_str(&format!("admin API: {base_url}/__admin/health (spec: specs/admin.yaml)\n"));
+        out
+    }
+}
+
+fn build_router(vendors: &[Box<dyn Vendor>]) -> Result<matchit::Router<Vec<Target>>, ServerError> {
+    // Group every vendor's routes by path first: matchit maps a path to one value, and one path
+    // may serve several methods.
+    let mut by_path: Vec<(&'static str, Vec<Target>)> = Vec::new();
+    for (vendor_idx, vendor) in vendors.iter().enumerate() {
+        for route in vendor.routes() {
+            let target =
+                Target { method: route.method.clone(), vendor_idx, operation: route.operation };
+            match by_path.iter_mut().find(|(path, _)| *path == route.path) {
+                Some((_, targets)) => {
+                    if targets.iter().any(|t| t.vendor_idx != vendor_idx) {
+                        return Err(ServerError::RouteConflict {
+                            path: route.path.to_string(),
+                            detail: "served by two vendors".into(),
+                        });
+                    }
+                    targets.push(target);
+                }
+                None => by_path.push((route.path, vec![target])),
+            }
+        }
+    }
+    let mut router = matchit::Router::new();
+    for (path, targets) in by_path {
+        router.insert(path, targets).map_err(|e| ServerError::RouteConflict {
+            path: path.to_string(),
+            detail: e.to_string(),
+        })?;
+    }
+    Ok(router)
+}

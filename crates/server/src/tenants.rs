@@ -1,0 +1,97 @@
+//! Tenants: isolated sandboxes, each with its own admin token, vendor credentials, virtual
+//! clock and request journal. The default tenant exists from start-up; its admin token is also
+//! the operator's token (it may create tenants).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use ledger::{TenantId, Timestamp};
+use serde_json::{Map, Value};
+
+use crate::clock::Clock;
+use crate::journal::RequestJournal;
+
+/// The default tenant's id, the same on every start so scripts can name it.
+pub const DEFAULT_TENANT: TenantId =
+    TenantId(uuid::Uuid::from_u128(0x5a4d_ba4c_0000_4000_8000_0000_0000_0001));
+
+/// One sandbox.
+#[derive(Debug)]
+pub struct Tenant {
+    /// Its id.
+    pub id: TenantId,
+    /// Bearer token for its admin API.
+    pub admin_token: String,
+    /// Each vendor's credentials for it, by vendor name.
+    pub credentials: Map<String, Value>,
+    /// Its virtual clock.
+    pub clock: Clock,
+    /// Its recent requests.
+    pub journal: RequestJournal,
+}
+
+/// Every tenant, by id and by admin token.
+#[derive(Debug)]
+pub struct Tenants {
+    by_id: RwLock<HashMap<TenantId, Arc<Tenant>>>,
+    by_admin_token: RwLock<HashMap<String, TenantId>>,
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    // Both maps are only ever replaced entry by entry; a poisoned lock still holds valid maps.
+    lock.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Tenants {
+    /// An empty registry.
+    pub fn new() -> Tenants {
+        Tenants { by_id: RwLock::new(HashMap::new()), by_admin_token: RwLock::new(HashMap::new()) }
+    }
+
+    /// Adds a tenant.
+    pub fn insert(&self, tenant: Tenant) -> Arc<Tenant> {
+        let tenant = Arc::new(tenant);
+        write(&self.by_admin_token).insert(tenant.admin_token.clone(), tenant.id);
+        write(&self.by_id).insert(tenant.id, tenant.clone());
+        tenant
+    }
+
+    /// A tenant by id.
+    pub fn get(&self, id: TenantId) -> Option<Arc<Tenant>> {
+        read(&self.by_id).get(&id).cloned()
+    }
+
+    /// The tenant whose admin token this is.
+    pub fn by_admin_token(&self, token: &str) -> Option<Arc<Tenant>> {
+        let id = *read(&self.by_admin_token).get(token)?;
+        self.get(id)
+    }
+
+    /// A tenant's current time; real time for an unknown tenant.
+    pub fn now(&self, id: TenantId) -> Timestamp {
+        match read(&self.by_id).get(&id) {
+            Some(tenant) => tenant.clock.now(),
+            None => crate::clock::system_now(),
+        }
+    }
+
+    /// How many tenants exist.
+    pub fn len(&self) -> usize {
+        read(&self.by_id).len()
+    }
+
+    /// Whether none exists.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Default for Tenants {
+    fn default() -> Tenants {
+        Tenants::new()
+    }
+}

@@ -1,0 +1,5 @@
+//! The server's integration tests over real HTTP on 127.0.0.1:0: routing, limits, the admin
+//! API, tenants, the virtual clock, the journal, shutdown, and each vendor end to end.
+
+mod admin;
+mod common;
