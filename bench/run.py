@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Load benchmark of sandbank's stateful balance writes, one vendor at a time.
+
+Starts the release server on loopback, opens an account per vendor through the admin API,
+obtains that vendor's credentials the way a client would, then drives the vendor's balance
+write with wrk (installed from apt when missing) and prints requests/s, p50/p99 latency, the
+server's CPU time per request, its resident memory, and the start-up time to first answer.
+
+    python3 bench/run.py                   # every vendor, 64 connections, 10 s each
+    python3 bench/run.py clowd9 -d 5 -c 64
+
+Only loopback is ever targeted; each run is bounded by its duration.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ADMIN_TOKEN = "sbk_admin_bench"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(base, method, path, body=None, headers=None, raw=None):
+    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers or {})
+    if data is not None and "Content-Type" not in (headers or {}):
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read()
+
+
+def admin(base, method, path, body=None):
+    status, raw = http(base, method, path, body, {"Authorization": "Bearer " + ADMIN_TOKEN})
+    if status >= 300:
+        sys.exit(f"admin {method} {path} -> {status}: {raw.decode()}")
+    return json.loads(raw)
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def lua_script(method, path, headers, body):
+    """A wrk script sending `body` with `{{n}}` replaced by a per-thread unique counter."""
+    lines = [
+        "local counter = 0",
+        "local thread_id = 0",
+        "local threads = {}",
+        "function setup(thread) thread:set('tid', #threads + 1); table.insert(threads, thread) end",
+        "function init(args) thread_id = tonumber(wrk.thread:get('tid')) or 0 end",
+        f"wrk.method = {json.dumps(method)}",
+    ]
+    for name, value in headers.items():
+        lines.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
+    lines += [
+        f"local template = {json.dumps(body)}",
+        "function request()",
+        "  counter = counter + 1",
+        "  local n = string.format('%d%09d', thread_id, counter)",
+        "  local b = template:gsub('{{n}}', n)",
+        f"  local p = ({json.dumps(path)}):gsub('{{{{n}}}}', n)",
+        "  return wrk.format(nil, p, nil, b)",
+        "end",
+        "local statuses = {}",
+        "function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end",
+        "function done(summary, latency, requests)",
+        "  for _, t in ipairs(threads) do end",
+        "end",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# Each vendor's setup: given the base URL and the admin API, returns
+# (method, path, headers, body template) for its balance write.
+VENDORS = {}
+
+
+def vendor(name):
+    def register(fn):
+        VENDORS[name] = fn
+        return fn
+    return register
+
+
+def run_wrk(base, spec, connections, duration, threads):
+    method, path, headers, body = spec
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(lua_script(method, path, headers, body))
+        script = f.name
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script, base]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    os.unlink(script)
+    return out
+
+
+def parse_wrk(out):
+    def latency(label):
+        m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)", out, re.M)
+        if not m:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    return {
+        "requests": requests,
+        "rps": rps,
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "non2xx": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": errors.group(1) if errors else "",
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("vendors", nargs="*", help="vendors to drive (default: all)")
+    parser.add_argument("-c", "--connections", type=int, default=64)
+    parser.add_argument("-d", "--duration", type=int, default=10, help="seconds per vendor")
+    parser.add_argument("-t", "--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--no-build", action="store_true")
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None:
+        print("installing wrk from apt…", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "sandbank"], cwd=ROOT, check=True)
+    binary = os.path.join(ROOT, "target", "release", "sandbank")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, SANDBANK_LOG="warn", SANDBANK_ADMIN_TOKEN=ADMIN_TOKEN)
+    started = time.perf_counter()
+    server = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{port}"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while True:
+            try:
+                if http(base, "GET", "/__admin/health")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.perf_counter() - started > 10:
+                sys.exit("server did not answer within 10 s")
+            time.sleep(0.001)
+        startup_ms = (time.perf_counter() - started) * 1000
+        print(f"start-up to first answer: {startup_ms:.1f} ms (process spawn included)")
+        print(f"{'vendor':<12} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU µs/req':>10} {'RSS MiB':>8} {'non-2xx':>8}")
+        for name in args.vendors or list(VENDORS):
+            spec = VENDORS[name](base)
+            ticks = cpu_ticks(server.pid)
+            result = parse_wrk(run_wrk(base, spec, args.connections, args.duration, args.threads))
+            cpu_us = (cpu_ticks(server.pid) - ticks) / CLK_TCK * 1e6 / max(result["requests"], 1)
+            print(f"{name:<12} {result['rps']:>9.0f} {result['p50_ms']:>7.2f} {result['p99_ms']:>7.2f} "
+                  f"{cpu_us:>10.1f} {rss_mib(server.pid):>8.1f} {result['non2xx']:>8} {result['socket_errors']}")
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    main()

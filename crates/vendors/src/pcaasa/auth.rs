@@ -1,0 +1,149 @@
+//! Who is calling: each tenant's API key (traded for sessions by `session-create-v1`) and the
+//! sessions themselves, which expire after an idle period on the tenant's clock.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use ledger::{TenantId, Timestamp};
+use uuid::Uuid;
+
+/// How long a session may sit unused before it expires. Every accepted call restarts it.
+pub(crate) const SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
+
+/// Most sessions held at once across tenants; past it, expired ones are dropped first, then
+/// the one closest to expiring.
+const SESSIONS_MAX: usize = 65_536;
+
+/// The default tenant's API key, documented so a client can start without the admin API.
+pub(crate) const WELL_KNOWN_API_KEY: Uuid = Uuid::from_u128(0x5a4db4a4_0000_4000_8000_000000000001);
+
+/// The default tenant's standing session: never expires, so `curl` works at once.
+pub(crate) const WELL_KNOWN_SESSION: Uuid = Uuid::from_u128(0x5a4db4a4_0000_4000_8000_000000000002);
+
+/// A tenant's credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Credentials {
+    /// Traded for sessions.
+    pub(crate) api_key: Uuid,
+    /// A session that never expires.
+    pub(crate) standing_session: Uuid,
+}
+
+/// API keys by key and by tenant. Written only when a tenant is provisioned.
+#[derive(Debug, Default)]
+pub(crate) struct Keys {
+    inner: RwLock<KeysInner>,
+}
+
+#[derive(Debug, Default)]
+struct KeysInner {
+    tenant_by_key: HashMap<Uuid, TenantId>,
+    by_tenant: HashMap<TenantId, Credentials>,
+}
+
+impl Keys {
+    /// Records `credentials` for `tenant`, replacing any earlier ones; returns the old ones.
+    pub(crate) fn insert(&self, tenant: TenantId, credentials: Credentials) -> Option<Credentials> {
+        // A poisoned lock still holds a consistent map: every write is one insert or remove.
+        let mut inner = self.inner.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let old = inner.by_tenant.insert(tenant, credentials);
+        if let Some(old) = old {
+            inner.tenant_by_key.remove(&old.api_key);
+        }
+        inner.tenant_by_key.insert(credentials.api_key, tenant);
+        old
+    }
+
+    /// The tenant an API key was issued to.
+    pub(crate) fn tenant(&self, api_key: Uuid) -> Option<TenantId> {
+        let inner = self.inner.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        inner.tenant_by_key.get(&api_key).copied()
+    }
+}
+
+/// One issued session.
+#[derive(Debug)]
+struct Session {
+    tenant: TenantId,
+    /// Microseconds of the tenant's clock; `i64::MAX` for a standing session. Atomic so that
+    /// touching a session needs only the read lock.
+    expires_at_micros: AtomicI64,
+}
+
+/// Why a session was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionProblem {
+    /// Never issued.
+    Unknown,
+    /// Issued to `tenant`, idle past its lifetime.
+    Expired { tenant: TenantId },
+}
+
+/// Issued sessions. Read-mostly (every call checks one), hence the `RwLock`.
+#[derive(Debug, Default)]
+pub(crate) struct Sessions {
+    by_uuid: RwLock<HashMap<Uuid, Session>>,
+}
+
+impl Sessions {
+    /// A new session for `tenant`, idle-expiring from `now`.
+    pub(crate) fn create(
+        &self,
+        tenant: TenantId,
+        now: Timestamp,
+        clock: impl Fn(TenantId) -> Timestamp,
+    ) -> Uuid {
+        let id = Uuid::new_v4();
+        let expires_at = now.saturating_add(SESSION_IDLE).as_unix_micros();
+        let mut sessions = self.by_uuid.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if sessions.len() >= SESSIONS_MAX {
+            sessions.retain(|_, s| {
+                clock(s.tenant).as_unix_micros() < s.expires_at_micros.load(Ordering::Relaxed)
+            });
+        }
+        if sessions.len() >= SESSIONS_MAX {
+            let oldest = sessions
+                .iter()
+                .min_by_key(|(_, s)| s.expires_at_micros.load(Ordering::Relaxed))
+                .map(|(id, _)| *id);
+            if let Some(oldest) = oldest {
+                sessions.remove(&oldest);
+            }
+        }
+        sessions.insert(id, Session { tenant, expires_at_micros: AtomicI64::new(expires_at) });
+        id
+    }
+
+    /// Records a session that never expires.
+    pub(crate) fn insert_standing(&self, tenant: TenantId, id: Uuid) {
+        let mut sessions = self.by_uuid.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        sessions.insert(id, Session { tenant, expires_at_micros: AtomicI64::new(i64::MAX) });
+    }
+
+    /// Forgets one session.
+    pub(crate) fn remove(&self, id: Uuid) {
+        let mut sessions = self.by_uuid.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        sessions.remove(&id);
+    }
+
+    /// The tenant behind `id`, checked against that tenant's clock; a live session's idle
+    /// lifetime restarts.
+    pub(crate) fn check(
+        &self,
+        id: Uuid,
+        clock: impl Fn(TenantId) -> Timestamp,
+    ) -> Result<TenantId, SessionProblem> {
+        let sessions = self.by_uuid.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let session = sessions.get(&id).ok_or(SessionProblem::Unknown)?;
+        let now = clock(session.tenant);
+        if now.as_unix_micros() >= session.expires_at_micros.load(Ordering::Relaxed) {
+            return Err(SessionProblem::Expired { tenant: session.tenant });
+        }
+        let renewed = now.saturating_add(SESSION_IDLE).as_unix_micros();
+        // `fetch_max` leaves a standing session's `i64::MAX` alone.
+        session.expires_at_micros.fetch_max(renewed, Ordering::Relaxed);
+        Ok(session.tenant)
+    }
+}

@@ -1,0 +1,117 @@
+//! Request bodies in the three encodings a PCaaSA client may use — JSON,
+//! `application/x-www-form-urlencoded` and `multipart/form-data` — decoded into one JSON object
+//! of parameters, then into a call's wire struct.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::Request;
+use crate::pcaasa::errors::PcaasaError;
+
+/// The body's parameters. Form and multipart values are strings; JSON keeps its types. A
+/// repeated form key keeps its last value, as JSON objects do.
+pub(crate) fn decode(req: &Request) -> Result<Map<String, Value>, PcaasaError> {
+    let body = req.body.as_ref();
+    let content_type = req.header("content-type");
+    let (media_type, params) = match content_type {
+        Some(value) => value.split_once(';').unwrap_or((value, "")),
+        // No content type: sniff, as a lenient PHP-style endpoint would.
+        None if body.trim_ascii_start().starts_with(b"{") => ("application/json", ""),
+        None => ("application/x-www-form-urlencoded", ""),
+    };
+    let media_type = media_type.trim();
+    if media_type.eq_ignore_ascii_case("application/json")
+        || media_type.to_ascii_lowercase().ends_with("+json")
+    {
+        return json(body);
+    }
+    if media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        return form(body);
+    }
+    if media_type.eq_ignore_ascii_case("multipart/form-data") {
+        let boundary = parameter(params, "boundary").ok_or_else(|| malformed("no boundary"))?;
+        return multipart(body, boundary);
+    }
+    Err(PcaasaError::ContentTypeUnsupported)
+}
+
+/// The parameters as `T` (a wire struct whose fields are all optional raw values, so this only
+/// fails on a bug).
+pub(crate) fn into_wire<T: DeserializeOwned>(fields: Map<String, Value>) -> Result<T, PcaasaError> {
+    serde_json::from_value(Value::Object(fields))
+        .map_err(|e| PcaasaError::BodyMalformed { detail: format!("parameters: {e}") })
+}
+
+fn malformed(detail: &str) -> PcaasaError {
+    PcaasaError::BodyMalformed { detail: format!("multipart/form-data: {detail}") }
+}
+
+fn json(body: &[u8]) -> Result<Map<String, Value>, PcaasaError> {
+    match crate::common::json::parse(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(PcaasaError::BodyMalformed { detail: "JSON body is not an object".into() }),
+        Err(e) => Err(PcaasaError::BodyMalformed { detail: format!("invalid JSON: {e}") }),
+    }
+}
+
+fn form(body: &[u8]) -> Result<Map<String, Value>, PcaasaError> {
+    if std::str::from_utf8(body).is_err() {
+        return Err(PcaasaError::BodyMalformed { detail: "form body is not UTF-8".into() });
+    }
+    Ok(form_urlencoded::parse(body)
+        .map(|(key, value)| (key.into_owned(), Value::String(value.into_owned())))
+        .collect())
+}
+
+/// A `key=value` parameter of a header value (`boundary=…`, `name="…"`), unquoted.
+fn parameter<'a>(params: &'a str, name: &str) -> Option<&'a str> {
+    params.split(';').find_map(|param| {
+        let (key, value) = param.split_once('=')?;
+        key.trim().eq_ignore_ascii_case(name).then(|| {
+            let value = value.trim();
+            value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value)
+        })
+    })
+}
+
+/// RFC 7578 text fields. Lines may end in CRLF (as clients send) or bare LF (hand-written
+/// requests); file parts are read as text like any other field.
+fn multipart(body: &[u8], boundary: &str) -> Result<Map<String, Value>, PcaasaError> {
+    if boundary.is_empty() || boundary.len() > 70 {
+        return Err(malformed("boundary must be 1 to 70 characters"));
+    }
+    let text = std::str::from_utf8(body).map_err(|_| malformed("body is not UTF-8"))?;
+    let delimiter = format!("--{boundary}");
+    let start = text.find(&delimiter).ok_or_else(|| malformed("no boundary line"))?;
+    let mut rest = &text[start + delimiter.len()..];
+    let mut fields = Map::new();
+    loop {
+        if rest.starts_with("--") {
+            return Ok(fields);
+        }
+        rest =
+            strip_line_end_start(rest).ok_or_else(|| malformed("no line break after boundary"))?;
+        let end = rest.find(&delimiter).ok_or_else(|| malformed("no closing boundary"))?;
+        let part = strip_line_end(&rest[..end]).ok_or_else(|| malformed("no line break"))?;
+        rest = &rest[end + delimiter.len()..];
+        let (headers, value) = part
+            .split_once("\r\n\r\n")
+            .or_else(|| part.split_once("\n\n"))
+            .ok_or_else(|| malformed("part without headers"))?;
+        let name = headers
+            .lines()
+            .filter_map(|line| line.split_once(':'))
+            .find(|(header, _)| header.trim().eq_ignore_ascii_case("content-disposition"))
+            .and_then(|(_, value)| parameter(value, "name"))
+            .ok_or_else(|| malformed("part without a Content-Disposition name"))?;
+        fields.insert(name.to_string(), Value::String(value.to_string()));
+    }
+}
+
+fn strip_line_end_start(text: &str) -> Option<&str> {
+    text.strip_prefix("\r\n").or_else(|| text.strip_prefix('\n'))
+}
+
+fn strip_line_end(text: &str) -> Option<&str> {
+    text.strip_suffix("\r\n").or_else(|| text.strip_suffix('\n'))
+}
