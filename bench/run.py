@@ -69,7 +69,7 @@ def rss_mib(pid):
 
 
 def lua_script(method, path, headers, body):
-    """A wrk script sending `body` with `{{n}}` replaced by a per-thread unique counter."""
+    """A wrk script sending `body` with `{{n}}` replaced by a unique 12-digit number."""
     lines = [
         "local counter = 0",
         "local thread_id = 0",
@@ -84,15 +84,10 @@ def lua_script(method, path, headers, body):
         f"local template = {json.dumps(body)}",
         "function request()",
         "  counter = counter + 1",
-        "  local n = string.format('%d%09d', thread_id, counter)",
+        "  local n = string.format('%02d%010d', thread_id, counter)",
         "  local b = template:gsub('{{n}}', n)",
         f"  local p = ({json.dumps(path)}):gsub('{{{{n}}}}', n)",
         "  return wrk.format(nil, p, nil, b)",
-        "end",
-        "local statuses = {}",
-        "function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end",
-        "function done(summary, latency, requests)",
-        "  for _, t in ipairs(threads) do end",
         "end",
     ]
     return "\n".join(lines) + "\n"
@@ -108,6 +103,21 @@ def vendor(name):
         VENDORS[name] = fn
         return fn
     return register
+
+
+@vendor("pcaasa")
+def pcaasa(base):
+    account = admin(base, "POST", "/__admin/accounts",
+                    {"vendor": "pcaasa", "currency": "USD", "opening_balance": "1000000.00"})
+    session = "5a4db4a4-0000-4000-8000-000000000002"  # the default tenant's standing session
+    body = json.dumps({
+        "sessionUuid": session,
+        "accountUuid": account["vendor_ids"]["accountUuid"],
+        "amount": "1.00",
+        "tranCode": "CIVSCCAP",
+        "externalTranUuid": "00000000-0000-4000-8000-{{n}}",
+    })
+    return "POST", "/?call=account-balance-adjust-v1", {"Content-Type": "application/json"}, body
 
 
 def run_wrk(base, spec, connections, duration, threads):

@@ -1,0 +1,250 @@
+//! Clowd9's key/secret login and its JWTs: `POST /v1/auth` trades a key and secret for an
+//! access token (120 minutes) and a refresh token (the session: 720 minutes from the login);
+//! `POST /v1/auth/refresh` with the refresh token as bearer issues a new access token inside the
+//! session. Every other call carries `Authorization: Bearer <access token>`.
+//!
+//! Tokens are HS256 JWTs signed with a secret made when the vendor is built; they are checked by
+//! lookup in a [`TokenStore`] (one read lock), never by decoding, so a token is exactly as good
+//! as its entry: tenant, kind and expiry on the tenant's clock.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use ledger::{TenantId, Timestamp};
+use uuid::Uuid;
+
+use super::errors::Clowd9Error;
+use crate::common::auth::{Grant, TokenProblem, TokenStore, bearer, hs256_jwt, random_secret};
+use crate::{Ctx, Request};
+
+/// How long an access token works: "the JWT will need to be refreshed every 120 minutes".
+pub(crate) const ACCESS_TOKEN_LIFETIME: Duration = Duration::from_secs(120 * 60);
+
+/// How long a login lasts: "after 720 minutes, an Access Authentication request is required".
+pub(crate) const SESSION_LIFETIME: Duration = Duration::from_secs(720 * 60);
+
+/// The well-known key of the default tenant (test mode).
+pub(crate) const WELL_KNOWN_KEY: &str = "sandbank-clowd9-key";
+
+/// The well-known secret of the default tenant (test mode).
+pub(crate) const WELL_KNOWN_SECRET: &str = "sandbank-clowd9-secret";
+
+/// Expired tokens are swept after this many issued, keeping the store bounded.
+const TOKENS_ISSUED_PER_PRUNE: u64 = 1024;
+
+/// Which of the two tokens a JWT is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenKind {
+    /// `access_token`: calls the API.
+    Access,
+    /// `refresh_token`: only calls `POST /v1/auth/refresh`.
+    Refresh,
+}
+
+/// What an issued token stands for, besides its tenant and expiry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Session {
+    /// Access or refresh.
+    pub(crate) kind: TokenKind,
+    /// The API key's identifier (`api_id`).
+    pub(crate) api_id: Uuid,
+    /// When the login this token descends from runs out.
+    pub(crate) ends_at: Timestamp,
+}
+
+/// One tenant's API key.
+#[derive(Debug, Clone)]
+struct Credential {
+    tenant: TenantId,
+    secret: String,
+    api_id: Uuid,
+}
+
+/// What a successful login or refresh hands back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Issued {
+    pub(crate) access_token: String,
+    pub(crate) refresh_token: String,
+    pub(crate) api_id: Uuid,
+    pub(crate) tenant: TenantId,
+}
+
+/// Keys, secrets and issued tokens of every tenant.
+#[derive(Debug)]
+pub(crate) struct Auth {
+    /// Key → credential; read on every login only, so one lock is plenty.
+    keys: RwLock<HashMap<String, Credential>>,
+    /// Tenant → its current key, so re-provisioning replaces the old key.
+    key_of_tenant: RwLock<HashMap<TenantId, String>>,
+    tokens: TokenStore<Session>,
+    jwt_secret: String,
+    n_issued: AtomicU64,
+}
+
+impl Default for Auth {
+    fn default() -> Auth {
+        Auth {
+            keys: RwLock::default(),
+            key_of_tenant: RwLock::default(),
+            tokens: TokenStore::default(),
+            jwt_secret: random_secret("sandbank-clowd9-jwt-"),
+            n_issued: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Auth {
+    /// Creates `tenant`'s key and secret (replacing any earlier ones) and returns them.
+    pub(crate) fn provision(&self, tenant: TenantId, well_known: bool) -> serde_json::Value {
+        let (key, secret) = if well_known {
+            (WELL_KNOWN_KEY.to_string(), WELL_KNOWN_SECRET.to_string())
+        } else {
+            (random_secret("c9k_"), random_secret("c9s_"))
+        };
+        let api_id = Uuid::new_v4();
+        // Lock order: `key_of_tenant` then `keys`, everywhere.
+        let mut key_of_tenant =
+            self.key_of_tenant.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut keys = self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(old) = key_of_tenant.insert(tenant, key.clone()) {
+            keys.remove(&old);
+        }
+        // A key given to a second tenant (the well-known one) moves to it.
+        if let Some(previous) =
+            keys.insert(key.clone(), Credential { tenant, secret: secret.clone(), api_id })
+        {
+            if previous.tenant != tenant {
+                key_of_tenant.remove(&previous.tenant);
+            }
+        }
+        serde_json::json!({
+            "key": key,
+            "secret": secret,
+            "api_id": api_id.hyphenated().to_string(),
+            "login": "POST /v1/auth with {key, secret}, then Authorization: Bearer <access_token>",
+        })
+    }
+
+    /// `POST /v1/auth`: checks the key and secret and opens a session.
+    pub(crate) fn login(
+        &self,
+        ctx: &Ctx<'_>,
+        key: &str,
+        secret: &str,
+    ) -> Result<Issued, Clowd9Error> {
+        let (tenant, api_id) = {
+            let keys = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let credential = keys
+                .get(key)
+                .ok_or(Clowd9Error::InvalidCredentials { rule: "auth: unknown key" })?;
+            if credential.secret != secret {
+                return Err(Clowd9Error::InvalidCredentials {
+                    rule: "auth: wrong secret for this key",
+                });
+            }
+            (credential.tenant, credential.api_id)
+        };
+        let now = ctx.now(tenant);
+        let ends_at = now.saturating_add(SESSION_LIFETIME);
+        let refresh_token = self.issue(tenant, now, TokenKind::Refresh, api_id, ends_at);
+        let access_token = self.issue(tenant, now, TokenKind::Access, api_id, ends_at);
+        self.prune_now_and_then(ctx);
+        Ok(Issued { access_token, refresh_token, api_id, tenant })
+    }
+
+    /// `POST /v1/auth/refresh`: a new access token for the session of the refresh token sent as
+    /// bearer; the refresh token itself is handed back unchanged.
+    pub(crate) fn refresh(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Issued, Clowd9Error> {
+        let (token, grant) = self.check(ctx, req)?;
+        if grant.data.kind != TokenKind::Refresh {
+            return Err(Clowd9Error::Forbidden {
+                rule: "auth: refresh needs the refresh_token as bearer, not the access_token",
+            });
+        }
+        let tenant = grant.tenant;
+        let now = ctx.now(tenant);
+        let access_token =
+            self.issue(tenant, now, TokenKind::Access, grant.data.api_id, grant.data.ends_at);
+        self.prune_now_and_then(ctx);
+        Ok(Issued {
+            access_token,
+            refresh_token: token.to_string(),
+            api_id: grant.data.api_id,
+            tenant,
+        })
+    }
+
+    /// The tenant behind the request's access token.
+    pub(crate) fn authenticate(
+        &self,
+        ctx: &Ctx<'_>,
+        req: &Request,
+    ) -> Result<TenantId, Clowd9Error> {
+        let (_, grant) = self.check(ctx, req)?;
+        match grant.data.kind {
+            TokenKind::Access => Ok(grant.tenant),
+            TokenKind::Refresh => Err(Clowd9Error::Forbidden {
+                rule: "auth: a refresh_token cannot call the API; send the access_token",
+            }),
+        }
+    }
+
+    fn check<'r>(
+        &self,
+        ctx: &Ctx<'_>,
+        req: &'r Request,
+    ) -> Result<(&'r str, Grant<Session>), Clowd9Error> {
+        let token = bearer(&req.headers)
+            .ok_or(Clowd9Error::Unauthorized { rule: "auth: no Authorization: Bearer header" })?;
+        match self.tokens.check(token, |tenant| ctx.now(tenant)) {
+            Ok(grant) => Ok((token, grant)),
+            Err(TokenProblem::Unknown) => Err(Clowd9Error::Unauthorized {
+                rule: "auth: bearer token was not issued by this server",
+            }),
+            Err(TokenProblem::Expired) => Err(Clowd9Error::Unauthorized {
+                rule: "auth: bearer token expired (access 120 minutes, session 720 minutes)",
+            }),
+        }
+    }
+
+    fn issue(
+        &self,
+        tenant: TenantId,
+        now: Timestamp,
+        kind: TokenKind,
+        api_id: Uuid,
+        ends_at: Timestamp,
+    ) -> String {
+        let expires_at = match kind {
+            TokenKind::Access => now.saturating_add(ACCESS_TOKEN_LIFETIME).min(ends_at),
+            TokenKind::Refresh => ends_at,
+        };
+        let token_use = match kind {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+        };
+        let claims = format!(
+            r#"{{"iss":"sandbank-clowd9","sub":"{}","token_use":"{token_use}","iat":{},"exp":{},"jti":"{}"}}"#,
+            api_id.hyphenated(),
+            now.as_unix_micros().div_euclid(1_000_000),
+            expires_at.as_unix_micros().div_euclid(1_000_000),
+            Uuid::new_v4().simple(),
+        );
+        let token = hs256_jwt(self.jwt_secret.as_bytes(), &claims);
+        self.tokens.insert(
+            token.clone(),
+            Grant { tenant, expires_at, data: Session { kind, api_id, ends_at } },
+        );
+        token
+    }
+
+    fn prune_now_and_then(&self, ctx: &Ctx<'_>) {
+        if self.n_issued.fetch_add(1, Ordering::Relaxed) % TOKENS_ISSUED_PER_PRUNE
+            == TOKENS_ISSUED_PER_PRUNE - 1
+        {
+            self.tokens.prune(|tenant| ctx.now(tenant));
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Clowd9's JSON bodies, field for field and in the order the vendor shows them: the seed's
+//! "Update Account Balance" (S3) and the OpenAPI 1.10.4 operations (S1).
+//!
+//! Request fields are `Option<Value>` so `parse.rs` can name the exact field that is missing or
+//! has the wrong type (serde's own messages do not); unknown fields are ignored, as Clowd9's
+//! gRPC gateway does. Amounts stay exact: `serde_json`'s `arbitrary_precision` keeps a number's
+//! text, and balances go out as integer strings of minor units written without allocation.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
+use uuid::Uuid;
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------------------------
+
+/// `POST /v1/auth` (`AuthenticateApi`): `{ "key", "secret" }`, both required.
+#[derive(Debug, Deserialize)]
+pub(crate) struct AuthenticateApiRequest {
+    pub(crate) key: Option<Value>,
+    pub(crate) secret: Option<Value>,
+}
+
+/// The seed's "Update Account Balance" request (S3), in the seed's table order.
+#[derive(Debug, Deserialize)]
+pub(crate) struct UpdateAccountBalanceRequest {
+    pub(crate) client_id: Option<Value>,
+    pub(crate) account_id: Option<Value>,
+    pub(crate) amount: Option<Value>,
+    pub(crate) direction: Option<Value>,
+    #[serde(rename = "type")]
+    pub(crate) r#type: Option<Value>,
+    pub(crate) destination: Option<Value>,
+    pub(crate) reference: Option<Value>,
+    pub(crate) reference_id: Option<Value>,
+}
+
+/// `POST /v1/accounts/{account_id}/increase` and `/decrease` (S1): the two bodies are the same.
+#[derive(Debug, Deserialize)]
+pub(crate) struct IncreaseAccountBalanceRequest {
+    pub(crate) amount: Option<Value>,
+    pub(crate) reference_name: Option<Value>,
+    pub(crate) reference: Option<Value>,
+    pub(crate) reference_id: Option<Value>,
+}
+
+/// `POST /v1/accounts/{account_id}/correct` (`CorrectAccountBalance`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct CorrectAccountBalanceRequest {
+    pub(crate) amount: Option<Value>,
+    pub(crate) reason: Option<Value>,
+    pub(crate) correction_type: Option<Value>,
+    pub(crate) reference_id: Option<Value>,
+}
+
+/// `POST /v1/accounts/transfer` (`TransferFromAccountToAccount`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct TransferFromAccountToAccountRequest {
+    pub(crate) source_account_id: Option<Value>,
+    pub(crate) destination_account_id: Option<Value>,
+    pub(crate) amount: Option<Value>,
+    pub(crate) reference_name: Option<Value>,
+    pub(crate) reference: Option<Value>,
+    pub(crate) reference_id: Option<Value>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Responses
+// ---------------------------------------------------------------------------------------------
+
+/// An integer count of minor units written as a JSON string (`"100"`, `"-250"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MinorText(pub(crate) i128);
+
+impl Serialize for MinorText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// A trace id as the OpenAPI patterns it: 32 lower-case hex digits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TraceHex(pub(crate) Uuid);
+
+impl Serialize for TraceHex {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0.simple())
+    }
+}
+
+/// A trace id as the seed's page shows it: a dashed lower-case UUID.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TraceUuid(pub(crate) Uuid);
+
+impl Serialize for TraceUuid {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0.hyphenated())
+    }
+}
+
+/// Any `Display` value written as a JSON string without an intermediate `String`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Text<T>(pub(crate) T);
+
+impl<T: fmt::Display> Serialize for Text<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// `200` of `POST /v1/auth` and `POST /v1/auth/refresh`.
+#[derive(Serialize)]
+pub(crate) struct AuthenticateApiResponse<'a> {
+    pub(crate) access_token: &'a str,
+    pub(crate) refresh_token: &'a str,
+    pub(crate) trace_id: TraceHex,
+    pub(crate) api_id: TraceUuid,
+}
+
+/// The seed's successful "Update Account Balance" body, with the field table's spelling
+/// (`..._direction`). Balances are magnitudes; the sign is in the direction.
+#[derive(Serialize)]
+pub(crate) struct UpdateAccountBalanceResponse<'a> {
+    pub(crate) account_id: &'a str,
+    pub(crate) previous_account_balance: MinorText,
+    pub(crate) previous_account_balance_direction: &'static str,
+    pub(crate) new_account_balance: MinorText,
+    pub(crate) new_account_balance_direction: &'static str,
+    pub(crate) trace_id: TraceUuid,
+}
+
+/// The same body with the keys spelled as in the seed's JSON example (`..._driection`), for a
+/// client written byte for byte against that example (opt in with a request header).
+#[derive(Serialize)]
+pub(crate) struct UpdateAccountBalanceResponseAsExample<'a> {
+    pub(crate) account_id: &'a str,
+    pub(crate) previous_account_balance: MinorText,
+    pub(crate) previous_account_balance_driection: &'static str,
+    pub(crate) new_account_balance: MinorText,
+    pub(crate) new_account_balance_driection: &'static str,
+    pub(crate) trace_id: TraceUuid,
+}
+
+/// The seed's unsuccessful "Update Account Balance" body.
+#[derive(Serialize)]
+pub(crate) struct UpdateAccountBalanceFailure<'a> {
+    pub(crate) account_id: &'a str,
+    pub(crate) reason: &'a str,
+    pub(crate) trace_id: TraceUuid,
+}
+
+/// `200` of increase, decrease and correct (S1): signed integer strings.
+#[derive(Serialize)]
+pub(crate) struct BalanceChangeResponse {
+    pub(crate) previous_actual_balance: MinorText,
+    pub(crate) new_actual_balance: MinorText,
+    pub(crate) previous_available_balance: MinorText,
+    pub(crate) new_available_balance: MinorText,
+    pub(crate) trace_id: TraceHex,
+}
+
+/// `200` of `POST /v1/accounts/transfer`.
+#[derive(Serialize)]
+pub(crate) struct TransferFromAccountToAccountResponse {
+    pub(crate) trace_id: TraceHex,
+}
+
+/// `200` of `GET /v1/accounts/{account_id}/balances`.
+#[derive(Serialize)]
+pub(crate) struct GetAccountBalanceResponse {
+    pub(crate) actual_balance: MinorText,
+    pub(crate) available_balance: MinorText,
+    pub(crate) overdraft_value: MinorText,
+    pub(crate) authorized: MinorText,
+    pub(crate) trace_id: TraceHex,
+}
+
+/// `200` of `GET /v1/accounts/{account_id}`: an array even for one account.
+#[derive(Serialize)]
+pub(crate) struct GetAccountResponse<'a> {
+    pub(crate) account_details: [AccountDetails<'a>; 1],
+}
+
+/// One element of `account_details`. `actual_balance` and `available_balance` are JSON
+/// integers here, unlike everywhere else (as the OpenAPI document types them).
+#[derive(Serialize)]
+pub(crate) struct AccountDetails<'a> {
+    pub(crate) account_id: Text<uuid::fmt::Hyphenated>,
+    pub(crate) account_profile_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) main_account_id: Option<&'a str>,
+    pub(crate) account_name: &'a str,
+    pub(crate) account_status: &'static str,
+    pub(crate) account_currency_code: Text<CurrencyNumeric>,
+    pub(crate) account_currency: &'static str,
+    pub(crate) account_type: &'static str,
+    pub(crate) multi_currency: &'static str,
+    pub(crate) external_id: &'a str,
+    pub(crate) actual_balance: i128,
+    pub(crate) available_balance: i128,
+    pub(crate) overdraft_value: MinorText,
+    pub(crate) authorized: MinorText,
+    pub(crate) trace_id: TraceHex,
+}
+
+/// An ISO 4217 numeric code as three digits (`"826"`, `"036"`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CurrencyNumeric(pub(crate) u16);
+
+impl fmt::Display for CurrencyNumeric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:03}", self.0)
+    }
+}
+
+/// `200` of `GET /v1/accounts/{account_id}/ledger-entries`.
+#[derive(Serialize)]
+pub(crate) struct GetLedgerEntriesResponse<'a> {
+    pub(crate) accounts: Vec<LedgerEntry<'a>>,
+    pub(crate) next_page_token: String,
+    pub(crate) count: Text<usize>,
+    pub(crate) trace_id: TraceHex,
+}
+
+/// One ledger entry.
+#[derive(Serialize)]
+pub(crate) struct LedgerEntry<'a> {
+    pub(crate) account_id: Text<uuid::fmt::Hyphenated>,
+    pub(crate) amount: MinorText,
+    pub(crate) balance_type: &'static str,
+    pub(crate) date_time: Text<super::calendar::DateTime>,
+    pub(crate) entry_source: &'a str,
+    pub(crate) entry_type: &'a str,
+    pub(crate) reference: &'a str,
+    pub(crate) reference_id: &'a str,
+    pub(crate) reference_name: &'a str,
+}
+
+/// The `rpcStatus` error body every S1 operation declares: `{ code, message, details }`, with
+/// the HTTP status in `code` as in every example of the spec.
+#[derive(Serialize)]
+pub(crate) struct RpcStatus<'a> {
+    pub(crate) code: u16,
+    pub(crate) message: &'a str,
+    pub(crate) details: [(); 0],
+}
