@@ -105,6 +105,22 @@ def vendor(name):
     return register
 
 
+@vendor("clowd9")
+def clowd9(base):
+    account = admin(base, "POST", "/__admin/accounts",
+                    {"vendor": "clowd9", "currency": "GBP", "opening_balance": "1000000.00"})
+    status, raw = http(base, "POST", "/v1/auth", {"key": "sandbank-clowd9-key", "secret": "sandbank-clowd9-secret"})
+    token = json.loads(raw)["access_token"]
+    body = json.dumps({
+        "account_id": account["vendor_ids"]["account_id"],
+        "amount": 100,
+        "direction": "Credit",
+        "reference_id": "bench-{{n}}",
+    })
+    headers = {"Content-Type": "application/json", "Authorization": "Bearer " + token}
+    return "POST", "/v1/accounts/balance", headers, body
+
+
 @vendor("pcaasa")
 def pcaasa(base):
     account = admin(base, "POST", "/__admin/accounts",

@@ -8,7 +8,6 @@
 //! (`Config { n_shards: 1 }`). The per-tenant external account is striped: each shard keeps the
 //! part of it that its own accounts moved, so it is never a point of contention.
 
-use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rust_decimal::Decimal;
@@ -136,8 +135,7 @@ pub(crate) fn account_shard(id: AccountId, n_shards: usize) -> usize {
 
 /// Which shard an idempotency key lives in.
 pub(crate) fn key_shard(id: &KeyId, n_shards: usize) -> usize {
-    // Fixed seed: the shard of a key must not change within a process, and any seed will do.
-    shard_of(foldhash::fast::FixedState::with_seed(0x5A4D_BA4C).hash_one(id), n_shards)
+    shard_of(id.hash, n_shards)
 }
 
 fn shard_of(hash: u64, n_shards: usize) -> usize {

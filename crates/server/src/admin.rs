@@ -604,8 +604,8 @@ fn requests(tenant: &Tenant, req: &Request) -> Response {
             json!({
                 "at": timestamp(e.at),
                 "trace_id": e.trace_id.to_string(),
-                "method": e.method,
-                "path": e.path,
+                "method": e.method.as_str(),
+                "path": e.uri.path_and_query().map_or_else(|| e.uri.path().to_string(), |pq| pq.to_string()),
                 "status": e.status,
                 "vendor": e.vendor,
                 "operation": e.operation,

@@ -3,31 +3,26 @@
 //! This is the only place sandbank reads the system clock; everything downstream (vendors,
 //! ledger) gets `now` from here, so next-day funds and daily limits follow a tenant's clock.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ledger::Timestamp;
 
-/// How a tenant's clock runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// Real time plus an offset in microseconds (0 for plain real time).
-    Running { offset_micros: i64 },
-    /// Stopped at an instant until set, advanced or released.
-    Frozen { at: Timestamp },
-}
-
-/// One tenant's clock.
+/// One tenant's clock: real time plus an offset, or frozen at an instant.
+///
+/// Read on every request, so it is two atomics rather than a lock; a change stores the offset
+/// (or the instant) before the mode, and readers tolerate seeing either state of a change that
+/// races with them.
 #[derive(Debug)]
 pub struct Clock {
-    mode: Mutex<Mode>,
+    /// Microseconds added to real time while running.
+    offset_micros: AtomicI64,
+    /// The instant the clock is frozen at, or `RUNNING`.
+    frozen_at: AtomicI64,
 }
 
-impl Default for Clock {
-    fn default() -> Clock {
-        Clock { mode: Mutex::new(Mode::Running { offset_micros: 0 }) }
-    }
-}
+/// `frozen_at` value meaning "not frozen"; no real instant is this early.
+const RUNNING: i64 = i64::MIN;
 
 /// The system clock, in microseconds since the Unix epoch.
 pub fn system_now() -> Timestamp {
@@ -40,66 +35,73 @@ fn micros(duration: Duration) -> i64 {
     i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
 }
 
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock::new()
+    }
+}
+
 impl Clock {
-    fn mode(&self) -> std::sync::MutexGuard<'_, Mode> {
-        // A clock's mode is a single value; a poisoned lock still holds a valid one.
-        self.mode.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    /// A running clock with no offset.
+    pub fn new() -> Clock {
+        Clock { offset_micros: AtomicI64::new(0), frozen_at: AtomicI64::new(RUNNING) }
     }
 
     /// The tenant's current time.
     pub fn now(&self) -> Timestamp {
-        match *self.mode() {
-            Mode::Running { offset_micros } => Timestamp::from_unix_micros(
-                system_now().as_unix_micros().saturating_add(offset_micros),
+        match self.frozen_at.load(Ordering::Acquire) {
+            RUNNING => Timestamp::from_unix_micros(
+                system_now()
+                    .as_unix_micros()
+                    .saturating_add(self.offset_micros.load(Ordering::Acquire)),
             ),
-            Mode::Frozen { at } => at,
+            at => Timestamp::from_unix_micros(at),
         }
     }
 
     /// Whether the clock is frozen.
     pub fn is_frozen(&self) -> bool {
-        matches!(*self.mode(), Mode::Frozen { .. })
+        self.frozen_at.load(Ordering::Acquire) != RUNNING
     }
 
     /// Stops the clock at its current time.
     pub fn freeze(&self) {
-        let now = self.now();
-        *self.mode() = Mode::Frozen { at: now };
+        let now = self.now().as_unix_micros();
+        self.frozen_at.store(now.max(RUNNING + 1), Ordering::Release);
     }
 
-    /// Lets a frozen clock run again from where it stands (real time plus the offset that
-    /// keeps it continuous).
+    /// Lets a frozen clock run again from where it stands.
     pub fn unfreeze(&self) {
-        let now = self.now();
-        *self.mode() =
-            Mode::Running { offset_micros: now.as_unix_micros() - system_now().as_unix_micros() };
+        let now = self.now().as_unix_micros();
+        self.offset_micros.store(now - system_now().as_unix_micros(), Ordering::Release);
+        self.frozen_at.store(RUNNING, Ordering::Release);
     }
 
     /// Sets the time; a frozen clock stays frozen there, a running one runs on from there.
     pub fn set(&self, at: Timestamp) {
-        let mut mode = self.mode();
-        *mode = match *mode {
-            Mode::Frozen { .. } => Mode::Frozen { at },
-            Mode::Running { .. } => {
-                Mode::Running { offset_micros: at.as_unix_micros() - system_now().as_unix_micros() }
-            }
-        };
+        if self.is_frozen() {
+            self.frozen_at.store(at.as_unix_micros().max(RUNNING + 1), Ordering::Release);
+        } else {
+            self.offset_micros
+                .store(at.as_unix_micros() - system_now().as_unix_micros(), Ordering::Release);
+        }
     }
 
     /// Moves the clock forward by `duration`.
     pub fn advance(&self, duration: Duration) {
-        let mut mode = self.mode();
-        *mode = match *mode {
-            Mode::Frozen { at } => Mode::Frozen { at: at.saturating_add(duration) },
-            Mode::Running { offset_micros } => {
-                Mode::Running { offset_micros: offset_micros.saturating_add(micros(duration)) }
-            }
-        };
+        let step = micros(duration);
+        if self.is_frozen() {
+            let at = self.frozen_at.load(Ordering::Acquire).saturating_add(step);
+            self.frozen_at.store(at, Ordering::Release);
+        } else {
+            self.offset_micros.fetch_add(step, Ordering::AcqRel);
+        }
     }
 
     /// Back to plain real time.
     pub fn reset(&self) {
-        *self.mode() = Mode::Running { offset_micros: 0 };
+        self.offset_micros.store(0, Ordering::Release);
+        self.frozen_at.store(RUNNING, Ordering::Release);
     }
 }
 
@@ -109,7 +111,7 @@ mod tests {
 
     #[test]
     fn a_frozen_clock_moves_only_when_told() {
-        let clock = Clock::default();
+        let clock = Clock::new();
         clock.set(Timestamp::from_unix_micros(1_000_000));
         clock.freeze();
         let frozen = clock.now();
@@ -123,7 +125,7 @@ mod tests {
 
     #[test]
     fn a_running_clock_keeps_its_offset() {
-        let clock = Clock::default();
+        let clock = Clock::new();
         clock.advance(Duration::from_secs(3600));
         let ahead = clock.now().as_unix_micros() - system_now().as_unix_micros();
         assert!((3_599_000_000..=3_600_000_000).contains(&ahead), "{ahead}");

@@ -21,9 +21,9 @@ pub struct JournalEntry {
     /// The trace id also sent back in `X-Sandbank-Trace-Id`.
     pub trace_id: uuid::Uuid,
     /// HTTP method.
-    pub method: String,
-    /// Path and query.
-    pub path: String,
+    pub method: http::Method,
+    /// Path and query (cheap to clone: shares the request's bytes).
+    pub uri: http::Uri,
     /// Answer status.
     pub status: u16,
     /// The vendor that answered (`None` for the admin API or an unknown path).

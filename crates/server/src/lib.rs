@@ -142,7 +142,7 @@ impl App {
             id,
             admin_token,
             credentials,
-            clock: clock::Clock::default(),
+            clock: clock::Clock::new(),
             journal: journal::RequestJournal::default(),
         })
     }

@@ -101,19 +101,21 @@ impl Server {
 async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
     let started = Instant::now();
     let trace_id = uuid::Uuid::new_v4();
-    let (parts, body) = req.into_parts();
+    let (mut parts, body) = req.into_parts();
+    // The vendor gets the headers by value; the journal needs only the method and URI.
+    let headers = std::mem::take(&mut parts.headers);
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
 
     let (vendor_idx, operation, mut resp, request_body) = if path.starts_with("/__admin") {
-        let body = match read_body(app, &parts.headers, body).await {
+        let body = match read_body(app, &headers, body).await {
             Ok(body) => body,
             Err(refusal) => {
                 let resp = crate::admin::refuse(refusal);
                 return finish(app, &parts, None, None, resp, Bytes::new(), trace_id, started);
             }
         };
-        let req = request(&parts, path.clone(), query, body.clone(), Vec::new());
+        let req = request(&parts, headers, path.clone(), query, body.clone(), Vec::new());
         (None, None, crate::admin::handle(app, &req), body)
     } else {
         match app.router.at(&path) {
@@ -125,7 +127,8 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
                 match targets.iter().find(|t| t.method == parts.method) {
                     None => {
                         let vendor_idx = targets.first().map_or(0, |t| t.vendor_idx);
-                        let req = request(&parts, path.clone(), query, Bytes::new(), params);
+                        let req =
+                            request(&parts, headers, path.clone(), query, Bytes::new(), params);
                         let resp = vendor_of(app, vendor_idx).map_or_else(
                             || not_found(&parts.method, &path),
                             |v| v.refuse(Refusal::MethodNotAllowed, &req),
@@ -137,8 +140,14 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
                         let operation = target.operation;
                         match read_body(app, &parts.headers, body).await {
                             Err(refusal) => {
-                                let req =
-                                    request(&parts, path.clone(), query, Bytes::new(), params);
+                                let req = request(
+                                    &parts,
+                                    headers,
+                                    path.clone(),
+                                    query,
+                                    Bytes::new(),
+                                    params,
+                                );
                                 let resp = vendor_of(app, vendor_idx).map_or_else(
                                     || not_found(&parts.method, &path),
                                     |v| v.refuse(refusal, &req),
@@ -146,8 +155,14 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
                                 (Some(vendor_idx), Some(operation), resp, Bytes::new())
                             }
                             Ok(body) => {
-                                let req =
-                                    request(&parts, path.clone(), query, body.clone(), params);
+                                let req = request(
+                                    &parts,
+                                    headers,
+                                    path.clone(),
+                                    query,
+                                    body.clone(),
+                                    params,
+                                );
                                 let resp = call_vendor(app, vendor_idx, operation, &req, trace_id);
                                 (Some(vendor_idx), Some(operation), resp, body)
                             }
@@ -173,19 +188,13 @@ fn vendor_of(app: &App, idx: usize) -> Option<&dyn Vendor> {
 
 fn request(
     parts: &http::request::Parts,
+    headers: http::HeaderMap,
     path: String,
     query: Option<String>,
     body: Bytes,
     params: Vec<(String, String)>,
 ) -> Request {
-    Request {
-        method: parts.method.clone(),
-        path,
-        query,
-        headers: parts.headers.clone(),
-        body,
-        params,
-    }
+    Request { method: parts.method.clone(), path, query, headers, body, params }
 }
 
 /// Calls the vendor, turning a panic (a bug) into the vendor's internal-error answer. The
@@ -267,31 +276,13 @@ fn finish(
         %trace_id,
         reason = resp.reason.as_deref().unwrap_or(""),
     );
-    if let Some(tenant) = app.tenants.get(tenant_id) {
-        tenant.journal.record(JournalEntry {
-            at: tenant.clock.now(),
-            trace_id,
-            method: parts.method.to_string(),
-            path: parts
-                .uri
-                .path_and_query()
-                .map_or_else(|| parts.uri.path().to_string(), |pq| pq.to_string()),
-            status: resp.status.as_u16(),
-            vendor,
-            operation,
-            duration_micros,
-            request_body: clip(&request_body),
-            response_body: clip(&resp.body),
-            reason: resp.reason.clone(),
-        });
-    }
-    let mut out = hyper::Response::new(Full::new(resp.body));
+    let mut out = hyper::Response::new(Full::new(resp.body.clone()));
     *out.status_mut() = resp.status;
     *out.headers_mut() = resp.headers;
-    if let Ok(value) = HeaderValue::from_str(&trace_id.to_string()) {
+    if let Ok(value) = HeaderValue::from_str(&trace_id.hyphenated().to_string()) {
         out.headers_mut().insert("x-sandbank-trace-id", value);
     }
-    if let Some(reason) = resp.reason {
+    if let Some(reason) = &resp.reason {
         // Header values must be visible ASCII; anything else becomes '?', and long reasons are
         // cut (the journal keeps the whole line).
         let safe: String = reason
@@ -302,6 +293,21 @@ fn finish(
         if let Ok(value) = HeaderValue::from_str(&safe) {
             out.headers_mut().insert("x-sandbank-reason", value);
         }
+    }
+    if let Some(tenant) = app.tenants.get(tenant_id) {
+        tenant.journal.record(JournalEntry {
+            at: tenant.clock.now(),
+            trace_id,
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            status: resp.status.as_u16(),
+            vendor,
+            operation,
+            duration_micros,
+            request_body: clip(&request_body),
+            response_body: clip(&resp.body),
+            reason: resp.reason,
+        });
     }
     out
 }
