@@ -1,46 +1,273 @@
-//! firstvision: placeholder until the vendor module lands; serves no route.
+//! FirstVision (Fiserv FirstVision LATAM, VisionPLUS behind it): cash-in / cash-out and the
+//! balance reads, on the shared ledger.
+//!
+//! # Source
+//!
+//! The vendor's docs repository `Fiserv/firstvision-latam`: `reference/1.0.0/Accounts.yaml`
+//! (`PUT /account/balance`, service `M.ASM.MONETARY.ACT` L8V2, the seed's call),
+//! `reference/1.2.0/Accounts.yaml` (`PUT /account/v2/balance`, `GET /account/v2/accounts`,
+//! `POST /account/balance/details`), the guides `main-cases/cash-in-out.md` (the seed's example
+//! body), `api-reference/accessToken.md`, `api-request.md`, `response-handling.md`, `hmac.md`,
+//! and the `M.ASM.MONETARY.ACT` error catalog of the Jun-2024 `FL-balance` spec. Our notes:
+//! `shared/vendors/firstvision.md`.
+//!
+//! Routes, each also under the vendor's server prefix `/latam-gfs-apis/portal`:
+//!
+//! | method | path | operation |
+//! |---|---|---|
+//! | POST | `/token`, `/firstvision/token` | access token (client credentials) |
+//! | PUT | `/account/balance` | cash-in & cash-out (L8V2) |
+//! | PUT | `/account/v2/balance` | cash-in & cash-out (current successor) |
+//! | POST | `/account/balance/details` | account balance inquiry (`M.CMS.BALANCE.INQ`) |
+//! | GET | `/account/v2/accounts` | account information inquiry (`M.CMS.ACCOUNT.INQ` L8VI) |
+//!
+//! # Amount scale
+//!
+//! Amounts are JSON numbers in major units with the account currency's decimals (MXN 484: two),
+//! read exactly from their text (`200`, `200.5`, `200.50`; numeric strings too) and never through
+//! `f64`. More decimals than the currency has, more than 17 digits, exponents, negative amounts
+//! and text are `VPL8SMA07E`; zero or missing is `VPL8SMA17E`. Answers write every amount with
+//! exactly the currency's decimals (`200.00`).
+//!
+//! Balances use the VisionPLUS credit-card sign: `currentBalance` is what the holder owes, so
+//! money loaded onto an account shows as a negative (credit) balance; `creditLimit` is the
+//! ledger account's overdraft (`-balance_min`); `openToBuy` (`availableCreditLimit`,
+//! `availableCredit`) is `creditLimit` plus the ledger's available balance.
+//!
+//! # Auth
+//!
+//! `POST /token` (form `grant_type=client_credentials`, `Authorization: Basic
+//! base64(apikey:client_secret)`, optional `apikey` header) answers `{token_type: "BearerToken",
+//! issued_at, client_id, access_token, expires_in: "900", status: "approved"}`. Every other call
+//! needs `apikey`, `Authorization: Bearer <access_token>` (issued to that apikey, not expired in
+//! the tenant's clock) and `X-ClientID`, the zero-padded organization (`00970`) of one of the
+//! tenant's accounts (403 otherwise). When a `Signature` header is present it must be
+//! `Base64(HMAC-SHA256(client_secret, apikey + X-Client-Request-Id + Timestamp + raw body))`, with
+//! `Timestamp` (epoch ms) within five minutes of the tenant's clock and `X-Client-Request-Id`
+//! (≤ 40 characters) not used in the last five minutes. Well-known test-mode credentials:
+//! apikey `sandbank-firstvision-key`, secret `sandbank-firstvision-secret`.
+//!
+//! # Error shape
+//!
+//! Every answer is the documented envelope: `{"hasError": false, "errors": [], "data": {…}}` on
+//! success, `{"hasError": true, "errors": [{"code", "description"}], "data": null}` on error.
+//! VisionPLUS edits and business rules answer 422 with the service's code and text
+//! (`VPL8SMA71E` / `ACCOUNT OTB INSUFFICIENT`); schema problems (bad JSON, wrong types,
+//! lengths) 400, credentials 401, organization entitlement 403, wrong content type 415, with the
+//! status number as the code (`"401"`, `"Unauthorized"`). The token answer is not wrapped.
+//!
+//! # Idempotency
+//!
+//! VisionPLUS documents no idempotency key. The mock treats `referenceNumber` as unique per
+//! account and UTC processing day of the tenant's clock: repeating a cash-in/out with the same
+//! account, reference and day returns the first answer and moves no money; the same reference
+//! for a different transaction that day is `VPL8SMA34E`. Refusals are not remembered, so a
+//! declined cash-out can be retried with the same reference. A new day makes the reference new.
+//!
+//! # Choices
+//!
+//! Where the vendor is silent (all marked `[inferred]` in the notes):
+//! - Success bodies are wrapped in the envelope (two prose pages say so; the specs show the bare
+//!   object). Business errors answer 422 on both cash-in versions (the L8V2 spec lists 300).
+//! - `otbUpdateIndicator` `0` (v2 `openToBuyUpdateIndicator: true`) memo-posts a cash-in: balance
+//!   and open-to-buy move now. `1` (`false`) leaves both for the day's batch: the credit is
+//!   posted with next-day availability (the next UTC midnight of the tenant's clock), and until
+//!   then neither `currentBalance` nor `openToBuy` includes it. Cash-outs always move both now
+//!   (a mock should never let the same money be spent twice).
+//! - Action codes are per organization; every organization starts with `FUND`, `8000`, `8002`,
+//!   `8016` (credit, transaction code 271) and `FREV`, `8001`, `8017` (debit, 272); the admin
+//!   API's `actionCodes` (`{"LOAD": "credit"}`) adds codes to the account's organization.
+//!   Unknown codes are `VPL8SMA20S`.
+//! - The ASM organization must be one of the tenant's organizations (`VPL8SMA17S`) and the
+//!   account's (`VPL8SMA19S`); a `cardNumber` must be the account's card (`VPL8SMA15S`). Other
+//!   tenants' accounts are simply not found.
+//! - Ledger limits map to: per-transfer maximum → `VPL8SMA21S` (the rep limit), daily limits →
+//!   `VPL8SMA73E`, maximum balance → `VPL8SMA75E`, insufficient open-to-buy → `VPL8SMA71E`,
+//!   frozen → `VPL8SMA85E`, closed → `VPL8SMA54E`.
+//! - Scalars are coerced as the vendor's Java service would (numbers for strings, digit strings
+//!   for integers); missing required values that VisionPLUS has a code for get that code (422),
+//!   other missing or malformed fields are 400.
+//! - The access token lives 900 s (the text; the sample shows 1799). Token-call errors use the
+//!   same envelope. Paths: the token URL is `{endpoint}/{product}/token` in the vendor's sample and
+//!   `{endpoint}/token` in its prose; both `/token` and `/firstvision/token` are served.
+//! - Generated identifiers: account numbers `org(3) + logo(3) + 13 digits` (default org 970,
+//!   logo 401), card numbers `000` + a 16-digit Luhn-valid PAN, card sequence 1.
+//! - Oversized bodies answer 400 (413 is not in the vendor's list), body timeouts 408.
+//!
+//! # Known gaps
+//!
+//! - Not emulated: representatives (any 1–3 character id is accepted), plans, rep transaction
+//!   counts, prepaid load limits (`VPL8SMA35E`–`45E`), monthly limits (`VPL8SMA74E`), Falcon
+//!   declines (`VPL8SMA82S`), multi-wallet, dual-currency (foreign) accounts, `VPJ8SMA04S`–`08S`.
+//! - v2 `isReversedMemo`, `monetarySupress`, `accountLevelByPass`, `isOpenToBuy`,
+//!   `paymentAcceptIndicator`, `fraudPreventionData` and `metaData` are validated but change
+//!   nothing. Memo-posted amounts are not reported separately (`memoCreditAmount` is 0).
+//! - `GET /account/v2/accounts` returns only the balance-related part of the L8VI answer, in an
+//!   order modelled on L8VG (the L8VI schema was not readable). The v2 cash-in answer follows
+//!   the L8V5 schema (its `account` has no `number`).
+//! - Balance-inquiry (`VPL5S…`) error texts are paraphrases; the service's exact texts are
+//!   not published. No switch for a bare (unwrapped) body or for requiring signatures.
 
-use http::StatusCode;
-use ledger::TenantId;
+mod auth;
+mod calendar;
+mod errors;
+mod ops;
+mod parse;
+mod state;
+mod wire;
 
+#[cfg(test)]
+mod tests;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::Method;
+use ledger::{Namespace, TenantId};
+use serde_json::json;
+
+use self::auth::{Auth, TOKEN_LIFETIME};
+use self::errors::{FvError, Rejection};
+use self::parse::Version;
+use self::state::State;
+use crate::common::index::AccountIndex;
 use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
 
-struct Placeholder;
+/// Operation names, as the vendor's `operationId`s (the token call has none).
+const OP_TOKEN: &str = "Access Token";
+const OP_CASH_L8V2: &str = "Cash-in & Cash-out";
+const OP_CASH_V2: &str = "Balance Update (Cash-in & Cash-out)";
+const OP_BALANCE_INQUIRY: &str = "Account Balance Inquiry";
+const OP_ACCOUNT_INQUIRY: &str = "Account Information Inquiry";
+
+const fn route(method: Method, path: &'static str, operation: &'static str) -> Route {
+    Route { method, path, operation }
+}
+
+static ROUTES: [Route; 11] = [
+    route(Method::POST, "/token", OP_TOKEN),
+    route(Method::POST, "/firstvision/token", OP_TOKEN),
+    route(Method::POST, "/latam-gfs-apis/portal/token", OP_TOKEN),
+    route(Method::PUT, "/account/balance", OP_CASH_L8V2),
+    route(Method::PUT, "/latam-gfs-apis/portal/account/balance", OP_CASH_L8V2),
+    route(Method::PUT, "/account/v2/balance", OP_CASH_V2),
+    route(Method::PUT, "/latam-gfs-apis/portal/account/v2/balance", OP_CASH_V2),
+    route(Method::POST, "/account/balance/details", OP_BALANCE_INQUIRY),
+    route(Method::POST, "/latam-gfs-apis/portal/account/balance/details", OP_BALANCE_INQUIRY),
+    route(Method::GET, "/account/v2/accounts", OP_ACCOUNT_INQUIRY),
+    // `PUT` on this path is the vendor's account update, which the mock does not serve: the
+    // server answers it with `refuse(MethodNotAllowed)`, a 405 in the vendor's shape.
+    route(Method::GET, "/latam-gfs-apis/portal/account/v2/accounts", OP_ACCOUNT_INQUIRY),
+];
+
+/// How long a `referenceNumber` is remembered: its processing day (part of the key) plus
+/// slack for a clock set back a little.
+const REFERENCE_RETENTION: Duration = Duration::from_secs(26 * 3600);
+
+/// The FirstVision vendor: credentials, VisionPLUS identities of accounts, organizations.
+pub(crate) struct FirstVision {
+    auth: Auth,
+    index: AccountIndex,
+    state: State,
+    /// `referenceNumber`s, per account and processing day.
+    references: Arc<Namespace>,
+}
 
 /// This vendor.
 pub fn vendor() -> Box<dyn Vendor> {
-    Box::new(Placeholder)
+    Box::new(FirstVision::new())
 }
 
-impl Vendor for Placeholder {
+impl FirstVision {
+    fn new() -> FirstVision {
+        FirstVision {
+            auth: Auth::default(),
+            index: AccountIndex::default(),
+            state: State::default(),
+            references: Arc::new(Namespace {
+                name: Cow::Borrowed("firstvision/referenceNumber"),
+                remember_rejections: false,
+                retention: REFERENCE_RETENTION,
+            }),
+        }
+    }
+}
+
+impl Vendor for FirstVision {
     fn name(&self) -> &'static str {
         "firstvision"
     }
 
     fn routes(&self) -> &'static [Route] {
-        &[]
+        &ROUTES
     }
 
-    fn handle(&self, _ctx: &Ctx<'_>, _operation: &'static str, _req: &Request) -> Response {
-        Response::empty(StatusCode::NOT_IMPLEMENTED)
+    fn handle(&self, ctx: &Ctx<'_>, operation: &'static str, req: &Request) -> Response {
+        let res = match operation {
+            OP_TOKEN => self.token(ctx, req),
+            OP_CASH_L8V2 => self.cash(ctx, req, Version::L8v2),
+            OP_CASH_V2 => self.cash(ctx, req, Version::V2),
+            OP_BALANCE_INQUIRY => self.balance_inquiry(ctx, req),
+            OP_ACCOUNT_INQUIRY => self.account_inquiry(ctx, req),
+            other => Err(Rejection::new(
+                FvError::Backend,
+                format!("internal: firstvision has no operation {other:?}"),
+            )),
+        };
+        res.unwrap_or_else(Rejection::into_response)
     }
 
-    fn refuse(&self, _refusal: Refusal, _req: &Request) -> Response {
-        Response::empty(StatusCode::NOT_IMPLEMENTED)
+    fn refuse(&self, refusal: Refusal, req: &Request) -> Response {
+        let rejection = match refusal {
+            Refusal::MethodNotAllowed => Rejection::new(
+                FvError::MethodNotAllowed,
+                format!("route: {} is not served on {}", req.method, req.path),
+            ),
+            Refusal::PayloadTooLarge { limit_bytes } => {
+                Rejection::bad_request(format!("body: larger than {limit_bytes} bytes"))
+            }
+            Refusal::BodyTimeout => {
+                Rejection::new(FvError::RequestTimeout, "body: not received in time")
+            }
+            Refusal::Internal => Rejection::new(
+                FvError::Backend,
+                "internal: the handler failed; nothing was changed",
+            ),
+        };
+        rejection.into_response()
     }
 
-    fn provision_tenant(&self, _tenant: TenantId, _well_known: bool) -> serde_json::Value {
-        serde_json::Value::Null
+    fn provision_tenant(&self, tenant: TenantId, well_known: bool) -> serde_json::Value {
+        let client = self.auth.provision(tenant, well_known);
+        json!({
+            "apikey": client.api_key,
+            "clientSecret": client.secret,
+            "tokenPath": "/firstvision/token",
+            "tokenExpiresInSeconds": TOKEN_LIFETIME.as_secs(),
+            "headers": {
+                "apikey": client.api_key,
+                "Authorization": "Bearer <access_token from the token call>",
+                "X-ClientID": "the zero-padded organization of an account, e.g. 00970",
+            },
+            "signature": "optional Signature header: Base64(HMAC-SHA256(clientSecret, apikey + \
+                          X-Client-Request-Id + Timestamp + body)); Timestamp in epoch ms within \
+                          5 minutes; X-Client-Request-Id not reused within 5 minutes",
+        })
     }
 
     fn open_account(
         &self,
-        _ctx: &Ctx<'_>,
-        _tenant: TenantId,
-        _spec: &AccountSpec,
+        ctx: &Ctx<'_>,
+        tenant: TenantId,
+        spec: &AccountSpec,
     ) -> Result<OpenedAccount, String> {
-        Err("firstvision is not implemented yet".into())
+        self.open(ctx, tenant, spec)
     }
 
-    fn reset_tenant(&self, _tenant: TenantId) {}
+    fn reset_tenant(&self, tenant: TenantId) {
+        self.index.remove_tenant(tenant);
+        self.state.remove_tenant(tenant);
+        self.auth.reset_tenant(tenant);
+    }
 }

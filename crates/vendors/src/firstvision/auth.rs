@@ -1,0 +1,312 @@
+//! FirstVision credentials: the apikey / client secret pair, the access-token call (Basic auth,
+//! client credentials), the headers every call carries (`apikey`, `Authorization: Bearer`,
+//! `X-ClientID`) and the optional HMAC `Signature` with its clock window and nonce.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use ledger::{TenantId, Timestamp};
+
+use super::errors::{FvError, Rejection};
+use crate::Request;
+use crate::common::auth::{Grant, TokenProblem, TokenStore, bearer, hmac_sha256_base64};
+
+/// Access-token lifetime: the vendor's text says "currently 900 seconds" (its sample shows
+/// 1799; clients are told to use the returned `expires_in`).
+pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(900);
+
+/// How far a signed request's `Timestamp` may be from the tenant's clock, and how long its
+/// `X-Client-Request-Id` is remembered as used: the documented five minutes.
+pub(crate) const SIGNATURE_WINDOW: Duration = Duration::from_secs(300);
+
+/// Longest `X-Client-Request-Id` (the header table gives "length 40").
+pub(crate) const CLIENT_REQUEST_ID_CHARS_MAX: usize = 40;
+
+/// Most nonces remembered per tenant; past this the oldest are forgotten first (they are
+/// inside the window only under a flood of signed requests).
+const NONCES_PER_TENANT_MAX: usize = 100_000;
+
+/// Tokens held before expired ones are swept on the next issue.
+const TOKENS_SWEEP_AT: usize = 10_000;
+
+/// The well-known test-mode credentials of the default tenant.
+pub(crate) const WELL_KNOWN_API_KEY: &str = "sandbank-firstvision-key";
+pub(crate) const WELL_KNOWN_SECRET: &str = "sandbank-firstvision-secret";
+
+/// One tenant's client credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Client {
+    pub(crate) tenant: TenantId,
+    pub(crate) api_key: String,
+    pub(crate) secret: String,
+}
+
+/// Signed requests seen recently, per tenant: `X-Client-Request-Id` values inside the window.
+#[derive(Debug, Default)]
+struct Nonces {
+    seen: HashSet<Box<str>>,
+    /// Oldest first, with the instant each stops counting.
+    order: VecDeque<(Timestamp, Box<str>)>,
+}
+
+impl Nonces {
+    /// Records `id` unless it is still inside its window; `false` means a replay.
+    fn insert(&mut self, id: &str, now: Timestamp) -> bool {
+        while let Some((until, _)) = self.order.front() {
+            if now < *until && self.order.len() < NONCES_PER_TENANT_MAX {
+                break;
+            }
+            if let Some((_, old)) = self.order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+        if self.seen.contains(id) {
+            return false;
+        }
+        let id: Box<str> = id.into();
+        self.seen.insert(id.clone());
+        self.order.push_back((now.saturating_add(SIGNATURE_WINDOW), id));
+        true
+    }
+}
+
+/// Who a request was authenticated as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Caller {
+    pub(crate) tenant: TenantId,
+}
+
+/// Credentials, issued tokens and signature nonces of every tenant.
+#[derive(Debug, Default)]
+pub(crate) struct Auth {
+    /// apikey → client. Read on every request, written at provisioning.
+    clients: RwLock<HashMap<String, Arc<Client>>>,
+    /// tenant → apikey, to replace a tenant's credentials when it is provisioned again.
+    keys: RwLock<HashMap<TenantId, String>>,
+    tokens: TokenStore<()>,
+    /// Short critical sections only (one insert); a `Mutex` is simplest.
+    nonces: Mutex<HashMap<TenantId, Nonces>>,
+}
+
+impl Auth {
+    /// Creates (or replaces) `tenant`'s credentials.
+    pub(crate) fn provision(&self, tenant: TenantId, well_known: bool) -> Arc<Client> {
+        let (api_key, secret) = if well_known {
+            (WELL_KNOWN_API_KEY.to_string(), WELL_KNOWN_SECRET.to_string())
+        } else {
+            (
+                crate::common::auth::random_secret("fv-key-"),
+                crate::common::auth::random_secret("fv-secret-"),
+            )
+        };
+        let client = Arc::new(Client { tenant, api_key: api_key.clone(), secret });
+        let mut clients = self.clients.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut keys = self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(old) = keys.insert(tenant, api_key.clone()) {
+            clients.remove(&old);
+        }
+        // A well-known key provisioned for a second tenant moves to it.
+        if let Some(previous) = clients.insert(api_key, Arc::clone(&client)) {
+            if previous.tenant != tenant {
+                keys.remove(&previous.tenant);
+            }
+        }
+        client
+    }
+
+    fn client(&self, api_key: &str) -> Option<Arc<Client>> {
+        let clients = self.clients.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        clients.get(api_key).cloned()
+    }
+
+    /// The token call's client: Basic `apikey:client_secret`, and the `apikey` header (when
+    /// sent) naming the same client.
+    pub(crate) fn token_client(&self, req: &Request) -> Result<Arc<Client>, Rejection> {
+        let Some((user, password)) = crate::common::auth::basic(&req.headers) else {
+            return Err(Rejection::unauthorized(
+                "auth: token call needs Authorization: Basic base64(apikey:client_secret)",
+            ));
+        };
+        let Some(client) = self.client(&user) else {
+            return Err(Rejection::unauthorized("auth: Basic user is not a known apikey"));
+        };
+        if client.secret != password {
+            return Err(Rejection::unauthorized("auth: client secret does not match the apikey")
+                .for_tenant(client.tenant));
+        }
+        if let Some(header) = req.header("apikey") {
+            if header != client.api_key {
+                return Err(Rejection::unauthorized(
+                    "auth: apikey header differs from the Basic user",
+                )
+                .for_tenant(client.tenant));
+            }
+        }
+        Ok(client)
+    }
+
+    /// Issues an access token to `client`; returns it and the issuing instant.
+    pub(crate) fn issue(
+        &self,
+        client: &Client,
+        clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
+    ) -> (String, Timestamp) {
+        let now = clock(client.tenant);
+        let token = crate::common::auth::random_secret("");
+        if self.tokens.len() >= TOKENS_SWEEP_AT {
+            self.tokens.prune(clock);
+        }
+        let expires_at = now.saturating_add(TOKEN_LIFETIME);
+        self.tokens.insert(token.clone(), Grant { tenant: client.tenant, expires_at, data: () });
+        (token, now)
+    }
+
+    /// Checks the headers every API call carries: apikey, bearer token, `X-ClientID` (one of the
+    /// tenant's organizations, as `has_org` tells), then the signature when present — last, so
+    /// a request id is only used up by a request that passed everything else.
+    pub(crate) fn authenticate(
+        &self,
+        req: &Request,
+        clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
+        has_org: impl Fn(TenantId, u16) -> bool,
+    ) -> Result<Caller, Rejection> {
+        let Some(api_key) = req.header("apikey") else {
+            return Err(Rejection::unauthorized("auth: apikey header is missing"));
+        };
+        let Some(client) = self.client(api_key) else {
+            return Err(Rejection::unauthorized("auth: apikey is not known"));
+        };
+        let tenant = client.tenant;
+        let Some(token) = bearer(&req.headers) else {
+            return Err(Rejection::unauthorized(
+                "auth: Authorization: Bearer <access_token> header is missing",
+            )
+            .for_tenant(tenant));
+        };
+        match self.tokens.check(token, clock) {
+            Ok(grant) if grant.tenant == tenant => {}
+            Ok(_) => {
+                return Err(Rejection::unauthorized(
+                    "auth: access token was not issued to this apikey",
+                )
+                .for_tenant(tenant));
+            }
+            Err(TokenProblem::Unknown) => {
+                return Err(
+                    Rejection::unauthorized("auth: access token is not valid").for_tenant(tenant)
+                );
+            }
+            Err(TokenProblem::Expired) => {
+                return Err(
+                    Rejection::unauthorized("auth: access token expired").for_tenant(tenant)
+                );
+            }
+        }
+        let Some(client_id) = req.header("x-clientid") else {
+            return Err(Rejection::bad_request("header X-ClientID is missing").for_tenant(tenant));
+        };
+        let client_org = parse_client_id(client_id).ok_or_else(|| {
+            Rejection::bad_request(format!(
+                "header X-ClientID: {client_id:?} is not a zero-padded organization number (00970)"
+            ))
+            .for_tenant(tenant)
+        })?;
+        if !has_org(tenant, client_org) {
+            return Err(Rejection::new(
+                FvError::Forbidden,
+                format!(
+                    "auth: X-ClientID {client_id}: this apikey has no account in organization \
+                     {client_org}"
+                ),
+            )
+            .for_tenant(tenant));
+        }
+        if let Some(signature) = req.header("signature") {
+            self.verify_signature(req, &client, signature, clock(tenant))
+                .map_err(|rejection| rejection.for_tenant(tenant))?;
+        } else if req.headers.contains_key("signature") {
+            return Err(Rejection::unauthorized("auth: Signature header is not valid text")
+                .for_tenant(tenant));
+        }
+        Ok(Caller { tenant })
+    }
+
+    /// Checks `Signature` is `Base64(HMAC-SHA256(client_secret, apikey + X-Client-Request-Id +
+    /// Timestamp + body))`, `Timestamp` is within five minutes of the tenant's clock, and the
+    /// request id was not seen in the last five minutes.
+    fn verify_signature(
+        &self,
+        req: &Request,
+        client: &Client,
+        signature: &str,
+        now: Timestamp,
+    ) -> Result<(), Rejection> {
+        let Some(request_id) = req.header("x-client-request-id").filter(|id| !id.is_empty()) else {
+            return Err(Rejection::unauthorized(
+                "auth: signed request without X-Client-Request-Id",
+            ));
+        };
+        if request_id.chars().count() > CLIENT_REQUEST_ID_CHARS_MAX {
+            return Err(Rejection::unauthorized(format!(
+                "auth: X-Client-Request-Id longer than {CLIENT_REQUEST_ID_CHARS_MAX} characters"
+            )));
+        }
+        let Some(timestamp) = req.header("timestamp") else {
+            return Err(Rejection::unauthorized("auth: signed request without Timestamp"));
+        };
+        let Some(sent_ms) = timestamp
+            .parse::<i64>()
+            .ok()
+            .filter(|_| !timestamp.is_empty() && timestamp.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            return Err(Rejection::unauthorized(
+                "auth: Timestamp must be epoch milliseconds (digits only)",
+            ));
+        };
+        let now_ms = now.as_unix_micros().div_euclid(1000);
+        let window_ms = i64::try_from(SIGNATURE_WINDOW.as_millis()).unwrap_or(i64::MAX);
+        let skew_ms = now_ms.saturating_sub(sent_ms);
+        if skew_ms.saturating_abs() > window_ms {
+            return Err(Rejection::unauthorized(format!(
+                "auth: Timestamp {sent_ms} is {skew_ms} ms from the tenant clock ({now_ms}); \
+                 the limit is {window_ms} ms"
+            )));
+        }
+        let mut message = Vec::with_capacity(
+            client.api_key.len() + request_id.len() + timestamp.len() + req.body.len(),
+        );
+        message.extend_from_slice(client.api_key.as_bytes());
+        message.extend_from_slice(request_id.as_bytes());
+        message.extend_from_slice(timestamp.as_bytes());
+        message.extend_from_slice(&req.body);
+        let expected = hmac_sha256_base64(client.secret.as_bytes(), &message);
+        if expected != signature.trim() {
+            return Err(Rejection::unauthorized(
+                "auth: Signature does not match Base64(HMAC-SHA256(client_secret, apikey + \
+                 X-Client-Request-Id + Timestamp + body))",
+            ));
+        }
+        let mut nonces = self.nonces.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !nonces.entry(client.tenant).or_default().insert(request_id, now) {
+            return Err(Rejection::unauthorized(format!(
+                "auth: X-Client-Request-Id {request_id} was already used in the last 5 minutes"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Forgets `tenant`'s signature nonces (credentials and tokens stay).
+    pub(crate) fn reset_tenant(&self, tenant: TenantId) {
+        let mut nonces = self.nonces.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        nonces.remove(&tenant);
+    }
+}
+
+/// `X-ClientID`: the organization, up to five digits (`00970`).
+fn parse_client_id(text: &str) -> Option<u16> {
+    if text.is_empty() || text.len() > 5 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}

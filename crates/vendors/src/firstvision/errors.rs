@@ -1,0 +1,310 @@
+//! FirstVision's documented error responses (the `hasError` / `errors` / `data` envelope with
+//! VisionPLUS codes such as `VPL8SMA71E`) and how ledger outcomes map onto them.
+
+use http::StatusCode;
+use ledger::{Status, TenantId};
+
+use super::wire::{DResponse, ErrorItem};
+use crate::Response;
+
+/// A VisionPLUS error code with the message the service prints, answered as 422.
+///
+/// `VPL8SMA…` codes belong to the cash-in/cash-out service (`M.ASM.MONETARY.ACT`), `VPJ8SMA…`
+/// to its v2 flags, `VPL5S0…` to the balance inquiry (`M.CMS.BALANCE.INQ`) and `VPL5SAI…` to the
+/// account inquiry (`M.CMS.ACCOUNT.INQ`).
+///
+/// TODO-coverage: the rest of the ~110 `M.ASM.MONETARY.ACT` codes (prepaid load limits
+/// `VPL8SMA35E`–`45E`, representative tables, plans, monthly limits, Falcon declines) are not
+/// emulated; the module doc lists them under *Known gaps*.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Vpl {
+    /// `asmOrganizationNumber` / `organizationNumber` missing or outside 000–998.
+    OrgInvalid,
+    /// `representativeId` missing or blank.
+    RepBlank,
+    /// `foreignUse` other than 0 or 1.
+    ForeignUseInvalid,
+    /// `accountNumber` missing or blank.
+    AccountRequired,
+    /// `actionCode` missing or blank.
+    ActionCodeRequired,
+    /// `transactionAmount` not a usable number (text, negative, too many digits or decimals).
+    AmountNotNumeric,
+    /// `accountData.organizationNumber` is not the account's organization.
+    AccountOrgMismatch,
+    /// No such account or card for this client (or the card is not the account's).
+    AccountNotFound,
+    /// `effectiveDate` missing.
+    EffectiveDateRequired,
+    /// `transactionAmount` missing or zero.
+    AmountRequired,
+    /// The ASM organization is not one of the client's organizations.
+    AsmOrgNotFound,
+    /// `planNumber` missing or zero.
+    PlanRequired,
+    /// The ASM organization differs from the account's organization.
+    RepOrgNotAllowed,
+    /// The action code is not in the organization's action-code table.
+    ActionCodeNotOnFile,
+    /// Above the account's per-transaction maximum.
+    AmountOverRepLimit,
+    /// `cardNumber` missing or blank.
+    CardRequired,
+    /// `cardSequence` missing.
+    CardSequenceRequired,
+    /// `resolutionReferenceNumber` missing or blank.
+    ResolutionRefRequired,
+    /// The transaction does not fit the account (wallet, reused reference).
+    NotValidForAccount,
+    /// `effectiveDate` is not a calendar date.
+    InvalidEffectiveDate,
+    /// The account is closed.
+    InvalidAccountStatus,
+    /// `referenceNumber` missing or blank.
+    ReferenceBlank,
+    /// A cash-out above the open-to-buy.
+    OtbInsufficient,
+    /// One of the account's daily limits.
+    DailyLimitExceeded,
+    /// A cash-in above the account's maximum balance.
+    BalanceExceeded,
+    /// The account is blocked (frozen).
+    AccountBlocked,
+    /// v2 `isOpenToBuy` not a boolean.
+    OtbCheckFlagInvalid,
+    /// v2 `ecommerceTransactionLimitsIndicator` not a boolean.
+    EcommerceFlagInvalid,
+    /// v2 `paymentAcceptIndicator` not a boolean.
+    PaymentFlagInvalid,
+    /// Balance inquiry: the requested organization is not one of the client's.
+    InquiryOrgNotFound,
+    /// Balance inquiry: account number missing or not numeric.
+    InquiryAccountNotNumeric,
+    /// Balance inquiry: no such account.
+    InquiryAccountNotFound,
+    /// Balance inquiry: organization outside 001–998.
+    InquiryOrgRange,
+    /// Balance inquiry: `dualCurrencyIndicator` other than blank, `L` or `F`.
+    InquiryForeignIndicator,
+    /// Balance inquiry: the account exists, but not under the requested organization.
+    InquiryAccountNotInOrg,
+    /// Balance inquiry: foreign (dual-currency) organization asked for; none exists.
+    InquiryForeignOrgNotOnFile,
+    /// Account inquiry: `organization-number` not numeric or outside 000–998.
+    AccountInquiryOrgInvalid,
+    /// Account inquiry: neither account nor card number, or an account number not numeric.
+    AccountInquiryNumberInvalid,
+    /// Account inquiry: `foreignUse` other than blank, 0 or 1.
+    AccountInquiryForeignUseInvalid,
+    /// Account inquiry: the organization is not one of the client's.
+    AccountInquiryOrgNotFound,
+    /// Account inquiry: foreign organization asked for; none exists.
+    AccountInquiryForeignOrgNotFound,
+    /// Account inquiry: no such account or card.
+    AccountInquiryNotFound,
+    /// Account inquiry: the account exists, but not under the requested organization.
+    AccountInquiryNotOnFile,
+}
+
+impl Vpl {
+    /// The code and the message, as the service prints them.
+    pub(crate) fn code_and_message(self) -> (&'static str, &'static str) {
+        match self {
+            // Typos ("NUMBERIC", "VALES") are the service's own.
+            Vpl::OrgInvalid => {
+                ("VPL8SMA01E", "ORGANIZATION VALUE MUST BE NUMBERIC AND VALID VALES ARE 000-998")
+            }
+            Vpl::RepBlank => ("VPL8SMA02E", "ASM REP INVALID MUST BE GREATER THAN SPACES"),
+            Vpl::ForeignUseInvalid => {
+                ("VPL8SMA03E", "FOREIGN USE INDICATOR INVALID - MUST BE 0 OR 1")
+            }
+            Vpl::AccountRequired => ("VPL8SMA04E", "ACCOUNT OR CARD NUMBER REQUIRED"),
+            Vpl::ActionCodeRequired => ("VPL8SMA05E", "ACTION CODE IS REQUIRED"),
+            Vpl::AmountNotNumeric => ("VPL8SMA07E", "TRANSACTION AMOUNT MUST BE NUMERIC"),
+            Vpl::AccountOrgMismatch => {
+                ("VPL8SMA07S", "INPUT ACCT ORG DOES NOT MATCH WITH ORG DETERMINED")
+            }
+            Vpl::AccountNotFound => ("VPL8SMA15S", "ACCOUNT OR CARD NOT FOUND"),
+            Vpl::EffectiveDateRequired => ("VPL8SMA16E", "EFFECTIVE DATE IS REQUIRED"),
+            Vpl::AmountRequired => ("VPL8SMA17E", "TRANSACTION AMOUNT IS REQUIRED"),
+            Vpl::AsmOrgNotFound => ("VPL8SMA17S", "ASM ORG NOT FOUND"),
+            Vpl::PlanRequired => ("VPL8SMA18E", "PLAN NUMBER IS REQUIRED"),
+            Vpl::RepOrgNotAllowed => ("VPL8SMA19S", "ASM REP NOT ALLOWED TO ACCESS ACCOUNT ORG"),
+            Vpl::ActionCodeNotOnFile => ("VPL8SMA20S", "ASM ACTION CODE IS NOT ON FILE"),
+            Vpl::AmountOverRepLimit => {
+                ("VPL8SMA21S", "TRANSACTION AMOUNT IS GREATER THAN THE REP LIMIT")
+            }
+            Vpl::CardRequired => ("VPL8SMA27E", "CARD NUMBER IS REQUIRED"),
+            Vpl::CardSequenceRequired => ("VPL8SMA28E", "CARD SEQUENCE IS REQUIRED"),
+            Vpl::ResolutionRefRequired => ("VPL8SMA31E", "R/REFERENCE NUMBER IS REQUIRED"),
+            Vpl::NotValidForAccount => ("VPL8SMA34E", "TRANSACTION NOT VALID FOR ACCOUNT"),
+            Vpl::InvalidEffectiveDate => ("VPL8SMA53E", "INVALID EFFECTIVE DATE"),
+            Vpl::InvalidAccountStatus => {
+                ("VPL8SMA54E", "INVALID ACCT STATUS, USE TRANSFERRED TO ACCT")
+            }
+            Vpl::ReferenceBlank => ("VPL8SMA68E", "REFERENCE NUMBER CANNOT BE SPACES"),
+            Vpl::OtbInsufficient => ("VPL8SMA71E", "ACCOUNT OTB INSUFFICIENT"),
+            Vpl::DailyLimitExceeded => ("VPL8SMA73E", "DAILY LIMIT EXCEEDED"),
+            Vpl::BalanceExceeded => ("VPL8SMA75E", "BALANCE EXCEEDED"),
+            Vpl::AccountBlocked => ("VPL8SMA85E", "ACCOUNT BLOCKED FOR CASHIN/CASHOUT"),
+            Vpl::OtbCheckFlagInvalid => {
+                ("VPJ8SMA01S", "OTB CHECK FLAG IS AL-NUMERIC, VALID VALUES ARE SPACES/ 0/ 1")
+            }
+            Vpl::EcommerceFlagInvalid => {
+                ("VPJ8SMA02S", "SPNDLT ECOM FLAG IS AL-NUMERIC, VALID VALUES ARE SPACES/ 0/ 1")
+            }
+            Vpl::PaymentFlagInvalid => {
+                ("VPJ8SMA03S", "PMNT ACC-REJ FLAG IS AL-NUMERIC, VALID VALUES ARE SPACES/ 0/ 1")
+            }
+            Vpl::InquiryOrgNotFound => ("VPL5S0006S", "REQUESTED ORG NOT FOUND"),
+            Vpl::InquiryAccountNotNumeric => ("VPL5S0007E", "CARD/ACCT NUMBER NOT NUMERIC"),
+            Vpl::InquiryAccountNotFound => ("VPL5S0012S", "ACCOUNT NOT FOUND ON FILE"),
+            Vpl::InquiryOrgRange => ("VPL5S0029S", "ORGANIZATION MUST BE 001-998"),
+            Vpl::InquiryForeignIndicator => ("VPL5S0056E", "INVALID LOCAL/FOREIGN INDICATOR"),
+            Vpl::InquiryAccountNotInOrg => ("VPL5S9002S", "ACCOUNT NUMBER NOT FOUND ON FILE"),
+            Vpl::InquiryForeignOrgNotOnFile => ("VPL5S9006S", "ORG RECORD NOT ON FILE"),
+            Vpl::AccountInquiryOrgInvalid => {
+                ("VPL5SAI03E", "ORGANIZATION IS NOT NUMERIC OR MUST BE VALUE BETWEEN 000 AND 998")
+            }
+            Vpl::AccountInquiryNumberInvalid => {
+                ("VPL5SAI04E", "REQUESTED CARD/ACCT NUMBER IS NOT NUMERIC OR EQUAL SPACES")
+            }
+            Vpl::AccountInquiryForeignUseInvalid => {
+                ("VPL5SAI05E", "INVALID FOREIGN USE IND SPECIFIED - VALID VALUES ARE SPACE 0 OR 1")
+            }
+            Vpl::AccountInquiryOrgNotFound => ("VPL5SAI07S", "ORGANIZATION NOT FOUND ON FILE"),
+            Vpl::AccountInquiryForeignOrgNotFound => {
+                ("VPL5SAI08S", "FOREIGN ORGANIZATION NOT FOUND ON FILE")
+            }
+            Vpl::AccountInquiryNotFound => ("VPL5SAI09S", "ACCOUNT NUMBER NOT FOUND"),
+            Vpl::AccountInquiryNotOnFile => ("VPL5SAI10S", "ACCOUNT NUMBER NOT FOUND ON FILE"),
+        }
+    }
+}
+
+/// Every error FirstVision answers: gateway statuses (no documented body; we send the
+/// envelope with the status number as the code) and VisionPLUS codes (422).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FvError {
+    /// 400: the body or a header is not what the schema says (JSON, types, lengths).
+    BadRequest,
+    /// 401: apikey, access token, client credentials or signature refused.
+    Unauthorized,
+    /// 403: the apikey is not entitled to the `X-ClientID` organization.
+    Forbidden,
+    /// 405: the path exists with another method.
+    MethodNotAllowed,
+    /// 408: the body did not arrive in time.
+    RequestTimeout,
+    /// 415: the body's content type is not the one the call takes.
+    UnsupportedMediaType,
+    /// 500: a bug or a back-end failure; nothing was changed.
+    Backend,
+    /// 422: a VisionPLUS edit or business error.
+    Vpl(Vpl),
+}
+
+impl From<&ledger::Error> for FvError {
+    fn from(err: &ledger::Error) -> FvError {
+        // No wildcard arm: a new ledger variant must be mapped here deliberately.
+        match err {
+            // VisionPLUS keeps no idempotency keys; a reference number reused for another
+            // transaction is "not valid for the account".
+            ledger::Error::IdempotencyConflict => FvError::Vpl(Vpl::NotValidForAccount),
+            ledger::Error::AmountNotPositive => FvError::Vpl(Vpl::AmountRequired),
+            ledger::Error::AmountScaleExceeded | ledger::Error::AmountTooLarge => {
+                FvError::Vpl(Vpl::AmountNotNumeric)
+            }
+            ledger::Error::AccountNotFound => FvError::Vpl(Vpl::AccountNotFound),
+            ledger::Error::SameAccount | ledger::Error::CurrencyMismatch => {
+                FvError::Vpl(Vpl::NotValidForAccount)
+            }
+            ledger::Error::AccountNotActive { status } => match status {
+                Status::Frozen => FvError::Vpl(Vpl::AccountBlocked),
+                Status::Closed => FvError::Vpl(Vpl::InvalidAccountStatus),
+                // The ledger never refuses an active account for its status.
+                Status::Active => FvError::Backend,
+            },
+            ledger::Error::TransferMaximumExceeded => FvError::Vpl(Vpl::AmountOverRepLimit),
+            ledger::Error::DailyLimitExceeded { .. } => FvError::Vpl(Vpl::DailyLimitExceeded),
+            ledger::Error::InsufficientFunds => FvError::Vpl(Vpl::OtbInsufficient),
+            ledger::Error::BalanceMaximumExceeded => FvError::Vpl(Vpl::BalanceExceeded),
+            // Cash-in/cash-out never creates holds, so these cannot happen; if they do, it is a
+            // bug and nothing was changed.
+            ledger::Error::PendingNotFound
+            | ledger::Error::PendingAlreadyPosted
+            | ledger::Error::PendingAlreadyVoided
+            | ledger::Error::PendingExpired
+            | ledger::Error::PendingAmountExceeded => FvError::Backend,
+            ledger::Error::JournalUnavailable => FvError::Backend,
+        }
+    }
+}
+
+impl FvError {
+    /// The HTTP status, and the `errors[0]` code and description.
+    fn parts(self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            FvError::BadRequest => (StatusCode::BAD_REQUEST, "400", "Bad Request"),
+            FvError::Unauthorized => (StatusCode::UNAUTHORIZED, "401", "Unauthorized"),
+            FvError::Forbidden => (StatusCode::FORBIDDEN, "403", "Forbidden"),
+            FvError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, "405", "Method Not Allowed")
+            }
+            FvError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "408", "Request Timeout"),
+            FvError::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "415", "Unsupported Media Type")
+            }
+            FvError::Backend => (StatusCode::INTERNAL_SERVER_ERROR, "500", "Backend Error"),
+            FvError::Vpl(vpl) => {
+                let (code, message) = vpl.code_and_message();
+                (StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
+        }
+    }
+}
+
+/// A refused request: the vendor's error, the rule that fired (for `X-Sandbank-Reason`), and
+/// the tenant once known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Rejection {
+    pub(crate) error: FvError,
+    pub(crate) reason: String,
+    pub(crate) tenant: Option<TenantId>,
+}
+
+impl Rejection {
+    pub(crate) fn new(error: FvError, reason: impl Into<String>) -> Rejection {
+        Rejection { error, reason: reason.into(), tenant: None }
+    }
+
+    pub(crate) fn vpl(vpl: Vpl, reason: impl Into<String>) -> Rejection {
+        Rejection::new(FvError::Vpl(vpl), reason)
+    }
+
+    pub(crate) fn bad_request(reason: impl Into<String>) -> Rejection {
+        Rejection::new(FvError::BadRequest, reason)
+    }
+
+    pub(crate) fn unauthorized(reason: impl Into<String>) -> Rejection {
+        Rejection::new(FvError::Unauthorized, reason)
+    }
+
+    /// The same rejection, attributed to `tenant`.
+    pub(crate) fn for_tenant(mut self, tenant: TenantId) -> Rejection {
+        self.tenant = Some(tenant);
+        self
+    }
+
+    /// Status and `{hasError, errors, data}` body exactly as FirstVision sends them.
+    pub(crate) fn into_response(self) -> Response {
+        let (status, code, description) = self.error.parts();
+        let errors = [ErrorItem { code, description }];
+        let body: DResponse<'_, ()> = DResponse { has_error: true, errors: &errors, data: None };
+        let resp = Response::json(status, &body).with_reason(self.reason);
+        match self.tenant {
+            Some(tenant) => resp.with_tenant(tenant),
+            None => resp,
+        }
+    }
+}

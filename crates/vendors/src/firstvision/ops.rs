@@ -1,0 +1,833 @@
+//! FirstVision's operations: the access token, cash-in / cash-out (L8V2 and v2) on the ledger,
+//! the two balance reads, and opening accounts for the admin API.
+
+use std::sync::Arc;
+
+use http::StatusCode;
+use ledger::{
+    AccountId, AccountView, Balances, Currency, DailyLimit, Direction, EntryKind, IdempotencyKey,
+    Limits, Metadata, Mode, Order, Receipt, Status, TenantId, Timestamp, Transfer,
+};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::{Map, Number, Value};
+
+use super::FirstVision;
+use super::auth::{Caller, TOKEN_LIFETIME};
+use super::calendar::{Date, history_time, iso_date_plus};
+use super::errors::{FvError, Rejection, Vpl};
+use super::parse::{self, AccountOrCard, CashCommand, Version};
+use super::state::{
+    AccountMeta, ActionCode, DEFAULT_LOGO, DEFAULT_ORG, VENDOR_ID_KEYS, client_id,
+    generate_account_number, generate_card_number, id_integer, id_text, is_account_number,
+    is_card_number, parse_action_codes,
+};
+use super::wire;
+use crate::{AccountSpec, Ctx, OpenedAccount, Request, Response};
+
+/// Index kinds.
+const ACCOUNT_NUMBER: &str = "accountNumber";
+const CARD_NUMBER: &str = "cardNumber";
+
+/// How many history entries the balance inquiry looks back for the last payment.
+const LAST_PAYMENT_ENTRIES_MAX: usize = 100;
+
+/// How many random identifiers to try before giving up on a free one.
+const GENERATE_ATTEMPTS_MAX: usize = 100;
+
+/// An account's figures as VisionPLUS shows them.
+struct Figures {
+    /// What the holder owes (negative when the account holds money).
+    current_balance: Decimal,
+    credit_limit: Decimal,
+    open_to_buy: Decimal,
+}
+
+fn figures(balances: &Balances, limits: &Limits) -> Figures {
+    let credit_limit = (-limits.balance_min).max(Decimal::ZERO);
+    Figures {
+        // Next-day credits are not in the balance until the day's batch posts them.
+        current_balance: balances.deferred - balances.posted,
+        credit_limit,
+        open_to_buy: credit_limit + balances.available,
+    }
+}
+
+/// An amount as a JSON number with exactly the currency's decimals (`200.00`, never `-0.00`).
+fn money(amount: Decimal, currency: Currency) -> Number {
+    let mut shown = if amount.is_zero() { Decimal::ZERO } else { amount };
+    shown.rescale(currency.exponent());
+    crate::common::json::number(shown)
+}
+
+fn text_amount(amount: Decimal, currency: Currency) -> String {
+    currency.format(if amount.is_zero() { Decimal::ZERO } else { amount })
+}
+
+/// The success envelope.
+fn success<T: Serialize>(data: T, tenant: TenantId) -> Response {
+    let body = wire::DResponse { has_error: false, errors: &[], data: Some(data) };
+    Response::json(StatusCode::OK, &body).with_tenant(tenant)
+}
+
+/// Whether a v2 `walletId` names the account's currency (`MXN` or `484`).
+fn wallet_matches(wallet: &str, currency: Currency) -> bool {
+    wallet.trim().eq_ignore_ascii_case(currency.code())
+        || wallet.trim() == format!("{:03}", currency.numeric())
+}
+
+impl FirstVision {
+    fn authenticate(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Caller, Rejection> {
+        self.auth.authenticate(req, ctx.clock, |tenant, org| self.state.org(tenant, org).is_some())
+    }
+
+    /// The account with this account number, or else this card number.
+    fn find(&self, tenant: TenantId, number: &str) -> Option<Arc<AccountMeta>> {
+        let id = self
+            .index
+            .get(tenant, ACCOUNT_NUMBER, number)
+            .or_else(|| self.index.get(tenant, CARD_NUMBER, number))?;
+        self.state.account(tenant, id)
+    }
+
+    fn find_kind(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        number: &str,
+    ) -> Option<Arc<AccountMeta>> {
+        let id = self.index.get(tenant, kind, number)?;
+        self.state.account(tenant, id)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // POST /token
+
+    pub(super) fn token(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Rejection> {
+        parse::require_content_type(req, "application/x-www-form-urlencoded")?;
+        let client = self.auth.token_client(req)?;
+        let tenant = client.tenant;
+        let grant = form_urlencoded::parse(&req.body)
+            .find(|(key, _)| key == "grant_type")
+            .map(|(_, value)| value.into_owned());
+        match grant.as_deref() {
+            Some("client_credentials") => {}
+            Some(other) => {
+                return Err(Rejection::bad_request(format!(
+                    "body grant_type: {other:?} is not client_credentials"
+                ))
+                .for_tenant(tenant));
+            }
+            None => {
+                return Err(Rejection::bad_request(
+                    "body grant_type: is required (grant_type=client_credentials)",
+                )
+                .for_tenant(tenant));
+            }
+        }
+        let (token, now) = self.auth.issue(&client, ctx.clock);
+        let body = wire::TokenResponse {
+            token_type: "BearerToken",
+            issued_at: now.as_unix_micros().div_euclid(1000).to_string(),
+            client_id: client.api_key.clone(),
+            access_token: token,
+            expires_in: TOKEN_LIFETIME.as_secs().to_string(),
+            status: "approved",
+        };
+        Ok(Response::json(StatusCode::OK, &body).with_tenant(tenant))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // PUT /account/balance and PUT /account/v2/balance
+
+    pub(super) fn cash(
+        &self,
+        ctx: &Ctx<'_>,
+        req: &Request,
+        version: Version,
+    ) -> Result<Response, Rejection> {
+        let tenant = self.authenticate(ctx, req)?.tenant;
+        self.cash_for(ctx, req, version, tenant).map_err(|rejection| rejection.for_tenant(tenant))
+    }
+
+    fn cash_for(
+        &self,
+        ctx: &Ctx<'_>,
+        req: &Request,
+        version: Version,
+        tenant: TenantId,
+    ) -> Result<Response, Rejection> {
+        parse::require_content_type(req, "application/json")?;
+        let command = match version {
+            Version::L8v2 => parse::cash_l8v2(parse::body(req)?)?,
+            Version::V2 => parse::cash_v2(parse::body(req)?)?,
+        };
+        let org_table = self.state.org(tenant, command.asm_org).ok_or_else(|| {
+            Rejection::vpl(
+                Vpl::AsmOrgNotFound,
+                format!(
+                    "ASM organization {} is not one of this client's organizations",
+                    command.asm_org
+                ),
+            )
+        })?;
+        let account = self.find(tenant, &command.account_number).ok_or_else(|| {
+            Rejection::vpl(
+                Vpl::AccountNotFound,
+                format!("no account or card {} for this client", command.account_number),
+            )
+        })?;
+        if let Some(org) = command.account_org {
+            if org != account.org {
+                return Err(Rejection::vpl(
+                    Vpl::AccountOrgMismatch,
+                    format!(
+                        "field accountData.organizationNumber: {org}, but account {} is in \
+                         organization {}",
+                        account.account_number, account.org
+                    ),
+                ));
+            }
+        }
+        if command.asm_org != account.org {
+            return Err(Rejection::vpl(
+                Vpl::RepOrgNotAllowed,
+                format!(
+                    "ASM organization {} cannot act on account {} of organization {}",
+                    command.asm_org, account.account_number, account.org
+                ),
+            ));
+        }
+        if let Some(card) = &command.card_number {
+            if *card != account.card_number {
+                return Err(Rejection::vpl(
+                    Vpl::AccountNotFound,
+                    format!("card {card} is not the card of account {}", account.account_number),
+                ));
+            }
+        }
+        let action =
+            org_table.action_codes.get(&command.action_code).cloned().ok_or_else(|| {
+                Rejection::vpl(
+                    Vpl::ActionCodeNotOnFile,
+                    format!(
+                        "action code {:?} is not in organization {}'s action codes",
+                        command.action_code, command.asm_org
+                    ),
+                )
+            })?;
+        if !account.currency.fits_scale(command.amount) {
+            return Err(Rejection::vpl(
+                Vpl::AmountNotNumeric,
+                format!(
+                    "field transactionData.transactionAmount: more decimal places than {} \
+                     allows ({})",
+                    account.currency,
+                    account.currency.exponent()
+                ),
+            ));
+        }
+        if let Some(wallet) = &command.wallet_id {
+            if !wallet_matches(wallet, account.currency) {
+                return Err(Rejection::vpl(
+                    Vpl::NotValidForAccount,
+                    format!(
+                        "field transactionData.walletId: {wallet:?}, but account {} is in {}",
+                        account.account_number, account.currency
+                    ),
+                ));
+            }
+        }
+
+        let now = ctx.now(tenant);
+        let transfer = self.transfer(&command, &account, &action, tenant, now);
+        let applied = ctx
+            .ledger
+            .transfer(now, transfer)
+            .map_err(|err| self.ledger_rejection(ctx, now, tenant, &account, &command, &err))?;
+        let receipt = applied.receipt();
+        let change = match action.direction {
+            Direction::Credit => receipt.credit,
+            Direction::Debit => receipt.debit,
+        };
+        let Some(change) = change else {
+            return Err(Rejection::new(
+                FvError::Backend,
+                "internal: the ledger receipt has no account side",
+            ));
+        };
+        // Limits can change through the admin API; the answer shows the current credit limit.
+        let limits =
+            ctx.ledger.account(now, tenant, account.id).map(|view| view.limits).unwrap_or_default();
+        let figures = figures(&change.after, &limits);
+        let res = match command.version {
+            Version::L8v2 => {
+                success(l8v2_answer(&command, &account, &action, receipt, &figures), tenant)
+            }
+            Version::V2 => {
+                success(v2_answer(&command, &account, &action, receipt, &figures), tenant)
+            }
+        };
+        Ok(res)
+    }
+
+    /// The ledger command: a credit (cash-in) or debit (cash-out) against the outside world,
+    /// keyed by reference number, account and processing day.
+    fn transfer(
+        &self,
+        command: &CashCommand,
+        account: &AccountMeta,
+        action: &ActionCode,
+        tenant: TenantId,
+        now: Timestamp,
+    ) -> Transfer {
+        let transfer = match action.direction {
+            Direction::Credit => {
+                Transfer::credit(tenant, account.id, command.amount, account.currency)
+            }
+            Direction::Debit => {
+                Transfer::debit(tenant, account.id, command.amount, account.currency)
+            }
+        };
+        let mode = if action.direction == Direction::Credit && !command.update_open_to_buy {
+            Mode::Deferred { available_at: now.next_utc_midnight() }
+        } else {
+            Mode::Posted
+        };
+        let metadata = Metadata::from([
+            ("actionCode".to_string(), command.action_code.clone()),
+            ("cardNumber".to_string(), account.card_number.clone()),
+            ("description".to_string(), command.description.clone()),
+            ("effectiveDate".to_string(), command.effective_date.clone()),
+            ("referenceNumber".to_string(), command.reference_number.clone()),
+            ("representativeId".to_string(), command.representative_id.clone()),
+            ("resolutionReferenceNumber".to_string(), command.resolution_reference_number.clone()),
+        ]);
+        let key =
+            format!("{}:{}:{}", account.account_number, now.utc_day(), command.reference_number);
+        transfer
+            .with_mode(mode)
+            .with_metadata(metadata)
+            .with_key(IdempotencyKey::new(Arc::clone(&self.references), key))
+    }
+
+    /// The vendor's error for a ledger refusal, with the figures that explain it.
+    fn ledger_rejection(
+        &self,
+        ctx: &Ctx<'_>,
+        now: Timestamp,
+        tenant: TenantId,
+        account: &AccountMeta,
+        command: &CashCommand,
+        err: &ledger::Error,
+    ) -> Rejection {
+        let view = ctx.ledger.account(now, tenant, account.id);
+        let currency = account.currency;
+        let show = |amount: Decimal| text_amount(amount, currency);
+        let amount = show(command.amount);
+        let reason = match (err, &view) {
+            (ledger::Error::InsufficientFunds, Some(view)) => format!(
+                "ledger: insufficient funds (open to buy {}, cash-out {amount})",
+                show(figures(&view.balances, &view.limits).open_to_buy)
+            ),
+            (ledger::Error::BalanceMaximumExceeded, Some(view)) => format!(
+                "ledger: balance would exceed the account's maximum balance {} (balance {}, \
+                 cash-in {amount})",
+                view.limits.balance_max.map_or_else(|| "-".to_string(), show),
+                show(view.balances.posted + view.balances.pending_credits)
+            ),
+            (ledger::Error::TransferMaximumExceeded, Some(view)) => format!(
+                "ledger: amount {amount} exceeds the account's per-transaction maximum {}",
+                view.limits.transfer_amount_max.map_or_else(|| "-".to_string(), show)
+            ),
+            (ledger::Error::DailyLimitExceeded { limit }, Some(view)) => {
+                let (used, max) = match limit {
+                    DailyLimit::DebitAmount => (
+                        show(view.daily.debit_amount),
+                        view.limits.daily_debit_amount_max.map(show),
+                    ),
+                    DailyLimit::CreditAmount => (
+                        show(view.daily.credit_amount),
+                        view.limits.daily_credit_amount_max.map(show),
+                    ),
+                    DailyLimit::DebitCount => (
+                        view.daily.debit_count.to_string(),
+                        view.limits.daily_debit_count_max.map(|n| n.to_string()),
+                    ),
+                    DailyLimit::CreditCount => (
+                        view.daily.credit_count.to_string(),
+                        view.limits.daily_credit_count_max.map(|n| n.to_string()),
+                    ),
+                };
+                format!(
+                    "ledger: {limit} limit exceeded (used today {used} of {}, this one {amount})",
+                    max.unwrap_or_else(|| "-".to_string())
+                )
+            }
+            (ledger::Error::IdempotencyConflict, _) => format!(
+                "ledger: referenceNumber {} was already used today on account {} for a \
+                 different transaction",
+                command.reference_number, account.account_number
+            ),
+            (err, _) => format!("ledger: {err}"),
+        };
+        Rejection::new(FvError::from(err), reason)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // POST /account/balance/details
+
+    pub(super) fn balance_inquiry(
+        &self,
+        ctx: &Ctx<'_>,
+        req: &Request,
+    ) -> Result<Response, Rejection> {
+        let tenant = self.authenticate(ctx, req)?.tenant;
+        self.balance_inquiry_for(ctx, req, tenant).map_err(|rejection| rejection.for_tenant(tenant))
+    }
+
+    fn balance_inquiry_for(
+        &self,
+        ctx: &Ctx<'_>,
+        req: &Request,
+        tenant: TenantId,
+    ) -> Result<Response, Rejection> {
+        parse::require_content_type(req, "application/json")?;
+        let query = parse::balance_inquiry(parse::body(req)?)?;
+        if let Some(org) = query.org {
+            if self.state.org(tenant, org).is_none() {
+                return Err(Rejection::vpl(
+                    Vpl::InquiryOrgNotFound,
+                    format!("organization {org} is not one of this client's organizations"),
+                ));
+            }
+        }
+        let not_found = || {
+            Rejection::vpl(
+                Vpl::InquiryAccountNotFound,
+                format!("no account or card {} for this client", query.account_number),
+            )
+        };
+        let account = self.find(tenant, &query.account_number).ok_or_else(not_found)?;
+        if let Some(org) = query.org {
+            if org != account.org {
+                return Err(Rejection::vpl(
+                    Vpl::InquiryAccountNotInOrg,
+                    format!(
+                        "account {} is in organization {}, not {org}",
+                        account.account_number, account.org
+                    ),
+                ));
+            }
+        }
+        let now = ctx.now(tenant);
+        let view = ctx.ledger.account(now, tenant, account.id).ok_or_else(not_found)?;
+        let currency = account.currency;
+        let figures = figures(&view.balances, &view.limits);
+        let last_payment = last_payment(ctx, tenant, account.id, now);
+        let zero = || money(Decimal::ZERO, currency);
+        let body = wire::BalanceInquiryResponse {
+            currency_data: wire::BalanceCurrencyData {
+                curr_code: currency.numeric(),
+                currency_number_of_decimals: currency.exponent(),
+            },
+            organization_number: account.org,
+            account_or_card_number: query.account_number,
+            logo: account.logo,
+            foreign_use: "0",
+            current_balance: money(figures.current_balance, currency),
+            available_credit_limit: money(figures.open_to_buy, currency),
+            cash_balance: zero(),
+            cash_credit_limit: money(figures.credit_limit, currency),
+            loan_balance: zero(),
+            loan_credit_limit: zero(),
+            date_last_payment: last_payment.as_ref().map(|(date, _)| date.clone()),
+            last_payment_amount: money(last_payment.map_or(Decimal::ZERO, |(_, a)| a), currency),
+            date_payment_due: None,
+            payment_total_amount_due: zero(),
+            reserved_data: wire::ReservedData {
+                reserved_code1: "",
+                reserved_code2: "",
+                reserved_code3: "",
+                reserved_code4: "",
+                reserved_date1: None,
+                reserved_date2: None,
+                reserved_date3: None,
+                reserved_date4: None,
+                reserved_amount1: zero(),
+                reserved_amount2: zero(),
+                reserved_amount3: zero(),
+                reserved_amount4: zero(),
+            },
+        };
+        Ok(success(body, tenant))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // GET /account/v2/accounts
+
+    pub(super) fn account_inquiry(
+        &self,
+        ctx: &Ctx<'_>,
+        req: &Request,
+    ) -> Result<Response, Rejection> {
+        let tenant = self.authenticate(ctx, req)?.tenant;
+        self.account_inquiry_for(ctx, req, tenant).map_err(|rejection| rejection.for_tenant(tenant))
+    }
+
+    fn account_inquiry_for(
+        &self,
+        ctx: &Ctx<'_>,
+        req: &Request,
+        tenant: TenantId,
+    ) -> Result<Response, Rejection> {
+        let query = parse::account_inquiry(req)?;
+        if self.state.org(tenant, query.org).is_none() {
+            return Err(Rejection::vpl(
+                Vpl::AccountInquiryOrgNotFound,
+                format!("organization {} is not one of this client's organizations", query.org),
+            ));
+        }
+        let (account, number) = match &query.number {
+            AccountOrCard::Account(number) => {
+                (self.find_kind(tenant, ACCOUNT_NUMBER, number), number)
+            }
+            AccountOrCard::Card(number) => (self.find_kind(tenant, CARD_NUMBER, number), number),
+        };
+        let not_found = || {
+            Rejection::vpl(
+                Vpl::AccountInquiryNotFound,
+                format!("no account or card {number} for this client"),
+            )
+        };
+        let account = account.ok_or_else(not_found)?;
+        if account.org != query.org {
+            return Err(Rejection::vpl(
+                Vpl::AccountInquiryNotOnFile,
+                format!(
+                    "account {} is in organization {}, not {}",
+                    account.account_number, account.org, query.org
+                ),
+            ));
+        }
+        let now = ctx.now(tenant);
+        let view = ctx.ledger.account(now, tenant, account.id).ok_or_else(not_found)?;
+        Ok(success(l8vi_answer(&account, &view), tenant))
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Admin API
+
+    pub(super) fn open(
+        &self,
+        ctx: &Ctx<'_>,
+        tenant: TenantId,
+        spec: &AccountSpec,
+    ) -> Result<OpenedAccount, String> {
+        let ids = &spec.vendor_ids;
+        if let Some(key) = ids.keys().find(|key| !VENDOR_ID_KEYS.contains(&key.as_str())) {
+            return Err(format!(
+                "unknown vendor id {key:?}; firstvision takes {}",
+                VENDOR_ID_KEYS.join(", ")
+            ));
+        }
+        let org = id_integer(ids, "organizationNumber", 998)?.map_or(Ok(DEFAULT_ORG), |org| {
+            u16::try_from(org)
+                .ok()
+                .filter(|org| *org >= 1)
+                .ok_or("organizationNumber must be 1-998")
+        })?;
+        let logo = id_integer(ids, "logo", 998)?.map_or(Ok(DEFAULT_LOGO), |logo| {
+            u16::try_from(logo).ok().filter(|logo| *logo >= 1).ok_or("logo must be 1-998")
+        })?;
+        let card_sequence = id_integer(ids, "cardSequence", 9999)?.unwrap_or(1);
+        let action_codes = match ids.get("actionCodes") {
+            Some(value) => parse_action_codes(value)?,
+            None => Vec::new(),
+        };
+        let taken = |number: &str| {
+            self.index.contains(tenant, ACCOUNT_NUMBER, number)
+                || self.index.contains(tenant, CARD_NUMBER, number)
+        };
+        let account_number = match id_text(ids, "accountNumber")? {
+            Some(number) if !is_account_number(number) => {
+                return Err(format!("accountNumber {number:?} must be 19 digits"));
+            }
+            Some(number) if taken(number) => {
+                return Err(format!("accountNumber {number} is already in use"));
+            }
+            Some(number) => number.to_string(),
+            None => (0..GENERATE_ATTEMPTS_MAX)
+                .map(|_| generate_account_number(org, logo))
+                .find(|number| !taken(number))
+                .ok_or("could not generate a free accountNumber")?,
+        };
+        let card_number = match id_text(ids, "cardNumber")? {
+            Some(number) if !is_card_number(number) => {
+                return Err(format!("cardNumber {number:?} must be 12-19 letters or digits"));
+            }
+            Some(number) if taken(number) || number == account_number => {
+                return Err(format!("cardNumber {number} is already in use"));
+            }
+            Some(number) => number.to_string(),
+            None => (0..GENERATE_ATTEMPTS_MAX)
+                .map(|_| generate_card_number())
+                .find(|number| !taken(number) && *number != account_number)
+                .ok_or("could not generate a free cardNumber")?,
+        };
+
+        let mut vendor_ids = Map::new();
+        vendor_ids.insert("organizationNumber".into(), Value::from(org));
+        vendor_ids.insert("logo".into(), Value::from(logo));
+        vendor_ids.insert("accountNumber".into(), Value::from(account_number.clone()));
+        vendor_ids.insert("cardNumber".into(), Value::from(card_number.clone()));
+        vendor_ids.insert("cardSequence".into(), Value::from(card_sequence));
+        vendor_ids.insert("X-ClientID".into(), Value::from(client_id(org)));
+        let account = crate::common::accounts::open(ctx, tenant, "firstvision", spec, &vendor_ids)?;
+        self.index.insert(tenant, ACCOUNT_NUMBER, &account_number, account.id)?;
+        self.index.insert(tenant, CARD_NUMBER, &card_number, account.id)?;
+        self.state.insert_account(
+            tenant,
+            AccountMeta {
+                id: account.id,
+                org,
+                logo,
+                account_number,
+                card_number,
+                card_sequence,
+                currency: spec.currency,
+            },
+        );
+        self.state.ensure_org(tenant, org, action_codes);
+        if let Some(table) = self.state.org(tenant, org) {
+            let mut codes: Vec<_> = table.action_codes.iter().collect();
+            codes.sort_by(|a, b| a.0.cmp(b.0));
+            let codes: Map<String, Value> = codes
+                .into_iter()
+                .map(|(code, action)| {
+                    let direction = match action.direction {
+                        Direction::Credit => "credit",
+                        Direction::Debit => "debit",
+                    };
+                    (code.clone(), Value::from(direction))
+                })
+                .collect();
+            vendor_ids.insert("actionCodes".into(), Value::Object(codes));
+        }
+        Ok(OpenedAccount { account, vendor_ids })
+    }
+}
+
+/// The most recent credit that is already available (a payment, in card terms): its date and
+/// amount.
+fn last_payment(
+    ctx: &Ctx<'_>,
+    tenant: TenantId,
+    id: AccountId,
+    now: Timestamp,
+) -> Option<(String, Decimal)> {
+    let page =
+        ctx.ledger.entries(tenant, id, None, LAST_PAYMENT_ENTRIES_MAX, Order::NewestFirst)?;
+    page.entries
+        .iter()
+        .find(|entry| {
+            entry.direction == Direction::Credit
+                && matches!(entry.kind, EntryKind::Posted | EntryKind::PendingPosted)
+                && entry.available_at.is_none_or(|at| at <= now)
+        })
+        .map(|entry| (Date::of(entry.at).to_iso(), entry.amount))
+}
+
+/// The L8V2 answer.
+fn l8v2_answer(
+    command: &CashCommand,
+    account: &AccountMeta,
+    action: &ActionCode,
+    receipt: &Receipt,
+    figures: &Figures,
+) -> wire::ModifyAccountBalanceResponse {
+    let currency = account.currency;
+    let history_date = Date::of(receipt.at).to_iso();
+    wire::ModifyAccountBalanceResponse {
+        asm_organization_number: command.asm_org,
+        asm_representative_id: command.representative_id.clone(),
+        referral_representative: "",
+        account: wire::ModifyAccountBalanceAccount {
+            organization_number: account.org,
+            logo: account.logo,
+            number: account.account_number.clone(),
+        },
+        foreign_use_indicator: "0",
+        card_number: account.card_number.clone(),
+        history_date: history_date.clone(),
+        history_time: history_time(receipt.at),
+        action_code_pri: 0,
+        record_type: "M",
+        action_description: action.description.to_string(),
+        collection_sequence_number: collection_sequence(receipt),
+        status: "C",
+        referral_asm_organization: 0,
+        purge_date: iso_date_plus(receipt.at, 365),
+        action_date: history_date,
+        card_sequence: command.card_sequence,
+        retention: "",
+        cta_file: "",
+        transaction_data: wire::ModifyAccountBalanceTransactionData {
+            currency_data: wire::CurrencyDataL8v2 {
+                currency_code: format!("{:03}", currency.numeric()),
+                currency_number_of_decimal: currency.exponent(),
+            },
+            action_code: command.action_code.clone(),
+            effective_date: command.effective_date.clone(),
+            fee_amount: money(Decimal::ZERO, currency),
+            transaction_code: action.transaction_code.to_string(),
+            transaction_amount: money(receipt.amount, currency),
+            transaction_description: command.description.clone(),
+            credit_limit: money(figures.credit_limit, currency),
+            open_to_buy: money(figures.open_to_buy, currency),
+            cash_available: money(figures.open_to_buy, currency),
+            plan_number: format!("{:05}", command.plan_number),
+            current_balance: money(figures.current_balance, currency),
+            plan_sequence: command.plan_sequence,
+            store_number: format!("{:09}", command.store_number),
+            department_code: command.department_code.clone(),
+            authorization_code: command.authorization_code.clone(),
+            stock_keeping_unit_number: String::new(),
+            sales_clerk: String::new(),
+            ticket_number: String::new(),
+            purchase_order_number: String::new(),
+            reference_number: command.reference_number.clone(),
+            insurance_code: String::new(),
+            reversal_date: None,
+            reversal_time: "",
+            store_organization_number: account.org,
+            approval_indicator: "A",
+            monetary_type: monetary_type(action),
+            points_program: 0,
+            points_amount: money(Decimal::ZERO, currency),
+            reference_num: command.resolution_reference_number.clone(),
+            fund_card: "",
+            fund_card_declined_reason: "",
+            currency_number: format!("{:03}", currency.numeric()),
+            authorization_number: authorization_number(receipt),
+        },
+        letter_data: wire::LetterData { organization: "", code: "" },
+    }
+}
+
+/// The v2 answer.
+fn v2_answer(
+    command: &CashCommand,
+    account: &AccountMeta,
+    action: &ActionCode,
+    receipt: &Receipt,
+    figures: &Figures,
+) -> wire::PurchaseAndCashAdvanceResponse {
+    let currency = account.currency;
+    let history_date = Date::of(receipt.at).to_iso();
+    wire::PurchaseAndCashAdvanceResponse {
+        account: wire::PurchaseResponseAccount {
+            organization_number: account.org,
+            logo: account.logo,
+        },
+        card_number: account.card_number.clone(),
+        card_sequence: if command.card_number.is_some() {
+            command.card_sequence
+        } else {
+            account.card_sequence
+        },
+        history_date: history_date.clone(),
+        history_time: history_time(receipt.at),
+        record_type: "MONETARY",
+        action_description: action.description.to_string(),
+        collection_sequence_number: collection_sequence(receipt),
+        status: "CLOSED",
+        referral_asm_organization: 0,
+        purge_date: iso_date_plus(receipt.at, 365),
+        action_date: history_date,
+        retention: "KEEP_FOR_HISTORY",
+        cta_file: "",
+        transaction_data: wire::PurchaseResponseTransactionData {
+            currency_data: wire::CurrencyDataV2 { currency_code: currency.code() },
+            fee_amount: money(Decimal::ZERO, currency),
+            transaction_code: action.transaction_code.to_string(),
+            transaction_description: if command.description.is_empty() {
+                action.description.to_string()
+            } else {
+                command.description.clone()
+            },
+            credit_limit: money(figures.credit_limit, currency),
+            open_to_buy: money(figures.open_to_buy, currency),
+            cash_available: money(figures.open_to_buy, currency),
+            current_balance: money(figures.current_balance, currency),
+            reference_number: command.reference_number.clone(),
+            referral_reference_number: command.resolution_reference_number.clone(),
+            insurance_code: command.insurance_code.clone(),
+            review_date: None,
+            review_time: "",
+            store_organization_number: account.org,
+            approval_indicator: true,
+            monetary_type: monetary_type(action),
+            points_program: 0,
+            points_amount: money(Decimal::ZERO, currency),
+            fund_card: "",
+            fund_card_declined_reason: "",
+            authorization_number: authorization_number(receipt),
+            installment_term_number: "00".to_string(),
+        },
+    }
+}
+
+/// The account inquiry answer.
+fn l8vi_answer(account: &AccountMeta, view: &AccountView) -> wire::AccountForDetailsL8viResponse {
+    let currency = account.currency;
+    let figures = figures(&view.balances, &view.limits);
+    let (internal_status, block_code1) = match view.status {
+        Status::Active => ("A", ""),
+        Status::Frozen => ("A", "F"),
+        Status::Closed => ("C", "C"),
+    };
+    let zero = || money(Decimal::ZERO, currency);
+    wire::AccountForDetailsL8viResponse {
+        currency_number_of_decimal: currency.exponent(),
+        currency_code: currency.numeric(),
+        foreign_use: 0,
+        account_data: wire::AccountDataL8vi {
+            organization: account.org,
+            account_number: account.account_number.clone(),
+            logo: account.logo,
+            internal_status,
+            block_code1,
+            block_code2: "",
+            current_balance: money(figures.current_balance, currency),
+            credit_limit: money(figures.credit_limit, currency),
+            available_credit: money(figures.open_to_buy, currency),
+            memo_debit_amount: money(view.balances.pending_debits, currency),
+            memo_credit_amount: zero(),
+            cash_available_credit_limit: money(figures.open_to_buy, currency),
+            cash_credit_limit: money(figures.credit_limit, currency),
+            temporary_credit_limit: zero(),
+            loan_balance: zero(),
+        },
+        cash_balance: zero(),
+        billed_balance: zero(),
+        internet_retail_available_balance: money(figures.open_to_buy, currency),
+    }
+}
+
+fn monetary_type(action: &ActionCode) -> &'static str {
+    match action.direction {
+        Direction::Credit => "C",
+        Direction::Debit => "D",
+    }
+}
+
+/// The history record's CTA sequence: the ledger's commit id, five digits.
+fn collection_sequence(receipt: &Receipt) -> u32 {
+    u32::try_from(receipt.id.0 % 100_000).unwrap_or(0)
+}
+
+/// A six-digit authorization number derived from the ledger's commit id.
+fn authorization_number(receipt: &Receipt) -> String {
+    format!("{:06}", receipt.id.0 % 1_000_000)
+}
