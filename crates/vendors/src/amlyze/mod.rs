@@ -1,46 +1,326 @@
-//! amlyze: placeholder until the vendor module lands; serves no route.
+//! AMLYZE (anti-money-laundering monitoring): the account-balance API, with the customer and
+//! account registration calls it depends on. Balances here are **snapshots** the client
+//! reports (history per account and balance type), not postings: registering one never moves
+//! money in the ledger.
+//!
+//! Routes (all under `/amlyze-ws-rest/`):
+//!
+//! | method | path | operation |
+//! |---|---|---|
+//! | PUT | `account-balance` | `registerAccountBalance`: store one balance snapshot |
+//! | POST | `batch-account-balances` | `registerBatchAccountBalances`: store many, per-item results |
+//! | POST | `validate-batch-account-balances` | `validateBatchAccountBalances`: the same checks, nothing stored |
+//! | POST | `account` | `postAccount`: register (or update) an account; opens a ledger account |
+//! | POST | `customer` | `postCustomer_1`: register (or update) a customer |
+//! | GET, POST, PUT, DELETE, PATCH | `{*path}` | `notFound`: Spring's 404 (or 405 for a known path) |
+//!
+//! # Source
+//!
+//! The OpenAPI of `PUT /amlyze-ws-rest/account-balance` on api.amlyze.com
+//! (`/api/openapi_api_adapter.json`, seed `002`), the batch and account-import pages, the
+//! authorization and errors pages, and the older GitHub docs
+//! (`Amlyze/api-integration-documentation`: `Rest/accountBalance`, `Rest/account`,
+//! `Rest/customer`). Our notes: `shared/vendors/amlyze.md`.
+//!
+//! # Amount scale
+//!
+//! `value` and `equivalentValue` are Java `BigDecimal`s: read exactly from the JSON number's
+//! text (a numeric string is accepted too, as Jackson does; so is an exponent, `1e3`) and kept
+//! with the digits sent (`100000.5665` stays four places). They are not tied to the account
+//! currency's minor unit: AMLYZE's own example has four decimals on an unspecified currency.
+//! Negative and zero balances are accepted (an overdraft and an emptied account are exactly what
+//! monitoring looks for). A value with more than 28 significant digits, or of magnitude 10^20 or
+//! more (the ledger's own balance bound), is refused with the documented balance error `500`
+//! "failed processing account balance" (HTTP 400).
+//!
+//! # Auth
+//!
+//! One static token per tenant, `Authorization: Bearer <token>`; no token endpoint, no expiry.
+//! The default tenant's token is `sandbank-amlyze-token`; others get `amlyze_<32 hex>`. A
+//! missing, non-Bearer or unknown token is 401 `{"error":{"code":"unauthorized"}}`, checked
+//! before anything else (as Spring Security does), including unknown paths.
+//!
+//! # Error shape
+//!
+//! - Business rejection: 400 `{"resultType":"REQUEST_REJECTED","errorCode":"…","errorDescription":"…"}`.
+//! - What Spring itself refuses: its default `{"timestamp","status","error","path"}` with 400
+//!   (no body, malformed JSON, a value Jackson cannot read: an object for a string, `"abc"` for
+//!   a number, a bad date-time), 404 (unknown path), 405 (wrong method, with `Allow`), 408, 413
+//!   and 415 (media type not JSON). `timestamp` is the tenant's clock, `2024-05-26T16:49:50.237+00:00`.
+//! - Internal: 500 `{"resultType":"REQUEST_REJECTED","status":500,"error":"Internal Server Error"}`.
+//! - Batch calls answer 200 with a result per item (`errorCode`/`errorDescription` on
+//!   rejected items) unless the body as a whole is unreadable.
+//!
+//! # Idempotency
+//!
+//! There is no idempotency key: `communicationNumber` is unique per request, and a second
+//! accepted use is **rejected**, not replayed (`O005` "CommunicationNumber already used in
+//! amlyze" for balances and accounts, `O001` with the same text for customers, as documented).
+//! Numbers are unique per tenant across all calls and business units; only accepted requests
+//! (and accepted batch items) use one up, so a corrected retry of a rejected request may reuse
+//! its number. The last 100 000 numbers per tenant are remembered. No ledger `Namespace` is
+//! needed since no call moves money.
+//!
+//! # Choices
+//!
+//! Where AMLYZE is silent (all `[inferred]` in the notes):
+//! - Snapshot history is kept per (business unit, `accountExtId`, `balanceType`), ordered by
+//!   `balanceAt`; a second snapshot with the same `balanceAt` replaces the first (the call is
+//!   "Update account balance"). `balanceType` is optional (current spec); a snapshot without one
+//!   goes to its own series. At most 1 000 instants per series (the earliest go first). AMLYZE
+//!   has no balance read: the history is visible through [`Amlyze::balance_history`] only.
+//! - `balanceType` comes from a fixed classifier: `DAILY_BALANCE`, `STATEMENT_BALANCE`; any other
+//!   value is `O001` "BalanceType does not exist in Amlyze".
+//! - Validation order and texts for the balance call: `communicationNumber` (`001`
+//!   "CommunicationNumber is mandatory"), `requester` (`001` "Requester is mandatory"; more than
+//!   100 characters `O001`), `accountExtId` (`O001` "extId is mandatory", the spec's example),
+//!   `businessUnit` (blank: `O001` "Business unit is mandatory"), `balanceAt` (`O001` "BalanceAt
+//!   is mandatory"), `value` (`O001` "Value is mandatory"), `equivalentValue`, `balanceType`;
+//!   then a used `communicationNumber` (`O005`), then an unknown account (`404` "Account with
+//!   given extId does not exist in amlyze", HTTP 400). Another tenant's account is unknown.
+//! - Tenants are single-organisation: `businessUnit` is optional and defaults to `sandbox` (the
+//!   spec example's unit); any non-blank unit is accepted and scopes customers and accounts.
+//! - Date-times accept `…T…[:ss[.fraction]]` with `Z`, an offset, or no zone (taken as UTC):
+//!   AMLYZE's examples use both `2023-09-05T08:07:34.605Z` and `2024-05-26T16:49:50.237`.
+//! - Customer and account calls answer 200 `{"resultType":"REQUEST_ACCEPTED"}`. `CREATE` and
+//!   `UPDATE` both register or replace; an account id already linked to another customer is
+//!   `003`; changing a registered account's currency is `O001` (its ledger account has one
+//!   currency); `accountStatus` is mirrored on the ledger account (`SUSPENDED` → frozen,
+//!   `CLOSED` → closed), and a closed account cannot be reopened (`O001`). An account's owner
+//!   must be a customer of the same business unit (`404` "BusinessEntity with given extId does
+//!   not exist in Amlyze").
+//! - Accounts registered through `POST /account` are ledger accounts in `currencyCode` with a
+//!   zero balance and default limits, labelled `accountExtId`, `accountNumber`,
+//!   `businessEntityExtId`, `businessUnit` (labels keep the first registration's values).
+//! - `open_account` (admin): takes those four vendor ids, generating any that is absent
+//!   (`ACC<yyyymmdd><6 digits>`, a checksum-valid Lithuanian IBAN in the fictional bank 99999,
+//!   `CUS<yyyymmdd><6 digits>`, `sandbox`), and registers the owner as an organisation customer if
+//!   needed. The opening balance is posted to the ledger only; no snapshot is recorded.
+//! - Batches: at most 1 000 items; `timeElapsedMs` is always 0 (the mock reads no clock);
+//!   validate-only items answer `REQUEST_ACCEPTED` when they would be accepted; a `null` item is
+//!   rejected on its own (`O001` "AccountBalance is mandatory"); a missing `accountBalances` is
+//!   `O001` "AccountBalances is mandatory".
+//! - Customers: `customerExtId` (`C002`) and `applicationDate` (`C012`) are required;
+//!   `entityType`, `customerStatus`, `sourceOfRiskLevel` and `riskLevel` are checked against
+//!   their documented values when present (`AV07`); other properties are accepted and ignored.
+//! - AMLYZE identifiers are indexed in the tenant's own state (by business unit, then
+//!   `accountExtId`/`customerExtId`) rather than in `common::index::AccountIndex`: every lookup
+//!   needs the whole record (owner, currency, status, snapshots), not just the ledger id.
+//! - Spring's media-type rule: `application/json` or `application/*+json` (any parameters);
+//!   otherwise 415, before the body is read.
+//! - A refused request (`refuse`) has no clock: its Spring `timestamp` is the last time seen on
+//!   the tenant's clock (the token's tenant), or on any tenant's.
+//!
+//! # Known gaps
+//!
+//! - No call moves money, so ledger limits (insufficient funds, maximum balance, daily limits)
+//!   never apply to AMLYZE requests; the ledger outcome mapping in `errors.rs` is total but
+//!   unused by today's calls.
+//! - No Basic auth (older pages mention it) and no IP allow-list.
+//! - TODO-coverage: "Tenant header is mandatory" (the header is unnamed), "Tenant business unit
+//!   does not exist", `400` "Cannot register account for lead customer" (no leads), `005` "Given
+//!   BIC does not belong to your institution", `006` AccountType and `C007`
+//!   RiskManagementCategory classifier checks (client-configured lists; any value is accepted).
+//! - The batch 500 variant is only produced for an internal failure inside an item.
+//! - Not served: batch customer/account calls, operations, contracts, classifiers,
+//!   communication events, webhooks (AMLYZE documents no event for balance registration).
 
-use http::StatusCode;
-use ledger::TenantId;
+mod auth;
+mod datetime;
+mod errors;
+mod handlers;
+mod parse;
+mod state;
+mod wire;
 
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use http::{Method, StatusCode};
+use ledger::{AccountId, TenantId, Timestamp};
+use serde_json::json;
+
+use self::auth::Credentials;
+use self::errors::Failure;
+use self::state::{BalanceType, Tenants};
 use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
 
-struct Placeholder;
+/// The vendor's one-word name.
+const NAME: &str = "amlyze";
+
+const OP_REGISTER_BALANCE: &str = "registerAccountBalance";
+const OP_REGISTER_BATCH: &str = "registerBatchAccountBalances";
+const OP_VALIDATE_BATCH: &str = "validateBatchAccountBalances";
+const OP_POST_ACCOUNT: &str = "postAccount";
+const OP_POST_CUSTOMER: &str = "postCustomer_1";
+const OP_NOT_FOUND: &str = "notFound";
+
+/// The catch-all that gives unknown paths under the prefix Spring's 404 body.
+const CATCH_ALL: &str = "/amlyze-ws-rest/{*path}";
+
+static ROUTES: [Route; 10] = [
+    Route {
+        method: Method::PUT,
+        path: "/amlyze-ws-rest/account-balance",
+        operation: OP_REGISTER_BALANCE,
+    },
+    Route {
+        method: Method::POST,
+        path: "/amlyze-ws-rest/batch-account-balances",
+        operation: OP_REGISTER_BATCH,
+    },
+    Route {
+        method: Method::POST,
+        path: "/amlyze-ws-rest/validate-batch-account-balances",
+        operation: OP_VALIDATE_BATCH,
+    },
+    Route { method: Method::POST, path: "/amlyze-ws-rest/account", operation: OP_POST_ACCOUNT },
+    Route { method: Method::POST, path: "/amlyze-ws-rest/customer", operation: OP_POST_CUSTOMER },
+    Route { method: Method::GET, path: CATCH_ALL, operation: OP_NOT_FOUND },
+    Route { method: Method::POST, path: CATCH_ALL, operation: OP_NOT_FOUND },
+    Route { method: Method::PUT, path: CATCH_ALL, operation: OP_NOT_FOUND },
+    Route { method: Method::DELETE, path: CATCH_ALL, operation: OP_NOT_FOUND },
+    Route { method: Method::PATCH, path: CATCH_ALL, operation: OP_NOT_FOUND },
+];
+
+/// The AMLYZE mock. Cloning shares the state, so sandbank can keep a handle for
+/// [`Amlyze::balance_history`] next to the boxed [`Vendor`].
+#[derive(Debug, Clone, Default)]
+pub struct Amlyze {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    credentials: Credentials,
+    tenants: Tenants,
+    /// The latest time any tenant's clock showed, for refusals without a known tenant.
+    last_seen_micros: AtomicI64,
+}
 
 /// This vendor.
 pub fn vendor() -> Box<dyn Vendor> {
-    Box::new(Placeholder)
+    Box::new(Amlyze::new())
 }
 
-impl Vendor for Placeholder {
+impl Amlyze {
+    /// A mock with no tenants.
+    pub fn new() -> Amlyze {
+        Amlyze::default()
+    }
+
+    /// The balance snapshots registered for the ledger account `account` of `tenant`, per
+    /// balance type, earliest `balanceAt` first, with the account's AMLYZE identifiers; `None`
+    /// if AMLYZE does not know the account. AMLYZE has no balance read, so this is the only way
+    /// to see them (for sandbank's admin API and tests).
+    pub fn balance_history(
+        &self,
+        tenant: TenantId,
+        account: AccountId,
+    ) -> Option<serde_json::Value> {
+        let slot = self.inner.tenants.existing(tenant)?;
+        let state = slot.lock();
+        let (unit, ext_id, record) = state.account_by_ledger_id(account)?;
+        Some(handlers::history_json(unit, ext_id, record))
+    }
+
+    /// The time a refusal shows: the tenant's last-seen clock, else any tenant's.
+    fn refusal_time(&self, tenant: Option<TenantId>) -> Timestamp {
+        tenant
+            .and_then(|tenant| self.inner.tenants.existing(tenant))
+            .map(|slot| slot.last_seen())
+            .filter(|at| *at != Timestamp::EPOCH)
+            .unwrap_or_else(|| {
+                Timestamp::from_unix_micros(self.inner.last_seen_micros.load(Ordering::Relaxed))
+            })
+    }
+}
+
+impl Vendor for Amlyze {
     fn name(&self) -> &'static str {
-        "amlyze"
+        NAME
     }
 
     fn routes(&self) -> &'static [Route] {
-        &[]
+        &ROUTES
     }
 
-    fn handle(&self, _ctx: &Ctx<'_>, _operation: &'static str, _req: &Request) -> Response {
-        Response::empty(StatusCode::NOT_IMPLEMENTED)
+    fn handle(&self, ctx: &Ctx<'_>, operation: &'static str, req: &Request) -> Response {
+        let tenant = match self.inner.credentials.authenticate(&req.headers) {
+            Ok(tenant) => tenant,
+            Err(problem) => {
+                return Failure::unauthorized(problem.reason())
+                    .into_response(&req.path, Timestamp::EPOCH);
+            }
+        };
+        let now = ctx.now(tenant);
+        self.inner.last_seen_micros.fetch_max(now.as_unix_micros(), Ordering::Relaxed);
+        let slot = self.inner.tenants.slot(tenant);
+        slot.saw(now);
+        let res = match operation {
+            OP_REGISTER_BALANCE => handlers::register_balance(&slot, now, req),
+            OP_REGISTER_BATCH => handlers::register_batch(&slot, now, req, true),
+            OP_VALIDATE_BATCH => handlers::register_batch(&slot, now, req, false),
+            OP_POST_ACCOUNT => handlers::register_account(ctx, tenant, &slot, now, req),
+            OP_POST_CUSTOMER => handlers::register_customer(&slot, now, req),
+            OP_NOT_FOUND => Err(handlers::not_found(req)),
+            other => Err(Failure::internal(format!("route: amlyze has no operation {other}"))),
+        };
+        match res {
+            Ok(resp) => resp,
+            Err(failure) => failure.into_response(&req.path, now),
+        }
+        .with_tenant(tenant)
     }
 
-    fn refuse(&self, _refusal: Refusal, _req: &Request) -> Response {
-        Response::empty(StatusCode::NOT_IMPLEMENTED)
+    fn refuse(&self, refusal: Refusal, req: &Request) -> Response {
+        let tenant = self.inner.credentials.authenticate(&req.headers);
+        let now = self.refusal_time(tenant.ok());
+        let failure = match (refusal, tenant) {
+            // Spring Security answers before Spring MVC finds the method wrong.
+            (Refusal::MethodNotAllowed, Err(problem)) => Failure::unauthorized(problem.reason()),
+            (Refusal::MethodNotAllowed, Ok(_)) => handlers::not_found(req),
+            (Refusal::PayloadTooLarge { limit_bytes }, _) => Failure::spring(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("body: larger than {limit_bytes} bytes"),
+            ),
+            (Refusal::BodyTimeout, _) => {
+                Failure::spring(StatusCode::REQUEST_TIMEOUT, "body: not received in time")
+            }
+            (Refusal::Internal, _) => Failure::internal("internal: the handler failed"),
+        };
+        let resp = failure.into_response(&req.path, now);
+        match tenant {
+            Ok(tenant) => resp.with_tenant(tenant),
+            Err(_) => resp,
+        }
     }
 
-    fn provision_tenant(&self, _tenant: TenantId, _well_known: bool) -> serde_json::Value {
-        serde_json::Value::Null
+    fn provision_tenant(&self, tenant: TenantId, well_known: bool) -> serde_json::Value {
+        let token = self.inner.credentials.issue(tenant, well_known);
+        self.inner.tenants.slot(tenant);
+        json!({
+            "token": token,
+            "authorization": format!("Bearer {token}"),
+            "businessUnit": parse::DEFAULT_BUSINESS_UNIT,
+            "balanceTypes": BalanceType::ALL.map(BalanceType::as_str),
+        })
     }
 
     fn open_account(
         &self,
-        _ctx: &Ctx<'_>,
-        _tenant: TenantId,
-        _spec: &AccountSpec,
+        ctx: &Ctx<'_>,
+        tenant: TenantId,
+        spec: &AccountSpec,
     ) -> Result<OpenedAccount, String> {
-        Err("amlyze is not implemented yet".into())
+        let slot = self.inner.tenants.slot(tenant);
+        handlers::open_account(ctx, tenant, &slot, spec)
     }
 
-    fn reset_tenant(&self, _tenant: TenantId) {}
+    fn reset_tenant(&self, tenant: TenantId) {
+        self.inner.tenants.remove(tenant);
+    }
 }
