@@ -148,6 +148,9 @@ struct AccountOut {
     vendor_ids: Map<String, Value>,
     opened_at: String,
     n_entries: usize,
+    /// Vendor-side state the ledger does not hold (AMLYZE's balance snapshots).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vendor_state: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -208,6 +211,7 @@ fn account_out(view: &AccountView, vendor_ids: Option<Map<String, Value>>) -> Ac
         }),
         opened_at: timestamp(view.opened_at),
         n_entries: view.n_entries,
+        vendor_state: None,
     }
 }
 

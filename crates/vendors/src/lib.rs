@@ -199,6 +199,16 @@ pub trait Vendor: Send + Sync {
         spec: &AccountSpec,
     ) -> Result<OpenedAccount, String>;
 
+    /// Vendor-side state of an account that the ledger does not hold (AMLYZE's balance
+    /// snapshots), shown by the admin API's account read; `None` when there is none.
+    fn inspect_account(
+        &self,
+        _tenant: TenantId,
+        _account: ledger::AccountId,
+    ) -> Option<serde_json::Value> {
+        None
+    }
+
     /// Forgets `tenant`'s vendor-side state (accounts' identifiers, snapshots, replays). The
     /// tenant's credentials survive, so clients keep working after a reset.
     fn reset_tenant(&self, tenant: TenantId);

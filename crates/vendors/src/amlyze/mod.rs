@@ -240,6 +240,10 @@ impl Amlyze {
 }
 
 impl Vendor for Amlyze {
+    fn inspect_account(&self, tenant: TenantId, account: AccountId) -> Option<serde_json::Value> {
+        self.balance_history(tenant, account)
+    }
+
     fn name(&self) -> &'static str {
         NAME
     }
