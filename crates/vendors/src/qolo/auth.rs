@@ -1,0 +1,206 @@
+//! Qolo's authentication: each tenant's API `login_id` and `api_key`, the login that trades them
+//! for a 12-hour HS256 JWT, and the `Authorization: Bearer <JWT>` check on every other call.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use ledger::{TenantId, Timestamp};
+use uuid::Uuid;
+
+use super::errors::QoloError;
+use super::time;
+use crate::common::auth::{self as common_auth, Grant, TokenProblem, TokenStore};
+
+/// How long an access token lives, in the tenant's clock: 12 hours.
+pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// The well-known tenant's login id.
+pub(crate) const WELL_KNOWN_LOGIN_ID: &str = "sandbank-qolo-login";
+/// The well-known tenant's API key.
+pub(crate) const WELL_KNOWN_API_KEY: &str = "sandbank-qolo-key";
+/// The well-known tenant's program guid.
+pub(crate) const WELL_KNOWN_PROGRAM_GUID: Uuid =
+    Uuid::from_u128(0x5a4d_b0c1_7e57_4a00_9f00_0000_0000_0001);
+
+/// Logins between two sweeps of expired tokens, so the token table stays bounded.
+const LOGINS_PER_PRUNE: u64 = 1024;
+
+/// One tenant's API credentials and its program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Credentials {
+    pub(crate) login_id: String,
+    pub(crate) api_key: String,
+    /// The program every wallet of the tenant belongs to unless the admin says otherwise.
+    pub(crate) program_guid: Uuid,
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    by_login: HashMap<String, TenantId>,
+    by_tenant: HashMap<TenantId, Credentials>,
+}
+
+/// Credentials and issued tokens of every tenant.
+#[derive(Debug)]
+pub(crate) struct Auth {
+    /// Read on every login, written only when a tenant is provisioned; hence the `RwLock`.
+    registry: RwLock<Registry>,
+    tokens: TokenStore<()>,
+    /// Signs the JWTs; random per process, so tokens do not survive a restart.
+    signing_key: [u8; 32],
+    n_logins: AtomicU64,
+}
+
+impl Auth {
+    pub(crate) fn new() -> Auth {
+        let mut signing_key = [0; 32];
+        signing_key[..16].copy_from_slice(Uuid::new_v4().as_bytes());
+        signing_key[16..].copy_from_slice(Uuid::new_v4().as_bytes());
+        Auth {
+            registry: RwLock::new(Registry::default()),
+            tokens: TokenStore::default(),
+            signing_key,
+            n_logins: AtomicU64::new(0),
+        }
+    }
+
+    /// Creates (or replaces) `tenant`'s credentials. A login id is unique: provisioning the
+    /// well-known values for a second tenant moves them to that tenant.
+    pub(crate) fn provision(&self, tenant: TenantId, well_known: bool) -> Credentials {
+        let credentials = if well_known {
+            Credentials {
+                login_id: WELL_KNOWN_LOGIN_ID.to_string(),
+                api_key: WELL_KNOWN_API_KEY.to_string(),
+                program_guid: WELL_KNOWN_PROGRAM_GUID,
+            }
+        } else {
+            Credentials {
+                login_id: common_auth::random_secret("qolo-login-"),
+                api_key: common_auth::random_secret("qolo-key-"),
+                program_guid: Uuid::new_v4(),
+            }
+        };
+        let mut registry = self.registry.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(old) = registry.by_tenant.remove(&tenant) {
+            registry.by_login.remove(&old.login_id);
+        }
+        if let Some(previous) = registry.by_login.insert(credentials.login_id.clone(), tenant) {
+            registry.by_tenant.remove(&previous);
+        }
+        registry.by_tenant.insert(tenant, credentials.clone());
+        credentials
+    }
+
+    /// `tenant`'s credentials, if provisioned.
+    pub(crate) fn credentials(&self, tenant: TenantId) -> Option<Credentials> {
+        let registry = self.registry.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        registry.by_tenant.get(&tenant).cloned()
+    }
+
+    /// Checks a login and issues a token valid for [`TOKEN_LIFETIME`] of the tenant's clock.
+    pub(crate) fn login(
+        &self,
+        login_id: &str,
+        api_key: &str,
+        clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
+    ) -> Result<(TenantId, String), QoloError> {
+        let tenant = {
+            let registry = self.registry.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let tenant = registry.by_login.get(login_id).copied();
+            let known = tenant.and_then(|t| registry.by_tenant.get(&t));
+            match (tenant, known) {
+                (Some(tenant), Some(creds)) if same_secret(&creds.api_key, api_key) => tenant,
+                (Some(_), Some(_)) => return Err(bad_login("auth: api_key does not match")),
+                _ => return Err(bad_login("auth: unknown login_id")),
+            }
+        };
+        if self.n_logins.fetch_add(1, Ordering::Relaxed) % LOGINS_PER_PRUNE == LOGINS_PER_PRUNE - 1
+        {
+            self.tokens.prune(clock);
+        }
+        let now = clock(tenant);
+        let expires_at = now.saturating_add(TOKEN_LIFETIME);
+        let claims = serde_json::json!({
+            "iss": "sandbank-qolo",
+            "sub": login_id,
+            "jti": Uuid::new_v4().hyphenated().to_string(),
+            "nbf": time::unix_seconds(now),
+            "iat": time::unix_seconds(now),
+            "exp": time::unix_seconds(expires_at),
+        });
+        let token = common_auth::hs256_jwt(&self.signing_key, &claims.to_string());
+        self.tokens.insert(token.clone(), Grant { tenant, expires_at, data: () });
+        Ok((tenant, token))
+    }
+
+    /// The tenant behind the request's bearer token.
+    pub(crate) fn authenticate(
+        &self,
+        headers: &http::HeaderMap,
+        clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
+    ) -> Result<TenantId, QoloError> {
+        let Some(header) = headers.get(http::header::AUTHORIZATION) else {
+            return Err(unauthorized("Bearer", "auth: no Authorization header"));
+        };
+        let Some(token) = common_auth::bearer(headers) else {
+            let reason = match header.to_str() {
+                Ok(_) => "auth: Authorization header is not a Bearer token",
+                Err(_) => "auth: Authorization header is not valid text",
+            };
+            return Err(unauthorized("Bearer", reason));
+        };
+        match self.tokens.check(token, clock) {
+            Ok(grant) => Ok(grant.tenant),
+            Err(TokenProblem::Unknown) => Err(unauthorized(
+                "Bearer error=\"invalid_token\"",
+                "auth: bearer token was not issued by this server (or before a restart)",
+            )),
+            Err(TokenProblem::Expired) => Err(unauthorized(
+                "Bearer error=\"invalid_token\", error_description=\"The token expired\"",
+                "auth: bearer token expired (12-hour lifetime); log in again",
+            )),
+        }
+    }
+}
+
+fn unauthorized(challenge: &'static str, reason: &str) -> QoloError {
+    QoloError::Unauthorized {
+        detail: "No or invalid access token provided.",
+        challenge,
+        reason: reason.to_string(),
+    }
+}
+
+fn bad_login(reason: &str) -> QoloError {
+    QoloError::Unauthorized {
+        detail: "Invalid login_id or api_key.",
+        challenge: "Bearer",
+        reason: reason.to_string(),
+    }
+}
+
+/// Compares two secrets in time independent of where they first differ.
+fn same_secret(expected: &str, given: &str) -> bool {
+    let (expected, given) = (expected.as_bytes(), given.as_bytes());
+    let mut diff = expected.len() ^ given.len();
+    for (idx, byte) in expected.iter().enumerate() {
+        diff |= usize::from(byte ^ given.get(idx).copied().unwrap_or(0));
+    }
+    diff == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_exactly() {
+        assert!(same_secret("abc", "abc"));
+        assert!(!same_secret("abc", "abd"));
+        assert!(!same_secret("abc", "ab"));
+        assert!(!same_secret("abc", "abcd"));
+        assert!(!same_secret("", "a"));
+    }
+}

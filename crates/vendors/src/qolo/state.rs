@@ -1,0 +1,272 @@
+//! Qolo's per-tenant state outside the ledger: wallets (with their holder, program and card
+//! proxies), the static fields of each account (type, name, wallet, opening balance), and each
+//! account's activity (last transaction, last credit, first and last debit) folded from the
+//! ledger's history.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use ledger::{
+    AccountId, Balances, Currency, Direction, Entry, EntryKind, Ledger, Order, PAGE_ENTRIES_MAX,
+    Status, TenantId, Timestamp, TransferId,
+};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+/// Qolo's `AccountType` enum.
+pub(crate) const ACCOUNT_TYPES: [&str; 11] = [
+    "GENERAL",
+    "PROGFUND",
+    "CHECK",
+    "REVENUE",
+    "COLLECTION",
+    "PRINCIPAL",
+    "SECURE",
+    "CREDIT",
+    "USERDEFINED",
+    "ADVANCE",
+    "PROG_DISBURSE",
+];
+
+/// Qolo's `AccountStatus` enum.
+pub(crate) const ACCOUNT_STATUSES: [&str; 5] = ["SYSTEM", "ACTIVE", "FREEZE", "CLOSED", "OPTOUT"];
+
+/// Qolo's name for a ledger status.
+pub(crate) fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Active => "ACTIVE",
+        Status::Frozen => "FREEZE",
+        Status::Closed => "CLOSED",
+    }
+}
+
+/// The three balances Qolo shows, from the ledger's. Suspense is credit not yet cleared
+/// (deferred credits and incoming pending credits); it is part of neither the ledger nor the
+/// available balance until it clears, when it moves into both. Holds lower available only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct QoloBalances {
+    pub(crate) ledger: Decimal,
+    pub(crate) available: Decimal,
+    pub(crate) suspense: Decimal,
+}
+
+impl From<Balances> for QoloBalances {
+    fn from(balances: Balances) -> QoloBalances {
+        QoloBalances {
+            ledger: balances.posted - balances.deferred,
+            available: balances.available,
+            suspense: balances.deferred + balances.pending_credits,
+        }
+    }
+}
+
+/// A dated amount of the account's history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Movement {
+    pub(crate) at: Timestamp,
+    pub(crate) amount: Decimal,
+}
+
+/// The last transaction of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LastTxn {
+    pub(crate) id: TransferId,
+    pub(crate) at: Timestamp,
+    pub(crate) amount: Decimal,
+}
+
+/// What the `Account` object reports about an account's history, as a fold of its entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Activity {
+    /// How many entries (from the oldest) are folded in.
+    pub(crate) n_folded: usize,
+    pub(crate) last_txn: Option<LastTxn>,
+    pub(crate) last_credit: Option<Movement>,
+    pub(crate) first_debit: Option<Movement>,
+    pub(crate) last_debit: Option<Movement>,
+}
+
+impl Activity {
+    /// Folds the next entry of the account's history in.
+    pub(crate) fn fold(&mut self, entry: &Entry) {
+        self.n_folded += 1;
+        self.last_txn = Some(LastTxn { id: entry.transfer_id, at: entry.at, amount: entry.amount });
+        let moved = matches!(entry.kind, EntryKind::Posted | EntryKind::PendingPosted);
+        if !moved {
+            return;
+        }
+        let movement = Movement { at: entry.at, amount: entry.amount };
+        match entry.direction {
+            Direction::Credit => self.last_credit = Some(movement),
+            Direction::Debit => {
+                self.first_debit.get_or_insert(movement);
+                self.last_debit = Some(movement);
+            }
+        }
+    }
+
+    /// The id of the last transaction folded in.
+    pub(crate) fn last_id(&self) -> Option<TransferId> {
+        self.last_txn.map(|txn| txn.id)
+    }
+}
+
+/// Reads `account`'s entries from the `from`th (oldest first) and folds every one into `all`
+/// and those up to `through` into `upto`.
+fn fold_from(
+    ledger: &Ledger,
+    tenant: TenantId,
+    account: AccountId,
+    all: &mut Activity,
+    mut upto: Option<(&mut Activity, TransferId)>,
+) {
+    loop {
+        let cursor = Some(ledger::Cursor(all.n_folded as u64));
+        let Some(page) =
+            ledger.entries(tenant, account, cursor, PAGE_ENTRIES_MAX, Order::OldestFirst)
+        else {
+            return;
+        };
+        for entry in &page.entries {
+            all.fold(entry);
+            if let Some((upto, through)) = upto.as_mut() {
+                if entry.transfer_id <= *through {
+                    upto.fold(entry);
+                }
+            }
+        }
+        if page.next.is_none() || page.entries.is_empty() {
+            return;
+        }
+    }
+}
+
+/// An account as Qolo knows it besides its balances.
+#[derive(Debug, Clone)]
+pub(crate) struct AccountRecord {
+    pub(crate) id: AccountId,
+    pub(crate) currency: Currency,
+    pub(crate) wallet_guid: Uuid,
+    pub(crate) account_type: &'static str,
+    pub(crate) account_name: String,
+    pub(crate) opened_at: Timestamp,
+    /// The opening balance the admin gave (Qolo's `starting_balance_amount`).
+    pub(crate) opening_balance: Decimal,
+    /// Opening order within the tenant, for stable listings.
+    pub(crate) seq: u64,
+    /// Cached fold of the ledger history, brought up to date on every read.
+    pub(crate) activity: Activity,
+}
+
+/// A card in a wallet, known by its proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Card {
+    pub(crate) proxy: String,
+    pub(crate) issued_at: Timestamp,
+}
+
+/// A wallet: one holder's accounts and cards in one program.
+#[derive(Debug, Clone)]
+pub(crate) struct Wallet {
+    pub(crate) wallet_id: String,
+    pub(crate) person_guid: Uuid,
+    pub(crate) program_guid: Uuid,
+    pub(crate) created_at: Timestamp,
+    pub(crate) seq: u64,
+    /// Account guids in opening order.
+    pub(crate) accounts: Vec<Uuid>,
+    pub(crate) cards: Vec<Card>,
+}
+
+/// One tenant's Qolo state.
+#[derive(Debug, Default)]
+pub(crate) struct TenantState {
+    pub(crate) accounts: HashMap<Uuid, AccountRecord>,
+    pub(crate) wallets: HashMap<Uuid, Wallet>,
+    /// Card proxy → wallet guid.
+    pub(crate) cards: HashMap<String, Uuid>,
+    /// The program of new wallets when the tenant has no provisioned credentials.
+    pub(crate) fallback_program: Option<Uuid>,
+    pub(crate) next_seq: u64,
+}
+
+impl TenantState {
+    /// The next opening-order number.
+    pub(crate) fn take_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    /// The programs the tenant's wallets belong to.
+    pub(crate) fn has_program(&self, program_guid: Uuid) -> bool {
+        self.wallets.values().any(|wallet| wallet.program_guid == program_guid)
+    }
+}
+
+/// Every tenant's state. Reads (every request) far outnumber writes (accounts opened, activity
+/// caches advanced), hence the `RwLock`; no lock is held across a ledger call.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    tenants: RwLock<HashMap<TenantId, TenantState>>,
+}
+
+impl State {
+    /// Runs `f` on `tenant`'s state, read-only.
+    pub(crate) fn read<T>(&self, tenant: TenantId, f: impl FnOnce(Option<&TenantState>) -> T) -> T {
+        let tenants = self.tenants.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(tenants.get(&tenant))
+    }
+
+    /// Runs `f` on `tenant`'s state, creating it if needed.
+    pub(crate) fn write<T>(&self, tenant: TenantId, f: impl FnOnce(&mut TenantState) -> T) -> T {
+        let mut tenants = self.tenants.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(tenants.entry(tenant).or_default())
+    }
+
+    /// Forgets `tenant`.
+    pub(crate) fn remove(&self, tenant: TenantId) {
+        let mut tenants = self.tenants.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        tenants.remove(&tenant);
+    }
+
+    /// `account_guid`'s activity as of transfer `through` (or as of now), from the cached fold
+    /// plus the entries the ledger added since; the cache is advanced on the way.
+    pub(crate) fn activity(
+        &self,
+        ledger: &Ledger,
+        tenant: TenantId,
+        account_guid: Uuid,
+        through: Option<TransferId>,
+    ) -> Activity {
+        let cached = self.read(tenant, |state| {
+            state.and_then(|s| s.accounts.get(&account_guid)).map(|a| (a.id, a.activity))
+        });
+        let Some((id, cached)) = cached else { return Activity::default() };
+        if let Some(through) = through {
+            if cached.last_id().is_some_and(|last| last > through) {
+                // The cache already holds later changes (a concurrent write, or a replay of an
+                // old request): fold the history from the start up to `through`.
+                let mut all = Activity::default();
+                let mut upto = Activity::default();
+                fold_from(ledger, tenant, id, &mut all, Some((&mut upto, through)));
+                return upto;
+            }
+        }
+        let mut all = cached;
+        let mut upto = cached;
+        match through {
+            Some(through) => fold_from(ledger, tenant, id, &mut all, Some((&mut upto, through))),
+            None => fold_from(ledger, tenant, id, &mut all, None),
+        }
+        if all.n_folded > cached.n_folded {
+            self.write(tenant, |state| {
+                if let Some(record) = state.accounts.get_mut(&account_guid) {
+                    if record.activity.n_folded < all.n_folded {
+                        record.activity = all;
+                    }
+                }
+            });
+        }
+        if through.is_some() { upto } else { all }
+    }
+}
