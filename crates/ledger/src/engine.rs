@@ -16,7 +16,7 @@ use crate::error::{AccountError, DailyLimit, Error};
 use crate::event::{Change, Event, Journal};
 use crate::idempotency::{KeyId, KeyRecord};
 use crate::store::{self, HashMap, Locked, PendingState, PendingTransfer, Shard};
-use crate::transfer::{AccountChange, Applied, Direction, Entry, EntryKind, Mode, Party};
+use crate::transfer::{AccountChange, Applied, Direction, Entry, EntryKind, Metadata, Mode, Party};
 use crate::transfer::{Receipt, Transfer, TransferId};
 use crate::{AMOUNT_MAX, BALANCE_ABS_MAX};
 
@@ -102,15 +102,68 @@ impl Ledger {
         now: Timestamp,
         new: NewAccount,
     ) -> Result<AccountView, AccountError> {
+        self.open_account_with_balance(now, new, Decimal::ZERO)
+    }
+
+    /// Opens an account already holding `opening_balance` (negative for a debt), taken from
+    /// (or given to) the tenant's external account in the same step, so a refused opening
+    /// leaves no account behind. The opening is not a transfer: it is not held to the
+    /// per-transfer maximum and uses none of the day's allowance; it must lie within the
+    /// account's minimum and maximum balance.
+    pub fn open_account_with_balance(
+        &self,
+        now: Timestamp,
+        new: NewAccount,
+        opening_balance: Decimal,
+    ) -> Result<AccountView, AccountError> {
         new.limits.validate(new.currency)?;
+        if !new.currency.fits_scale(opening_balance) {
+            return Err(AccountError::InvalidLimits(
+                "opening balance has more decimal places than the currency allows",
+            ));
+        }
+        let outside_limits = opening_balance.abs() > BALANCE_ABS_MAX
+            || opening_balance < new.limits.balance_min
+            || new.limits.balance_max.is_some_and(|max| opening_balance > max);
+        if outside_limits {
+            return Err(AccountError::InvalidLimits(
+                "opening balance outside the account's minimum and maximum",
+            ));
+        }
         let mut shard = store::lock(&self.shards[self.account_shard(new.id)]);
         if shard.accounts.contains_key(&new.id) {
             return Err(AccountError::AccountExists);
         }
         let seq = self
-            .commit(now, || Change::AccountOpened(new.clone()))
+            .commit(now, || Change::AccountOpened { account: new.clone(), opening_balance })
             .map_err(|()| AccountError::JournalUnavailable)?;
-        let account = Account::open(new, now, seq);
+        let mut account = Account::open(new, now, seq);
+        if !opening_balance.is_zero() {
+            account.posted = opening_balance;
+            let direction = if opening_balance.is_sign_positive() {
+                Direction::Credit
+            } else {
+                Direction::Debit
+            };
+            let after = account.balances(now);
+            account.entries.push(Entry {
+                transfer_id: TransferId(seq),
+                pending_id: None,
+                at: now,
+                kind: EntryKind::Posted,
+                direction,
+                amount: opening_balance.abs(),
+                available_at: None,
+                posted_after: after.posted,
+                available_after: after.available,
+                metadata: Some(Arc::new(Metadata::from([(
+                    "description".to_string(),
+                    "opening balance".to_string(),
+                )]))),
+            });
+            *shard.externals.entry((account.tenant, account.currency)).or_default() -=
+                opening_balance;
+        }
         let view = account.view(now);
         shard.accounts.insert(account.id, account);
         Ok(view)

@@ -27,8 +27,13 @@ pub struct Event {
 /// The kinds of state change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// An account was opened.
-    AccountOpened(NewAccount),
+    /// An account was opened, already holding `opening_balance`.
+    AccountOpened {
+        /// The account.
+        account: NewAccount,
+        /// Its opening balance (zero for most).
+        opening_balance: Decimal,
+    },
     /// An account's status was set.
     StatusSet {
         /// Its tenant.

@@ -31,8 +31,10 @@ impl Ledger {
             let diverged = |detail: String| ReplayError::Diverged { seq, detail };
             let at = event.at;
             match event.change {
-                Change::AccountOpened(new) => {
-                    ledger.open_account(at, new).map_err(|e| diverged(e.to_string()))?;
+                Change::AccountOpened { account, opening_balance } => {
+                    ledger
+                        .open_account_with_balance(at, account, opening_balance)
+                        .map_err(|e| diverged(e.to_string()))?;
                 }
                 Change::StatusSet { tenant, account, status } => {
                     ledger

@@ -223,3 +223,49 @@ fn vendor_metadata_travels_into_history_and_counts_for_idempotency() {
     assert_eq!(page.entries.len(), 1);
     assert_eq!(page.entries[0].metadata.as_deref(), Some(&metadata("Transfer 20250705")));
 }
+
+#[test]
+fn an_opening_balance_is_posted_with_the_account_or_not_at_all() {
+    let journal = Arc::new(TestJournal::default());
+    let ledger = Ledger::with_journal(Config::default(), journal.clone());
+    let limits = Limits {
+        balance_max: Some(Decimal::new(100, 0)),
+        transfer_amount_max: Some(Decimal::ONE),
+        daily_credit_count_max: Some(1),
+        ..Limits::default()
+    };
+    let new = |n: u128| NewAccount {
+        id: AccountId(Uuid::from_u128(n)),
+        tenant: T1,
+        currency: usd(),
+        limits: limits.clone(),
+        labels: Default::default(),
+    };
+
+    // Over the maximum balance: refused, and nothing is left behind.
+    assert!(matches!(
+        ledger.open_account_with_balance(NOW, new(1), Decimal::new(101, 0)),
+        Err(AccountError::InvalidLimits(_))
+    ));
+    assert!(matches!(
+        ledger.open_account_with_balance(NOW, new(1), Decimal::new(-1, 0)),
+        Err(AccountError::InvalidLimits(_))
+    ));
+    assert!(matches!(
+        ledger.open_account_with_balance(NOW, new(1), Decimal::new(1, 3)),
+        Err(AccountError::InvalidLimits(_))
+    ));
+    assert!(ledger.accounts(NOW, T1).is_empty());
+
+    // Within the limits: posted at once, not a transfer (no per-transfer maximum, no daily use).
+    let view = ledger.open_account_with_balance(NOW, new(1), Decimal::new(100, 0)).unwrap();
+    assert_eq!(view.balances.posted, Decimal::new(100, 0));
+    assert_eq!(view.daily.credit_count, 0);
+    assert_eq!(ledger.external_balance(T1, usd()), Decimal::new(-100, 0));
+    assert_eq!(ledger.entries(T1, view.id, None, 10, Order::OldestFirst).unwrap().entries.len(), 1);
+    ledger.verify(NOW).unwrap();
+
+    let events = journal.events.lock().unwrap().clone();
+    let replayed = Ledger::replay(Config::default(), events, None).unwrap();
+    assert_eq!(replayed.snapshot(NOW), ledger.snapshot(NOW));
+}

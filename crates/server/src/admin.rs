@@ -364,6 +364,7 @@ fn open_account(app: &App, tenant: &Tenant, req: &Request) -> Response {
     let spec = AccountSpec { currency, opening_balance, limits, vendor_ids };
     let clock = |t| app.tenants.now(t);
     let ctx = Ctx { ledger: &app.ledger, clock: &clock, trace_id: uuid::Uuid::new_v4() };
+    let _one_at_a_time = app.opening.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     match vendor.open_account(&ctx, tenant.id, &spec) {
         Ok(opened) => Response::json(
             StatusCode::CREATED,

@@ -93,6 +93,10 @@ pub struct App {
     pub tenants: Tenants,
     pub(crate) router: matchit::Router<Vec<Target>>,
     pub(crate) config: Config,
+    /// Runs admin account openings one at a time: a vendor checks its identifiers are free,
+    /// then opens and indexes the account, and two openings racing on one identifier must not
+    /// both pass the check. Openings are rare, so one lock costs nothing.
+    pub(crate) opening: std::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for App {
@@ -118,6 +122,7 @@ impl App {
             tenants: Tenants::new(),
             router,
             config: config.clone(),
+            opening: std::sync::Mutex::new(()),
         };
         let admin_token = config
             .admin_token

@@ -129,10 +129,18 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
                         let vendor_idx = targets.first().map_or(0, |t| t.vendor_idx);
                         let req =
                             request(&parts, headers, path.clone(), query, Bytes::new(), params);
-                        let resp = vendor_of(app, vendor_idx).map_or_else(
+                        let mut resp = vendor_of(app, vendor_idx).map_or_else(
                             || not_found(&parts.method, &path),
                             |v| v.refuse(Refusal::MethodNotAllowed, &req),
                         );
+                        // RFC 9110 §15.5.6: a 405 names the methods the path does serve.
+                        if !resp.headers.contains_key(http::header::ALLOW) {
+                            let allowed: Vec<&str> =
+                                targets.iter().map(|t| t.method.as_str()).collect();
+                            if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
+                                resp.headers.insert(http::header::ALLOW, value);
+                            }
+                        }
                         (Some(vendor_idx), None, resp, Bytes::new())
                     }
                     Some(target) => {

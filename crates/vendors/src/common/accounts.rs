@@ -3,9 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use ledger::{
-    AccountId, AccountView, Currency, Labels, Limits, Metadata, NewAccount, TenantId, Transfer,
-};
+use ledger::{AccountId, AccountView, Currency, Labels, Limits, NewAccount, TenantId};
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
@@ -37,8 +35,9 @@ pub struct OpenedAccount {
 /// The label that names an account's vendor.
 pub const VENDOR_LABEL: &str = "vendor";
 
-/// Opens `spec` in the ledger for `vendor`, labelled with `vendor_ids`, and posts its opening
-/// balance. The caller has already checked the identifiers are free.
+/// Opens `spec` in the ledger for `vendor`, labelled with `vendor_ids`, holding its opening
+/// balance, in one step: a refused opening leaves nothing behind. The caller has already
+/// checked the identifiers are free (the server runs admin openings one at a time).
 pub fn open(
     ctx: &Ctx<'_>,
     tenant: TenantId,
@@ -59,19 +58,5 @@ pub fn open(
     let id = AccountId(uuid::Uuid::new_v4());
     let new =
         NewAccount { id, tenant, currency: spec.currency, limits: spec.limits.clone(), labels };
-    let view = ctx.ledger.open_account(now, new).map_err(|e| e.to_string())?;
-    if spec.opening_balance.is_zero() {
-        return Ok(view);
-    }
-    let metadata = Metadata::from([("description".to_string(), "opening balance".to_string())]);
-    let amount = spec.opening_balance.abs();
-    let transfer = if spec.opening_balance.is_sign_positive() {
-        Transfer::credit(tenant, id, amount, spec.currency)
-    } else {
-        Transfer::debit(tenant, id, amount, spec.currency)
-    };
-    ctx.ledger
-        .transfer(now, transfer.with_metadata(metadata))
-        .map_err(|e| format!("opening balance: {e}"))?;
-    ctx.ledger.account(now, tenant, id).ok_or_else(|| "account vanished after opening".to_string())
+    ctx.ledger.open_account_with_balance(now, new, spec.opening_balance).map_err(|e| e.to_string())
 }

@@ -82,7 +82,7 @@ fn harness() -> Harness {
         balance_max: Some(cents(100_000)),
         transfer_amount_max: Some(cents(50_000)),
         daily_debit_amount_max: Some(cents(5_000)),
-        daily_credit_count_max: Some(4),
+        daily_credit_count_max: Some(3),
         ..Limits::default()
     };
     add("limited", open(&harness, TENANT, cents(10_000), limits, json!({})));
