@@ -105,6 +105,77 @@ def vendor(name):
     return register
 
 
+@vendor("firstvision")
+def firstvision(base):
+    import base64
+    account = admin(base, "POST", "/__admin/accounts",
+                    {"vendor": "firstvision", "currency": "MXN", "opening_balance": "1000000.00"})
+    basic = base64.b64encode(b"sandbank-firstvision-key:sandbank-firstvision-secret").decode()
+    status, raw = http(base, "POST", "/token", raw=b"grant_type=client_credentials",
+                       headers={"Authorization": "Basic " + basic, "apikey": "sandbank-firstvision-key",
+                                "Content-Type": "application/x-www-form-urlencoded"})
+    token = json.loads(raw)["access_token"]
+    ids = account["vendor_ids"]
+    body = json.dumps({
+        "asmOrganizationNumber": 970,
+        "accountNumber": ids["accountNumber"],
+        "representativeId": "A",
+        "transactionData": {
+            "actionCode": "FUND",
+            "cardNumber": ids["cardNumber"],
+            "cardSequence": 1,
+            "description": "CASH_IN_BENCH",
+            "effectiveDate": "2021-11-20",
+            "otbUpdateIndicator": 0,
+            "planNumber": 1,
+            "planSequence": 1,
+            "referenceNumber": "{{n}}",
+            "resolutionReferenceNumber": 1,
+            "storeNumber": 1,
+            "transactionAmount": 1.00,
+        },
+    })
+    headers = {"Content-Type": "application/json", "apikey": "sandbank-firstvision-key",
+               "X-ClientID": "00970", "Authorization": "Bearer " + token}
+    return "PUT", "/account/balance", headers, body
+
+
+@vendor("amlyze")
+def amlyze(base):
+    account = admin(base, "POST", "/__admin/accounts",
+                    {"vendor": "amlyze", "currency": "EUR", "opening_balance": "0"})
+    body = json.dumps({
+        "communicationNumber": "COM{{n}}",
+        "requester": "financial_institution",
+        "balanceType": "STATEMENT_BALANCE",
+        "accountExtId": account["vendor_ids"]["accountExtId"],
+        "businessUnit": "sandbox",
+        "balanceAt": "2023-09-05T08:07:34.605Z",
+        "value": 11111111111,
+        "equivalentValue": 33333,
+    })
+    headers = {"Content-Type": "application/json", "Authorization": "Bearer sandbank-amlyze-token"}
+    return "PUT", "/amlyze-ws-rest/account-balance", headers, body
+
+
+@vendor("qolo")
+def qolo(base):
+    account = admin(base, "POST", "/__admin/accounts",
+                    {"vendor": "qolo", "currency": "USD", "opening_balance": "1000000.00"})
+    status, raw = http(base, "POST", "/api/v1/auth/login",
+                       {"login_id": "sandbank-qolo-login", "api_key": "sandbank-qolo-key"})
+    token = json.loads(raw)["access_token"]
+    body = json.dumps({
+        "account_guid": account["vendor_ids"]["account_guid"],
+        "request_code": "LT-CRD_PTNR_LOAD",
+        "amount": 1,
+        "currency": "USD",
+        "client_reference_id": "bench-{{n}}",
+    })
+    headers = {"Content-Type": "application/json", "Authorization": "Bearer " + token}
+    return "POST", "/api/v1/accounts/AdjustBalance", headers, body
+
+
 @vendor("clowd9")
 def clowd9(base):
     account = admin(base, "POST", "/__admin/accounts",

@@ -7,6 +7,9 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use clap::Parser;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A stateful sandbox for card-issuing and banking APIs, on an exact double-entry ledger.
 #[derive(Debug, Parser)]
 #[command(name = "sandbank", version, long_about = None)]

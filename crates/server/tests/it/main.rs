@@ -2,5 +2,6 @@
 //! API, tenants, the virtual clock, the journal, shutdown, and each vendor end to end.
 
 mod admin;
+mod clowd9;
 mod common;
 mod pcaasa;
