@@ -143,3 +143,40 @@ fn no_vendor_module_mentions_another_vendor_module() {
         }
     }
 }
+
+#[test]
+fn every_vendor_has_its_module_with_the_fixed_doc_outline_and_its_fixtures() {
+    let outline =
+        ["Source", "Amount scale", "Auth", "Error shape", "Idempotency", "Choices", "Known gaps"];
+    for vendor in VENDORS {
+        let module = root().join("crates/vendors/src").join(vendor).join("mod.rs");
+        let text = fs::read_to_string(&module).unwrap();
+        let headings: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("//! # ")).collect();
+        assert_eq!(headings, outline, "{vendor}'s module doc outline");
+        let fixtures = root().join("crates/vendors/test_data").join(vendor);
+        let n_fixtures = fs::read_dir(&fixtures)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "http"))
+            .count();
+        assert!(n_fixtures > 0, "{vendor} has no .http fixtures");
+    }
+}
+
+#[test]
+fn every_spec_is_openapi_3_1_yaml() {
+    let specs = root().join("specs");
+    let mut n_specs = 0;
+    for entry in fs::read_dir(&specs).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "yaml") {
+            let text = fs::read_to_string(&path).unwrap();
+            assert!(
+                text.starts_with("openapi: 3.1"),
+                "{} must declare openapi: 3.1.x",
+                path.display()
+            );
+            n_specs += 1;
+        }
+    }
+    assert!(n_specs >= 1, "specs/ holds no spec");
+}
