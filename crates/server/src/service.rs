@@ -6,6 +6,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -240,9 +241,15 @@ async fn read_body(app: &App, headers: &http::HeaderMap, body: Incoming) -> Resu
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(Refusal::PayloadTooLarge { limit_bytes: limit });
     }
-    match tokio::time::timeout(app.config.body_read_timeout, Limited::new(body, limit).collect())
-        .await
-    {
+    // Most bodies arrive with their headers: poll once, and arm the read timeout (a timer-wheel
+    // registration, measurable per request) only when the body is still on its way.
+    let mut collect = std::pin::pin!(Limited::new(body, limit).collect());
+    let first = std::future::poll_fn(|cx| Poll::Ready(collect.as_mut().poll(cx))).await;
+    let collected = match first {
+        Poll::Ready(res) => Ok(res),
+        Poll::Pending => tokio::time::timeout(app.config.body_read_timeout, collect).await,
+    };
+    match collected {
         Err(_) => Err(Refusal::BodyTimeout),
         Ok(Err(err)) if err.is::<http_body_util::LengthLimitError>() => {
             Err(Refusal::PayloadTooLarge { limit_bytes: limit })
