@@ -454,7 +454,9 @@ fn entry_out(currency: Currency, entry: &Entry) -> Value {
         "available_at": entry.available_at.map(timestamp),
         "posted_after": money(currency, entry.posted_after),
         "available_after": money(currency, entry.available_after),
-        "metadata": entry.metadata.as_deref().cloned().unwrap_or_default(),
+        "metadata": entry.metadata.as_deref().map_or_else(Map::new, |m| {
+            m.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect()
+        }),
     })
 }
 

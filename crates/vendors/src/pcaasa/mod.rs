@@ -265,13 +265,13 @@ impl Pcaasa {
         description: &str,
     ) -> Transfer {
         let mut metadata = Metadata::new();
-        metadata.insert("call".into(), call.name().into());
-        metadata.insert("description".into(), description.into());
+        metadata.insert("call", call.name());
+        metadata.insert("description", description);
         if let Some(code) = cmd.tran_code {
-            metadata.insert("tranCode".into(), code.as_str().into());
+            metadata.insert("tranCode", code.as_str());
         }
         if let Some(external) = cmd.external_tran_uuid {
-            metadata.insert("externalTranUuid".into(), external.to_string());
+            metadata.insert("externalTranUuid", external.to_string());
         }
         let size = cmd.amount.abs();
         let transfer = if cmd.amount.is_sign_positive() {

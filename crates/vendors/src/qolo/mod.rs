@@ -1073,8 +1073,8 @@ fn ok<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
 fn metadata(adjustment: &Adjustment) -> Metadata {
     let echo = &adjustment.echo;
     let mut metadata = Metadata::new();
-    metadata.insert("operation".into(), "AdjustBalance".into());
-    metadata.insert("request_code".into(), adjustment.request_code.clone());
+    metadata.insert("operation", "AdjustBalance");
+    metadata.insert("request_code", adjustment.request_code.clone());
     let optional = [
         ("client_reference_id", echo.client_reference_id.clone()),
         ("description", echo.description.clone()),
@@ -1086,7 +1086,7 @@ fn metadata(adjustment: &Adjustment) -> Metadata {
     ];
     for (key, value) in optional {
         if let Some(value) = value {
-            metadata.insert(key.into(), value);
+            metadata.insert(key, value);
         }
     }
     metadata
