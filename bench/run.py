@@ -247,14 +247,15 @@ def main():
     parser.add_argument("-d", "--duration", type=int, default=10, help="seconds per vendor")
     parser.add_argument("-t", "--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--binary", help="a sandbank binary to measure instead of building one")
     args = parser.parse_args()
 
     if shutil.which("wrk") is None:
         print("installing wrk from apt…", file=sys.stderr)
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-    if not args.no_build:
+    if not args.no_build and not args.binary:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "sandbank"], cwd=ROOT, check=True)
-    binary = os.path.join(ROOT, "target", "release", "sandbank")
+    binary = args.binary or os.path.join(ROOT, "target", "release", "sandbank")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, SANDBANK_LOG="warn", SANDBANK_ADMIN_TOKEN=ADMIN_TOKEN)

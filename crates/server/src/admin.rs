@@ -65,9 +65,16 @@ pub(crate) fn handle(app: &App, req: &Request) -> Response {
         (&Method::POST, ["tenants"]) => create_tenant(app, &tenant),
         (&Method::GET, ["accounts"]) => list_accounts(app, &tenant, req),
         (&Method::POST, ["accounts"]) => open_account(app, &tenant, req),
-        (&Method::GET, ["accounts", id]) => {
-            with_account(app, &tenant, id, |view| account_response(StatusCode::OK, view))
-        }
+        (&Method::GET, ["accounts", id]) => with_account(app, &tenant, id, |view| {
+            let mut out = account_out(view, None);
+            let vendor = view.labels.get(vendors::common::accounts::VENDOR_LABEL);
+            out.vendor_state = app
+                .vendors
+                .iter()
+                .find(|v| Some(v.name()) == vendor.map(String::as_str))
+                .and_then(|v| v.inspect_account(tenant.id, view.id));
+            Response::json(StatusCode::OK, &out)
+        }),
         (&Method::PATCH, ["accounts", id]) => patch_account(app, &tenant, id, req),
         (&Method::GET, ["accounts", id, "entries"]) => entries(app, &tenant, id, req),
         (&Method::GET, ["clock"]) => clock_response(&tenant),

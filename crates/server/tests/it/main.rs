@@ -2,6 +2,8 @@
 //! API, tenants, the virtual clock, the journal, shutdown, and each vendor end to end.
 
 mod admin;
+mod amlyze;
 mod clowd9;
 mod common;
+mod firstvision;
 mod pcaasa;
