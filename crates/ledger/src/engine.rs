@@ -25,13 +25,14 @@ use crate::{AMOUNT_MAX, BALANCE_ABS_MAX};
 pub struct Config {
     /// Number of independently locked shards (1 = one global lock).
     pub n_shards: usize,
-    /// Most idempotency keys remembered at once, across all tenants; the oldest go first.
+    /// Most idempotency keys remembered at once, across all tenants; the oldest go first. A key
+    /// keeps its request and receipt (~1 KiB), so the default bounds them to ~256 MiB.
     pub idempotency_keys_max: usize,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { n_shards: 256, idempotency_keys_max: 1 << 20 }
+        Config { n_shards: 256, idempotency_keys_max: 1 << 18 }
     }
 }
 

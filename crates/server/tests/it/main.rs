@@ -7,3 +7,4 @@ mod clowd9;
 mod common;
 mod firstvision;
 mod pcaasa;
+mod qolo;
