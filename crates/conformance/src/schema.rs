@@ -1,0 +1,243 @@
+//! The specs: one OpenAPI 3.1 document per vendor in `specs/`, loaded as JSON, with each
+//! operation's response schemas compiled by the `jsonschema` crate (draft 2020-12, which is
+//! OpenAPI 3.1's dialect). A response is checked against the schema for its operation and
+//! status; a status the spec does not list is itself a failure.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+/// One operation: method, path template and where it sits in the document.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// Upper-case method.
+    pub method: String,
+    /// The path template, `/v1/accounts/{account_id}`.
+    pub path: String,
+    /// Its `operationId`.
+    pub id: String,
+    /// JSON pointer to the operation object.
+    pointer: String,
+}
+
+/// One vendor's spec.
+pub struct Spec {
+    doc: Arc<Value>,
+    operations: Vec<Operation>,
+    validators: Mutex<HashMap<String, Arc<jsonschema::Validator>>>,
+}
+
+impl std::fmt::Debug for Spec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spec").field("operations", &self.operations).finish_non_exhaustive()
+    }
+}
+
+fn escape_pointer(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// A JSON pointer made safe for a URI fragment (`{id}` becomes `%7Bid%7D`).
+fn uri_fragment(pointer: &str) -> String {
+    let mut out = String::with_capacity(pointer.len());
+    for byte in pointer.bytes() {
+        let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte);
+        if keep {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Whether `path` (no query) fits `template`, literal segments preferred by the caller.
+fn matches_template(template: &str, path: &str) -> bool {
+    let t: Vec<&str> = template.split('/').collect();
+    let p: Vec<&str> = path.split('/').collect();
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| (t.starts_with('{') && t.ends_with('}') && !p.is_empty()) || t == p)
+}
+
+impl Spec {
+    /// Loads an OpenAPI document from YAML.
+    pub fn load(path: &Path) -> Result<Spec, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let doc: Value =
+            serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let version = doc.get("openapi").and_then(Value::as_str).unwrap_or_default();
+        if !version.starts_with("3.1") {
+            return Err(format!("{}: openapi must be 3.1.x, found {version:?}", path.display()));
+        }
+        let mut operations = Vec::new();
+        if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+            for (template, item) in paths {
+                let Some(item) = item.as_object() else { continue };
+                for (method, op) in item {
+                    if !["get", "put", "post", "delete", "patch", "head", "options"]
+                        .contains(&method.as_str())
+                    {
+                        continue;
+                    }
+                    operations.push(Operation {
+                        method: method.to_uppercase(),
+                        path: template.clone(),
+                        id: op
+                            .get("operationId")
+                            .and_then(Value::as_str)
+                            .unwrap_or(template)
+                            .to_string(),
+                        pointer: format!("/paths/{}/{method}", escape_pointer(template)),
+                    });
+                }
+            }
+        }
+        let spec = Spec { doc: Arc::new(doc), operations, validators: Mutex::new(HashMap::new()) };
+        spec.compile_all()?;
+        Ok(spec)
+    }
+
+    /// Every operation.
+    pub fn operations(&self) -> &[Operation] {
+        &self.operations
+    }
+
+    /// Compiles every response schema once, so a broken spec fails at load, not mid-run.
+    fn compile_all(&self) -> Result<(), String> {
+        let mut pointers = Vec::new();
+        for op in &self.operations {
+            let Some(responses) =
+                self.doc.pointer(&format!("{}/responses", op.pointer)).and_then(Value::as_object)
+            else {
+                continue;
+            };
+            for status in responses.keys() {
+                if let Some(pointer) = self.schema_pointer(op, status) {
+                    pointers.push(pointer);
+                }
+            }
+        }
+        for pointer in pointers {
+            self.validator(&pointer)?;
+        }
+        Ok(())
+    }
+
+    /// The operation serving `method path`, literal paths before templated ones.
+    pub fn find(&self, method: &str, path: &str) -> Option<&Operation> {
+        let path = path.split('?').next().unwrap_or(path);
+        let candidates = self
+            .operations
+            .iter()
+            .filter(|op| op.method == method && matches_template(&op.path, path));
+        candidates.min_by_key(|op| op.path.matches('{').count())
+    }
+
+    /// The JSON pointer of the JSON schema for `status` of `op`, following a `$ref`'d response.
+    fn schema_pointer(&self, op: &Operation, status: &str) -> Option<String> {
+        let mut pointer = format!("{}/responses/{status}", op.pointer);
+        let mut response = self.doc.pointer(&pointer)?;
+        if let Some(reference) = response.get("$ref").and_then(Value::as_str) {
+            pointer = reference.trim_start_matches('#').to_string();
+            response = self.doc.pointer(&pointer)?;
+        }
+        let content = response.get("content")?.as_object()?;
+        let media =
+            content.keys().find(|k| k.contains("json")).or_else(|| content.keys().next())?;
+        let pointer = format!("{pointer}/content/{}/schema", escape_pointer(media));
+        self.doc.pointer(&pointer).map(|_| pointer)
+    }
+
+    fn validator(&self, pointer: &str) -> Result<Arc<jsonschema::Validator>, String> {
+        let mut cache = self.validators.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(found) = cache.get(pointer) {
+            return Ok(found.clone());
+        }
+        // The whole document is the root, so local `$ref`s (`#/components/schemas/…`) resolve.
+        let mut root = (*self.doc).clone();
+        if let Value::Object(map) = &mut root {
+            map.insert("$ref".into(), Value::String(format!("#{}", uri_fragment(pointer))));
+            map.insert(
+                "$schema".into(),
+                Value::String("https://json-schema.org/draft/2020-12/schema".into()),
+            );
+        }
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(&root)
+            .map_err(|e| format!("schema at {pointer} does not compile: {e}"))?;
+        let validator = Arc::new(validator);
+        cache.insert(pointer.to_string(), validator.clone());
+        Ok(validator)
+    }
+
+    /// Checks an answer: the status must be documented for the operation, and a JSON body must
+    /// fit its schema. Each problem names the JSON pointer and the rule that failed.
+    pub fn check(&self, op: &Operation, status: u16, body: &str) -> Vec<String> {
+        let status_key = status.to_string();
+        let responses =
+            self.doc.pointer(&format!("{}/responses", op.pointer)).and_then(Value::as_object);
+        let Some(responses) = responses else {
+            return vec![format!("{} documents no responses", op.id)];
+        };
+        let key = if responses.contains_key(&status_key) {
+            status_key
+        } else if responses.contains_key(&format!("{}XX", status / 100)) {
+            format!("{}XX", status / 100)
+        } else if responses.contains_key("default") {
+            "default".to_string()
+        } else {
+            return vec![format!(
+                "status {status} is not documented for {} (documented: {})",
+                op.id,
+                responses.keys().cloned().collect::<Vec<_>>().join(", ")
+            )];
+        };
+        let Some(pointer) = self.schema_pointer(op, &key) else {
+            return Vec::new();
+        };
+        let instance: Value = match serde_json::from_str(body) {
+            Ok(value) => value,
+            Err(e) => {
+                return vec![format!(
+                    "body is not JSON ({e}) but {} {key} declares a schema",
+                    op.id
+                )];
+            }
+        };
+        match self.validator(&pointer) {
+            Ok(validator) => validator
+                .iter_errors(&instance)
+                .map(|e| {
+                    format!(
+                        "at {:?}: {} (schema {}{})",
+                        e.instance_path.to_string(),
+                        e,
+                        pointer,
+                        e.schema_path
+                    )
+                })
+                .collect(),
+            Err(message) => vec![message],
+        }
+    }
+}
+
+/// Every spec in `dir`, by vendor (file stem).
+pub fn load_all(dir: &Path) -> Result<HashMap<String, Spec>, String> {
+    let mut specs = HashMap::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+            let vendor =
+                path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            specs.insert(vendor, Spec::load(&path)?);
+        }
+    }
+    Ok(specs)
+}

@@ -1,0 +1,242 @@
+//! The scenario format: one YAML file per case under `conformance/suites/<vendor>/`, written so a
+//! vendor's engineer can read and extend it without Rust.
+//!
+//! ```yaml
+//! describe: A credit raises the balance, and the balance read shows it.
+//! requires: [admin]            # optional: needs sandbank's admin API (clock, reset)
+//! given:
+//!   accounts:
+//!     main: { currency: GBP, opening_balance: "100.00", limits: { balance_max: "1000.00" } }
+//! steps:
+//!   - name: log in
+//!     request: { method: POST, path: /v1/auth, json: { key: "{{credentials.key}}", secret: "{{credentials.secret}}" } }
+//!     expect: { status: 200 }
+//!     save: { token: /access_token }
+//!   - name: credit 10.00
+//!     request:
+//!       method: POST
+//!       path: /v1/accounts/balance
+//!       headers: { Authorization: "Bearer {{token}}" }
+//!       json: { account_id: "{{accounts.main.account_id}}", amount: 1000, direction: Credit }
+//!     expect:
+//!       status: 200
+//!       fields:
+//!         - { path: /new_account_balance, equals: "11000" }
+//!         - { path: /trace_id, matches: "^[0-9a-f-]{36}$" }
+//!         - { path: /new_account_balance, decimal: "{{before}} + 1000" }
+//!       snapshot: credit
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// One scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// The behaviour a user would notice, in prose.
+    pub describe: String,
+    /// Capabilities the case needs from the target (`admin`: sandbank's admin API).
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// Abstract preconditions, bound per target.
+    #[serde(default)]
+    pub given: Given,
+    /// Requests and what their answers must be.
+    pub steps: Vec<Step>,
+    /// Extra redactions for this case's snapshots: JSON pointers whose values are dynamic.
+    #[serde(default)]
+    pub redact: Vec<String>,
+    /// Set by the loader: the file, its vendor (folder) and name (file stem).
+    #[serde(skip)]
+    pub file: PathBuf,
+    /// The vendor folder the case lives in.
+    #[serde(skip)]
+    pub vendor: String,
+    /// `NNN-slug`.
+    #[serde(skip)]
+    pub name: String,
+}
+
+/// Preconditions: accounts to open (against sandbank) or to take from the fixtures file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Given {
+    /// Accounts by the name the steps use.
+    #[serde(default)]
+    pub accounts: BTreeMap<String, AccountSpec>,
+    /// Freeze the target's clock at this RFC 3339 instant first (needs `admin`).
+    #[serde(default)]
+    pub clock: Option<String>,
+}
+
+/// An account a case needs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSpec {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Exact decimal text.
+    #[serde(default)]
+    pub opening_balance: Option<String>,
+    /// Limits, as the admin API takes them.
+    #[serde(default)]
+    pub limits: Option<Value>,
+    /// Vendor identifiers to ask for.
+    #[serde(default)]
+    pub vendor_ids: Option<Value>,
+}
+
+/// One request and its expectations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// A short label for reports.
+    pub name: String,
+    /// A step that is not a request: advance the target's clock by an ISO 8601 duration
+    /// (needs `admin`).
+    #[serde(default)]
+    pub advance_clock: Option<String>,
+    /// The request.
+    #[serde(default)]
+    pub request: Option<RequestSpec>,
+    /// What the answer must be.
+    #[serde(default)]
+    pub expect: Expect,
+    /// Values to remember for later steps: variable name → JSON pointer into the answer body
+    /// (or `header:<name>`).
+    #[serde(default)]
+    pub save: BTreeMap<String, String>,
+}
+
+/// An HTTP request with `{{variables}}`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestSpec {
+    /// GET, POST, …
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// Headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// A JSON body (sent with `Content-Type: application/json` unless a header says otherwise).
+    #[serde(default)]
+    pub json: Option<Value>,
+    /// A raw body, sent as written.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Sign the request the way a vendor requires: `firstvision-hmac` (needs `credentials.apikey`
+    /// and `credentials.secret`).
+    #[serde(default)]
+    pub sign: Option<String>,
+}
+
+/// Expectations on an answer.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// The status.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Validate the body against the spec's schema for this operation and status (default on).
+    #[serde(default)]
+    pub schema: Option<bool>,
+    /// Header assertions: name → exact value or `/regex/`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Field assertions.
+    #[serde(default)]
+    pub fields: Vec<FieldCheck>,
+    /// Name of a snapshot of the normalized exchange.
+    #[serde(default)]
+    pub snapshot: Option<String>,
+}
+
+/// One assertion on a field of the body, by JSON pointer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldCheck {
+    /// JSON pointer (`/account/ledger_balance`); `""` is the whole body.
+    pub path: String,
+    /// Equal to this JSON value (after `{{variables}}`).
+    #[serde(default)]
+    pub equals: Option<Value>,
+    /// Its text matches this regular expression.
+    #[serde(default)]
+    pub matches: Option<String>,
+    /// Equal, as an exact decimal, to this arithmetic (`"{{before}} + 10.00 - 2"`).
+    #[serde(default)]
+    pub decimal: Option<String>,
+    /// Present (true) or absent (false).
+    #[serde(default)]
+    pub exists: Option<bool>,
+}
+
+/// Why a suite could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SuiteError {
+    /// Reading a file or folder failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// A file is not a valid case.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Loads every `NNN-slug.yaml` under `root/<vendor>/` for the given vendors (all when empty).
+pub fn load(root: &Path, vendors: &[String]) -> Result<Vec<Case>, SuiteError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SuiteError::Io { path, source }
+    };
+    let mut cases = Vec::new();
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(root)
+        .map_err(io(root))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    folders.sort();
+    for folder in folders.into_iter().filter(|p| p.is_dir()) {
+        let vendor =
+            folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if !vendors.is_empty() && !vendors.contains(&vendor) {
+            continue;
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .map_err(io(&folder))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file).map_err(io(&file))?;
+            let mut case: Case = serde_yaml_ng::from_str(&text)
+                .map_err(|e| SuiteError::Invalid { path: file.clone(), message: e.to_string() })?;
+            case.name =
+                file.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            case.vendor = vendor.clone();
+            case.file = file;
+            if case.steps.is_empty() {
+                return Err(SuiteError::Invalid {
+                    path: case.file,
+                    message: "a case needs steps".into(),
+                });
+            }
+            cases.push(case);
+        }
+    }
+    Ok(cases)
+}

@@ -1,0 +1,64 @@
+//! Every suite in `conformance/suites/` against an in-process sandbank: must be 100% green.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use conformance::{Options, Outcome, UpdateMode};
+
+fn repo() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.join("../..").canonicalize().unwrap_or(manifest)
+}
+
+pub(crate) fn options(target: &str, admin_token: Option<String>) -> Options {
+    Options {
+        target: target.to_string(),
+        vendors: Vec::new(),
+        suite_dir: repo().join("conformance/suites"),
+        spec_dir: repo().join("specs"),
+        snapshot_dir: repo().join("conformance/snapshots"),
+        fixtures: None,
+        admin_token,
+        // insta's switch: INSTA_UPDATE=always rewrites, =no (and CI) only compares; by default a
+        // mismatch fails and is written as .snap.new for review.
+        update: match std::env::var("INSTA_UPDATE").as_deref() {
+            Ok("always") => UpdateMode::Always,
+            Ok("no") => UpdateMode::No,
+            _ if std::env::var_os("CI").is_some() => UpdateMode::No,
+            _ => UpdateMode::New,
+        },
+        jobs: 8,
+        timeout: Duration::from_secs(30),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_suite_passes_against_sandbank() {
+    let server = server::testing::spawn().await.unwrap();
+    let report =
+        conformance::run(&options(&server.base_url, Some(server.admin_token.clone())), |_| {})
+            .await
+            .unwrap();
+    let (passed, failed, skipped) = report.counts();
+    assert!(passed > 0, "no case passed: {}", report.summary());
+    assert_eq!((failed, skipped), (0, 0), "{}", report.summary());
+    assert!(report.cases.iter().all(|c| matches!(c.outcome, Outcome::Passed)));
+    assert!(report.orphan_snapshots.is_empty(), "{:?}", report.orphan_snapshots);
+    // The machine-readable reports describe the same run.
+    let json = report.json();
+    assert_eq!(json["passed"], passed);
+    assert!(report.junit().contains(&format!("tests=\"{}\"", report.cases.len())));
+    assert!(report.html().contains("sandbank conformance"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn against_a_foreign_target_admin_cases_are_skipped_with_their_reason() {
+    let server = server::testing::spawn().await.unwrap();
+    // No admin token: the runner treats sandbank like any vendor sandbox, and with no
+    // fixtures file every case that needs accounts or the clock is skipped, not failed.
+    let report = conformance::run(&options(&server.base_url, None), |_| {}).await.unwrap();
+    let (_, failed, skipped) = report.counts();
+    assert_eq!(failed, 0, "{}", report.summary());
+    assert!(skipped > 0);
+    assert!(report.summary().contains("skipped"));
+}
