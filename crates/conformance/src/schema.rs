@@ -127,14 +127,17 @@ impl Spec {
         Ok(())
     }
 
-    /// The operation serving `method path`, literal paths before templated ones.
+    /// The operation serving `method path`. As OpenAPI routes, the path item is chosen first
+    /// (a literal path before a templated one), then the method: a method the chosen path does
+    /// not serve finds nothing, even if a templated path would take it.
     pub fn find(&self, method: &str, path: &str) -> Option<&Operation> {
         let path = path.split('?').next().unwrap_or(path);
-        let candidates = self
+        let best = self
             .operations
             .iter()
-            .filter(|op| op.method == method && matches_template(&op.path, path));
-        candidates.min_by_key(|op| op.path.matches('{').count())
+            .filter(|op| matches_template(&op.path, path))
+            .min_by_key(|op| op.path.matches('{').count())?;
+        self.operations.iter().find(|op| op.path == best.path && op.method == method)
     }
 
     /// The JSON pointer of the JSON schema for `status` of `op`, following a `$ref`'d response.
