@@ -73,6 +73,10 @@ impl Spec {
         if !version.starts_with("3.1") {
             return Err(format!("{}: openapi must be 3.1.x, found {version:?}", path.display()));
         }
+        let problems = validate_openapi(&doc)?;
+        if !problems.is_empty() {
+            return Err(format!("{}: not a valid OpenAPI 3.1 document: {}", path.display(), problems.join("; ")));
+        }
         let mut operations = Vec::new();
         if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
             for (template, item) in paths {
@@ -230,6 +234,19 @@ impl Spec {
     }
 }
 
+/// The OpenAPI 3.1 document schema (2022-10-07), as published by the OpenAPI Initiative.
+const OPENAPI_3_1_SCHEMA: &str = include_str!("oas-3.1-schema.json");
+
+/// Checks a document against the OpenAPI 3.1 schema; each problem names its JSON pointer.
+pub fn validate_openapi(doc: &Value) -> Result<Vec<String>, String> {
+    let schema: Value = serde_json::from_str(OPENAPI_3_1_SCHEMA).map_err(|e| format!("OpenAPI schema: {e}"))?;
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&schema)
+        .map_err(|e| format!("OpenAPI schema does not compile: {e}"))?;
+    Ok(validator.iter_errors(doc).map(|e| format!("at {:?}: {e}", e.instance_path.to_string())).collect())
+}
+
 /// Every spec in `dir`, by vendor (file stem).
 pub fn load_all(dir: &Path) -> Result<HashMap<String, Spec>, String> {
     let mut specs = HashMap::new();
@@ -243,4 +260,27 @@ pub fn load_all(dir: &Path) -> Result<HashMap<String, Spec>, String> {
         }
     }
     Ok(specs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openapi_schema_rejects_a_broken_document() {
+        let broken = serde_json::json!({ "openapi": "3.1.0", "paths": { "/x": { "get": { "responses": 7 } } } });
+        assert!(!validate_openapi(&broken).unwrap().is_empty());
+        let fine = serde_json::json!({ "openapi": "3.1.0", "info": { "title": "t", "version": "1" }, "paths": {} });
+        assert_eq!(validate_openapi(&fine).unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_spec_in_the_repo_is_valid_openapi_3_1_and_every_schema_compiles() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
+        let specs = load_all(&dir).unwrap();
+        assert!(specs.contains_key("admin"), "{:?}", specs.keys().collect::<Vec<_>>());
+        for (vendor, spec) in &specs {
+            assert!(!spec.operations().is_empty(), "{vendor} has no operations");
+        }
+    }
 }
