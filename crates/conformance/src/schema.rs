@@ -20,6 +20,8 @@ pub struct Operation {
     pub id: String,
     /// JSON pointer to the operation object.
     pointer: String,
+    /// Base paths the operation is also served under (from `servers` URLs with a path).
+    bases: Vec<String>,
 }
 
 /// One vendor's spec.
@@ -53,6 +55,17 @@ fn uri_fragment(pointer: &str) -> String {
     out
 }
 
+/// The path part of a server URL (`http://h:1/latam/portal` → `/latam/portal`, `/` → ``).
+fn base_path(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = if url.contains("://") {
+        after_scheme.find('/').map_or("", |i| &after_scheme[i..])
+    } else {
+        url
+    };
+    path.trim_end_matches('/').to_string()
+}
+
 /// Whether `path` (no query) fits `template`, literal segments preferred by the caller.
 fn matches_template(template: &str, path: &str) -> bool {
     let t: Vec<&str> = template.split('/').collect();
@@ -75,7 +88,11 @@ impl Spec {
         }
         let problems = validate_openapi(&doc)?;
         if !problems.is_empty() {
-            return Err(format!("{}: not a valid OpenAPI 3.1 document: {}", path.display(), problems.join("; ")));
+            return Err(format!(
+                "{}: not a valid OpenAPI 3.1 document: {}",
+                path.display(),
+                problems.join("; ")
+            ));
         }
         let mut operations = Vec::new();
         if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
@@ -87,6 +104,18 @@ impl Spec {
                     {
                         continue;
                     }
+                    // Servers at the operation, else the path item, else the document.
+                    let servers = op
+                        .get("servers")
+                        .or_else(|| item.get("servers"))
+                        .or_else(|| doc.get("servers"))
+                        .and_then(Value::as_array);
+                    let bases = servers
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|server| server.get("url").and_then(Value::as_str))
+                        .map(base_path)
+                        .collect();
                     operations.push(Operation {
                         method: method.to_uppercase(),
                         path: template.clone(),
@@ -96,6 +125,7 @@ impl Spec {
                             .unwrap_or(template)
                             .to_string(),
                         pointer: format!("/paths/{}/{method}", escape_pointer(template)),
+                        bases,
                     });
                 }
             }
@@ -136,12 +166,23 @@ impl Spec {
     /// not serve finds nothing, even if a templated path would take it.
     pub fn find(&self, method: &str, path: &str) -> Option<&Operation> {
         let path = path.split('?').next().unwrap_or(path);
+        let served = |op: &Operation| {
+            let under = |base: &String| {
+                path.strip_prefix(base.as_str())
+                    .is_some_and(|rest| matches_template(&op.path, rest))
+            };
+            if op.bases.is_empty() {
+                matches_template(&op.path, path)
+            } else {
+                op.bases.iter().any(under)
+            }
+        };
         let best = self
             .operations
             .iter()
-            .filter(|op| matches_template(&op.path, path))
+            .filter(|op| served(op))
             .min_by_key(|op| op.path.matches('{').count())?;
-        self.operations.iter().find(|op| op.path == best.path && op.method == method)
+        self.operations.iter().find(|op| op.path == best.path && op.method == method && served(op))
     }
 
     /// The JSON pointer of the JSON schema for `status` of `op`, following a `$ref`'d response.
@@ -239,12 +280,16 @@ const OPENAPI_3_1_SCHEMA: &str = include_str!("oas-3.1-schema.json");
 
 /// Checks a document against the OpenAPI 3.1 schema; each problem names its JSON pointer.
 pub fn validate_openapi(doc: &Value) -> Result<Vec<String>, String> {
-    let schema: Value = serde_json::from_str(OPENAPI_3_1_SCHEMA).map_err(|e| format!("OpenAPI schema: {e}"))?;
+    let schema: Value =
+        serde_json::from_str(OPENAPI_3_1_SCHEMA).map_err(|e| format!("OpenAPI schema: {e}"))?;
     let validator = jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .build(&schema)
         .map_err(|e| format!("OpenAPI schema does not compile: {e}"))?;
-    Ok(validator.iter_errors(doc).map(|e| format!("at {:?}: {e}", e.instance_path.to_string())).collect())
+    Ok(validator
+        .iter_errors(doc)
+        .map(|e| format!("at {:?}: {e}", e.instance_path.to_string()))
+        .collect())
 }
 
 /// Every spec in `dir`, by vendor (file stem).

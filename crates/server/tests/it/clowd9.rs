@@ -29,8 +29,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// [`REQUEST_TIMEOUT`], so no test can hang.
 async fn start() -> Sandbox {
     let server = server::testing::spawn().await.unwrap();
-    let client = Client::builder().timeout(REQUEST_TIMEOUT).build().unwrap();
-    Sandbox { server, client }
+    let mut sb = Sandbox::with_server(server);
+    sb.client = Client::builder().timeout(REQUEST_TIMEOUT).build().unwrap();
+    sb
 }
 
 /// One HTTP answer, read whole.

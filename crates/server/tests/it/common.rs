@@ -1,19 +1,30 @@
 //! Shared helpers: a spawned server with a reqwest client, and admin API shortcuts.
 
+use std::sync::{Arc, OnceLock};
+
 use reqwest::{Client, Method, Response};
 use serde_json::{Value, json};
 use server::testing::{self, TestServer};
 
-/// A running server and a client for it.
+/// A running server and a client for it. When it goes out of scope, every exchange in every
+/// tenant's journal is checked against `specs/`, so the specs and the server cannot drift
+/// apart silently.
 pub(crate) struct Sandbox {
     pub(crate) server: TestServer,
     pub(crate) client: Client,
+    /// Held for its `Drop`, which checks the journal against the specs.
+    _spec_check: SpecCheck,
 }
 
 impl Sandbox {
     pub(crate) async fn start() -> Sandbox {
-        let server = testing::spawn().await.unwrap();
-        Sandbox { server, client: Client::new() }
+        Sandbox::with_server(testing::spawn().await.unwrap())
+    }
+
+    /// A sandbox around a server started some other way.
+    pub(crate) fn with_server(server: TestServer) -> Sandbox {
+        let spec_check = SpecCheck { app: server.app.clone() };
+        Sandbox { server, client: Client::new(), _spec_check: spec_check }
     }
 
     pub(crate) fn url(&self, path: &str) -> String {
@@ -64,5 +75,58 @@ impl Sandbox {
         let resp = self.admin(Method::GET, "/__admin/requests?limit=1000", None).await;
         let json: Value = resp.json().await.unwrap();
         json["requests"].as_array().unwrap().clone()
+    }
+}
+
+/// Checks, on drop, every journaled exchange of a server against the matching spec.
+pub(crate) struct SpecCheck {
+    app: Arc<server::App>,
+}
+
+fn specs() -> &'static std::collections::HashMap<String, conformance::schema::Spec> {
+    static SPECS: OnceLock<std::collections::HashMap<String, conformance::schema::Spec>> =
+        OnceLock::new();
+    SPECS.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
+        conformance::schema::load_all(&dir).unwrap()
+    })
+}
+
+impl SpecCheck {
+    /// Every journaled answer that its spec does not allow, one line each.
+    pub(crate) fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for tenant in self.app.tenants.all() {
+            for entry in tenant.journal.recent(server::journal::JOURNAL_ENTRIES_MAX) {
+                let path = entry.uri.path();
+                let vendor =
+                    if path.starts_with("/__admin") { Some("admin") } else { entry.vendor };
+                let Some(spec) = vendor.and_then(|v| specs().get(v)) else { continue };
+                // A method the path does not serve (405) is no operation's answer.
+                let Some(op) = spec.find(entry.method.as_str(), path) else { continue };
+                // A clipped body is no longer the whole document.
+                if entry.response_body.len() >= server::journal::JOURNAL_BODY_BYTES_MAX {
+                    continue;
+                }
+                let body = String::from_utf8_lossy(&entry.response_body);
+                for problem in spec.check(op, entry.status, &body) {
+                    problems.push(format!(
+                        "{} {} -> {}: {problem}\n  body: {body}",
+                        entry.method, entry.uri, entry.status
+                    ));
+                }
+            }
+        }
+        problems
+    }
+}
+
+impl Drop for SpecCheck {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let problems = self.problems();
+        assert!(problems.is_empty(), "answers that do not match specs/:\n{}", problems.join("\n"));
     }
 }

@@ -1441,57 +1441,75 @@ async fn forty_parallel_cash_outs_of_10_against_200_leave_exactly_zero() {
 }
 
 #[tokio::test]
-async fn a_repeat_differing_only_in_store_or_plan_is_replayed_but_echoes_the_new_request() {
+async fn a_repeat_differing_only_in_values_the_answer_echoes_is_a_conflict() {
     let (sb, fv) = start().await;
     let account = open_seed_account(&sb, "0").await;
-    let body = l8v2(&account, "FUND", "200", "000000000123", 0);
+    let body = with_field(
+        &with_field(
+            &l8v2(&account, "FUND", "200", "000000000123", 0),
+            "authorizationCode",
+            json!("281013"),
+        ),
+        "departmentCode",
+        json!("PPLD"),
+    );
     let first = fv.cash(&body).await;
     let first_tx = first.assert_ok()["transactionData"].clone();
     assert_eq!(first_tx["storeNumber"], "000000001");
     assert_eq!(first_tx["planNumber"], "00001");
-    let other_store = body
-        .replace("\"storeNumber\": 1", "\"storeNumber\": 2")
-        .replace("\"planNumber\": 1", "\"planNumber\": 7");
-    let second = fv.cash(&other_store).await;
-    // Money moves once: right.
+    assert_eq!(first_tx["authorizationCode"], "281013");
+    assert_eq!(first_tx["departmentCode"], "PPLD");
+    // A true repeat is the first answer, byte for byte.
+    assert_eq!(fv.cash(&body).await.body, first.body);
+
+    // Each value the answer echoes makes another transaction: the reference is taken.
+    let variants = [
+        ("storeNumber", json!(2)),
+        ("planNumber", json!(7)),
+        ("planSequence", json!(2)),
+        ("cardSequence", json!(2)),
+        ("authorizationCode", json!("281014")),
+        ("departmentCode", json!("PPLE")),
+    ];
+    for (field, value) in variants {
+        fv.cash(&with_field(&body, field, value)).await.assert_refused(
+            422,
+            "VPL8SMA34E",
+            "TRANSACTION NOT VALID FOR ACCOUNT",
+            &format!(
+                "referenceNumber 000000000123 was already used today on account {} for a \
+                 different transaction",
+                account.number
+            ),
+        );
+    }
+    // Money moved once, and the repeat still answers as the first time.
     assert_eq!(admin_account(&sb, &account.id).await["balances"]["posted"], "200.00");
-    // BUG: the module doc (firstvision/mod.rs, "Idempotency") promises the first answer for a
-    // repeat and VPL8SMA34E for a different transaction with the same reference. A request
-    // that differs only in storeNumber / planNumber (also planSequence, cardSequence,
-    // authorizationCode, departmentCode) gets neither: ops.rs `transfer` (line 297) leaves those
-    // fields out of the metadata the ledger compares, and `l8v2_answer` (line 642) rebuilds the
-    // replayed answer from the new request, so it echoes store 2 / plan 7 while reporting the
-    // first transaction's authorization number.
-    let second_tx = &second.assert_ok()["transactionData"];
-    assert_ne!(second.body, first.body);
-    assert_eq!(second_tx["storeNumber"], "000000002");
-    assert_eq!(second_tx["planNumber"], "00007");
-    assert_eq!(second_tx["authorizationNumber"], first_tx["authorizationNumber"]);
+    assert_eq!(fv.cash(&body).await.body, first.body);
 }
 
 #[tokio::test]
-async fn a_replay_after_a_limit_change_mixes_the_old_balance_with_the_new_credit_limit() {
+async fn a_replay_after_a_limit_change_answers_the_first_answers_figures() {
     let (sb, fv) = start().await;
     let account = open_seed_account(&sb, "0").await;
     let body = l8v2(&account, "FUND", "200", "000000000123", 0);
     let first = fv.cash(&body).await;
-    assert_eq!(num(&first.assert_ok()["transactionData"]["openToBuy"]), "200.00");
+    let first_tx = &first.assert_ok()["transactionData"];
+    assert_eq!(num(&first_tx["currentBalance"]), "-200.00");
+    assert_eq!(num(&first_tx["creditLimit"]), "0.00");
+    assert_eq!(num(&first_tx["openToBuy"]), "200.00");
     let patch = json!({ "limits": { "balance_min": "-1000.00" } });
     let resp =
         sb.admin(Method::PATCH, &format!("/__admin/accounts/{}", account.id), Some(patch)).await;
     assert_eq!(resp.status(), StatusCode::OK);
     fv.cash(&l8v2(&account, "FREV", "50", "000000000124", 0)).await.assert_ok();
 
+    // The replay shows the figures of the time (balance 200.00, limit 0.00, open to buy
+    // 200.00), never the old balance with the new limit.
     let replay = fv.cash(&body).await;
-    let tx = &replay.assert_ok()["transactionData"];
+    replay.assert_ok();
+    assert_eq!(replay.body, first.body);
     assert_eq!(admin_account(&sb, &account.id).await["balances"]["posted"], "150.00");
-    // BUG: a replay should answer as the first time (firstvision/mod.rs, "Idempotency"), but
-    // ops.rs line 259-262 computes its figures from the first transaction's balance (200.00)
-    // and the account's current credit limit (1000.00): openToBuy 1200.00 was never true (it
-    // was 200.00 then and is 1150.00 now).
-    assert_eq!(num(&tx["currentBalance"]), "-200.00");
-    assert_eq!(num(&tx["creditLimit"]), "1000.00");
-    assert_eq!(num(&tx["openToBuy"]), "1200.00");
-    assert_ne!(replay.body, first.body);
+    // The reads show today's figures.
     assert_eq!(fv.figures(SEED_ACCOUNT).await, ("-150.00".into(), "1150.00".into()));
 }

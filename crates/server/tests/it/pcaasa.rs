@@ -1277,7 +1277,7 @@ async fn a_body_not_sent_in_time_is_a_408_in_the_vendor_envelope() {
         ..server::Config::default()
     };
     let server = server::testing::spawn_with(config).await.unwrap();
-    let sb = Sandbox { server, client: reqwest::Client::new() };
+    let sb = Sandbox::with_server(server);
     let session = standing_session(&sb);
     let account = open(&sb, "100.00", json!({})).await;
     let before = ledger_state(&sb).await;

@@ -183,8 +183,8 @@ fn item_result(
 
 /// `POST /amlyze-ws-rest/account` (`postAccount`): creates the account (a ledger account in
 /// `currencyCode`) or, for an id already registered to the same customer, updates its number
-/// and status. `accountStatus` is mirrored on the ledger account (`SUSPENDED` → frozen,
-/// `CLOSED` → closed, which is final).
+/// and status. `accountStatus` is the ledger account's status (`SUSPENDED` ↔ frozen, `CLOSED`
+/// ↔ closed, which is final), read from the ledger so that an admin change counts.
 pub(crate) fn register_account(
     ctx: &Ctx<'_>,
     tenant: TenantId,
@@ -230,13 +230,23 @@ pub(crate) fn register_account(
             ));
         }
         let ledger_id = existing.ledger_id;
-        if existing.status != command.status {
+        let status = ctx
+            .ledger
+            .account(now, tenant, ledger_id)
+            .map(|view| AccountStatus::of_ledger(view.status))
+            .ok_or_else(|| {
+                Failure::internal(format!(
+                    "ledger: account {:?} has no ledger account",
+                    command.account_ext_id
+                ))
+            })?;
+        if status != command.status {
             ctx.ledger.set_status(now, tenant, ledger_id, command.status.ledger()).map_err(
                 |err| Failure {
                     error: (&err).into(),
                     reason: format!(
                         "ledger: account status {} -> {}: {err}",
-                        existing.status.as_str(),
+                        status.as_str(),
                         command.status.as_str()
                     ),
                 },
@@ -244,7 +254,6 @@ pub(crate) fn register_account(
         }
         if let Some(account) = state.account_mut(unit, command.account_ext_id) {
             account.account_number = command.account_number.into();
-            account.status = command.status;
         }
         state.remember_communication(command.communication_number);
         return Ok(accepted());
@@ -273,7 +282,6 @@ pub(crate) fn register_account(
             customer_ext_id: command.customer_ext_id.into(),
             account_number: command.account_number.into(),
             currency: command.currency,
-            status: command.status,
             balances: Default::default(),
         },
     );
@@ -421,7 +429,6 @@ pub(crate) fn open_account(
             customer_ext_id: customer.as_str().into(),
             account_number: number.as_str().into(),
             currency: spec.currency,
-            status: AccountStatus::Active,
             balances: Default::default(),
         },
     );
@@ -458,6 +465,7 @@ fn lithuanian_iban(bank: &str, account: &str) -> String {
 }
 
 /// One account's registered balances as sandbank shows them (AMLYZE itself has no read call).
+/// No `accountStatus`: it is the ledger account's status, which the admin read shows.
 pub(crate) fn history_json(unit: &str, ext_id: &str, account: &AccountRecord) -> Value {
     let balances: Vec<Value> = account
         .balances
@@ -488,7 +496,6 @@ pub(crate) fn history_json(unit: &str, ext_id: &str, account: &AccountRecord) ->
         "accountNumber": &*account.account_number,
         "businessEntityExtId": &*account.customer_ext_id,
         "currencyCode": account.currency.code(),
-        "accountStatus": account.status.as_str(),
         "balances": balances,
     })
 }

@@ -85,8 +85,10 @@
 //! - Customer and account calls answer 200 `{"resultType":"REQUEST_ACCEPTED"}`. `CREATE` and
 //!   `UPDATE` both register or replace; an account id already linked to another customer is
 //!   `003`; changing a registered account's currency is `O001` (its ledger account has one
-//!   currency); `accountStatus` is mirrored on the ledger account (`SUSPENDED` → frozen,
-//!   `CLOSED` → closed), and a closed account cannot be reopened (`O001`). An account's owner
+//!   currency). `accountStatus` is the ledger account's status (`SUSPENDED` ↔ frozen, `CLOSED` ↔
+//!   closed): the account call sets it and compares with it, AMLYZE keeps no copy, so an admin
+//!   status change is what AMLYZE sees (the snapshot view has no status; the admin account read
+//!   shows it). A closed account cannot be reopened (`O001`). An account's owner
 //!   must be a customer of the same business unit (`404` "BusinessEntity with given extId does
 //!   not exist in Amlyze").
 //! - Accounts registered through `POST /account` are ledger accounts in `currencyCode` with a
@@ -105,11 +107,15 @@
 //!   their documented values when present (`AV07`); other properties are accepted and ignored.
 //! - AMLYZE identifiers are indexed in the tenant's own state (by business unit, then
 //!   `accountExtId`/`customerExtId`) rather than in `common::index::AccountIndex`: every lookup
-//!   needs the whole record (owner, currency, status, snapshots), not just the ledger id.
+//!   needs the whole record (owner, currency, snapshots), not just the ledger id.
 //! - Spring's media-type rule: `application/json` or `application/*+json` (any parameters);
 //!   otherwise 415, before the body is read.
-//! - A refused request (`refuse`) has no clock: its Spring `timestamp` is the last time seen on
-//!   the tenant's clock (the token's tenant), or on any tenant's.
+//! - A refused request (`refuse`) has no clock. Every handled request and every admin account
+//!   opening notes the time its tenant's clock shows (the last time seen, not the latest: a
+//!   clock set back shows an earlier time). A refusal's Spring `timestamp` is the time last seen
+//!   on the clock of the tenant whose bearer token it carries; else (no token, an unknown one,
+//!   or a tenant AMLYZE never saw) the time last seen on any tenant's clock; else, when AMLYZE
+//!   has seen no clock at all since start, the Unix epoch (the vendor reads no clock itself).
 //!
 //! # Known gaps
 //!
@@ -137,7 +143,6 @@ mod wire;
 mod tests;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use http::{Method, StatusCode};
 use ledger::{AccountId, TenantId, Timestamp};
@@ -145,7 +150,7 @@ use serde_json::json;
 
 use self::auth::Credentials;
 use self::errors::Failure;
-use self::state::{BalanceType, Tenants};
+use self::state::{BalanceType, LastSeen, TenantSlot, Tenants};
 use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
 
 /// The vendor's one-word name.
@@ -197,8 +202,8 @@ pub struct Amlyze {
 struct Inner {
     credentials: Credentials,
     tenants: Tenants,
-    /// The latest time any tenant's clock showed, for refusals without a known tenant.
-    last_seen_micros: AtomicI64,
+    /// The time any tenant's clock showed last, for refusals of a tenant never seen.
+    last_seen: LastSeen,
 }
 
 /// This vendor.
@@ -227,15 +232,20 @@ impl Amlyze {
         Some(handlers::history_json(unit, ext_id, record))
     }
 
-    /// The time a refusal shows: the tenant's last-seen clock, else any tenant's.
+    /// Notes the time `tenant`'s clock shows now, for refusals (which have no clock).
+    fn saw(&self, slot: &TenantSlot, now: Timestamp) {
+        slot.last_seen.saw(now);
+        self.inner.last_seen.saw(now);
+    }
+
+    /// The time a refusal shows (see "Choices"): the time the token's tenant's clock showed
+    /// last, else the time any tenant's clock showed last, else (nothing seen yet) the epoch.
     fn refusal_time(&self, tenant: Option<TenantId>) -> Timestamp {
         tenant
             .and_then(|tenant| self.inner.tenants.existing(tenant))
-            .map(|slot| slot.last_seen())
-            .filter(|at| *at != Timestamp::EPOCH)
-            .unwrap_or_else(|| {
-                Timestamp::from_unix_micros(self.inner.last_seen_micros.load(Ordering::Relaxed))
-            })
+            .and_then(|slot| slot.last_seen.get())
+            .or_else(|| self.inner.last_seen.get())
+            .unwrap_or(Timestamp::EPOCH)
     }
 }
 
@@ -261,9 +271,8 @@ impl Vendor for Amlyze {
             }
         };
         let now = ctx.now(tenant);
-        self.inner.last_seen_micros.fetch_max(now.as_unix_micros(), Ordering::Relaxed);
         let slot = self.inner.tenants.slot(tenant);
-        slot.saw(now);
+        self.saw(&slot, now);
         let res = match operation {
             OP_REGISTER_BALANCE => handlers::register_balance(&slot, now, req),
             OP_REGISTER_BATCH => handlers::register_batch(&slot, now, req, true),
@@ -321,6 +330,7 @@ impl Vendor for Amlyze {
         spec: &AccountSpec,
     ) -> Result<OpenedAccount, String> {
         let slot = self.inner.tenants.slot(tenant);
+        self.saw(&slot, ctx.now(tenant));
         handlers::open_account(ctx, tenant, &slot, spec)
     }
 

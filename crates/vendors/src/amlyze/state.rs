@@ -88,6 +88,16 @@ impl AccountStatus {
             AccountStatus::Closed => ledger::Status::Closed,
         }
     }
+
+    /// The AMLYZE status of a ledger account: AMLYZE keeps no status of its own, so an admin
+    /// change of the ledger account is what AMLYZE sees.
+    pub(crate) fn of_ledger(status: ledger::Status) -> AccountStatus {
+        match status {
+            ledger::Status::Active => AccountStatus::Active,
+            ledger::Status::Frozen => AccountStatus::Suspended,
+            ledger::Status::Closed => AccountStatus::Closed,
+        }
+    }
 }
 
 /// `entityType` of a customer.
@@ -148,8 +158,6 @@ pub(crate) struct AccountRecord {
     pub(crate) account_number: Box<str>,
     /// `currencyCode`: fixed at the first registration (the ledger account's currency).
     pub(crate) currency: Currency,
-    /// `accountStatus`, latest registration.
-    pub(crate) status: AccountStatus,
     /// Snapshots per balance type (`None`: registered without `balanceType`), each series
     /// ordered by `balanceAt`, at most one per instant.
     pub(crate) balances: BTreeMap<Option<BalanceType>, Vec<BalanceSnapshot>>,
@@ -274,11 +282,37 @@ impl CommunicationLog {
     }
 }
 
-/// One tenant's state and the last time its clock was seen (for answers given without a
-/// clock, such as a refused body's Spring `timestamp`).
+/// The time a clock showed most recently (not the latest time: a clock set back shows an
+/// earlier one), for answers given without a clock, such as a refused body's Spring
+/// `timestamp`.
+#[derive(Debug)]
+pub(crate) struct LastSeen {
+    /// Unix microseconds; `i64::MIN` until a time is seen.
+    micros: AtomicI64,
+}
+
+impl Default for LastSeen {
+    fn default() -> LastSeen {
+        LastSeen { micros: AtomicI64::new(i64::MIN) }
+    }
+}
+
+impl LastSeen {
+    pub(crate) fn saw(&self, now: Timestamp) {
+        self.micros.store(now.as_unix_micros(), Ordering::Relaxed);
+    }
+
+    /// The time last seen, if any.
+    pub(crate) fn get(&self) -> Option<Timestamp> {
+        let micros = self.micros.load(Ordering::Relaxed);
+        (micros != i64::MIN).then(|| Timestamp::from_unix_micros(micros))
+    }
+}
+
+/// One tenant's state and the time its clock showed last.
 #[derive(Debug, Default)]
 pub(crate) struct TenantSlot {
-    last_seen_micros: AtomicI64,
+    pub(crate) last_seen: LastSeen,
     /// One mutex per tenant: requests of different tenants never contend, and each request's
     /// critical section is a few map operations (plus, for account registration only, the
     /// ledger call that opens the account, so that two registrations of one id cannot race).
@@ -290,14 +324,6 @@ impl TenantSlot {
     /// passed, in a few assignments, so a panic cannot leave a half-applied request behind.
     pub(crate) fn lock(&self) -> MutexGuard<'_, TenantState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    pub(crate) fn saw(&self, now: Timestamp) {
-        self.last_seen_micros.fetch_max(now.as_unix_micros(), Ordering::Relaxed);
-    }
-
-    pub(crate) fn last_seen(&self) -> Timestamp {
-        Timestamp::from_unix_micros(self.last_seen_micros.load(Ordering::Relaxed))
     }
 }
 

@@ -178,7 +178,6 @@ fn amlyze_seed_example_is_stored_as_a_snapshot_and_moves_no_money() {
             "accountNumber": history(&setup)["accountNumber"],
             "businessEntityExtId": "ORG2023111755",
             "currencyCode": "EUR",
-            "accountStatus": "ACTIVE",
             "balances": [{
                 "balanceType": "STATEMENT_BALANCE",
                 "snapshots": [{
@@ -333,6 +332,47 @@ fn amlyze_account_registration_opens_a_ledger_account_that_mirrors_its_status() 
 }
 
 #[test]
+fn amlyze_account_status_is_the_ledger_accounts_so_an_admin_change_counts() {
+    let setup = setup();
+    let harness = &setup.harness;
+    let account = |number: &str, status: &str| {
+        json!({
+            "communicationNumber": number, "requester": "core", "action": "UPDATE",
+            "businessEntityExtId": "ORG2023111755", "accountExtId": SEED_ACCOUNT,
+            "accountNumber": "LT601010012345678901", "accountStatus": status,
+            "currencyCode": "EUR", "openingDate": "2024-01-01T00:00:00Z"
+        })
+    };
+    let set = |status: Status| {
+        harness.ledger.set_status(harness.now(), TENANT, setup.seed_account, status).unwrap();
+    };
+    let ledger_status = || harness.ledger.account(harness.now(), TENANT, setup.seed_account);
+    // Frozen by the admin is SUSPENDED to AMLYZE: registering ACTIVE unfreezes it.
+    set(Status::Frozen);
+    assert_eq!(post(harness, "/amlyze-ws-rest/account", account("ST-1", "ACTIVE")).status, 200);
+    assert_eq!(ledger_status().unwrap().status, Status::Active);
+    // Closed by the admin is CLOSED to AMLYZE: final, and the refusal says so.
+    set(Status::Closed);
+    let resp = post(harness, "/amlyze-ws-rest/account", account("ST-2", "SUSPENDED"));
+    assert_eq!(resp.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body(&resp),
+        json!({"resultType": "REQUEST_REJECTED", "errorCode": "O001",
+               "errorDescription": "CLOSED account cannot be reopened"})
+    );
+    assert_eq!(
+        resp.reason.as_deref(),
+        Some("ledger: account status CLOSED -> SUSPENDED: account is closed")
+    );
+    // Registering it CLOSED agrees with the ledger: accepted, nothing to change.
+    let mut closed = account("ST-3", "CLOSED");
+    closed["closingDate"] = json!("2024-06-01T00:00:00Z");
+    assert_eq!(post(harness, "/amlyze-ws-rest/account", closed).status, 200);
+    assert_eq!(ledger_status().unwrap().status, Status::Closed);
+    assert_eq!(history(&setup).get("accountStatus"), None, "AMLYZE keeps no copy");
+}
+
+#[test]
 fn amlyze_tenants_never_see_each_others_accounts() {
     let setup = setup();
     let other_token = setup.harness.vars["other_token"].clone();
@@ -434,6 +474,51 @@ fn amlyze_refusals_use_springs_shapes_after_authentication() {
         &resp.body[..],
         br#"{"resultType":"REQUEST_REJECTED","status":500,"error":"Internal Server Error"}"#
     );
+}
+
+#[test]
+fn amlyze_refusals_show_the_time_last_seen_on_the_tokens_tenant_else_on_any() {
+    // No account opened: AMLYZE has seen no clock yet.
+    let harness = Harness::new(Box::new(Amlyze::new()));
+    let other_token =
+        harness.vendor.provision_tenant(OTHER, false)["token"].as_str().unwrap().to_string();
+    let path = "/amlyze-ws-rest/account-balance";
+    let refused_at = |token: Option<&str>| {
+        let resp =
+            harness.vendor.refuse(Refusal::BodyTimeout, &request(Method::PUT, path, token, ""));
+        body(&resp)["timestamp"].as_str().unwrap().to_string()
+    };
+    // At `at` on the default tenant's clock, a handled request (Spring's 404).
+    let handle_at = |at: &str| {
+        let at = super::datetime::parse(at).unwrap();
+        let now = ledger::Timestamp::from_unix_micros(
+            at.unix_seconds * 1_000_000 + i64::from(at.nanos / 1_000),
+        );
+        let clock = |_tenant: TenantId| now;
+        let ctx =
+            crate::Ctx { ledger: &harness.ledger, clock: &clock, trace_id: uuid::Uuid::nil() };
+        let req = request(Method::GET, "/amlyze-ws-rest/x", Some(WELL_KNOWN_TOKEN), "");
+        let resp = harness.vendor.handle(&ctx, "notFound", &req);
+        body(&resp)["timestamp"].as_str().unwrap().to_string()
+    };
+    assert_eq!(
+        refused_at(Some(WELL_KNOWN_TOKEN)),
+        "1970-01-01T00:00:00.000+00:00",
+        "no clock seen"
+    );
+
+    assert_eq!(handle_at("2030-01-01T00:00:00Z"), "2030-01-01T00:00:00.000+00:00");
+    assert_eq!(refused_at(Some(WELL_KNOWN_TOKEN)), "2030-01-01T00:00:00.000+00:00");
+    // The clock set back: the refusal shows the time last seen, not the latest.
+    assert_eq!(handle_at("2026-03-01T12:34:56.789Z"), "2026-03-01T12:34:56.789+00:00");
+    assert_eq!(refused_at(Some(WELL_KNOWN_TOKEN)), "2026-03-01T12:34:56.789+00:00");
+    // A tenant AMLYZE never saw, and no tenant at all: the time last seen on any clock.
+    assert_eq!(refused_at(Some(&other_token)), "2026-03-01T12:34:56.789+00:00");
+    assert_eq!(refused_at(None), "2026-03-01T12:34:56.789+00:00");
+    // An admin account opening shows the tenant's clock too.
+    harness.with_ctx(|ctx| harness.vendor.open_account(ctx, OTHER, &spec("0", json!({})))).unwrap();
+    assert_eq!(refused_at(Some(&other_token)), "2026-01-01T00:00:00.000+00:00");
+    assert_eq!(refused_at(Some(WELL_KNOWN_TOKEN)), "2026-03-01T12:34:56.789+00:00");
 }
 
 #[test]

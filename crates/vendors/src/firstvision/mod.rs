@@ -60,9 +60,12 @@
 //!
 //! VisionPLUS documents no idempotency key. The mock treats `referenceNumber` as unique per
 //! account and UTC processing day of the tenant's clock: repeating a cash-in/out with the same
-//! account, reference and day returns the first answer and moves no money; the same reference
-//! for a different transaction that day is `VPL8SMA34E`. Refusals are not remembered, so a
-//! declined cash-out can be retried with the same reference. A new day makes the reference new.
+//! account, reference and day returns the first answer byte for byte (its figures too, even
+//! after an admin limit change) and moves no money; the same reference that day for a request
+//! that differs in any value the answer shows (amount, action code, card sequence, plan, store,
+//! authorization, department or insurance code, descriptions, the call's version…) is
+//! `VPL8SMA34E`. Refusals are not remembered, so a declined cash-out can be retried with the
+//! same reference. A new day makes the reference new.
 //!
 //! # Choices
 //!
@@ -107,6 +110,9 @@
 //!   the L8V5 schema (its `account` has no `number`).
 //! - Balance-inquiry (`VPL5S…`) error texts are paraphrases; the service's exact texts are
 //!   not published. No switch for a bare (unwrapped) body or for requiring signatures.
+//! - The ledger's receipt has no limits, so the credit limit a cash answer showed is kept beside
+//!   it (per account, for the reference's retention, at most 2^18 transfers). A replay whose
+//!   record is gone (past that bound, or racing the first call) shows the current limit.
 
 mod auth;
 mod calendar;

@@ -5,24 +5,24 @@ use std::sync::Arc;
 
 use http::StatusCode;
 use ledger::{
-    AccountId, AccountView, Balances, Currency, DailyLimit, Direction, EntryKind, IdempotencyKey,
-    Limits, Metadata, Mode, Order, Receipt, Status, TenantId, Timestamp, Transfer,
+    AccountId, AccountView, Applied, Balances, Currency, DailyLimit, Direction, EntryKind,
+    IdempotencyKey, Limits, Metadata, Mode, Order, Receipt, Status, TenantId, Timestamp, Transfer,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
-use super::FirstVision;
 use super::auth::{Caller, TOKEN_LIFETIME};
 use super::calendar::{Date, history_time, iso_date_plus};
 use super::errors::{FvError, Rejection, Vpl};
 use super::parse::{self, AccountOrCard, CashCommand, Version};
 use super::state::{
-    AccountMeta, ActionCode, DEFAULT_LOGO, DEFAULT_ORG, VENDOR_ID_KEYS, client_id,
+    AccountMeta, ActionCode, CreditLimitLog, DEFAULT_LOGO, DEFAULT_ORG, VENDOR_ID_KEYS, client_id,
     generate_account_number, generate_card_number, id_integer, id_text, is_account_number,
     is_card_number, parse_action_codes,
 };
 use super::wire;
+use super::{FirstVision, REFERENCE_RETENTION};
 use crate::{AccountSpec, Ctx, OpenedAccount, Request, Response};
 
 /// Index kinds.
@@ -44,7 +44,15 @@ struct Figures {
 }
 
 fn figures(balances: &Balances, limits: &Limits) -> Figures {
-    let credit_limit = (-limits.balance_min).max(Decimal::ZERO);
+    figures_with(balances, credit_limit(limits))
+}
+
+/// The credit limit VisionPLUS shows for these ledger limits: the overdraft.
+fn credit_limit(limits: &Limits) -> Decimal {
+    (-limits.balance_min).max(Decimal::ZERO)
+}
+
+fn figures_with(balances: &Balances, credit_limit: Decimal) -> Figures {
     Figures {
         // Next-day credits are not in the balance until the day's batch posts them.
         current_balance: balances.deferred - balances.posted,
@@ -256,10 +264,25 @@ impl FirstVision {
                 "internal: the ledger receipt has no account side",
             ));
         };
-        // Limits can change through the admin API; the answer shows the current credit limit.
-        let limits =
-            ctx.ledger.account(now, tenant, account.id).map(|view| view.limits).unwrap_or_default();
-        let figures = figures(&change.after, &limits);
+        // The receipt holds the balances of the time but not the credit limit, which the admin
+        // API can change: a new transfer records the limit its answer shows, and a replay
+        // answers with that one (the current limit only if the record is gone).
+        let current_credit_limit = || {
+            let limits = ctx.ledger.account(now, tenant, account.id).map(|view| view.limits);
+            credit_limit(&limits.unwrap_or_default())
+        };
+        let credit_limit = match &applied {
+            Applied::New(_) => {
+                let credit_limit = current_credit_limit();
+                let expires_at = now.saturating_add(REFERENCE_RETENTION);
+                account.credit_limits.record(receipt.id, credit_limit, now, expires_at);
+                credit_limit
+            }
+            Applied::Replayed(_) => {
+                account.credit_limits.get(receipt.id).unwrap_or_else(current_credit_limit)
+            }
+        };
+        let figures = figures_with(&change.after, credit_limit);
         let res = match command.version {
             Version::L8v2 => {
                 success(l8v2_answer(&command, &account, &action, receipt, &figures), tenant)
@@ -272,7 +295,10 @@ impl FirstVision {
     }
 
     /// The ledger command: a credit (cash-in) or debit (cash-out) against the outside world,
-    /// keyed by reference number, account and processing day.
+    /// keyed by reference number, account and processing day. Its metadata holds every request
+    /// value the answer shows, so that the ledger's idempotency comparison tells a true repeat
+    /// (which gets the first answer) from another transaction with the same reference (a
+    /// conflict).
     fn transfer(
         &self,
         command: &CashCommand,
@@ -294,14 +320,26 @@ impl FirstVision {
         } else {
             Mode::Posted
         };
+        let api = match command.version {
+            Version::L8v2 => "L8V2",
+            Version::V2 => "v2",
+        };
         let metadata = Metadata::from([
-            ("actionCode".to_string(), command.action_code.clone()),
-            ("cardNumber".to_string(), account.card_number.clone()),
-            ("description".to_string(), command.description.clone()),
-            ("effectiveDate".to_string(), command.effective_date.clone()),
-            ("referenceNumber".to_string(), command.reference_number.clone()),
-            ("representativeId".to_string(), command.representative_id.clone()),
-            ("resolutionReferenceNumber".to_string(), command.resolution_reference_number.clone()),
+            ("actionCode", command.action_code.clone()),
+            ("api", api.to_string()),
+            ("authorizationCode", command.authorization_code.clone()),
+            ("cardNumber", account.card_number.clone()),
+            ("cardSequence", card_sequence(command, account).to_string()),
+            ("departmentCode", command.department_code.clone()),
+            ("description", command.description.clone()),
+            ("effectiveDate", command.effective_date.clone()),
+            ("insuranceCode", command.insurance_code.clone()),
+            ("planNumber", command.plan_number.to_string()),
+            ("planSequence", command.plan_sequence.to_string()),
+            ("referenceNumber", command.reference_number.clone()),
+            ("representativeId", command.representative_id.clone()),
+            ("resolutionReferenceNumber", command.resolution_reference_number.clone()),
+            ("storeNumber", command.store_number.to_string()),
         ]);
         let key =
             format!("{}:{}:{}", account.account_number, now.utc_day(), command.reference_number);
@@ -596,6 +634,7 @@ impl FirstVision {
                 card_number,
                 card_sequence,
                 currency: spec.currency,
+                credit_limits: CreditLimitLog::default(),
             },
         );
         self.state.ensure_org(tenant, org, action_codes);
@@ -669,7 +708,7 @@ fn l8v2_answer(
         referral_asm_organization: 0,
         purge_date: iso_date_plus(receipt.at, 365),
         action_date: history_date,
-        card_sequence: command.card_sequence,
+        card_sequence: card_sequence(command, account),
         retention: "",
         cta_file: "",
         transaction_data: wire::ModifyAccountBalanceTransactionData {
@@ -731,11 +770,7 @@ fn v2_answer(
             logo: account.logo,
         },
         card_number: account.card_number.clone(),
-        card_sequence: if command.card_number.is_some() {
-            command.card_sequence
-        } else {
-            account.card_sequence
-        },
+        card_sequence: card_sequence(command, account),
         history_date: history_date.clone(),
         history_time: history_time(receipt.at),
         record_type: "MONETARY",
@@ -813,6 +848,12 @@ fn l8vi_answer(account: &AccountMeta, view: &AccountView) -> wire::AccountForDet
         billed_balance: zero(),
         internet_retail_available_balance: money(figures.open_to_buy, currency),
     }
+}
+
+/// The card sequence an answer shows: the request's with a card number (always on L8V2), else
+/// the account's card's.
+fn card_sequence(command: &CashCommand, account: &AccountMeta) -> u32 {
+    if command.card_number.is_some() { command.card_sequence } else { account.card_sequence }
 }
 
 fn monetary_type(action: &ActionCode) -> &'static str {

@@ -1,11 +1,13 @@
 //! FirstVision's per-tenant state besides the ledger: each account's VisionPLUS identity
-//! (organization, logo, account and card numbers) and each organization's action-code table
-//! (which ASM action codes credit and which debit).
+//! (organization, logo, account and card numbers), the credit limit each of its cash
+//! transfers showed, and each organization's action-code table (which ASM action codes credit
+//! and which debit).
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, RwLock};
 
-use ledger::{AccountId, Currency, Direction, TenantId};
+use ledger::{AccountId, Currency, Direction, TenantId, Timestamp, TransferId};
+use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 /// The organization an account gets when the admin API names none: the vendor's own examples
@@ -17,7 +19,7 @@ pub(crate) const DEFAULT_ORG: u16 = 970;
 pub(crate) const DEFAULT_LOGO: u16 = 401;
 
 /// An account's VisionPLUS identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct AccountMeta {
     pub(crate) id: AccountId,
     /// Account organization (`AZXMAO-ACCT-ORG`).
@@ -32,6 +34,51 @@ pub(crate) struct AccountMeta {
     pub(crate) card_sequence: u32,
     /// The account's currency (every amount on it is in this currency).
     pub(crate) currency: Currency,
+    /// The credit limit each cash transfer's answer showed, for its replays.
+    pub(crate) credit_limits: CreditLimitLog,
+}
+
+/// Most transfers whose credit limit one account remembers; past it the oldest go first (a
+/// replay of one of those shows the current credit limit).
+const CREDIT_LIMITS_PER_ACCOUNT_MAX: usize = 1 << 18;
+
+/// The credit limit each of an account's cash transfers showed, by ledger transfer, while its
+/// `referenceNumber` can be replayed. The ledger's receipt keeps the balances of the time but
+/// not the limits, which the admin API can change; a replay must answer the first answer.
+#[derive(Debug, Default)]
+pub(crate) struct CreditLimitLog {
+    /// `(transfer, forget after, credit limit)`, by transfer id.
+    entries: Mutex<VecDeque<(TransferId, Timestamp, Decimal)>>,
+}
+
+impl CreditLimitLog {
+    /// Remembers the credit limit `transfer`'s answer showed until `expires_at`, forgetting
+    /// entries expired at `now`.
+    pub(crate) fn record(
+        &self,
+        transfer: TransferId,
+        credit_limit: Decimal,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) {
+        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        while entries.front().is_some_and(|(_, expires_at, _)| *expires_at <= now) {
+            entries.pop_front();
+        }
+        // Transfers of one account arrive almost in commit order: keep the log sorted.
+        let idx = entries.iter().rposition(|(id, _, _)| *id < transfer).map_or(0, |idx| idx + 1);
+        entries.insert(idx, (transfer, expires_at, credit_limit));
+        if entries.len() > CREDIT_LIMITS_PER_ACCOUNT_MAX {
+            entries.pop_front();
+        }
+    }
+
+    /// The credit limit `transfer`'s answer showed, if still remembered.
+    pub(crate) fn get(&self, transfer: TransferId) -> Option<Decimal> {
+        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let idx = entries.binary_search_by(|(id, _, _)| id.cmp(&transfer)).ok()?;
+        entries.get(idx).map(|(_, _, credit_limit)| *credit_limit)
+    }
 }
 
 /// What an ASM action code does (one row of the organization's AMAC file).

@@ -293,6 +293,34 @@ fn same_reference_the_same_day_moves_money_once_and_answers_the_same() {
 }
 
 #[test]
+fn a_repeat_answers_the_first_answer_after_a_limit_change_and_echoed_values_conflict() {
+    let h = world();
+    let body = with_seed("otbUpdateIndicator", json!(0));
+    let first = put(&h, "/account/balance", &body, &[]);
+    assert_eq!(first.status, 200);
+    let first_body: Value = serde_json::from_slice(&first.body).unwrap();
+    assert_eq!(first_body["data"]["transactionData"]["creditLimit"].to_string(), "0.00");
+    let limits = Limits { balance_min: dec("-1000"), ..Limits::default() };
+    h.ledger.set_limits(h.now(), TENANT, seed_account(&h).id, limits).unwrap();
+    assert_eq!(put(&h, "/account/balance", &body, &[]).body, first.body, "the figures of the time");
+    let echoed = [
+        ("storeNumber", json!(2)),
+        ("planNumber", json!(7)),
+        ("planSequence", json!(2)),
+        ("cardSequence", json!(124)),
+        ("authorizationCode", json!("281014")),
+        ("departmentCode", json!("PPLD")),
+    ];
+    for (field, value) in echoed {
+        let mut variant: Value = serde_json::from_str(&body).unwrap();
+        variant["transactionData"][field] = value;
+        let resp = put(&h, "/account/balance", &variant.to_string(), &[]);
+        assert_eq!(error_code(&resp), "VPL8SMA34E", "{field}");
+    }
+    assert_eq!(seed_account(&h).balances.posted, dec("200"));
+}
+
+#[test]
 fn same_reference_on_a_new_day_is_a_new_transaction() {
     let mut h = world();
     let body = with_seed("otbUpdateIndicator", json!(0));
