@@ -25,6 +25,16 @@ pub fn flatten_into(vars: &mut Vars, prefix: &str, value: &Value) {
 }
 
 fn lookup(vars: &Vars, name: &str) -> Result<Value, String> {
+    // `{{basic user password}}`: an HTTP Basic credential from two variables.
+    if let Some(args) = name.strip_prefix("basic ") {
+        use base64::Engine;
+        let parts: Vec<&str> = args.split_whitespace().collect();
+        let [user, password] = parts.as_slice() else {
+            return Err(format!("{{{{basic …}}}} takes two variables, got {args:?}"));
+        };
+        let pair = format!("{}:{}", as_text(&lookup(vars, user)?), as_text(&lookup(vars, password)?));
+        return Ok(Value::String(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))));
+    }
     match name {
         "uuid" => Ok(Value::String(uuid::Uuid::new_v4().to_string())),
         "uuid_simple" => Ok(Value::String(uuid::Uuid::new_v4().simple().to_string())),
@@ -136,6 +146,9 @@ mod tests {
         );
         assert_eq!(rendered.unwrap(), serde_json::json!({"a": 5, "b": "n=5"}));
         assert!(render_str("{{nope}}", &vars).is_err());
+        vars.insert("u".into(), "user".into());
+        vars.insert("p".into(), "pass".into());
+        assert_eq!(render_str("{{basic u p}}", &vars).unwrap(), "Basic dXNlcjpwYXNz");
     }
 
     #[test]
