@@ -32,8 +32,12 @@ fn lookup(vars: &Vars, name: &str) -> Result<Value, String> {
         let [user, password] = parts.as_slice() else {
             return Err(format!("{{{{basic …}}}} takes two variables, got {args:?}"));
         };
-        let pair = format!("{}:{}", as_text(&lookup(vars, user)?), as_text(&lookup(vars, password)?));
-        return Ok(Value::String(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(pair))));
+        let pair =
+            format!("{}:{}", as_text(&lookup(vars, user)?), as_text(&lookup(vars, password)?));
+        return Ok(Value::String(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        )));
     }
     match name {
         "uuid" => Ok(Value::String(uuid::Uuid::new_v4().to_string())),

@@ -200,7 +200,7 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
                             request(&parts, headers, path.clone(), query, Bytes::new(), params);
                         let mut resp = vendor_of(app, vendor_idx).map_or_else(
                             || not_found(&parts.method, &path),
-                            |v| v.refuse(Refusal::MethodNotAllowed, &req),
+                            |v| v.refuse(Refusal::MethodNotAllowed, &req, trace_id),
                         );
                         // RFC 9110 §15.5.6: a 405 names the methods the path does serve.
                         if resp.status == StatusCode::METHOD_NOT_ALLOWED
@@ -229,7 +229,7 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
                                 );
                                 let resp = close_after(vendor_of(app, vendor_idx).map_or_else(
                                     || not_found(&parts.method, &path),
-                                    |v| v.refuse(refusal, &req),
+                                    |v| v.refuse(refusal, &req, trace_id),
                                 ));
                                 (Some(vendor_idx), Some(operation), resp, Bytes::new())
                             }
@@ -295,7 +295,7 @@ fn call_vendor(
         Err(_) => {
             tracing::error!(vendor = vendor.name(), operation, %trace_id, "vendor handler panicked");
             vendor
-                .refuse(Refusal::Internal, req)
+                .refuse(Refusal::Internal, req, trace_id)
                 .with_reason("internal: handler panicked (a sandbank bug)")
         }
     }

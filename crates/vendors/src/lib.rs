@@ -183,8 +183,9 @@ pub trait Vendor: Send + Sync {
     /// Answers one request for `operation` (a [`Route::operation`] of this vendor).
     fn handle(&self, ctx: &Ctx<'_>, operation: &'static str, req: &Request) -> Response;
 
-    /// Renders a problem the server found, in this vendor's error shape.
-    fn refuse(&self, refusal: Refusal, req: &Request) -> Response;
+    /// Renders a problem the server found, in this vendor's error shape; `trace_id` is the one
+    /// the server logs and sends back, for vendors whose bodies carry a trace id.
+    fn refuse(&self, refusal: Refusal, req: &Request, trace_id: uuid::Uuid) -> Response;
 
     /// Creates `tenant`'s credentials for this vendor and returns them as JSON for the admin
     /// API and the start-up banner. `well_known` gives the documented default-tenant values.

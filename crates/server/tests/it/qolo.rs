@@ -1478,7 +1478,7 @@ async fn a_wrong_method_on_a_known_path_is_a_405_problem_with_allow_and_moves_no
 }
 
 #[tokio::test]
-async fn a_refusal_before_the_handler_carries_a_trace_id_the_server_never_used() {
+async fn a_refusal_before_the_handler_carries_the_servers_trace_id() {
     let sb = Sandbox::start().await;
     let account = open(&sb, "USD", "100.00", json!({})).await;
     let token = login(&sb).await;
@@ -1487,18 +1487,14 @@ async fn a_refusal_before_the_handler_carries_a_trace_id_the_server_never_used()
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     assert!(reply.trace_matches(), "{reply:#?}");
 
-    // BUG: ...but a 405 or 413, which the server refuses before the handler runs, carries a
-    // fresh random id (`Qolo::refuse` in crates/vendors/src/qolo/mod.rs calls
-    // `into_response(&req.path, Uuid::new_v4())`, as `Vendor::refuse` gets no trace id), so the
-    // body's traceId matches neither `X-Sandbank-Trace-Id` nor the journal, unlike the module
-    // doc's "a W3C traceId extension carrying the server's trace id".
+    // ...and so does a 405 or 413, which the server refuses before the handler runs.
     let reply = send(&sb, Method::DELETE, &account.path(), Some(&token), &[], "").await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert!(!reply.trace_matches(), "{reply:#?}");
+    assert!(reply.trace_matches(), "{reply:#?}");
     let huge = " ".repeat(vendors::REQUEST_BODY_BYTES_MAX + 1);
     let reply = adjust_raw(&sb, &token, Some(APPLICATION_JSON), huge).await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(!reply.trace_matches(), "{reply:#?}");
+    assert!(reply.trace_matches(), "{reply:#?}");
     let journal = sb.journal().await;
     let trace = reply.trace_id.as_deref().unwrap();
     assert!(journal.iter().any(|e| e["trace_id"] == trace), "the journal has the header's id");

@@ -289,7 +289,7 @@ impl Vendor for Amlyze {
         .with_tenant(tenant)
     }
 
-    fn refuse(&self, refusal: Refusal, req: &Request) -> Response {
+    fn refuse(&self, refusal: Refusal, req: &Request, _trace_id: uuid::Uuid) -> Response {
         let tenant = self.inner.credentials.authenticate(&req.headers);
         let now = self.refusal_time(tenant.ok());
         let failure = match (refusal, tenant) {

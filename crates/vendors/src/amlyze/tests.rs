@@ -444,7 +444,7 @@ fn amlyze_refusals_use_springs_shapes_after_authentication() {
     // Seen once so the refusal has a clock to show.
     let _ = put_balance(&setup.harness, json!({}));
     let authed = request(Method::GET, path, Some(WELL_KNOWN_TOKEN), "");
-    let resp = vendor.refuse(Refusal::MethodNotAllowed, &authed);
+    let resp = vendor.refuse(Refusal::MethodNotAllowed, &authed, uuid::Uuid::new_v4());
     assert_eq!(resp.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(resp.headers["allow"], "POST");
     assert_eq!(
@@ -455,20 +455,24 @@ fn amlyze_refusals_use_springs_shapes_after_authentication() {
     assert_eq!(resp.tenant, Some(TENANT));
 
     let anonymous = request(Method::GET, path, None, "");
-    let resp = vendor.refuse(Refusal::MethodNotAllowed, &anonymous);
+    let resp = vendor.refuse(Refusal::MethodNotAllowed, &anonymous, uuid::Uuid::new_v4());
     assert_eq!(resp.status, StatusCode::UNAUTHORIZED);
     assert_eq!(&resp.body[..], br#"{"error":{"code":"unauthorized"}}"#);
 
-    let resp = vendor.refuse(Refusal::PayloadTooLarge { limit_bytes: 65536 }, &anonymous);
+    let resp = vendor.refuse(
+        Refusal::PayloadTooLarge { limit_bytes: 65536 },
+        &anonymous,
+        uuid::Uuid::new_v4(),
+    );
     assert_eq!(resp.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(body(&resp)["error"], "Payload Too Large");
     assert_eq!(resp.reason.as_deref(), Some("body: larger than 65536 bytes"));
 
-    let resp = vendor.refuse(Refusal::BodyTimeout, &authed);
+    let resp = vendor.refuse(Refusal::BodyTimeout, &authed, uuid::Uuid::new_v4());
     assert_eq!(resp.status, StatusCode::REQUEST_TIMEOUT);
     assert_eq!(body(&resp)["status"], 408);
 
-    let resp = vendor.refuse(Refusal::Internal, &authed);
+    let resp = vendor.refuse(Refusal::Internal, &authed, uuid::Uuid::new_v4());
     assert_eq!(resp.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(
         &resp.body[..],
@@ -484,8 +488,11 @@ fn amlyze_refusals_show_the_time_last_seen_on_the_tokens_tenant_else_on_any() {
         harness.vendor.provision_tenant(OTHER, false)["token"].as_str().unwrap().to_string();
     let path = "/amlyze-ws-rest/account-balance";
     let refused_at = |token: Option<&str>| {
-        let resp =
-            harness.vendor.refuse(Refusal::BodyTimeout, &request(Method::PUT, path, token, ""));
+        let resp = harness.vendor.refuse(
+            Refusal::BodyTimeout,
+            &request(Method::PUT, path, token, ""),
+            uuid::Uuid::new_v4(),
+        );
         body(&resp)["timestamp"].as_str().unwrap().to_string()
     };
     // At `at` on the default tenant's clock, a handled request (Spring's 404).

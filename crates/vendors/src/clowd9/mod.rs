@@ -824,7 +824,7 @@ impl Vendor for Clowd9 {
         }
     }
 
-    fn refuse(&self, refusal: Refusal, _req: &Request) -> Response {
+    fn refuse(&self, refusal: Refusal, _req: &Request, _trace_id: Uuid) -> Response {
         match refusal {
             Refusal::MethodNotAllowed => Clowd9Error::MethodNotAllowed,
             Refusal::PayloadTooLarge { limit_bytes } => Clowd9Error::bad(

@@ -401,7 +401,7 @@ fn refusals_use_the_rpc_status_body() {
         (Refusal::Internal, 500, "internal error"),
     ];
     for (refusal, status, message) in cases {
-        let resp = harness.vendor.refuse(refusal, &req);
+        let resp = harness.vendor.refuse(refusal, &req, uuid::Uuid::new_v4());
         assert_eq!(resp.status, status);
         assert_eq!(body_json(&resp), json!({"code": status, "message": message, "details": []}));
         assert!(resp.reason.is_some());

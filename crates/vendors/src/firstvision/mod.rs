@@ -224,7 +224,7 @@ impl Vendor for FirstVision {
         res.unwrap_or_else(Rejection::into_response)
     }
 
-    fn refuse(&self, refusal: Refusal, req: &Request) -> Response {
+    fn refuse(&self, refusal: Refusal, req: &Request, _trace_id: uuid::Uuid) -> Response {
         let rejection = match refusal {
             Refusal::MethodNotAllowed => Rejection::new(
                 FvError::MethodNotAllowed,

@@ -420,7 +420,7 @@ fn refusals_from_the_server_use_the_vendor_envelope() {
         (Refusal::Internal, 500, "500"),
     ];
     for (refusal, status, code) in cases {
-        let resp = h.vendor.refuse(refusal, &req);
+        let resp = h.vendor.refuse(refusal, &req, uuid::Uuid::new_v4());
         assert_eq!(resp.status, status);
         assert_eq!(error_code(&resp), code);
         let body: Value = serde_json::from_slice(&resp.body).unwrap();

@@ -433,7 +433,7 @@ impl Vendor for Pcaasa {
         }
     }
 
-    fn refuse(&self, refusal: Refusal, req: &Request) -> Response {
+    fn refuse(&self, refusal: Refusal, req: &Request, _trace_id: uuid::Uuid) -> Response {
         let error = match refusal {
             Refusal::MethodNotAllowed => PcaasaError::MethodNotAllowed,
             Refusal::PayloadTooLarge { limit_bytes } => {

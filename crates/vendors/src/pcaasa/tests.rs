@@ -298,7 +298,7 @@ fn refusals_use_the_error_envelope_with_the_closest_status() {
         (Refusal::BodyTimeout, 408, "REQUEST_TIMEOUT"),
         (Refusal::Internal, 500, "SYSTEM_ERROR"),
     ] {
-        let resp = harness.vendor.refuse(refusal, &req);
+        let resp = harness.vendor.refuse(refusal, &req, uuid::Uuid::new_v4());
         assert_eq!(resp.status.as_u16(), status);
         let body = body_json(&resp);
         assert_eq!(body["status"], "error");

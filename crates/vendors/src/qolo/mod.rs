@@ -1127,7 +1127,7 @@ impl Vendor for Qolo {
         }
     }
 
-    fn refuse(&self, refusal: Refusal, req: &Request) -> Response {
+    fn refuse(&self, refusal: Refusal, req: &Request, trace_id: Uuid) -> Response {
         let err = match refusal {
             Refusal::MethodNotAllowed => QoloError::MethodNotAllowed,
             Refusal::PayloadTooLarge { limit_bytes } => QoloError::PayloadTooLarge { limit_bytes },
@@ -1136,7 +1136,7 @@ impl Vendor for Qolo {
                 reason: "internal: the handler failed; nothing was changed".into(),
             },
         };
-        err.into_response(&req.path, Uuid::new_v4())
+        err.into_response(&req.path, trace_id)
     }
 
     fn provision_tenant(&self, tenant: TenantId, well_known: bool) -> Value {

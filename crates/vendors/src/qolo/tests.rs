@@ -466,7 +466,7 @@ fn refusals_use_the_problem_details_shape() {
         (crate::Refusal::BodyTimeout, 408),
         (crate::Refusal::Internal, 500),
     ] {
-        let resp = harness.vendor.refuse(refusal, &req);
+        let resp = harness.vendor.refuse(refusal, &req, uuid::Uuid::new_v4());
         assert_eq!(resp.status, status);
         assert_eq!(resp.headers["content-type"], "application/problem+json; charset=utf-8");
         assert_eq!(body(&resp)["status"], status);
