@@ -17,7 +17,6 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::tenants::DEFAULT_TENANT;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::common::Sandbox;
 
@@ -409,22 +408,7 @@ async fn journal_entry_as(sb: &Sandbox, admin_token: &str, reply: &Reply) -> Opt
 /// Writes `request` on a fresh loopback connection and reads until the server closes it.
 /// Write errors are ignored: the server may answer and close before the whole body is sent.
 async fn raw_exchange(sb: &Sandbox, request: &[u8]) -> Reply {
-    let addr = sb.server.base_url.trim_start_matches("http://").to_string();
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let _ = stream.write_all(request).await;
-        let mut raw = Vec::new();
-        let mut buf = [0_u8; 8192];
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => raw.extend_from_slice(&buf[..n]),
-            }
-        }
-        raw
-    };
-    let raw = tokio::time::timeout(EXCHANGE_MAX, exchange).await.expect("answered in time");
-    Reply::parse_raw(&String::from_utf8_lossy(&raw))
+    Reply::parse_raw(&crate::common::raw_exchange(sb, request).await)
 }
 
 /// Sends every body to `method path` at once (released together by a barrier) with the

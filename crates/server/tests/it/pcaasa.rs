@@ -9,7 +9,6 @@ use std::time::Duration;
 use reqwest::header::CONTENT_TYPE;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::common::Sandbox;
 
@@ -27,8 +26,6 @@ const SEED_EXTERNAL_TRAN_UUID: &str = "3f2b8c1e-6a4d-4f0e-9b7a-1c5d8e2f4a60";
 /// The six crediting tranCodes (the seventh, `DOBKLVAD`, debits).
 const CREDIT_CODES: [&str; 6] =
     ["CIBKLVAC", "CIVSCCAP", "CIVSCCMP", "CIVSCCTP", "CIVSCCBP", "CIVSCCCP"];
-/// Bound on any raw-socket exchange.
-const RAW_EXCHANGE_MAX: Duration = Duration::from_secs(10);
 
 /// One answer, read whole.
 #[derive(Debug)]
@@ -263,22 +260,7 @@ async fn new_tenant(sb: &Sandbox) -> (String, Value) {
 /// Writes `request` on a fresh loopback connection and reads until the server closes it.
 /// Write errors are ignored: the server may answer and close before the whole body is sent.
 async fn raw_exchange(sb: &Sandbox, request: &[u8]) -> Reply {
-    let addr = sb.server.base_url.trim_start_matches("http://").to_string();
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let _ = stream.write_all(request).await;
-        let mut raw = Vec::new();
-        let mut buf = [0_u8; 8192];
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => raw.extend_from_slice(&buf[..n]),
-            }
-        }
-        raw
-    };
-    let raw = tokio::time::timeout(RAW_EXCHANGE_MAX, exchange).await.expect("answered in time");
-    Reply::parse_raw(&String::from_utf8_lossy(&raw))
+    Reply::parse_raw(&crate::common::raw_exchange(sb, request).await)
 }
 
 /// The seed's call, every documented parameter in the page's order.

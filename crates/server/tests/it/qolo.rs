@@ -14,7 +14,6 @@ use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::common::Sandbox;
 
@@ -81,8 +80,6 @@ const SEED_BODY: &str = r#"{
 const MONDAY_10AM: &str = "2026-03-02T10:00:00Z";
 /// Bound on waiting for a batch of parallel answers.
 const ANSWERS_WAIT_MAX: Duration = Duration::from_secs(60);
-/// Bound on any raw-socket exchange.
-const RAW_EXCHANGE_MAX: Duration = Duration::from_secs(10);
 
 /// One answer, read whole.
 #[derive(Debug)]
@@ -431,22 +428,7 @@ async fn advance(sb: &Sandbox, by: &str) {
 /// Writes `request` on a fresh loopback connection and reads until the server closes it.
 /// Write errors are ignored: the server may answer and close before the whole body is sent.
 async fn raw_exchange(sb: &Sandbox, request: &[u8]) -> Reply {
-    let addr = sb.server.base_url.trim_start_matches("http://").to_string();
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let _ = stream.write_all(request).await;
-        let mut raw = Vec::new();
-        let mut buf = [0_u8; 8192];
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => raw.extend_from_slice(&buf[..n]),
-            }
-        }
-        raw
-    };
-    let raw = tokio::time::timeout(RAW_EXCHANGE_MAX, exchange).await.expect("answered in time");
-    Reply::parse_raw(&String::from_utf8_lossy(&raw))
+    Reply::parse_raw(&crate::common::raw_exchange(sb, request).await)
 }
 
 /// Sends `n` copies of one AdjustBalance at once (released together by a barrier) and
