@@ -74,8 +74,15 @@ pub async fn run(
     );
     let snapshots = Arc::new(snapshot::Snapshots::new(&options.snapshot_dir, options.update));
     let limit = Arc::new(tokio::sync::Semaphore::new(options.jobs.max(1)));
-    let mut vendors: Vec<String> = cases.iter().map(|c| c.vendor.clone()).collect();
-    vendors.dedup();
+    let declared: Vec<(String, String, String)> = cases
+        .iter()
+        .flat_map(|c| {
+            c.steps
+                .iter()
+                .filter_map(|s| s.expect.snapshot.clone())
+                .map(|name| (c.vendor.clone(), c.name.clone(), name))
+        })
+        .collect();
     let mut tasks = tokio::task::JoinSet::new();
     for (idx, case) in cases.into_iter().enumerate() {
         let (target, snapshots, limit) = (target.clone(), snapshots.clone(), limit.clone());
@@ -97,7 +104,7 @@ pub async fn run(
     }
     results.sort_by_key(|(idx, _)| *idx);
     let orphan_snapshots =
-        snapshots.orphans(&vendors).into_iter().map(|p| p.display().to_string()).collect();
+        snapshots.orphans(&declared).into_iter().map(|p| p.display().to_string()).collect();
     Ok(Report {
         target: options.target.clone(),
         cases: results.into_iter().map(|(_, r)| r).collect(),

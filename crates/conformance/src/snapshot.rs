@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 /// How snapshots are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,13 +22,12 @@ pub enum UpdateMode {
 pub struct Snapshots {
     dir: PathBuf,
     mode: UpdateMode,
-    seen: Mutex<Vec<PathBuf>>,
 }
 
 impl Snapshots {
     /// A store rooted at `dir`.
     pub fn new(dir: &Path, mode: UpdateMode) -> Snapshots {
-        Snapshots { dir: dir.to_path_buf(), mode, seen: Mutex::new(Vec::new()) }
+        Snapshots { dir: dir.to_path_buf(), mode }
     }
 
     fn path(&self, vendor: &str, case: &str, name: &str) -> PathBuf {
@@ -40,7 +38,6 @@ impl Snapshots {
     /// reason it is missing.
     pub fn check(&self, vendor: &str, case: &str, name: &str, content: &str) -> Result<(), String> {
         let path = self.path(vendor, case, name);
-        self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(path.clone());
         let stored = std::fs::read_to_string(&path).ok().map(|text| body_of(&text));
         let file_text = format!(
             "---\nsource: conformance/suites/{vendor}/{case}.yaml\nexpression: {name}\n---\n{content}\n"
@@ -67,14 +64,18 @@ impl Snapshots {
         }
     }
 
-    /// Snapshot files under the store that no case checked in this run (for the vendors run).
-    pub fn orphans(&self, vendors: &[String]) -> Vec<PathBuf> {
-        let seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    /// Snapshot files of the given vendors that no loaded case declares: left behind by a
+    /// renamed or deleted case or step. A skipped case's snapshots are not orphans.
+    pub fn orphans(&self, declared: &[(String, String, String)]) -> Vec<PathBuf> {
+        let expected: Vec<PathBuf> =
+            declared.iter().map(|(vendor, case, name)| self.path(vendor, case, name)).collect();
+        let mut vendors: Vec<&String> = declared.iter().map(|(vendor, _, _)| vendor).collect();
+        vendors.dedup();
         let mut orphans = Vec::new();
         for vendor in vendors {
             let Ok(entries) = std::fs::read_dir(self.dir.join(vendor)) else { continue };
             for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-                if path.extension().is_some_and(|x| x == "snap") && !seen.contains(&path) {
+                if path.extension().is_some_and(|x| x == "snap") && !expected.contains(&path) {
                     orphans.push(path);
                 }
             }
@@ -213,7 +214,8 @@ mod tests {
         assert!(err.contains("-hello") && err.contains("+bye"), "{err}");
         assert!(strict.check("v", "001-a", "missing", "x").unwrap_err().contains("missing"));
         std::fs::write(dir.join("v").join("002-b@old.snap"), "---\n---\nx\n").unwrap();
-        assert_eq!(strict.orphans(&["v".to_string()]).len(), 1);
+        let declared = [("v".to_string(), "001-a".to_string(), "x".to_string())];
+        assert_eq!(strict.orphans(&declared), vec![dir.join("v").join("002-b@old.snap")]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
