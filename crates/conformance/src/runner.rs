@@ -273,7 +273,10 @@ fn sign(
     match scheme {
         "firstvision-hmac" => {
             let text = |name: &str| template::render_str(&format!("{{{{{name}}}}}"), vars);
-            let (apikey, secret) = (text("credentials.apikey")?, text("credentials.secret")?);
+            // sandbank names the secret `clientSecret`; a fixtures file may say `secret`.
+            let secret =
+                text("credentials.secret").or_else(|_| text("credentials.clientSecret"))?;
+            let apikey = text("credentials.apikey")?;
             let header = |name: &str| {
                 headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone())
             };

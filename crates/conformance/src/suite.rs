@@ -130,7 +130,7 @@ pub struct RequestSpec {
     #[serde(default)]
     pub body: Option<String>,
     /// Sign the request the way a vendor requires: `firstvision-hmac` (needs `credentials.apikey`
-    /// and `credentials.secret`).
+    /// and `credentials.secret` or `credentials.clientSecret`).
     #[serde(default)]
     pub sign: Option<String>,
 }
