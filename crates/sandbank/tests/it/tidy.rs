@@ -145,7 +145,7 @@ fn no_vendor_module_mentions_another_vendor_module() {
 }
 
 #[test]
-fn every_vendor_has_its_module_with_the_fixed_doc_outline_and_its_fixtures() {
+fn every_vendor_has_its_module_doc_outline_fixtures_spec_and_suite() {
     let outline =
         ["Source", "Amount scale", "Auth", "Error shape", "Idempotency", "Choices", "Known gaps"];
     for vendor in VENDORS {
@@ -159,6 +159,18 @@ fn every_vendor_has_its_module_with_the_fixed_doc_outline_and_its_fixtures() {
             .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "http"))
             .count();
         assert!(n_fixtures > 0, "{vendor} has no .http fixtures");
+        assert!(
+            root().join("specs").join(format!("{vendor}.yaml")).exists(),
+            "{vendor} has no spec"
+        );
+        let suite = root().join("conformance/suites").join(vendor);
+        let n_cases = fs::read_dir(&suite)
+            .map(|d| {
+                d.filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "yaml"))
+                    .count()
+            })
+            .unwrap_or(0);
+        assert!(n_cases > 0, "{vendor} has no conformance suite");
     }
 }
 
