@@ -141,6 +141,60 @@ fn fold_from(
     }
 }
 
+/// The account's activity as of transfer `through`, read newest first: the first entries at or
+/// before `through` give the last transaction, credit and debit. The first debit is the
+/// cached one when a debit at or before `through` exists (the first debit is the oldest of
+/// all), else none; only when history runs out first is it read from the entries themselves.
+fn fold_back_to(
+    ledger: &Ledger,
+    tenant: TenantId,
+    account: AccountId,
+    through: TransferId,
+    cached_first_debit: Option<Movement>,
+) -> Activity {
+    let mut upto = Activity::default();
+    let mut oldest_debit = None;
+    let mut cursor = None;
+    loop {
+        let Some(page) =
+            ledger.entries(tenant, account, cursor, PAGE_ENTRIES_MAX, Order::NewestFirst)
+        else {
+            return upto;
+        };
+        for entry in page.entries.iter().filter(|e| e.transfer_id <= through) {
+            if upto.last_txn.is_none() {
+                upto.last_txn =
+                    Some(LastTxn { id: entry.transfer_id, at: entry.at, amount: entry.amount });
+            }
+            if !matches!(entry.kind, EntryKind::Posted | EntryKind::PendingPosted) {
+                continue;
+            }
+            let movement = Movement { at: entry.at, amount: entry.amount };
+            match entry.direction {
+                Direction::Credit => {
+                    upto.last_credit.get_or_insert(movement);
+                }
+                Direction::Debit => {
+                    upto.last_debit.get_or_insert(movement);
+                    oldest_debit = Some(movement);
+                }
+            }
+            if upto.last_txn.is_some() && upto.last_credit.is_some() && upto.last_debit.is_some() {
+                upto.first_debit = cached_first_debit;
+                return upto;
+            }
+        }
+        match page.next {
+            Some(next) if !page.entries.is_empty() => cursor = Some(next),
+            _ => {
+                // The whole history was read: what was seen is all there is.
+                upto.first_debit = oldest_debit;
+                return upto;
+            }
+        }
+    }
+}
+
 /// An account as Qolo knows it besides its balances.
 #[derive(Debug, Clone)]
 pub(crate) struct AccountRecord {
@@ -245,11 +299,9 @@ impl State {
         if let Some(through) = through {
             if cached.last_id().is_some_and(|last| last > through) {
                 // The cache already holds later changes (a concurrent write, or a replay of an
-                // old request): fold the history from the start up to `through`.
-                let mut all = Activity::default();
-                let mut upto = Activity::default();
-                fold_from(ledger, tenant, id, &mut all, Some((&mut upto, through)));
-                return upto;
+                // old request): walk back from the newest entry to `through`. Folding the whole
+                // history forward here made concurrent writes to one account quadratic.
+                return fold_back_to(ledger, tenant, id, through, cached.first_debit);
             }
         }
         let mut all = cached;
