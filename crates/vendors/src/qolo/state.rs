@@ -150,15 +150,17 @@ fn fold_back_to(
     tenant: TenantId,
     account: AccountId,
     through: TransferId,
-    cached_first_debit: Option<Movement>,
+    cached: &Activity,
 ) -> Activity {
+    // The cache covers every entry up to `through` and later ones: a kind of movement it never
+    // saw cannot be found by reading further back.
+    let (want_credit, want_debit) = (cached.last_credit.is_some(), cached.first_debit.is_some());
     let mut upto = Activity::default();
     let mut oldest_debit = None;
     let mut cursor = None;
     loop {
-        let Some(page) =
-            ledger.entries(tenant, account, cursor, PAGE_ENTRIES_MAX, Order::NewestFirst)
-        else {
+        // Small pages: the entries wanted are nearly always among the newest few.
+        let Some(page) = ledger.entries(tenant, account, cursor, 32, Order::NewestFirst) else {
             return upto;
         };
         for entry in page.entries.iter().filter(|e| e.transfer_id <= through) {
@@ -179,8 +181,11 @@ fn fold_back_to(
                     oldest_debit = Some(movement);
                 }
             }
-            if upto.last_txn.is_some() && upto.last_credit.is_some() && upto.last_debit.is_some() {
-                upto.first_debit = cached_first_debit;
+            let found_credit = upto.last_credit.is_some() || !want_credit;
+            let found_debit = upto.last_debit.is_some() || !want_debit;
+            if upto.last_txn.is_some() && found_credit && found_debit {
+                upto.first_debit =
+                    if upto.last_debit.is_some() { cached.first_debit } else { None };
                 return upto;
             }
         }
@@ -301,7 +306,7 @@ impl State {
                 // The cache already holds later changes (a concurrent write, or a replay of an
                 // old request): walk back from the newest entry to `through`. Folding the whole
                 // history forward here made concurrent writes to one account quadratic.
-                return fold_back_to(ledger, tenant, id, through, cached.first_debit);
+                return fold_back_to(ledger, tenant, id, through, &cached);
             }
         }
         let mut all = cached;
