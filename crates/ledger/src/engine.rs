@@ -25,6 +25,9 @@ use crate::{AMOUNT_MAX, BALANCE_ABS_MAX};
 pub struct Config {
     /// Number of independently locked shards (1 = one global lock).
     pub n_shards: usize,
+    /// Most history entries kept per account; older ones are dropped a chunk at a time, their
+    /// effect kept as the account's carried-forward balance.
+    pub history_entries_max: usize,
     /// Most idempotency keys remembered at once, across all tenants; the oldest go first. A key
     /// keeps its request and receipt (~1 KiB), so the default bounds them to ~256 MiB.
     pub idempotency_keys_max: usize,
@@ -32,7 +35,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { n_shards: 256, idempotency_keys_max: 1 << 18 }
+        Config { n_shards: 256, history_entries_max: 1 << 16, idempotency_keys_max: 1 << 18 }
     }
 }
 
@@ -147,7 +150,7 @@ impl Ledger {
                 Direction::Debit
             };
             let after = account.balances(now);
-            account.entries.push(Entry {
+            let entry = Entry {
                 transfer_id: TransferId(seq),
                 pending_id: None,
                 at: now,
@@ -161,7 +164,8 @@ impl Ledger {
                     "description".to_string(),
                     "opening balance".to_string(),
                 )]))),
-            });
+            };
+            account.entries.push(entry, self.config.history_entries_max);
             *shard.externals.entry((account.tenant, account.currency)).or_default() -=
                 opening_balance;
         }
@@ -440,7 +444,10 @@ impl Ledger {
         }
         account.daily = usage;
         let after = account.balances(now);
-        account.entries.push(entry.build(kind, direction, amount, available_at, after));
+        account.entries.push(
+            entry.build(kind, direction, amount, available_at, after),
+            self.config.history_entries_max,
+        );
         Some(AccountChange { account: id, before, after })
     }
 
@@ -555,7 +562,7 @@ impl Ledger {
                 }
             }
             let after = account.balances(now);
-            account.entries.push(Entry {
+            let entry = Entry {
                 transfer_id: id,
                 pending_id: Some(pending_id),
                 at: now,
@@ -566,7 +573,8 @@ impl Ledger {
                 posted_after: after.posted,
                 available_after: after.available,
                 metadata: record.metadata.clone(),
-            });
+            };
+            account.entries.push(entry, self.config.history_entries_max);
             Some(AccountChange { account: account_id, before, after })
         };
         let debit = settle_side(record.debit, Direction::Debit);

@@ -1,6 +1,13 @@
 //! An account's history: entries appended in fixed-size chunks, so a long history grows
 //! without ever copying what it already holds (doubling a `Vec` moved every entry again and
-//! was a tenth of a transfer's time).
+//! was a tenth of a transfer's time), and bounded: past the ledger's per-account maximum the
+//! oldest chunk is dropped, its effect on the posted balance kept as a carried-forward base.
+//!
+//! Indices are absolute (the `n`th entry ever), so cursors stay valid when old entries go.
+
+use std::collections::VecDeque;
+
+use rust_decimal::Decimal;
 
 use crate::transfer::Entry;
 
@@ -9,38 +16,62 @@ const CHUNK_ENTRIES: usize = 256;
 /// Entries in commit order.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct History {
-    chunks: Vec<Vec<Entry>>,
+    chunks: VecDeque<Vec<Entry>>,
+    /// Entries ever pushed.
     len: usize,
+    /// Entries dropped from the front.
+    n_dropped: usize,
+    /// The posted balance the dropped entries add up to: where the kept ones start from.
+    base_posted: Decimal,
 }
 
 impl History {
-    pub(crate) fn push(&mut self, entry: Entry) {
-        match self.chunks.last_mut() {
+    /// Appends `entry`, then drops whole old chunks while more than `n_max` entries are kept.
+    pub(crate) fn push(&mut self, entry: Entry, n_max: usize) {
+        match self.chunks.back_mut() {
             Some(chunk) if chunk.len() < CHUNK_ENTRIES => chunk.push(entry),
             _ => {
                 let mut chunk = Vec::with_capacity(CHUNK_ENTRIES);
                 chunk.push(entry);
-                self.chunks.push(chunk);
+                self.chunks.push_back(chunk);
             }
         }
         self.len += 1;
+        while self.len - self.n_dropped > n_max.max(CHUNK_ENTRIES) + CHUNK_ENTRIES {
+            let Some(oldest) = self.chunks.pop_front() else { break };
+            self.n_dropped += oldest.len();
+            self.base_posted += oldest.iter().map(Entry::posted_delta).sum::<Decimal>();
+        }
     }
 
+    /// Entries ever pushed (kept or dropped).
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
-    /// Entries with index in `start..end`, oldest first.
+    /// Index of the oldest entry still kept.
+    pub(crate) fn first_kept(&self) -> usize {
+        self.n_dropped
+    }
+
+    /// The posted balance before the oldest kept entry.
+    pub(crate) fn base_posted(&self) -> Decimal {
+        self.base_posted
+    }
+
+    /// Kept entries with index in `start..end`, oldest first.
     pub(crate) fn range(
         &self,
         start: usize,
         end: usize,
     ) -> impl DoubleEndedIterator<Item = &Entry> {
-        let end = end.min(self.len);
-        let start = start.min(end);
+        let end = end.min(self.len).max(self.n_dropped);
+        let start = start.clamp(self.n_dropped, end);
+        // Chunks are full except the newest, so a kept index maps to (chunk, offset) directly.
+        let (start, end) = (start - self.n_dropped, end - self.n_dropped);
         let first_chunk = start / CHUNK_ENTRIES;
         let end_chunk = end.div_ceil(CHUNK_ENTRIES).max(first_chunk);
-        self.chunks[first_chunk..end_chunk].iter().enumerate().flat_map(move |(i, chunk)| {
+        self.chunks.range(first_chunk..end_chunk).enumerate().flat_map(move |(i, chunk)| {
             let base = (first_chunk + i) * CHUNK_ENTRIES;
             let lo = start.saturating_sub(base).min(chunk.len());
             let hi = (end - base).min(chunk.len());
@@ -48,6 +79,7 @@ impl History {
         })
     }
 
+    /// Every kept entry, oldest first.
     pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &Entry> {
         self.chunks.iter().flatten()
     }

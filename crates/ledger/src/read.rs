@@ -77,8 +77,10 @@ impl Ledger {
         // first page: it is stored as the absolute index of the next entry to return.
         let (entries, next): (Vec<Entry>, Option<Cursor>) = match order {
             Order::OldestFirst => {
-                let start =
-                    cursor.map_or(0, |c| usize::try_from(c.0).unwrap_or(usize::MAX)).min(all.len());
+                // A cursor into dropped history resumes at the oldest kept entry.
+                let start = cursor
+                    .map_or(0, |c| usize::try_from(c.0).unwrap_or(usize::MAX))
+                    .clamp(all.first_kept(), all.len().max(all.first_kept()));
                 let end = start.saturating_add(limit).min(all.len());
                 let next = (end < all.len()).then_some(Cursor(end as u64));
                 (all.range(start, end).cloned().collect(), next)
@@ -86,8 +88,8 @@ impl Ledger {
             Order::NewestFirst => {
                 let end =
                     cursor.map_or(all.len(), |c| usize::try_from(c.0).unwrap_or(0)).min(all.len());
-                let start = end.saturating_sub(limit);
-                let next = (start > 0).then_some(Cursor(start as u64));
+                let start = end.saturating_sub(limit).max(all.first_kept());
+                let next = (start > all.first_kept()).then_some(Cursor(start as u64));
                 (all.range(start, end).rev().cloned().collect(), next)
             }
         };
@@ -155,7 +157,7 @@ impl Ledger {
             for account in shard.accounts.values() {
                 *sums.entry((account.tenant, account.currency)).or_default() += account.posted;
                 let id = account.id;
-                let mut running = Decimal::ZERO;
+                let mut running = account.entries.base_posted();
                 for entry in account.entries.iter() {
                     running += entry.posted_delta();
                     if entry.posted_after != running {

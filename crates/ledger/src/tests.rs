@@ -166,7 +166,8 @@ fn history_pages_by_cursor_in_both_orders_without_gaps_or_repeats() {
 
 #[test]
 fn the_number_of_remembered_keys_stays_bounded() {
-    let ledger = Ledger::new(Config { n_shards: 4, idempotency_keys_max: 100 });
+    let ledger =
+        Ledger::new(Config { n_shards: 4, idempotency_keys_max: 100, ..Config::default() });
     let a = open(&ledger, T1, 10);
     let namespace = Arc::new(Namespace {
         name: "n".into(),
@@ -268,4 +269,34 @@ fn an_opening_balance_is_posted_with_the_account_or_not_at_all() {
     let events = journal.events.lock().unwrap().clone();
     let replayed = Ledger::replay(Config::default(), events, None).unwrap();
     assert_eq!(replayed.snapshot(NOW), ledger.snapshot(NOW));
+}
+
+#[test]
+fn history_is_bounded_and_the_dropped_part_carries_forward() {
+    let ledger = Ledger::new(Config { history_entries_max: 300, ..Config::default() });
+    let a = open(&ledger, T1, 10);
+    for _ in 0..2_000 {
+        ledger.transfer(NOW, Transfer::credit(T1, a, Decimal::new(1, 2), usd())).unwrap();
+    }
+    let view = ledger.account(NOW, T1, a).unwrap();
+    assert_eq!(view.balances.posted, Decimal::new(2_000, 2));
+    assert_eq!(view.n_entries, 2_000, "entries ever made");
+    ledger.verify(NOW).unwrap();
+    // Paging oldest first from the start begins at the oldest kept entry and ends at the newest.
+    let mut kept = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = ledger.entries(T1, a, cursor, 97, Order::OldestFirst).unwrap();
+        kept.extend(page.entries.iter().map(|e| e.posted_after));
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert!((300..=812).contains(&kept.len()), "{}", kept.len());
+    assert_eq!(kept.last(), Some(&Decimal::new(2_000, 2)));
+    assert!(kept.windows(2).all(|w| w[1] - w[0] == Decimal::new(1, 2)));
+    let newest = ledger.entries(T1, a, None, 5_000, Order::NewestFirst).unwrap();
+    assert_eq!(newest.entries.len(), kept.len());
+    assert_eq!(newest.next, None);
 }

@@ -70,8 +70,10 @@ fn cases() -> u32 {
 
 fn run(ops: Vec<Op>) {
     let journal = Arc::new(VecJournal::default());
-    let ledger =
-        Ledger::with_journal(Config { n_shards: 4, idempotency_keys_max: 64 }, journal.clone());
+    let ledger = Ledger::with_journal(
+        Config { n_shards: 4, idempotency_keys_max: 64, ..Config::default() },
+        journal.clone(),
+    );
     let usd = Currency::from_code("USD").unwrap();
     let namespace = Arc::new(Namespace {
         name: "props".into(),
@@ -216,8 +218,12 @@ fn run(ops: Vec<Op>) {
 
     // Folding the journal gives back the same ledger.
     let events = journal.0.lock().unwrap().clone();
-    let replayed =
-        Ledger::replay(Config { n_shards: 3, idempotency_keys_max: 64 }, events, None).unwrap();
+    let replayed = Ledger::replay(
+        Config { n_shards: 3, idempotency_keys_max: 64, ..Config::default() },
+        events,
+        None,
+    )
+    .unwrap();
     assert_eq!(replayed.snapshot(now), ledger.snapshot(now));
 }
 

@@ -54,7 +54,11 @@ fn dec(text: &str) -> Decimal {
 impl Harness {
     fn new() -> Harness {
         Harness {
-            ledger: Ledger::new(Config { n_shards: 4, idempotency_keys_max: 1000 }),
+            ledger: Ledger::new(Config {
+                n_shards: 4,
+                idempotency_keys_max: 1000,
+                ..Config::default()
+            }),
             now: START,
             tenant: TenantId(Uuid::from_u128(1)),
             names: HashMap::new(),

@@ -29,7 +29,11 @@ fn next(state: &mut u64) -> u64 {
 
 #[test]
 fn concurrent_transfers_on_shared_accounts_keep_invariants_and_exact_balances() {
-    let ledger = Arc::new(Ledger::new(Config { n_shards: 8, idempotency_keys_max: 100_000 }));
+    let ledger = Arc::new(Ledger::new(Config {
+        n_shards: 8,
+        idempotency_keys_max: 100_000,
+        ..Config::default()
+    }));
     let tenant = TenantId(Uuid::from_u128(1));
     let usd = Currency::from_code("USD").unwrap();
     let now = Timestamp::from_unix_micros(1_767_225_600_000_000);
