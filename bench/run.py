@@ -240,6 +240,38 @@ def parse_wrk(out):
     }
 
 
+def measure(name, pid, base, spec, args):
+    """Drives `spec` at `base` and prints one row, charging the CPU time of process `pid`."""
+    ticks = cpu_ticks(pid)
+    result = parse_wrk(run_wrk(base, spec, args.connections, args.duration, args.threads))
+    cpu_us = (cpu_ticks(pid) - ticks) / CLK_TCK * 1e6 / max(result["requests"], 1)
+    print(f"{name:<12} {result['rps']:>9.0f} {result['p50_ms']:>7.2f} {result['p99_ms']:>7.2f} "
+          f"{cpu_us:>10.1f} {rss_mib(pid):>8.1f} {result['non2xx']:>8} {result['socket_errors']}",
+          flush=True)
+
+
+def baseline(args):
+    """The bare hyper + serde_json server of crates/server/examples/bare_hyper.rs."""
+    port = free_port()
+    binary = os.path.join(ROOT, "target", "release", "examples", "bare_hyper")
+    bare = subprocess.Popen([binary, f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(1000):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.005)
+        body = json.dumps({"account_id": "0" * 36, "amount": 100, "direction": "Credit",
+                           "reference_id": "bench-{{n}}"})
+        headers = {"Content-Type": "application/json", "Authorization": "Bearer " + "x" * 300}
+        measure("bare hyper", bare.pid, base, ("POST", "/v1/accounts/balance", headers, body), args)
+    finally:
+        bare.terminate()
+        bare.wait(timeout=15)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("vendors", nargs="*", help="vendors to drive (default: all)")
@@ -248,6 +280,9 @@ def main():
     parser.add_argument("-t", "--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--binary", help="a sandbank binary to measure instead of building one")
+    parser.add_argument("--baseline", action="store_true",
+                        help="first measure a bare hyper + serde_json server (no state) with the "
+                             "Clowd9 body, to calibrate this machine at this moment")
     args = parser.parse_args()
 
     if shutil.which("wrk") is None:
@@ -255,6 +290,9 @@ def main():
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     if not args.no_build and not args.binary:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "sandbank"], cwd=ROOT, check=True)
+    if args.baseline:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "server", "--example", "bare_hyper"],
+                       cwd=ROOT, check=True)
     binary = args.binary or os.path.join(ROOT, "target", "release", "sandbank")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -275,13 +313,10 @@ def main():
         startup_ms = (time.perf_counter() - started) * 1000
         print(f"start-up to first answer: {startup_ms:.1f} ms (process spawn included)")
         print(f"{'vendor':<12} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU µs/req':>10} {'RSS MiB':>8} {'non-2xx':>8}")
+        if args.baseline:
+            baseline(args)
         for name in args.vendors or list(VENDORS):
-            spec = VENDORS[name](base)
-            ticks = cpu_ticks(server.pid)
-            result = parse_wrk(run_wrk(base, spec, args.connections, args.duration, args.threads))
-            cpu_us = (cpu_ticks(server.pid) - ticks) / CLK_TCK * 1e6 / max(result["requests"], 1)
-            print(f"{name:<12} {result['rps']:>9.0f} {result['p50_ms']:>7.2f} {result['p99_ms']:>7.2f} "
-                  f"{cpu_us:>10.1f} {rss_mib(server.pid):>8.1f} {result['non2xx']:>8} {result['socket_errors']}")
+            measure(name, server.pid, base, VENDORS[name](base), args)
     finally:
         server.terminate()
         server.wait(timeout=15)

@@ -14,7 +14,7 @@ use crate::account::{Balances, Deferred};
 use crate::clock::Timestamp;
 use crate::error::{AccountError, DailyLimit, Error};
 use crate::event::{Change, Event, Journal};
-use crate::idempotency::{KeyId, KeyRecord};
+use crate::idempotency::{KeyRecord, KeyRef, RequestPrint};
 use crate::store::{self, HashMap, Locked, PendingState, PendingTransfer, Shard};
 use crate::transfer::{AccountChange, Applied, Direction, Entry, EntryKind, Metadata, Mode, Party};
 use crate::transfer::{Receipt, Transfer, TransferId};
@@ -219,8 +219,8 @@ impl Ledger {
     }
 
     /// Moves money. See [`Error`] for every reason it can be refused, in precedence order.
-    pub fn transfer(&self, now: Timestamp, req: Transfer) -> Result<Applied, Error> {
-        let key = req.idempotency.as_ref().map(|key| Arc::new(KeyId::of(req.tenant, key)));
+    pub fn transfer(&self, now: Timestamp, mut req: Transfer) -> Result<Applied, Error> {
+        let key_hash = req.idempotency.as_ref().map(|key| KeyRef::of(req.tenant, key).hash);
         let mut wanted = [0; 3];
         let mut n_wanted = 0;
         for party in [req.debit, req.credit] {
@@ -229,18 +229,18 @@ impl Ledger {
                 n_wanted += 1;
             }
         }
-        let key_shard = key.as_ref().map(|key| store::key_shard(key, self.shards.len()));
+        let key_shard = key_hash.map(|hash| store::key_shard(hash, self.shards.len()));
         if let Some(shard_idx) = key_shard {
             wanted[n_wanted] = shard_idx;
             n_wanted += 1;
         }
         let mut locked = Locked::lock(&self.shards, &wanted[..n_wanted]);
 
-        if let (Some(key), Some(shard_idx)) = (&key, key_shard) {
+        if let (Some(key), Some(shard_idx)) = (&req.idempotency, key_shard) {
             let keys = &mut locked.get_mut(shard_idx).keys;
             keys.expire(now);
-            if let Some(record) = keys.get(key, now) {
-                if !record.request.same_request(&req) {
+            if let Some(record) = keys.get(&KeyRef::of(req.tenant, key), now) {
+                if record.request != RequestPrint::of(&req) {
                     return Err(Error::IdempotencyConflict);
                 }
                 return record.outcome.clone().map(Applied::Replayed);
@@ -249,7 +249,8 @@ impl Ledger {
 
         let outcome = self.execute(&mut locked, now, &req);
 
-        if let (Some(key), Some(shard_idx), Some(idempotency)) = (key, key_shard, &req.idempotency)
+        if let (Some(hash), Some(shard_idx), Some(idempotency)) =
+            (key_hash, key_shard, &req.idempotency)
         {
             let namespace = &idempotency.namespace;
             let remember = match &outcome {
@@ -265,14 +266,13 @@ impl Ledger {
                             .is_ok()
                 }
             };
-            if remember {
-                let record = KeyRecord {
-                    expires_at: now.saturating_add(namespace.retention),
-                    request: req.without_key(),
-                    outcome: outcome.clone(),
-                };
+            let expires_at = now.saturating_add(namespace.retention);
+            if let (true, Some(key)) = (remember, req.idempotency.take()) {
+                let request = RequestPrint::of(&req);
+                let record =
+                    KeyRecord::new(req.tenant, key, hash, expires_at, request, outcome.clone());
                 let n_max = self.keys_per_shard();
-                locked.get_mut(shard_idx).keys.insert(key, record, n_max);
+                locked.get_mut(shard_idx).keys.insert(record, n_max);
             }
         }
         outcome.map(Applied::New)

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 
 use crate::account::{Account, AccountId, TenantId};
 use crate::clock::Timestamp;
-use crate::idempotency::{KeyId, KeyStore};
+use crate::idempotency::KeyStore;
 use crate::money::Currency;
 use crate::transfer::{Metadata, Party};
 
@@ -134,8 +134,8 @@ pub(crate) fn account_shard(id: AccountId, n_shards: usize) -> usize {
 }
 
 /// Which shard an idempotency key lives in.
-pub(crate) fn key_shard(id: &KeyId, n_shards: usize) -> usize {
-    shard_of(id.hash, n_shards)
+pub(crate) fn key_shard(key_hash: u64, n_shards: usize) -> usize {
+    shard_of(key_hash, n_shards)
 }
 
 fn shard_of(hash: u64, n_shards: usize) -> usize {

@@ -185,31 +185,6 @@ impl Transfer {
         self.metadata = Some(Arc::new(metadata));
         self
     }
-
-    /// The request minus its idempotency key: what a key remembers (the key is the map's own).
-    pub(crate) fn without_key(&self) -> Transfer {
-        Transfer {
-            tenant: self.tenant,
-            debit: self.debit,
-            credit: self.credit,
-            amount: self.amount,
-            currency: self.currency,
-            mode: self.mode,
-            idempotency: None,
-            metadata: self.metadata.clone(),
-        }
-    }
-
-    /// Whether `other` asks for the same thing, ignoring the key: the idempotency comparison.
-    pub(crate) fn same_request(&self, other: &Transfer) -> bool {
-        self.tenant == other.tenant
-            && self.debit == other.debit
-            && self.credit == other.credit
-            && self.amount == other.amount
-            && self.currency == other.currency
-            && self.mode == other.mode
-            && self.metadata == other.metadata
-    }
 }
 
 /// How a customer account's balances changed.

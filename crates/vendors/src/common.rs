@@ -5,3 +5,11 @@ pub mod accounts;
 pub mod auth;
 pub mod index;
 pub mod json;
+
+/// The vendors' hash maps and sets: keyed by bearer tokens and identifiers a request names,
+/// looked up on every call. A fast, per-process seeded hasher: SipHash over a 300-byte token
+/// was a measurable part of a request.
+pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// See [`HashMap`].
+pub type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;

@@ -2,7 +2,7 @@
 //! <token>`. There is no token endpoint and tokens never expire; the token alone names the
 //! tenant.
 
-use std::collections::HashMap;
+use crate::common::HashMap;
 use std::sync::{PoisonError, RwLock};
 
 use http::HeaderMap;

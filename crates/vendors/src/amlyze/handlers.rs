@@ -126,7 +126,7 @@ pub(crate) fn register_batch(
     }
     let mut results = Vec::with_capacity(items.len());
     let mut state = slot.lock();
-    let mut validated: HashSet<&str> = HashSet::new();
+    let mut validated: HashSet<&str> = HashSet::default();
     for item in items {
         let outcome = match item {
             None => Err(Failure::rejected(

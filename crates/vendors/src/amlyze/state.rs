@@ -6,7 +6,9 @@
 //! and never post to it. Accounts are also ledger accounts (so the admin API lists them); the
 //! record keeps the ledger id.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::common::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 

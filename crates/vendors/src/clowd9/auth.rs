@@ -7,7 +7,7 @@
 //! lookup in a [`TokenStore`] (one read lock), never by decoding, so a token is exactly as good
 //! as its entry: tenant, kind and expiry on the tenant's clock.
 
-use std::collections::HashMap;
+use crate::common::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

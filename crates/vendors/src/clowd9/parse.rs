@@ -233,7 +233,14 @@ impl BalanceCommand {
 }
 
 fn key(account_id: Uuid, reference_id: Option<&str>) -> Option<String> {
-    reference_id.map(|reference_id| format!("{}/{reference_id}", account_id.hyphenated()))
+    reference_id.map(|reference_id| {
+        let mut buf = [0; uuid::fmt::Hyphenated::LENGTH];
+        let mut key = String::with_capacity(buf.len() + 1 + reference_id.len());
+        key.push_str(account_id.hyphenated().encode_lower(&mut buf));
+        key.push('/');
+        key.push_str(reference_id);
+        key
+    })
 }
 
 /// The `account_id` of a seed-style body as sent, for echoing in its unsuccessful body.

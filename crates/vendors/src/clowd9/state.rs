@@ -1,7 +1,7 @@
 //! Clowd9's own per-tenant state: which ledger account each Clowd9 `account_id` names, with its
 //! currency so a balance call needs no extra ledger read to scale its minor units.
 
-use std::collections::HashMap;
+use crate::common::HashMap;
 use std::sync::RwLock;
 
 use ledger::{AccountId, Currency, TenantId};

@@ -2,7 +2,7 @@
 //! issued tokens with their tenant and expiry (Clowd9 and Qolo JWTs, FirstVision access tokens,
 //! PCaaSA sessions).
 
-use std::collections::HashMap;
+use crate::common::HashMap;
 use std::sync::RwLock;
 
 use base64::Engine;
@@ -80,7 +80,7 @@ pub struct TokenStore<T> {
 
 impl<T> Default for TokenStore<T> {
     fn default() -> TokenStore<T> {
-        TokenStore { grants: RwLock::new(HashMap::new()) }
+        TokenStore { grants: RwLock::new(HashMap::default()) }
     }
 }
 

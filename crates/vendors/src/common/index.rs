@@ -1,7 +1,7 @@
 //! Per-tenant indexes from a vendor's own identifiers (account number, card proxy, ext id) to
 //! ledger accounts.
 
-use std::collections::HashMap;
+use crate::common::HashMap;
 use std::sync::RwLock;
 
 use ledger::{AccountId, TenantId};

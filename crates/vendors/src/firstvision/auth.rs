@@ -2,7 +2,9 @@
 //! client credentials), the headers every call carries (`apikey`, `Authorization: Bearer`,
 //! `X-ClientID`) and the optional HMAC `Signature` with its clock window and nonce.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+use crate::common::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 

@@ -3,7 +3,9 @@
 //! transfers showed, and each organization's action-code table (which ASM action codes credit
 //! and which debit).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::common::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use ledger::{AccountId, Currency, Direction, TenantId, Timestamp, TransferId};

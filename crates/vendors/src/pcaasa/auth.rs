@@ -1,7 +1,7 @@
 //! Who is calling: each tenant's API key (traded for sessions by `session-create-v1`) and the
 //! sessions themselves, which expire after an idle period on the tenant's clock.
 
-use std::collections::HashMap;
+use crate::common::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! PCaaSA's account identifiers per tenant: `accountUuid` and payment-instrument reference
 //! numbers to ledger accounts, and back from a ledger account to its `accountUuid`.
 
-use std::collections::HashMap;
+use crate::common::HashMap;
 use std::sync::RwLock;
 
 use ledger::{AccountId, TenantId};

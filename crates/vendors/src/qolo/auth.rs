@@ -1,7 +1,7 @@
 //! Qolo's authentication: each tenant's API `login_id` and `api_key`, the login that trades them
 //! for a 12-hour HS256 JWT, and the `Authorization: Bearer <JWT>` check on every other call.
 
-use std::collections::HashMap;
+use crate::common::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

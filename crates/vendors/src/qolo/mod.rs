@@ -122,8 +122,8 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
+use crate::common::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -654,7 +654,7 @@ impl Qolo {
         let default_program = self.auth.credentials(tenant).map(|c| c.program_guid);
         let (known, holders) = self.state.read(tenant, |state| {
             let Some(state) = state else {
-                return (default_program == Some(program), HashMap::new());
+                return (default_program == Some(program), HashMap::default());
             };
             let known = default_program == Some(program) || state.has_program(program);
             // Account guid → the wallet's holder and wallet id.

@@ -3,7 +3,7 @@
 //! account's activity (last transaction, last credit, first and last debit) folded from the
 //! ledger's history.
 
-use std::collections::HashMap;
+use crate::common::HashMap;
 use std::sync::RwLock;
 
 use ledger::{
