@@ -242,6 +242,8 @@ def parse_wrk(out):
 
 def measure(name, pid, base, spec, args):
     """Drives `spec` at `base` and prints one row, charging the CPU time of process `pid`."""
+    if args.warmup > 0:
+        run_wrk(base, spec, args.connections, args.warmup, args.threads)
     ticks = cpu_ticks(pid)
     result = parse_wrk(run_wrk(base, spec, args.connections, args.duration, args.threads))
     cpu_us = (cpu_ticks(pid) - ticks) / CLK_TCK * 1e6 / max(result["requests"], 1)
@@ -280,6 +282,9 @@ def main():
     parser.add_argument("-t", "--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--binary", help="a sandbank binary to measure instead of building one")
+    parser.add_argument("-w", "--warmup", type=int, default=2,
+                        help="seconds of unmeasured load per vendor first (connections, lazily "
+                             "built tables and first-touch page faults)")
     parser.add_argument("--baseline", action="store_true",
                         help="first measure a bare hyper + serde_json server (no state) with the "
                              "Clowd9 body, to calibrate this machine at this moment")

@@ -191,8 +191,9 @@ pub struct AccountView {
     pub balances: Balances,
     /// Today's usage of the daily limits (zero on a new day).
     pub daily: DailyUsage,
-    /// Vendor ids and other labels.
-    pub labels: Labels,
+    /// Vendor ids and other labels, shared with the account (a view is taken on every write
+    /// some vendors answer, and copying the map was most of its cost).
+    pub labels: Arc<Labels>,
     /// When it was opened.
     pub opened_at: Timestamp,
     /// How many history entries it has.
@@ -305,7 +306,7 @@ impl Account {
             limits: self.limits.clone(),
             balances: self.balances(now),
             daily: self.daily.on(now.utc_day()),
-            labels: (*self.labels).clone(),
+            labels: Arc::clone(&self.labels),
             opened_at: self.opened_at,
             n_entries: self.entries.len(),
         }

@@ -185,6 +185,12 @@ impl KeyStore {
         while self.records.len() >= n_max.max(1) {
             self.evict_oldest();
         }
+        if self.records.capacity() == 0 {
+            // Room for the bound at once: growing by doubling copied every record several times
+            // under load. Untouched capacity costs address space, not memory.
+            self.records.reserve_exact(n_max);
+            self.order.reserve_exact(n_max);
+        }
         let slot =
             Slot { hash: record.hash, serial: self.first_serial + self.records.len() as u64 };
         self.order.push_back((record.expires_at, record.hash));

@@ -75,7 +75,7 @@ impl Ledger {
         // The cursor counts entries already returned, from the chosen end. Entries only ever
         // append, so a newest-first cursor is taken as an offset from the end at the time of the
         // first page: it is stored as the absolute index of the next entry to return.
-        let (entries, next): (Vec<Entry>, Option<Cursor>) = match order {
+        let (entries, next, oldest_index): (Vec<Entry>, Option<Cursor>, usize) = match order {
             Order::OldestFirst => {
                 // A cursor into dropped history resumes at the oldest kept entry.
                 let start = cursor
@@ -83,17 +83,17 @@ impl Ledger {
                     .clamp(all.first_kept(), all.len().max(all.first_kept()));
                 let end = start.saturating_add(limit).min(all.len());
                 let next = (end < all.len()).then_some(Cursor(end as u64));
-                (all.range(start, end).cloned().collect(), next)
+                (all.range(start, end).cloned().collect(), next, start)
             }
             Order::NewestFirst => {
                 let end =
                     cursor.map_or(all.len(), |c| usize::try_from(c.0).unwrap_or(0)).min(all.len());
                 let start = end.saturating_sub(limit).max(all.first_kept());
                 let next = (start > all.first_kept()).then_some(Cursor(start as u64));
-                (all.range(start, end).rev().cloned().collect(), next)
+                (all.range(start, end).rev().cloned().collect(), next, start)
             }
         };
-        Some(Page { entries, next })
+        Some(Page { entries, next, oldest_index: oldest_index as u64 })
     }
 
     /// The balance of `tenant`'s external account in `currency`: minus everything its customer

@@ -299,4 +299,12 @@ fn history_is_bounded_and_the_dropped_part_carries_forward() {
     let newest = ledger.entries(T1, a, None, 5_000, Order::NewestFirst).unwrap();
     assert_eq!(newest.entries.len(), kept.len());
     assert_eq!(newest.next, None);
+    // A cursor into dropped history is moved up; the page says where it really starts, and
+    // the newest entry's absolute position is the count ever made minus one.
+    let first_kept = 2_000 - kept.len() as u64;
+    let moved_up = ledger.entries(T1, a, Some(Cursor(3)), 10, Order::OldestFirst).unwrap();
+    assert_eq!(moved_up.oldest_index, first_kept);
+    assert_eq!(moved_up.entries[0].posted_after, kept[0]);
+    let last = ledger.entries(T1, a, None, 1, Order::NewestFirst).unwrap();
+    assert_eq!(last.oldest_index, 1_999);
 }

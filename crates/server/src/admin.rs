@@ -462,7 +462,7 @@ fn entry_out(currency: Currency, entry: &Entry) -> Value {
         "posted_after": money(currency, entry.posted_after),
         "available_after": money(currency, entry.available_after),
         "metadata": entry.metadata.as_deref().map_or_else(Map::new, |m| {
-            m.iter().map(|(k, v)| (k.to_string(), Value::String(v.clone()))).collect()
+            m.iter().map(|(k, v)| (k.to_string(), Value::String(v.to_string()))).collect()
         }),
     })
 }
@@ -619,7 +619,7 @@ fn requests(tenant: &Tenant, req: &Request) -> Response {
                 "at": timestamp(e.at),
                 "trace_id": e.trace_id.to_string(),
                 "method": e.method.as_str(),
-                "path": e.uri.path_and_query().map_or_else(|| e.uri.path().to_string(), |pq| pq.to_string()),
+                "path": &*e.path,
                 "status": e.status,
                 "vendor": e.vendor,
                 "operation": e.operation,

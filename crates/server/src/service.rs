@@ -20,7 +20,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use vendors::{Ctx, Refusal, Request, Response, Vendor};
 
-use crate::journal::{JournalEntry, clip};
+use crate::journal::{JOURNAL_BODY_BYTES_MAX, JournalEntry, clip};
 use crate::tenants::DEFAULT_TENANT;
 use crate::{App, Config, ServerError};
 
@@ -390,13 +390,18 @@ fn finish(
             at: tenant.clock.now(),
             trace_id,
             method: parts.method.clone(),
-            uri: parts.uri.clone(),
+            path: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| parts.uri.path(), |pq| pq.as_str())
+                .into(),
             status: resp.status.as_u16(),
             vendor,
             operation,
             duration_micros,
             request_body: clip(&request_body),
-            response_body: clip(&resp.body),
+            // Ours, not the connection's: shared, not copied.
+            response_body: resp.body.slice(..resp.body.len().min(JOURNAL_BODY_BYTES_MAX)),
             reason: resp.reason,
         });
     }

@@ -123,7 +123,7 @@ impl SpecCheck {
         let mut problems = Vec::new();
         for tenant in self.app.tenants.all() {
             for entry in tenant.journal.recent(server::journal::JOURNAL_ENTRIES_MAX) {
-                let path = entry.uri.path();
+                let path = entry.path.split_once('?').map_or(&*entry.path, |(path, _)| path);
                 let vendor =
                     if path.starts_with("/__admin") { Some("admin") } else { entry.vendor };
                 let Some(spec) = vendor.and_then(|v| specs().get(v)) else { continue };
@@ -137,7 +137,7 @@ impl SpecCheck {
                 for problem in spec.check(op, entry.status, &body) {
                     problems.push(format!(
                         "{} {} -> {}: {problem}\n  body: {body}",
-                        entry.method, entry.uri, entry.status
+                        entry.method, entry.path, entry.status
                     ));
                 }
             }

@@ -749,9 +749,7 @@ fn issued_response(ctx: &Ctx<'_>, issued: &auth::Issued) -> Response {
 
 /// One history entry as a Clowd9 ledger entry row.
 fn ledger_row(account_id: Uuid, currency: ledger::Currency, entry: &Entry) -> LedgerEntry<'_> {
-    let meta = |key: &str| {
-        entry.metadata.as_deref().and_then(|metadata| metadata.get(key)).map(String::as_str)
-    };
+    let meta = |key: &str| entry.metadata.as_deref().and_then(|metadata| metadata.get(key));
     let magnitude = minor(entry.amount, currency);
     let raises = match (entry.kind, entry.direction) {
         (EntryKind::PendingVoided, Direction::Debit) => true,

@@ -281,7 +281,7 @@ pub(crate) fn update(body: &UpdateAccountBalanceRequest) -> Result<BalanceComman
         Direction::Credit => "credit",
         Direction::Debit => "debit",
     };
-    metadata.insert(meta::ENTRY_TYPE, entry_type.to_string());
+    metadata.insert(meta::ENTRY_TYPE, entry_type);
     insert(&mut metadata, meta::CLIENT_ID, client_id);
     insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     insert(&mut metadata, meta::DESTINATION, destination);
@@ -312,7 +312,7 @@ pub(crate) fn increase_or_decrease(
         Direction::Credit => "increase",
         Direction::Debit => "decrease",
     };
-    metadata.insert(meta::ENTRY_TYPE, entry_type.to_string());
+    metadata.insert(meta::ENTRY_TYPE, entry_type);
     insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     insert(&mut metadata, meta::REFERENCE, reference);
     insert(&mut metadata, meta::REFERENCE_ID, reference_id);
@@ -343,8 +343,8 @@ pub(crate) fn correct(
         optional_text(&body.correction_type, "correction_type", FREE_TEXT_CHARS_MAX)?;
     let reference_id = reference_id(&body.reference_id)?;
     let mut metadata = Metadata::new();
-    metadata.insert(meta::ENTRY_TYPE, "InternalCorrection".to_string());
-    metadata.insert(meta::CORRECTION_REASON, reason.to_string());
+    metadata.insert(meta::ENTRY_TYPE, "InternalCorrection");
+    metadata.insert(meta::CORRECTION_REASON, reason);
     insert(&mut metadata, meta::CORRECTION_TYPE, correction_type);
     insert(&mut metadata, meta::REFERENCE_ID, reference_id);
     Ok(BalanceCommand {
@@ -384,7 +384,7 @@ pub(crate) fn transfer(
     let reference = optional_text(&body.reference, "reference", REFERENCE_CHARS_MAX)?;
     let reference_id = reference_id(&body.reference_id)?;
     let mut metadata = Metadata::new();
-    metadata.insert(meta::ENTRY_TYPE, "transfer".to_string());
+    metadata.insert(meta::ENTRY_TYPE, "transfer");
     insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     insert(&mut metadata, meta::REFERENCE, reference);
     insert(&mut metadata, meta::REFERENCE_ID, reference_id);

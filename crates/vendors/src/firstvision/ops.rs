@@ -324,22 +324,28 @@ impl FirstVision {
             Version::L8v2 => "L8V2",
             Version::V2 => "v2",
         };
+        let (card_sequence, plan_number, plan_sequence, store_number) = (
+            card_sequence(command, account).to_string(),
+            command.plan_number.to_string(),
+            command.plan_sequence.to_string(),
+            command.store_number.to_string(),
+        );
         let metadata = Metadata::from([
-            ("actionCode", command.action_code.clone()),
-            ("api", api.to_string()),
-            ("authorizationCode", command.authorization_code.clone()),
-            ("cardNumber", account.card_number.clone()),
-            ("cardSequence", card_sequence(command, account).to_string()),
-            ("departmentCode", command.department_code.clone()),
-            ("description", command.description.clone()),
-            ("effectiveDate", command.effective_date.clone()),
-            ("insuranceCode", command.insurance_code.clone()),
-            ("planNumber", command.plan_number.to_string()),
-            ("planSequence", command.plan_sequence.to_string()),
-            ("referenceNumber", command.reference_number.clone()),
-            ("representativeId", command.representative_id.clone()),
-            ("resolutionReferenceNumber", command.resolution_reference_number.clone()),
-            ("storeNumber", command.store_number.to_string()),
+            ("actionCode", command.action_code.as_str()),
+            ("api", api),
+            ("authorizationCode", &command.authorization_code),
+            ("cardNumber", &account.card_number),
+            ("cardSequence", &card_sequence),
+            ("departmentCode", &command.department_code),
+            ("description", &command.description),
+            ("effectiveDate", &command.effective_date),
+            ("insuranceCode", &command.insurance_code),
+            ("planNumber", &plan_number),
+            ("planSequence", &plan_sequence),
+            ("referenceNumber", &command.reference_number),
+            ("representativeId", &command.representative_id),
+            ("resolutionReferenceNumber", &command.resolution_reference_number),
+            ("storeNumber", &store_number),
         ]);
         let key =
             format!("{}:{}:{}", account.account_number, now.utc_day(), command.reference_number);

@@ -78,7 +78,7 @@ pub(crate) struct LastTxn {
 /// What the `Account` object reports about an account's history, as a fold of its entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Activity {
-    /// How many entries (from the oldest) are folded in.
+    /// The position, from the account's first entry ever, up to which entries are folded in.
     pub(crate) n_folded: usize,
     pub(crate) last_txn: Option<LastTxn>,
     pub(crate) last_credit: Option<Movement>,
@@ -89,7 +89,6 @@ pub(crate) struct Activity {
 impl Activity {
     /// Folds the next entry of the account's history in.
     pub(crate) fn fold(&mut self, entry: &Entry) {
-        self.n_folded += 1;
         self.last_txn = Some(LastTxn { id: entry.transfer_id, at: entry.at, amount: entry.amount });
         let moved = matches!(entry.kind, EntryKind::Posted | EntryKind::PendingPosted);
         if !moved {
@@ -135,6 +134,10 @@ fn fold_from(
                 }
             }
         }
+        // Absolute positions: past the ledger's history bound the page starts later than asked,
+        // and counting entries folded would fall behind and refold all kept history each call.
+        all.n_folded =
+            usize::try_from(page.oldest_index).unwrap_or(usize::MAX) + page.entries.len();
         if page.next.is_none() || page.entries.is_empty() {
             return;
         }
@@ -325,5 +328,42 @@ impl State {
             });
         }
         if through.is_some() { upto } else { all }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ledger::{Config, Currency, Labels, Limits, NewAccount, Timestamp, Transfer};
+
+    use super::*;
+
+    #[test]
+    fn the_fold_stands_at_the_absolute_end_of_history_even_past_the_ledger_bound() {
+        let ledger = Ledger::new(Config { history_entries_max: 300, ..Config::default() });
+        let (tenant, id) = (TenantId(Uuid::from_u128(1)), AccountId(Uuid::from_u128(9)));
+        let usd = Currency::from_code("USD").unwrap();
+        let now = Timestamp::from_unix_micros(0);
+        let new = NewAccount {
+            id,
+            tenant,
+            currency: usd,
+            limits: Limits::default(),
+            labels: Labels::new(),
+        };
+        ledger.open_account(now, new).unwrap();
+        for n in 1..=2_000 {
+            ledger.transfer(now, Transfer::credit(tenant, id, Decimal::new(n, 2), usd)).unwrap();
+        }
+        let mut all = Activity::default();
+        fold_from(&ledger, tenant, id, &mut all, None);
+        // Counting entries folded would say ~800 (only the kept ones), and every later call
+        // would fold the kept history again from its start.
+        assert_eq!(all.n_folded, 2_000);
+        assert_eq!(all.last_credit.map(|m| m.amount), Some(Decimal::new(2_000, 2)));
+        ledger.transfer(now, Transfer::credit(tenant, id, Decimal::ONE, usd)).unwrap();
+        let before = all;
+        fold_from(&ledger, tenant, id, &mut all, None);
+        assert_eq!((before.n_folded, all.n_folded), (2_000, 2_001));
+        assert_eq!(all.last_credit.map(|m| m.amount), Some(Decimal::ONE));
     }
 }
