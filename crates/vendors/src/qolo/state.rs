@@ -63,6 +63,7 @@ impl From<Balances> for QoloBalances {
 /// A dated amount of the account's history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Movement {
+    pub(crate) id: TransferId,
     pub(crate) at: Timestamp,
     pub(crate) amount: Decimal,
 }
@@ -81,6 +82,7 @@ pub(crate) struct Activity {
     /// The position, from the account's first entry ever, up to which entries are folded in.
     pub(crate) n_folded: usize,
     pub(crate) last_txn: Option<LastTxn>,
+    pub(crate) first_credit: Option<Movement>,
     pub(crate) last_credit: Option<Movement>,
     pub(crate) first_debit: Option<Movement>,
     pub(crate) last_debit: Option<Movement>,
@@ -94,9 +96,12 @@ impl Activity {
         if !moved {
             return;
         }
-        let movement = Movement { at: entry.at, amount: entry.amount };
+        let movement = Movement { id: entry.transfer_id, at: entry.at, amount: entry.amount };
         match entry.direction {
-            Direction::Credit => self.last_credit = Some(movement),
+            Direction::Credit => {
+                self.first_credit.get_or_insert(movement);
+                self.last_credit = Some(movement);
+            }
             Direction::Debit => {
                 self.first_debit.get_or_insert(movement);
                 self.last_debit = Some(movement);
@@ -144,10 +149,15 @@ fn fold_from(
     }
 }
 
-/// The account's activity as of transfer `through`, read newest first: the first entries at or
-/// before `through` give the last transaction, credit and debit. The first debit is the
-/// cached one when a debit at or before `through` exists (the first debit is the oldest of
-/// all), else none; only when history runs out first is it read from the entries themselves.
+/// The account's activity as of transfer `through`, given the cached fold of every entry up
+/// to and past `through`.
+///
+/// A cached movement at or before `through` is the answer as of `through` too (the last
+/// credit then is the last credit now if nothing later came; the first debit is the first of
+/// all if it came by then). Only a kind whose last cached movement came after `through`, and
+/// of which one came by `through`, is read back, newest first, and the last transaction (among
+/// the newest few entries). Walking back until every kind was seen read the whole history per
+/// write when an account's only credit was its opening, long ago.
 fn fold_back_to(
     ledger: &Ledger,
     tenant: TenantId,
@@ -155,11 +165,18 @@ fn fold_back_to(
     through: TransferId,
     cached: &Activity,
 ) -> Activity {
-    // The cache covers every entry up to `through` and later ones: a kind of movement it never
-    // saw cannot be found by reading further back.
-    let (want_credit, want_debit) = (cached.last_credit.is_some(), cached.first_debit.is_some());
-    let mut upto = Activity::default();
-    let mut oldest_debit = None;
+    let by_then = |movement: Option<Movement>| movement.filter(|m| m.id <= through);
+    let (first_credit, first_debit) = (by_then(cached.first_credit), by_then(cached.first_debit));
+    let mut upto = Activity {
+        n_folded: 0,
+        last_txn: None,
+        first_credit,
+        last_credit: by_then(cached.last_credit),
+        first_debit,
+        last_debit: by_then(cached.last_debit),
+    };
+    let mut want_credit = first_credit.is_some() && upto.last_credit.is_none();
+    let mut want_debit = first_debit.is_some() && upto.last_debit.is_none();
     let mut cursor = None;
     loop {
         // Small pages: the entries wanted are nearly always among the newest few.
@@ -171,32 +188,36 @@ fn fold_back_to(
                 upto.last_txn =
                     Some(LastTxn { id: entry.transfer_id, at: entry.at, amount: entry.amount });
             }
-            if !matches!(entry.kind, EntryKind::Posted | EntryKind::PendingPosted) {
-                continue;
-            }
-            let movement = Movement { at: entry.at, amount: entry.amount };
-            match entry.direction {
-                Direction::Credit => {
-                    upto.last_credit.get_or_insert(movement);
+            if matches!(entry.kind, EntryKind::Posted | EntryKind::PendingPosted) {
+                let movement =
+                    Movement { id: entry.transfer_id, at: entry.at, amount: entry.amount };
+                match entry.direction {
+                    Direction::Credit if want_credit => {
+                        upto.last_credit = Some(movement);
+                        want_credit = false;
+                    }
+                    Direction::Debit if want_debit => {
+                        upto.last_debit = Some(movement);
+                        want_debit = false;
+                    }
+                    _ => {}
                 }
-                Direction::Debit => {
-                    upto.last_debit.get_or_insert(movement);
-                    oldest_debit = Some(movement);
-                }
             }
-            let found_credit = upto.last_credit.is_some() || !want_credit;
-            let found_debit = upto.last_debit.is_some() || !want_debit;
-            if upto.last_txn.is_some() && found_credit && found_debit {
-                upto.first_debit =
-                    if upto.last_debit.is_some() { cached.first_debit } else { None };
+            if upto.last_txn.is_some() && !want_credit && !want_debit {
                 return upto;
             }
         }
         match page.next {
             Some(next) if !page.entries.is_empty() => cursor = Some(next),
             _ => {
-                // The whole history was read: what was seen is all there is.
-                upto.first_debit = oldest_debit;
+                // History ran out (its oldest part was dropped): the first of a kind is then
+                // the best known last one.
+                if want_credit {
+                    upto.last_credit = first_credit;
+                }
+                if want_debit {
+                    upto.last_debit = first_debit;
+                }
                 return upto;
             }
         }
@@ -365,5 +386,51 @@ mod tests {
         fold_from(&ledger, tenant, id, &mut all, None);
         assert_eq!((before.n_folded, all.n_folded), (2_000, 2_001));
         assert_eq!(all.last_credit.map(|m| m.amount), Some(Decimal::ONE));
+    }
+
+    #[test]
+    fn activity_as_of_an_earlier_transfer_uses_the_cache_for_what_came_by_then() {
+        let ledger = Ledger::new(Config { history_entries_max: 300, ..Config::default() });
+        let (tenant, id) = (TenantId(Uuid::from_u128(1)), AccountId(Uuid::from_u128(9)));
+        let usd = Currency::from_code("USD").unwrap();
+        let now = Timestamp::from_unix_micros(0);
+        let new = NewAccount {
+            id,
+            tenant,
+            currency: usd,
+            limits: Limits::default(),
+            labels: Labels::new(),
+        };
+        ledger.open_account(now, new).unwrap();
+        let opening =
+            ledger.transfer(now, Transfer::credit(tenant, id, Decimal::new(100_000, 0), usd));
+        let opening = opening.unwrap().receipt().id;
+        let debit = |n: i64| {
+            let transfer = Transfer::debit(tenant, id, Decimal::new(n, 2), usd);
+            ledger.transfer(now, transfer).unwrap().receipt().id
+        };
+        let first_debit = debit(1);
+        // The cache follows the account from its opening, as the vendor's does.
+        let mut cached = Activity::default();
+        fold_from(&ledger, tenant, id, &mut cached, None);
+        let ids: Vec<TransferId> = (2..=2_000).map(debit).collect();
+        let through = ids[1_990];
+        let last_credit = ledger.transfer(now, Transfer::credit(tenant, id, Decimal::ONE, usd));
+        let last_credit = last_credit.unwrap().receipt().id;
+        fold_from(&ledger, tenant, id, &mut cached, None);
+        assert_eq!(cached.last_credit.map(|m| m.id), Some(last_credit));
+
+        let upto = fold_back_to(&ledger, tenant, id, through, &cached);
+        assert_eq!(upto.last_txn.map(|t| t.id), Some(through));
+        // The opening credit was dropped from history long ago; the cache still knows it.
+        assert_eq!(upto.last_credit.map(|m| m.id), Some(opening));
+        assert_eq!(upto.first_debit.map(|m| m.id), Some(first_debit));
+        assert_eq!(
+            upto.last_debit.map(|m| (m.id, m.amount)),
+            Some((through, Decimal::new(1_992, 2)))
+        );
+        // Before any debit: none, whatever came later.
+        let upto = fold_back_to(&ledger, tenant, id, opening, &cached);
+        assert_eq!((upto.first_debit, upto.last_debit), (None, None));
     }
 }
