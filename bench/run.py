@@ -68,8 +68,14 @@ def rss_mib(pid):
     return 0.0
 
 
+RUNS = iter(range(1, 100))
+
+
 def lua_script(method, path, headers, body):
-    """A wrk script sending `body` with `{{n}}` replaced by a unique 12-digit number."""
+    """A wrk script sending `body` with `{{n}}` replaced by a 12-digit number unique within the
+    server's life: run, wrk thread, counter. (Numbers repeated across runs would turn a later run
+    into replays of an earlier one's requests.)"""
+    run = next(RUNS)
     lines = [
         "local counter = 0",
         "local thread_id = 0",
@@ -84,7 +90,7 @@ def lua_script(method, path, headers, body):
         f"local template = {json.dumps(body)}",
         "function request()",
         "  counter = counter + 1",
-        "  local n = string.format('%02d%010d', thread_id, counter)",
+        f"  local n = string.format('{run:02d}%01d%09d', thread_id, counter)",
         "  local b = template:gsub('{{n}}', n)",
         f"  local p = ({json.dumps(path)}):gsub('{{{{n}}}}', n)",
         "  return wrk.format(nil, p, nil, b)",
@@ -289,6 +295,8 @@ def main():
                         help="first measure a bare hyper + serde_json server (no state) with the "
                              "Clowd9 body, to calibrate this machine at this moment")
     args = parser.parse_args()
+    if not 1 <= args.threads <= 9:
+        sys.exit("--threads must be 1 to 9 (one digit of each request's unique number)")
 
     if shutil.which("wrk") is None:
         print("installing wrk from apt…", file=sys.stderr)

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 
 use rust_decimal::Decimal;
 
-use crate::transfer::Entry;
+use crate::transfer::{Entry, TransferId};
 
 const CHUNK_ENTRIES: usize = 256;
 
@@ -77,6 +77,19 @@ impl History {
             let hi = (end - base).min(chunk.len());
             &chunk[lo..hi]
         })
+    }
+
+    /// The index of the first kept entry made after transfer `through` (`len()` if none): entries
+    /// are in commit order, so a binary search over chunks, then within one.
+    pub(crate) fn position_after(&self, through: TransferId) -> usize {
+        let n_before = self
+            .chunks
+            .partition_point(|chunk| chunk.last().is_some_and(|e| e.transfer_id <= through));
+        let within = self
+            .chunks
+            .get(n_before)
+            .map_or(0, |chunk| chunk.partition_point(|e| e.transfer_id <= through));
+        self.n_dropped + n_before * CHUNK_ENTRIES + within
     }
 
     /// Every kept entry, oldest first.

@@ -96,6 +96,20 @@ impl Ledger {
         Some(Page { entries, next, oldest_index: oldest_index as u64 })
     }
 
+    /// A newest-first cursor at the newest kept entry made by transfer `through` or earlier:
+    /// where to start reading an account's history as it stood after `through`, without
+    /// paging down from the newest entry.
+    pub fn cursor_through(
+        &self,
+        tenant: TenantId,
+        id: AccountId,
+        through: TransferId,
+    ) -> Option<Cursor> {
+        let shard = store::lock(&self.shards[self.account_shard(id)]);
+        let position = shard.account(tenant, id)?.entries.position_after(through);
+        Some(Cursor(position as u64))
+    }
+
     /// The balance of `tenant`'s external account in `currency`: minus everything its customer
     /// accounts hold in that currency.
     pub fn external_balance(&self, tenant: TenantId, currency: Currency) -> Decimal {

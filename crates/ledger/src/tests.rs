@@ -307,4 +307,14 @@ fn history_is_bounded_and_the_dropped_part_carries_forward() {
     assert_eq!(moved_up.entries[0].posted_after, kept[0]);
     let last = ledger.entries(T1, a, None, 1, Order::NewestFirst).unwrap();
     assert_eq!(last.oldest_index, 1_999);
+    // A cursor through a transfer starts a newest-first page at that transfer's entry, in a
+    // full chunk, the partial newest one, or before all kept history (an empty page).
+    let ids: Vec<crate::TransferId> = newest.entries.iter().rev().map(|e| e.transfer_id).collect();
+    for at in [0, 1, 255, 256, 300, ids.len() - 1] {
+        let cursor = ledger.cursor_through(T1, a, ids[at]);
+        let page = ledger.entries(T1, a, cursor, 2, Order::NewestFirst).unwrap();
+        assert_eq!(page.entries[0].transfer_id, ids[at], "entry {at}");
+    }
+    let before_all = ledger.cursor_through(T1, a, crate::TransferId(ids[0].0 - 1));
+    assert!(ledger.entries(T1, a, before_all, 2, Order::NewestFirst).unwrap().entries.is_empty());
 }

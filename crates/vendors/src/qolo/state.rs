@@ -177,9 +177,10 @@ fn fold_back_to(
     };
     let mut want_credit = first_credit.is_some() && upto.last_credit.is_none();
     let mut want_debit = first_debit.is_some() && upto.last_debit.is_none();
-    let mut cursor = None;
+    // Straight to `through` (a replay of an old request used to page down from the newest).
+    let mut cursor = ledger.cursor_through(tenant, account, through);
     loop {
-        // Small pages: the entries wanted are nearly always among the newest few.
+        // Small pages: the entries wanted are nearly always among the first few.
         let Some(page) = ledger.entries(tenant, account, cursor, 32, Order::NewestFirst) else {
             return upto;
         };
