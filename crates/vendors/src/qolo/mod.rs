@@ -111,6 +111,10 @@
 //!   `CLOSED`); `mask_account_number`, `advance_account_details`,
 //!   `status_change_nonmon_detail` and card PAN data are always null.
 //! - Amounts in exponent form (`1e2`), which .NET would read, are refused.
+//! - The ledger keeps an account's newest 65,536 history entries. A replay of a request whose
+//!   transfer is older than all kept entries answers with `last_txn_*` as unknown, and a last
+//!   credit or debit made before it but after the kept range falls back to the first one (the
+//!   fields otherwise come from a fold cached since the account's opening).
 
 mod auth;
 mod errors;
