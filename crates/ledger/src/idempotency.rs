@@ -167,9 +167,18 @@ pub(crate) struct KeyStore {
     first_serial: u64,
 }
 
+/// Most records reserved at once per shard: a large configured bound grows as it fills.
+const RECORDS_RESERVED_MAX: usize = 8192;
+
+/// The record with `serial` in a ring whose front has `first_serial`. Every serial in the index
+/// is inside the ring (eviction removes its slot), so the index is in bounds.
+fn record_in(records: &VecDeque<KeyRecord>, first_serial: u64, serial: u64) -> &KeyRecord {
+    &records[usize::try_from(serial - first_serial).unwrap_or(usize::MAX)]
+}
+
 impl KeyStore {
     fn record(&self, serial: u64) -> &KeyRecord {
-        &self.records[usize::try_from(serial - self.first_serial).unwrap_or(usize::MAX)]
+        record_in(&self.records, self.first_serial, serial)
     }
 
     pub(crate) fn get(&self, id: &KeyRef<'_>, now: Timestamp) -> Option<&KeyRecord> {
@@ -188,15 +197,15 @@ impl KeyStore {
         if self.records.capacity() == 0 {
             // Room for the bound at once: growing by doubling copied every record several times
             // under load. Untouched capacity costs address space, not memory.
-            self.records.reserve_exact(n_max);
-            self.order.reserve_exact(n_max);
+            self.records.reserve_exact(n_max.min(RECORDS_RESERVED_MAX));
+            self.order.reserve_exact(n_max.min(RECORDS_RESERVED_MAX));
         }
         let slot =
             Slot { hash: record.hash, serial: self.first_serial + self.records.len() as u64 };
         self.order.push_back((record.expires_at, record.hash));
         self.records.push_back(record);
         let (records, first_serial) = (&self.records, self.first_serial);
-        let record_at = |serial: u64| &records[(serial - first_serial) as usize];
+        let record_at = |serial: u64| record_in(records, first_serial, serial);
         let new = record_at(slot.serial);
         let id = KeyRef {
             tenant: new.tenant,
@@ -240,7 +249,7 @@ impl KeyStore {
 
     pub(crate) fn retain_tenants(&mut self, keep: impl Fn(TenantId) -> bool) {
         let (records, first_serial) = (&self.records, self.first_serial);
-        self.index.retain(|slot| keep(records[(slot.serial - first_serial) as usize].tenant));
+        self.index.retain(|slot| keep(record_in(records, first_serial, slot.serial).tenant));
     }
 }
 
