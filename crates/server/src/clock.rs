@@ -49,11 +49,15 @@ impl Clock {
 
     /// The tenant's current time.
     pub fn now(&self) -> Timestamp {
+        self.at_real(system_now())
+    }
+
+    /// The tenant's time when real time is `real`: a request reads the system clock once, on
+    /// arrival, and every later "now" in it is that instant in its tenant's clock.
+    pub fn at_real(&self, real: Timestamp) -> Timestamp {
         match self.frozen_at.load(Ordering::Acquire) {
             RUNNING => Timestamp::from_unix_micros(
-                system_now()
-                    .as_unix_micros()
-                    .saturating_add(self.offset_micros.load(Ordering::Acquire)),
+                real.as_unix_micros().saturating_add(self.offset_micros.load(Ordering::Acquire)),
             ),
             at => Timestamp::from_unix_micros(at),
         }

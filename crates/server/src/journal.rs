@@ -1,8 +1,16 @@
 //! The request journal: each tenant's recent requests, newest first, with the rule that fired
 //! for every non-2xx answer (WireMock's "near miss" idea). Bounded in entries and bytes.
+//!
+//! Each serving thread records into its own shard, so two threads answering one tenant never
+//! take the same lock nor free each other's entries; a read merges the shards by arrival.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use crossbeam_utils::CachePadded;
 
 use bytes::Bytes;
 use ledger::Timestamp;
@@ -13,9 +21,15 @@ pub const JOURNAL_ENTRIES_MAX: usize = 1000;
 /// Most body bytes kept per entry and direction; longer bodies are cut.
 pub const JOURNAL_BODY_BYTES_MAX: usize = 4096;
 
+/// How many shards a journal has; a thread records into shard (its number mod this).
+const SHARDS: usize = 8;
+
 /// One request and its answer.
 #[derive(Debug, Clone)]
 pub struct JournalEntry {
+    /// When it arrived, in real monotonic time: orders entries across shards (the tenant's
+    /// clock can be set back).
+    pub received: Instant,
     /// When it arrived, in the tenant's clock.
     pub at: Timestamp,
     /// The trace id also sent back in `X-Sandbank-Trace-Id`.
@@ -47,30 +61,111 @@ pub fn clip(body: &Bytes) -> Bytes {
     Bytes::copy_from_slice(&body[..body.len().min(JOURNAL_BODY_BYTES_MAX)])
 }
 
-/// One tenant's journal.
+/// One tenant's journal: per shard, at most [`JOURNAL_ENTRIES_MAX`] newest entries, so the
+/// newest [`JOURNAL_ENTRIES_MAX`] overall are always held, in at most [`SHARDS`] times that.
 #[derive(Debug, Default)]
 pub struct RequestJournal {
-    entries: Mutex<VecDeque<JournalEntry>>,
+    shards: [CachePadded<Mutex<VecDeque<JournalEntry>>>; SHARDS],
+}
+
+/// This thread's shard number, handed out in order of first use.
+fn shard_of_this_thread() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: Cell<Option<usize>> = const { Cell::new(None) };
+    }
+    SHARD.with(|shard| match shard.get() {
+        Some(n) => n,
+        None => {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+            shard.set(Some(n));
+            n
+        }
+    })
+}
+
+fn lock(
+    shard: &Mutex<VecDeque<JournalEntry>>,
+) -> std::sync::MutexGuard<'_, VecDeque<JournalEntry>> {
+    shard.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl RequestJournal {
-    /// Adds an entry, dropping the oldest past the cap.
+    /// Adds an entry, dropping its shard's oldest past the cap.
     pub fn record(&self, entry: JournalEntry) {
-        let mut entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut entries = lock(&self.shards[shard_of_this_thread()]);
         if entries.len() >= JOURNAL_ENTRIES_MAX {
             entries.pop_back();
         }
         entries.push_front(entry);
     }
 
-    /// Up to `limit` entries, newest first.
+    /// Up to `limit` (at most [`JOURNAL_ENTRIES_MAX`]) entries, newest first.
     pub fn recent(&self, limit: usize) -> Vec<JournalEntry> {
-        let entries = self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.iter().take(limit).cloned().collect()
+        let limit = limit.min(JOURNAL_ENTRIES_MAX);
+        let mut all: Vec<JournalEntry> = Vec::new();
+        for shard in &self.shards {
+            all.extend(lock(shard).iter().take(limit).cloned());
+        }
+        all.sort_by_key(|entry| std::cmp::Reverse(entry.received));
+        all.truncate(limit);
+        all
     }
 
     /// Forgets everything.
     pub fn clear(&self) {
-        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
+        for shard in &self.shards {
+            lock(shard).clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(received: Instant, n: u16) -> JournalEntry {
+        JournalEntry {
+            received,
+            at: ledger::Timestamp::from_unix_micros(0),
+            trace_id: uuid::Uuid::nil(),
+            method: http::Method::GET,
+            path: "/".into(),
+            status: n,
+            vendor: None,
+            operation: None,
+            duration_micros: 0,
+            request_body: Bytes::new(),
+            response_body: Bytes::new(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn entries_from_many_threads_read_back_newest_first_and_bounded() {
+        let journal = RequestJournal::default();
+        let start = Instant::now();
+        // Four threads record interleaved arrivals, 600 each: 2,400 in all, past the cap.
+        std::thread::scope(|scope| {
+            for t in 0..4u16 {
+                let journal = &journal;
+                scope.spawn(move || {
+                    for i in 0..600u16 {
+                        let n = i * 4 + t;
+                        let at = start + std::time::Duration::from_micros(u64::from(n));
+                        journal.record(entry(at, n));
+                    }
+                });
+            }
+        });
+        let statuses: Vec<u16> = journal.recent(usize::MAX).iter().map(|e| e.status).collect();
+        let expected: Vec<u16> = (1_400..2_400).rev().collect();
+        assert_eq!(statuses, expected, "the newest 1,000 overall, newest first");
+        assert_eq!(
+            journal.recent(3).iter().map(|e| e.status).collect::<Vec<_>>(),
+            [2_399, 2_398, 2_397]
+        );
+        journal.clear();
+        assert!(journal.recent(10).is_empty());
     }
 }

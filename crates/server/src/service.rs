@@ -168,8 +168,12 @@ async fn serve_listener(
 
 /// Answers one request.
 async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
-    let started = Instant::now();
-    let trace_id = uuid::Uuid::new_v4();
+    let arrived = Arrival {
+        started: Instant::now(),
+        real_now: crate::clock::system_now(),
+        trace_id: uuid::Uuid::new_v4(),
+    };
+    let trace_id = arrived.trace_id;
     let (mut parts, body) = req.into_parts();
     // The vendor gets the headers by value; the journal needs only the method and URI.
     let headers = std::mem::take(&mut parts.headers);
@@ -181,7 +185,7 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
             Ok(body) => body,
             Err(refusal) => {
                 let resp = close_after(crate::admin::refuse(refusal));
-                return finish(app, &parts, None, None, resp, Bytes::new(), trace_id, started);
+                return finish(app, &parts, None, None, resp, Bytes::new(), arrived);
             }
         };
         let req = request(&parts, headers, path.clone(), query, body.clone(), Vec::new());
@@ -242,7 +246,7 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
                                     body.clone(),
                                     params,
                                 );
-                                let resp = call_vendor(app, vendor_idx, operation, &req, trace_id);
+                                let resp = call_vendor(app, vendor_idx, operation, &req, arrived);
                                 (Some(vendor_idx), Some(operation), resp, body)
                             }
                         }
@@ -258,7 +262,7 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
     {
         resp.reason = Some(format!("{} without a recorded reason", resp.status));
     }
-    finish(app, &parts, vendor, operation, resp, request_body, trace_id, started)
+    finish(app, &parts, vendor, operation, resp, request_body, arrived)
 }
 
 fn vendor_of(app: &App, idx: usize) -> Option<&dyn Vendor> {
@@ -276,6 +280,15 @@ fn request(
     Request { method: parts.method.clone(), path, query, headers, body, params }
 }
 
+/// What the edge fixed when a request arrived.
+#[derive(Debug, Clone, Copy)]
+struct Arrival {
+    started: Instant,
+    trace_id: uuid::Uuid,
+    /// The one system-clock read of the request; each tenant's "now" derives from it.
+    real_now: ledger::Timestamp,
+}
+
 /// Calls the vendor, turning a panic (a bug) into the vendor's internal-error answer. The
 /// ledger commits atomically, so a panic leaves it unchanged.
 fn call_vendor(
@@ -283,12 +296,13 @@ fn call_vendor(
     vendor_idx: usize,
     operation: &'static str,
     req: &Request,
-    trace_id: uuid::Uuid,
+    arrived: Arrival,
 ) -> Response {
     let Some(vendor) = vendor_of(app, vendor_idx) else {
         return not_found(&req.method, &req.path);
     };
-    let clock = |tenant| app.tenants.now(tenant);
+    let (trace_id, real_now) = (arrived.trace_id, arrived.real_now);
+    let clock = |tenant| app.tenants.at_real(tenant, real_now);
     let ctx = Ctx { ledger: &app.ledger, clock: &clock, trace_id };
     match std::panic::catch_unwind(AssertUnwindSafe(|| vendor.handle(&ctx, operation, req))) {
         Ok(resp) => resp,
@@ -353,9 +367,9 @@ fn finish(
     operation: Option<&'static str>,
     resp: Response,
     request_body: Bytes,
-    trace_id: uuid::Uuid,
-    started: Instant,
+    arrived: Arrival,
 ) -> hyper::Response<Full<Bytes>> {
+    let Arrival { started, trace_id, real_now } = arrived;
     let tenant_id = resp.tenant.unwrap_or(DEFAULT_TENANT);
     let duration_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     tracing::info!(
@@ -370,7 +384,10 @@ fn finish(
     let mut out = hyper::Response::new(Full::new(resp.body.clone()));
     *out.status_mut() = resp.status;
     *out.headers_mut() = resp.headers;
-    if let Ok(value) = HeaderValue::from_str(&trace_id.hyphenated().to_string()) {
+    let mut trace_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    if let Ok(value) =
+        HeaderValue::from_bytes(trace_id.hyphenated().encode_lower(&mut trace_text).as_bytes())
+    {
         out.headers_mut().insert("x-sandbank-trace-id", value);
     }
     if let Some(reason) = &resp.reason {
@@ -385,9 +402,10 @@ fn finish(
             out.headers_mut().insert("x-sandbank-reason", value);
         }
     }
-    if let Some(tenant) = app.tenants.get(tenant_id) {
+    app.tenants.with(tenant_id, |tenant| {
         tenant.journal.record(JournalEntry {
-            at: tenant.clock.now(),
+            received: started,
+            at: tenant.clock.at_real(real_now),
             trace_id,
             method: parts.method.clone(),
             path: parts
@@ -404,6 +422,6 @@ fn finish(
             response_body: resp.body.slice(..resp.body.len().min(JOURNAL_BODY_BYTES_MAX)),
             reason: resp.reason,
         });
-    }
+    });
     out
 }

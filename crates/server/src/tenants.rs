@@ -3,7 +3,9 @@
 //! the operator's token (it may create tenants).
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+
+use crossbeam_utils::sync::{ShardedLock, ShardedLockReadGuard, ShardedLockWriteGuard};
 
 use ledger::{TenantId, Timestamp};
 use serde_json::{Map, Value};
@@ -31,25 +33,31 @@ pub struct Tenant {
 }
 
 /// Every tenant, by id and by admin token.
+///
+/// Every request reads `by_id` (its tenant's clock and journal) from every serving thread;
+/// tenants are created rarely, hence sharded locks, whose readers share no cache line.
 #[derive(Debug)]
 pub struct Tenants {
-    by_id: RwLock<HashMap<TenantId, Arc<Tenant>>>,
-    by_admin_token: RwLock<HashMap<String, TenantId>>,
+    by_id: ShardedLock<HashMap<TenantId, Arc<Tenant>>>,
+    by_admin_token: ShardedLock<HashMap<String, TenantId>>,
 }
 
-fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+fn read<T>(lock: &ShardedLock<T>) -> ShardedLockReadGuard<'_, T> {
     // Both maps are only ever replaced entry by entry; a poisoned lock still holds valid maps.
     lock.read().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+fn write<T>(lock: &ShardedLock<T>) -> ShardedLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Tenants {
     /// An empty registry.
     pub fn new() -> Tenants {
-        Tenants { by_id: RwLock::new(HashMap::new()), by_admin_token: RwLock::new(HashMap::new()) }
+        Tenants {
+            by_id: ShardedLock::new(HashMap::new()),
+            by_admin_token: ShardedLock::new(HashMap::new()),
+        }
     }
 
     /// Adds a tenant.
@@ -65,6 +73,12 @@ impl Tenants {
         read(&self.by_id).get(&id).cloned()
     }
 
+    /// Runs `f` on a tenant without taking a reference count (the request path's way: an
+    /// `Arc` clone is a write to a cache line every serving thread shares).
+    pub fn with<T>(&self, id: TenantId, f: impl FnOnce(&Tenant) -> T) -> Option<T> {
+        read(&self.by_id).get(&id).map(|tenant| f(tenant))
+    }
+
     /// The tenant whose admin token this is.
     pub fn by_admin_token(&self, token: &str) -> Option<Arc<Tenant>> {
         let id = *read(&self.by_admin_token).get(token)?;
@@ -73,9 +87,14 @@ impl Tenants {
 
     /// A tenant's current time; real time for an unknown tenant.
     pub fn now(&self, id: TenantId) -> Timestamp {
+        self.at_real(id, crate::clock::system_now())
+    }
+
+    /// A tenant's time when real time is `real` (see [`Clock::at_real`]).
+    pub fn at_real(&self, id: TenantId, real: Timestamp) -> Timestamp {
         match read(&self.by_id).get(&id) {
-            Some(tenant) => tenant.clock.now(),
-            None => crate::clock::system_now(),
+            Some(tenant) => tenant.clock.at_real(real),
+            None => real,
         }
     }
 

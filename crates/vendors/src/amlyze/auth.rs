@@ -3,7 +3,8 @@
 //! tenant.
 
 use crate::common::HashMap;
-use std::sync::{PoisonError, RwLock};
+use crossbeam_utils::sync::ShardedLock;
+use std::sync::PoisonError;
 
 use http::HeaderMap;
 use ledger::TenantId;
@@ -17,11 +18,11 @@ pub(crate) const WELL_KNOWN_TOKEN: &str = "sandbank-amlyze-token";
 const TOKEN_PREFIX: &str = "amlyze_";
 
 /// Every tenant's token. Read on every request, written only when a tenant is provisioned,
-/// hence the `RwLock`. A poisoned lock is recovered: each write is one map insert or remove
+/// hence the `ShardedLock`. A poisoned lock is recovered: each write is one map insert or remove
 /// pair that cannot leave the maps half-updated in a way a reader could misuse.
 #[derive(Debug, Default)]
 pub(crate) struct Credentials {
-    tokens: RwLock<Tokens>,
+    tokens: ShardedLock<Tokens>,
 }
 
 #[derive(Debug, Default)]

@@ -9,8 +9,9 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::common::{HashMap, HashSet};
+use crossbeam_utils::sync::ShardedLock;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ledger::{AccountId, Currency, TenantId, Timestamp};
 use rust_decimal::Decimal;
@@ -330,10 +331,10 @@ impl TenantSlot {
 }
 
 /// Every tenant's slot. The map is read on every request and written when a tenant first
-/// appears or is reset, hence the `RwLock` around `Arc`s.
+/// appears or is reset, hence the `ShardedLock` around `Arc`s.
 #[derive(Debug, Default)]
 pub(crate) struct Tenants {
-    slots: RwLock<HashMap<TenantId, Arc<TenantSlot>>>,
+    slots: ShardedLock<HashMap<TenantId, Arc<TenantSlot>>>,
 }
 
 impl Tenants {

@@ -8,7 +8,7 @@
 //! as its entry: tenant, kind and expiry on the tenant's clock.
 
 use crate::common::HashMap;
-use std::sync::RwLock;
+use crossbeam_utils::sync::ShardedLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -75,9 +75,9 @@ pub(crate) struct Issued {
 #[derive(Debug)]
 pub(crate) struct Auth {
     /// Key → credential; read on every login only, so one lock is plenty.
-    keys: RwLock<HashMap<String, Credential>>,
+    keys: ShardedLock<HashMap<String, Credential>>,
     /// Tenant → its current key, so re-provisioning replaces the old key.
-    key_of_tenant: RwLock<HashMap<TenantId, String>>,
+    key_of_tenant: ShardedLock<HashMap<TenantId, String>>,
     tokens: TokenStore<Session>,
     jwt_secret: String,
     n_issued: AtomicU64,
@@ -86,8 +86,8 @@ pub(crate) struct Auth {
 impl Default for Auth {
     fn default() -> Auth {
         Auth {
-            keys: RwLock::default(),
-            key_of_tenant: RwLock::default(),
+            keys: ShardedLock::default(),
+            key_of_tenant: ShardedLock::default(),
             tokens: TokenStore::default(),
             jwt_secret: random_secret("sandbank-clowd9-jwt-"),
             n_issued: AtomicU64::new(0),

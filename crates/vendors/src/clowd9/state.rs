@@ -2,7 +2,7 @@
 //! currency so a balance call needs no extra ledger read to scale its minor units.
 
 use crate::common::HashMap;
-use std::sync::RwLock;
+use crossbeam_utils::sync::ShardedLock;
 
 use ledger::{AccountId, Currency, TenantId};
 use uuid::Uuid;
@@ -23,10 +23,10 @@ pub(crate) struct AccountEntry {
 /// `account_id` has its own map keyed by the parsed UUID (no allocation per lookup, and the
 /// entry carries the currency); `external_id` only needs uniqueness, so it uses the shared
 /// [`AccountIndex`]. Read on every balance call, written only when an account is opened or a
-/// tenant reset, hence `RwLock`.
+/// tenant reset, hence `ShardedLock`.
 #[derive(Debug, Default)]
 pub(crate) struct Accounts {
-    by_id: RwLock<HashMap<(TenantId, Uuid), AccountEntry>>,
+    by_id: ShardedLock<HashMap<(TenantId, Uuid), AccountEntry>>,
     external_ids: AccountIndex,
 }
 

@@ -3,7 +3,7 @@
 //! PCaaSA sessions).
 
 use crate::common::HashMap;
-use std::sync::RwLock;
+use crossbeam_utils::sync::ShardedLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -72,15 +72,15 @@ pub struct Grant<T> {
     pub data: T,
 }
 
-/// Issued tokens, by token text. Read-mostly, hence the `RwLock`.
+/// Issued tokens, by token text. Read-mostly, hence the `ShardedLock`.
 #[derive(Debug)]
 pub struct TokenStore<T> {
-    grants: RwLock<HashMap<String, Grant<T>>>,
+    grants: ShardedLock<HashMap<String, Grant<T>>>,
 }
 
 impl<T> Default for TokenStore<T> {
     fn default() -> TokenStore<T> {
-        TokenStore { grants: RwLock::new(HashMap::default()) }
+        TokenStore { grants: ShardedLock::new(HashMap::default()) }
     }
 }
 

@@ -2,7 +2,7 @@
 //! ledger accounts.
 
 use crate::common::HashMap;
-use std::sync::RwLock;
+use crossbeam_utils::sync::ShardedLock;
 
 use ledger::{AccountId, TenantId};
 
@@ -10,7 +10,7 @@ use ledger::{AccountId, TenantId};
 /// kind (`"accountNumber"`, `"cardNumber"`…).
 #[derive(Debug, Default)]
 pub struct AccountIndex {
-    entries: RwLock<HashMap<(TenantId, &'static str, String), AccountId>>,
+    entries: ShardedLock<HashMap<(TenantId, &'static str, String), AccountId>>,
 }
 
 impl AccountIndex {

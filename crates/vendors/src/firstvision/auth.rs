@@ -5,7 +5,8 @@
 use std::collections::VecDeque;
 
 use crate::common::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, RwLock};
+use crossbeam_utils::sync::ShardedLock;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ledger::{TenantId, Timestamp};
@@ -83,9 +84,9 @@ pub(crate) struct Caller {
 #[derive(Debug, Default)]
 pub(crate) struct Auth {
     /// apikey → client. Read on every request, written at provisioning.
-    clients: RwLock<HashMap<String, Arc<Client>>>,
+    clients: ShardedLock<HashMap<String, Arc<Client>>>,
     /// tenant → apikey, to replace a tenant's credentials when it is provisioned again.
-    keys: RwLock<HashMap<TenantId, String>>,
+    keys: ShardedLock<HashMap<TenantId, String>>,
     tokens: TokenStore<()>,
     /// Short critical sections only (one insert); a `Mutex` is simplest.
     nonces: Mutex<HashMap<TenantId, Nonces>>,

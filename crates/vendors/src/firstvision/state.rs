@@ -6,7 +6,8 @@
 use std::collections::VecDeque;
 
 use crate::common::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use crossbeam_utils::sync::ShardedLock;
+use std::sync::{Arc, Mutex};
 
 use ledger::{AccountId, Currency, Direction, TenantId, Timestamp, TransferId};
 use rust_decimal::Decimal;
@@ -154,11 +155,11 @@ pub(crate) fn parse_action_codes(value: &Value) -> Result<Vec<(String, ActionCod
 }
 
 /// Accounts and organizations of every tenant. Read on every request, written when the admin
-/// API opens an account; `RwLock`s keep reads parallel, and no lock is held across a ledger call.
+/// API opens an account; `ShardedLock`s keep reads parallel, and no lock is held across a ledger call.
 #[derive(Debug, Default)]
 pub(crate) struct State {
-    accounts: RwLock<HashMap<(TenantId, AccountId), Arc<AccountMeta>>>,
-    orgs: RwLock<HashMap<(TenantId, u16), Arc<OrgTable>>>,
+    accounts: ShardedLock<HashMap<(TenantId, AccountId), Arc<AccountMeta>>>,
+    orgs: ShardedLock<HashMap<(TenantId, u16), Arc<OrgTable>>>,
 }
 
 impl State {

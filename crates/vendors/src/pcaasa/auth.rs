@@ -2,7 +2,7 @@
 //! sessions themselves, which expire after an idle period on the tenant's clock.
 
 use crate::common::HashMap;
-use std::sync::RwLock;
+use crossbeam_utils::sync::ShardedLock;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
@@ -34,7 +34,7 @@ pub(crate) struct Credentials {
 /// API keys by key and by tenant. Written only when a tenant is provisioned.
 #[derive(Debug, Default)]
 pub(crate) struct Keys {
-    inner: RwLock<KeysInner>,
+    inner: ShardedLock<KeysInner>,
 }
 
 #[derive(Debug, Default)]
@@ -81,10 +81,10 @@ pub(crate) enum SessionProblem {
     Expired { tenant: TenantId },
 }
 
-/// Issued sessions. Read-mostly (every call checks one), hence the `RwLock`.
+/// Issued sessions. Read-mostly (every call checks one), hence the `ShardedLock`.
 #[derive(Debug, Default)]
 pub(crate) struct Sessions {
-    by_uuid: RwLock<HashMap<Uuid, Session>>,
+    by_uuid: ShardedLock<HashMap<Uuid, Session>>,
 }
 
 impl Sessions {

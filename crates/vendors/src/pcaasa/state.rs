@@ -2,7 +2,7 @@
 //! numbers to ledger accounts, and back from a ledger account to its `accountUuid`.
 
 use crate::common::HashMap;
-use std::sync::RwLock;
+use crossbeam_utils::sync::ShardedLock;
 
 use ledger::{AccountId, TenantId};
 use uuid::Uuid;
@@ -21,8 +21,8 @@ pub(crate) const REFERENCE: &str = "paymentInstrumentReferenceNumber";
 pub(crate) struct Accounts {
     index: AccountIndex,
     /// Ledger account → its tenant and `accountUuid`, to answer with the `accountUuid` when a
-    /// call named the account by reference number. Read-mostly, hence the `RwLock`.
-    account_uuids: RwLock<HashMap<AccountId, (TenantId, Uuid)>>,
+    /// call named the account by reference number. Read-mostly, hence the `ShardedLock`.
+    account_uuids: ShardedLock<HashMap<AccountId, (TenantId, Uuid)>>,
 }
 
 impl Accounts {

@@ -2,7 +2,7 @@
 //! for a 12-hour HS256 JWT, and the `Authorization: Bearer <JWT>` check on every other call.
 
 use crate::common::HashMap;
-use std::sync::RwLock;
+use crossbeam_utils::sync::ShardedLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -45,8 +45,8 @@ struct Registry {
 /// Credentials and issued tokens of every tenant.
 #[derive(Debug)]
 pub(crate) struct Auth {
-    /// Read on every login, written only when a tenant is provisioned; hence the `RwLock`.
-    registry: RwLock<Registry>,
+    /// Read on every login, written only when a tenant is provisioned; hence the `ShardedLock`.
+    registry: ShardedLock<Registry>,
     tokens: TokenStore<()>,
     /// Signs the JWTs; random per process, so tokens do not survive a restart.
     signing_key: [u8; 32],
@@ -59,7 +59,7 @@ impl Auth {
         signing_key[..16].copy_from_slice(Uuid::new_v4().as_bytes());
         signing_key[16..].copy_from_slice(Uuid::new_v4().as_bytes());
         Auth {
-            registry: RwLock::new(Registry::default()),
+            registry: ShardedLock::new(Registry::default()),
             tokens: TokenStore::default(),
             signing_key,
             n_logins: AtomicU64::new(0),
