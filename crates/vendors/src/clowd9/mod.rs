@@ -414,7 +414,7 @@ impl Clowd9 {
     }
 
     fn authenticate_api(&self, ctx: &Ctx<'_>, req: &Request) -> Response {
-        let res = parse::body(req).and_then(|body: wire::AuthenticateApiRequest| {
+        let res = parse::body(req).and_then(|body: wire::AuthenticateApiRequest<'_>| {
             let (key, secret) = parse::credentials(&body)?;
             self.auth.login(ctx, key, secret)
         });
@@ -440,7 +440,7 @@ impl Clowd9 {
             Ok(tenant) => tenant,
             Err(err) => return err.into_response(),
         };
-        let body: UpdateAccountBalanceRequest = match parse::body(req) {
+        let body: UpdateAccountBalanceRequest<'_> = match parse::body(req) {
             Ok(body) => body,
             Err(err) => return err.into_update_response("", ctx.trace_id).with_tenant(tenant),
         };
@@ -457,7 +457,7 @@ impl Clowd9 {
         &self,
         ctx: &Ctx<'_>,
         tenant: TenantId,
-        body: &UpdateAccountBalanceRequest,
+        body: &UpdateAccountBalanceRequest<'_>,
         echoed: &str,
         req: &Request,
     ) -> Result<Response, Clowd9Error> {

@@ -11,8 +11,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE;
 use ledger::{Cursor, Direction, IdempotencyKey, Metadata, Namespace, Order, TenantId, Transfer};
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde::Deserialize;
 use uuid::Uuid;
 
 use super::calendar;
@@ -23,7 +22,7 @@ use super::wire::{
     TransferFromAccountToAccountRequest, UpdateAccountBalanceRequest,
 };
 use crate::Request;
-use crate::common::json;
+use crate::common::json::{self, Field};
 
 /// Longest `reference_name` / `type` (OpenAPI `maxLength: 30`).
 const REFERENCE_NAME_CHARS_MAX: usize = 30;
@@ -59,7 +58,7 @@ pub(crate) mod meta {
 }
 
 /// Reads a JSON object body of type `T`: JSON content type (or none), an object, then serde.
-pub(crate) fn body<T: DeserializeOwned>(req: &Request) -> Result<T, Clowd9Error> {
+pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Clowd9Error> {
     if let Some(content_type) = req.headers.get(http::header::CONTENT_TYPE) {
         let is_json = content_type.to_str().ok().is_some_and(|text| {
             let essence = text.split(';').next().unwrap_or_default().trim();
@@ -101,40 +100,29 @@ pub(crate) fn uuid(text: &str, field: &'static str) -> Result<Uuid, Clowd9Error>
     })
 }
 
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// An optional string field of at most `chars_max` characters.
 fn optional_text<'a>(
-    value: &'a Option<Value>,
+    value: &'a Option<Field<'_>>,
     field: &'static str,
     chars_max: usize,
 ) -> Result<Option<&'a str>, Clowd9Error> {
     match value {
         None => Ok(None),
-        Some(Value::String(text)) if text.chars().count() <= chars_max => Ok(Some(text)),
-        Some(Value::String(_)) => Err(Clowd9Error::bad(
+        Some(Field::String(text)) if text.chars().count() <= chars_max => Ok(Some(text)),
+        Some(Field::String(_)) => Err(Clowd9Error::bad(
             Reason::Invalid(field),
             format!("field {field}: longer than {chars_max} characters"),
         )),
         Some(other) => Err(Clowd9Error::bad(
             Reason::Invalid(field),
-            format!("field {field}: {} where a string is expected", type_name(other)),
+            format!("field {field}: {} where a string is expected", other.type_name()),
         )),
     }
 }
 
 /// A required, non-empty string field.
 fn required_text<'a>(
-    value: &'a Option<Value>,
+    value: &'a Option<Field<'_>>,
     field: &'static str,
     chars_max: usize,
 ) -> Result<&'a str, Clowd9Error> {
@@ -146,7 +134,7 @@ fn required_text<'a>(
 }
 
 /// `reference_id`: optional, but at least one character when sent (`minLength: 1`).
-fn reference_id(value: &Option<Value>) -> Result<Option<&str>, Clowd9Error> {
+fn reference_id<'a>(value: &'a Option<Field<'_>>) -> Result<Option<&'a str>, Clowd9Error> {
     match optional_text(value, "reference_id", FREE_TEXT_CHARS_MAX)? {
         Some("") => Err(Clowd9Error::bad(
             Reason::Invalid("reference_id"),
@@ -157,10 +145,10 @@ fn reference_id(value: &Option<Value>) -> Result<Option<&str>, Clowd9Error> {
 }
 
 /// A required JSON integer of minor units that fits `int64` (sign checked by the caller).
-fn amount(value: &Option<Value>) -> Result<i64, Clowd9Error> {
+fn amount(value: &Option<Field<'_>>) -> Result<i64, Clowd9Error> {
     match value {
         None => Err(Clowd9Error::bad(Reason::Missing("amount"), "field amount: missing")),
-        Some(Value::Number(number)) => json::integer(number).ok_or_else(|| {
+        Some(Field::Number(number)) => json::integer_text(number).ok_or_else(|| {
             Clowd9Error::bad(
                 Reason::Invalid("amount"),
                 format!(
@@ -172,14 +160,14 @@ fn amount(value: &Option<Value>) -> Result<i64, Clowd9Error> {
             Reason::Invalid("amount"),
             format!(
                 "field amount: {} where an integer of minor units is expected",
-                type_name(other)
+                other.type_name()
             ),
         )),
     }
 }
 
 /// A required positive amount of minor units.
-fn positive_amount(value: &Option<Value>) -> Result<i64, Clowd9Error> {
+fn positive_amount(value: &Option<Field<'_>>) -> Result<i64, Clowd9Error> {
     let minor = amount(value)?;
     if minor <= 0 {
         return Err(Clowd9Error::bad(
@@ -244,16 +232,18 @@ fn key(account_id: Uuid, reference_id: Option<&str>) -> Option<String> {
 }
 
 /// The `account_id` of a seed-style body as sent, for echoing in its unsuccessful body.
-pub(crate) fn echoed_account_id(body: &UpdateAccountBalanceRequest) -> &str {
+pub(crate) fn echoed_account_id<'a>(body: &'a UpdateAccountBalanceRequest<'_>) -> &'a str {
     match &body.account_id {
-        Some(Value::String(text)) => text,
+        Some(Field::String(text)) => text,
         _ => "",
     }
 }
 
 /// The seed's "Update Account Balance": `account_id`, `amount` and `direction` required;
 /// `direction` is `Credit` or `Debit` in any case.
-pub(crate) fn update(body: &UpdateAccountBalanceRequest) -> Result<BalanceCommand, Clowd9Error> {
+pub(crate) fn update(
+    body: &UpdateAccountBalanceRequest<'_>,
+) -> Result<BalanceCommand, Clowd9Error> {
     let account_id = uuid(required_text(&body.account_id, "account_id", 36)?, "account_id")?;
     let amount_minor = positive_amount(&body.amount)?;
     let direction_text = required_text(&body.direction, "direction", 16)?;
@@ -299,7 +289,7 @@ pub(crate) fn update(body: &UpdateAccountBalanceRequest) -> Result<BalanceComman
 /// `IncreaseAccountBalance` (credit) or `DecreaseAccountBalance` (debit) on the path's account.
 pub(crate) fn increase_or_decrease(
     account_id: Uuid,
-    body: &IncreaseAccountBalanceRequest,
+    body: &IncreaseAccountBalanceRequest<'_>,
     direction: Direction,
 ) -> Result<BalanceCommand, Clowd9Error> {
     let amount_minor = positive_amount(&body.amount)?;
@@ -328,7 +318,7 @@ pub(crate) fn increase_or_decrease(
 /// `CorrectAccountBalance`: a signed, non-zero `amount` and a required `reason`.
 pub(crate) fn correct(
     account_id: Uuid,
-    body: &CorrectAccountBalanceRequest,
+    body: &CorrectAccountBalanceRequest<'_>,
 ) -> Result<BalanceCommand, Clowd9Error> {
     let signed = amount(&body.amount)?;
     if signed == 0 {
@@ -368,7 +358,7 @@ pub(crate) struct TransferCommand {
 
 /// `TransferFromAccountToAccount`.
 pub(crate) fn transfer(
-    body: &TransferFromAccountToAccountRequest,
+    body: &TransferFromAccountToAccountRequest<'_>,
 ) -> Result<TransferCommand, Clowd9Error> {
     let source = uuid(
         required_text(&body.source_account_id, "source_account_id", 36)?,
@@ -398,7 +388,9 @@ pub(crate) fn transfer(
 }
 
 /// `AuthenticateApi`: both `key` and `secret` required strings.
-pub(crate) fn credentials(body: &AuthenticateApiRequest) -> Result<(&str, &str), Clowd9Error> {
+pub(crate) fn credentials<'a>(
+    body: &'a AuthenticateApiRequest<'_>,
+) -> Result<(&'a str, &'a str), Clowd9Error> {
     let key = required_text(&body.key, "key", CREDENTIAL_CHARS_MAX)?;
     let secret = required_text(&body.secret, "secret", CREDENTIAL_CHARS_MAX)?;
     Ok((key, secret))
@@ -410,7 +402,7 @@ pub(crate) fn refresh_body(req: &Request) -> Result<(), Clowd9Error> {
     if req.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
-    body::<serde_json::Map<String, Value>>(req).map(|_| ())
+    body::<serde::de::IgnoredAny>(req).map(|_| ())
 }
 
 /// The ledger-entries query, parsed.

@@ -1,16 +1,18 @@
 //! Clowd9's JSON bodies, field for field and in the order the vendor shows them: the seed's
 //! "Update Account Balance" (S3) and the OpenAPI 1.10.4 operations (S1).
 //!
-//! Request fields are `Option<Value>` so `parse.rs` can name the exact field that is missing or
-//! has the wrong type (serde's own messages do not); unknown fields are ignored, as Clowd9's
+//! Request fields are `Option<Field>` (borrowed from the body) so `parse.rs` can name the exact
+//! field that is missing or has the wrong type (serde's own messages do not); unknown fields are
+//! ignored, as Clowd9's
 //! gRPC gateway does. Amounts stay exact: `serde_json`'s `arbitrary_precision` keeps a number's
 //! text, and balances go out as integer strings of minor units written without allocation.
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize, Serializer};
-use serde_json::Value;
 use uuid::Uuid;
+
+use crate::common::json::Field;
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -18,52 +20,75 @@ use uuid::Uuid;
 
 /// `POST /v1/auth` (`AuthenticateApi`): `{ "key", "secret" }`, both required.
 #[derive(Debug, Deserialize)]
-pub(crate) struct AuthenticateApiRequest {
-    pub(crate) key: Option<Value>,
-    pub(crate) secret: Option<Value>,
+pub(crate) struct AuthenticateApiRequest<'a> {
+    #[serde(borrow)]
+    pub(crate) key: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) secret: Option<Field<'a>>,
 }
 
 /// The seed's "Update Account Balance" request (S3), in the seed's table order.
 #[derive(Debug, Deserialize)]
-pub(crate) struct UpdateAccountBalanceRequest {
-    pub(crate) client_id: Option<Value>,
-    pub(crate) account_id: Option<Value>,
-    pub(crate) amount: Option<Value>,
-    pub(crate) direction: Option<Value>,
-    #[serde(rename = "type")]
-    pub(crate) r#type: Option<Value>,
-    pub(crate) destination: Option<Value>,
-    pub(crate) reference: Option<Value>,
-    pub(crate) reference_id: Option<Value>,
+pub(crate) struct UpdateAccountBalanceRequest<'a> {
+    #[serde(borrow)]
+    pub(crate) client_id: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) account_id: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) amount: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) direction: Option<Field<'a>>,
+    #[serde(rename = "type", borrow)]
+    pub(crate) r#type: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) destination: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) reference: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) reference_id: Option<Field<'a>>,
 }
 
 /// `POST /v1/accounts/{account_id}/increase` and `/decrease` (S1): the two bodies are the same.
 #[derive(Debug, Deserialize)]
-pub(crate) struct IncreaseAccountBalanceRequest {
-    pub(crate) amount: Option<Value>,
-    pub(crate) reference_name: Option<Value>,
-    pub(crate) reference: Option<Value>,
-    pub(crate) reference_id: Option<Value>,
+pub(crate) struct IncreaseAccountBalanceRequest<'a> {
+    #[serde(borrow)]
+    pub(crate) amount: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) reference_name: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) reference: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) reference_id: Option<Field<'a>>,
 }
 
 /// `POST /v1/accounts/{account_id}/correct` (`CorrectAccountBalance`).
 #[derive(Debug, Deserialize)]
-pub(crate) struct CorrectAccountBalanceRequest {
-    pub(crate) amount: Option<Value>,
-    pub(crate) reason: Option<Value>,
-    pub(crate) correction_type: Option<Value>,
-    pub(crate) reference_id: Option<Value>,
+pub(crate) struct CorrectAccountBalanceRequest<'a> {
+    #[serde(borrow)]
+    pub(crate) amount: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) reason: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) correction_type: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) reference_id: Option<Field<'a>>,
 }
 
 /// `POST /v1/accounts/transfer` (`TransferFromAccountToAccount`).
 #[derive(Debug, Deserialize)]
-pub(crate) struct TransferFromAccountToAccountRequest {
-    pub(crate) source_account_id: Option<Value>,
-    pub(crate) destination_account_id: Option<Value>,
-    pub(crate) amount: Option<Value>,
-    pub(crate) reference_name: Option<Value>,
-    pub(crate) reference: Option<Value>,
-    pub(crate) reference_id: Option<Value>,
+pub(crate) struct TransferFromAccountToAccountRequest<'a> {
+    #[serde(borrow)]
+    pub(crate) source_account_id: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) destination_account_id: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) amount: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) reference_name: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) reference: Option<Field<'a>>,
+    #[serde(borrow)]
+    pub(crate) reference_id: Option<Field<'a>>,
 }
 
 // ---------------------------------------------------------------------------------------------

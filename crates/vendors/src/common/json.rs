@@ -1,9 +1,13 @@
 //! Exact JSON numbers: amounts are read from the number's own text (serde_json's
-//! `arbitrary_precision`) and written back as exact text, never through `f64`.
+//! `arbitrary_precision`) and written back as exact text, never through `f64`; and [`Field`],
+//! one body field as sent, borrowed from the body.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
 use serde_json::{Number, Value};
 
 /// Parses a body as JSON, or says why not in serde's words.
@@ -25,11 +29,74 @@ pub fn number(amount: Decimal) -> Number {
 
 /// An integer JSON number that fits `i64`, exactly (no `1.0`, no `1e3`).
 pub fn integer(number: &Number) -> Option<i64> {
-    let text = number.to_string();
+    integer_text(&number.to_string())
+}
+
+/// [`integer`] of a JSON number's text.
+pub fn integer_text(text: &str) -> Option<i64> {
     if text.contains(['.', 'e', 'E']) {
         return None;
     }
     text.parse().ok()
+}
+
+/// One field of a JSON body as sent: its type, and for a string or a number its text,
+/// borrowed from the body unless the string has escapes.
+///
+/// A body struct of `Option<Field>` fields lets a parser name exactly which field is missing or
+/// has the wrong type (serde's own messages do not) without building a `Value` per field: the
+/// field is read as raw JSON text and classified by its first byte. `null` reads as `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field<'a> {
+    /// `null` (only seen outside an `Option`).
+    Null,
+    /// `true` or `false`.
+    Bool,
+    /// A number, as written (exact: `arbitrary_precision` semantics).
+    Number(&'a str),
+    /// A string, unescaped.
+    String(Cow<'a, str>),
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+impl<'a> Field<'a> {
+    /// Classifies valid JSON text.
+    fn of(raw: &'a RawValue) -> Result<Field<'a>, serde_json::Error> {
+        let text = raw.get();
+        Ok(match text.as_bytes().first() {
+            Some(b'"') => match text.get(1..text.len() - 1) {
+                Some(inner) if !inner.contains('\\') => Field::String(Cow::Borrowed(inner)),
+                _ => Field::String(Cow::Owned(serde_json::from_str(text)?)),
+            },
+            Some(b't' | b'f') => Field::Bool,
+            Some(b'n') => Field::Null,
+            Some(b'[') => Field::Array,
+            Some(b'{') => Field::Object,
+            _ => Field::Number(text),
+        })
+    }
+
+    /// The JSON type, as an error message names it ("a string", "an object"…).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Field::Null => "null",
+            Field::Bool => "a boolean",
+            Field::Number(_) => "a number",
+            Field::String(_) => "a string",
+            Field::Array => "an array",
+            Field::Object => "an object",
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Field<'a>, D::Error> {
+        let raw = <&'de RawValue>::deserialize(deserializer)?;
+        Field::of(raw).map_err(serde::de::Error::custom)
+    }
 }
 
 #[cfg(test)]
@@ -48,5 +115,38 @@ mod tests {
         assert_eq!(serde_json::to_string(&number(Decimal::new(10000, 2))).unwrap(), "100.00");
         assert_eq!(integer(value["c"].as_number().unwrap()), None);
         assert_eq!(integer(&Number::from(1000)), Some(1000));
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Body<'a> {
+        #[serde(borrow)]
+        a: Option<Field<'a>>,
+        #[serde(borrow)]
+        b: Option<Field<'a>>,
+        #[serde(borrow)]
+        c: Option<Field<'a>>,
+        #[serde(borrow)]
+        d: Option<Field<'a>>,
+        #[serde(borrow)]
+        e: Option<Field<'a>>,
+        #[serde(borrow)]
+        f: Option<Field<'a>>,
+    }
+
+    #[test]
+    fn fields_keep_their_type_and_exact_text() {
+        let text = br#"{"a": "plain", "b": "tab\there \u00e9", "c": 12345678901234567890.10,
+            "d": null, "e": {"x": [1]}, "f": [true]}"#;
+        let body: Body<'_> = serde_json::from_slice(text).unwrap();
+        assert!(matches!(body.a, Some(Field::String(Cow::Borrowed("plain")))));
+        assert_eq!(body.b, Some(Field::String(Cow::Owned("tab\there é".into()))));
+        assert_eq!(body.c, Some(Field::Number("12345678901234567890.10")));
+        assert_eq!(body.d, None, "null reads as absent");
+        assert_eq!(body.e.map(|f| f.type_name()), Some("an object"));
+        assert_eq!(body.f.map(|f| f.type_name()), Some("an array"));
+        let missing: Body<'_> = serde_json::from_slice(b"{}").unwrap();
+        assert_eq!(missing.a, None);
+        assert_eq!(integer_text("1.0"), None);
+        assert_eq!(integer_text("-42"), Some(-42));
     }
 }
