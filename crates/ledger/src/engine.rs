@@ -165,7 +165,8 @@ impl Ledger {
                     "opening balance".to_string(),
                 )]))),
             };
-            account.entries.push(entry, self.config.history_entries_max);
+            // A new account's first entry never unlinks a chunk.
+            let _ = account.entries.push(entry, self.config.history_entries_max);
             *shard.externals.entry((account.tenant, account.currency)).or_default() -=
                 opening_balance;
         }
@@ -266,6 +267,10 @@ impl Ledger {
                             .is_ok()
                 }
             };
+            // The accounts are done with: let other writers at them while the key is recorded
+            // (its ring slot and the record it evicts are cold memory). The key's shard stays
+            // locked, so a retry racing this one still waits for the record.
+            locked.keep_only(shard_idx);
             let expires_at = now.saturating_add(namespace.retention);
             if let (true, Some(key)) = (remember, req.idempotency.take()) {
                 let request = RequestPrint::of(&req);
@@ -444,10 +449,11 @@ impl Ledger {
         }
         account.daily = usage;
         let after = account.balances(now);
-        account.entries.push(
+        let dropped = account.entries.push(
             entry.build(kind, direction, amount, available_at, after),
             self.config.history_entries_max,
         );
+        locked.free_later(dropped);
         Some(AccountChange { account: id, before, after })
     }
 
@@ -574,7 +580,8 @@ impl Ledger {
                 available_after: after.available,
                 metadata: record.metadata.clone(),
             };
-            account.entries.push(entry, self.config.history_entries_max);
+            let dropped = account.entries.push(entry, self.config.history_entries_max);
+            locked.free_later(dropped);
             Some(AccountChange { account: account_id, before, after })
         };
         let debit = settle_side(record.debit, Direction::Debit);

@@ -26,8 +26,11 @@ pub(crate) struct History {
 }
 
 impl History {
-    /// Appends `entry`, then drops whole old chunks while more than `n_max` entries are kept.
-    pub(crate) fn push(&mut self, entry: Entry, n_max: usize) {
+    /// Appends `entry`, then unlinks the oldest chunk when more than `n_max` entries are kept.
+    /// The chunk is handed back, not freed: its entries are cold, and freeing them inside the
+    /// shard's lock made every writer of the account wait for it.
+    #[must_use = "the dropped chunk should be freed outside the shard lock"]
+    pub(crate) fn push(&mut self, entry: Entry, n_max: usize) -> Option<Vec<Entry>> {
         match self.chunks.back_mut() {
             Some(chunk) if chunk.len() < CHUNK_ENTRIES => chunk.push(entry),
             _ => {
@@ -37,11 +40,14 @@ impl History {
             }
         }
         self.len += 1;
-        while self.len - self.n_dropped > n_max.max(CHUNK_ENTRIES) + CHUNK_ENTRIES {
-            let Some(oldest) = self.chunks.pop_front() else { break };
+        // One entry in, so at most one (full) chunk out.
+        if self.len - self.n_dropped > n_max.max(CHUNK_ENTRIES) + CHUNK_ENTRIES {
+            let oldest = self.chunks.pop_front()?;
             self.n_dropped += oldest.len();
             self.base_posted += oldest.iter().map(Entry::posted_delta).sum::<Decimal>();
+            return Some(oldest);
         }
+        None
     }
 
     /// Entries ever pushed (kept or dropped).

@@ -14,9 +14,10 @@ use rust_decimal::Decimal;
 
 use crate::account::{Account, AccountId, TenantId};
 use crate::clock::Timestamp;
+
 use crate::idempotency::KeyStore;
 use crate::money::Currency;
-use crate::transfer::{Metadata, Party};
+use crate::transfer::{Entry, Metadata, Party};
 
 /// A hash map with a fast, per-process seeded hasher. Seeds change no observable behaviour:
 /// every listing the ledger returns is sorted.
@@ -87,6 +88,9 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Up to three shards, locked in ascending index order.
 pub(crate) struct Locked<'a> {
     slots: [Option<(usize, MutexGuard<'a, Shard>)>; 3],
+    /// History chunks unlinked while locked. Fields drop in order: the shards are unlocked
+    /// first, then these are freed.
+    dropped: Vec<Vec<Entry>>,
 }
 
 impl<'a> Locked<'a> {
@@ -111,7 +115,23 @@ impl<'a> Locked<'a> {
                 previous = shard_idx;
             }
         }
-        Locked { slots }
+        Locked { slots, dropped: Vec::new() }
+    }
+
+    /// Keeps a history chunk unlinked under the lock, to be freed once the shards are unlocked.
+    pub(crate) fn free_later(&mut self, chunk: Option<Vec<Entry>>) {
+        if let Some(chunk) = chunk {
+            self.dropped.push(chunk);
+        }
+    }
+
+    /// Unlocks every shard but `shard_idx`, so others can go on while this one finishes.
+    pub(crate) fn keep_only(&mut self, shard_idx: usize) {
+        for slot in &mut self.slots {
+            if slot.as_ref().is_some_and(|(idx, _)| *idx != shard_idx) {
+                *slot = None;
+            }
+        }
     }
 
     pub(crate) fn get(&self, shard_idx: usize) -> &Shard {

@@ -134,3 +134,51 @@ fn concurrent_transfers_on_shared_accounts_keep_invariants_and_exact_balances() 
     }
     assert_eq!(ledger.external_balance(tenant, usd), -sum);
 }
+
+#[test]
+fn one_keyed_transfer_sent_from_many_threads_at_once_moves_money_once() {
+    let ledger = Arc::new(Ledger::new(Config { n_shards: 8, ..Config::default() }));
+    let tenant = TenantId(Uuid::from_u128(2));
+    let usd = Currency::from_code("USD").unwrap();
+    let now = Timestamp::from_unix_micros(1_767_225_600_000_000);
+    let id = AccountId(Uuid::from_u128(0x6000));
+    let new = NewAccount {
+        id,
+        tenant,
+        currency: usd,
+        limits: Limits::default(),
+        labels: Default::default(),
+    };
+    ledger.open_account(now, new).unwrap();
+    let namespace = Arc::new(Namespace {
+        name: "race".into(),
+        remember_rejections: true,
+        retention: Duration::from_secs(3600),
+    });
+    // Round after round, N threads released together send the same keyed credit; the key's
+    // record is written after the account is unlocked, so a late thread must still replay it.
+    for round in 0..200 {
+        let key = IdempotencyKey::new(namespace.clone(), format!("round-{round}"));
+        let req = Transfer::credit(tenant, id, Decimal::ONE, usd).with_key(key);
+        let barrier = Arc::new(std::sync::Barrier::new(N_THREADS));
+        let outcomes: Vec<Applied> = (0..N_THREADS)
+            .map(|_| {
+                let (ledger, req, barrier) = (ledger.clone(), req.clone(), barrier.clone());
+                thread::spawn(move || {
+                    barrier.wait();
+                    ledger.transfer(now, req).unwrap()
+                })
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|worker| worker.join().unwrap())
+            .collect();
+        let n_new = outcomes.iter().filter(|o| matches!(o, Applied::New(_))).count();
+        assert_eq!(n_new, 1, "round {round}: {outcomes:?}");
+        let first = outcomes[0].receipt();
+        assert!(outcomes.iter().all(|o| o.receipt() == first), "every caller sees one receipt");
+    }
+    let view = ledger.account(now, tenant, id).unwrap();
+    assert_eq!(view.balances.posted, Decimal::new(200, 0));
+    ledger.verify(now).unwrap();
+}
