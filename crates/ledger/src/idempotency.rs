@@ -12,13 +12,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hashbrown::HashTable;
-use rust_decimal::Decimal;
 
 use crate::account::TenantId;
 use crate::clock::Timestamp;
 use crate::error::Error;
-use crate::money::Currency;
-use crate::transfer::{Mode, Party, Receipt, Transfer};
+use crate::transfer::{Receipt, Transfer};
 
 /// A family of keys with one policy.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -69,33 +67,27 @@ impl<'a> KeyRef<'a> {
     }
 }
 
-/// The request as a key remembers it, to tell a retry from a conflicting reuse: every field
-/// exactly, the metadata by a 128-bit fingerprint. Keeping the metadata itself alive for the
-/// key's lifetime, then freeing it long after, cold, was a quarter of a keyed write.
+/// The request as a key remembers it, to tell a retry from a conflicting reuse: a 128-bit
+/// fingerprint of every field (two independent 64-bit hashes; equal amounts such as `1.0` and
+/// `1.00` hash alike, as they compare alike). Keeping the fields themselves made each record
+/// 96 bytes larger, and records are written to cold memory on every keyed write; keeping the
+/// metadata alive, then freeing it long after, cold, was a quarter of a keyed write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RequestPrint {
-    tenant: TenantId,
-    debit: Party,
-    credit: Party,
-    amount: Decimal,
-    currency: Currency,
-    mode: Mode,
-    metadata: u128,
-}
+pub(crate) struct RequestPrint(u128);
 
 impl RequestPrint {
     pub(crate) fn of(req: &Transfer) -> RequestPrint {
-        let metadata = req.metadata.as_deref();
-        let half = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(metadata);
-        RequestPrint {
-            tenant: req.tenant,
-            debit: req.debit,
-            credit: req.credit,
-            amount: req.amount,
-            currency: req.currency,
-            mode: req.mode,
-            metadata: u128::from(half(0x5EED_0001)) << 64 | u128::from(half(0x5EED_0002)),
-        }
+        let fields = (
+            req.tenant,
+            req.debit,
+            req.credit,
+            req.amount,
+            req.currency,
+            req.mode,
+            req.metadata.as_deref(),
+        );
+        let half = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(fields);
+        RequestPrint(u128::from(half(0x5EED_0001)) << 64 | u128::from(half(0x5EED_0002)))
     }
 }
 
@@ -255,8 +247,12 @@ impl KeyStore {
 
 #[cfg(test)]
 mod tests {
+    use rust_decimal::Decimal;
+
     use super::*;
     use crate::account::AccountId;
+    use crate::money::Currency;
+    use crate::transfer::{Metadata, Mode};
 
     const TENANT: TenantId = TenantId(uuid::Uuid::from_u128(1));
     const OTHER: TenantId = TenantId(uuid::Uuid::from_u128(2));
@@ -298,6 +294,28 @@ mod tests {
             Err(error) => error,
             Ok(_) => unreachable!("tests store only errors"),
         })
+    }
+
+    #[test]
+    fn a_request_print_tells_every_field_apart_but_not_equal_amounts() {
+        let usd = Currency::from_code("USD").unwrap_or_else(|| unreachable!());
+        let eur = Currency::from_code("EUR").unwrap_or_else(|| unreachable!());
+        let (a, b) = (AccountId(uuid::Uuid::from_u128(7)), AccountId(uuid::Uuid::from_u128(8)));
+        let base = Transfer::credit(TENANT, a, Decimal::new(100, 2), usd);
+        let print = |t: &Transfer| RequestPrint::of(t);
+        assert_eq!(print(&base), print(&Transfer::credit(TENANT, a, Decimal::new(1, 0), usd)));
+        let variants = [
+            Transfer::credit(OTHER, a, Decimal::new(100, 2), usd),
+            Transfer::credit(TENANT, b, Decimal::new(100, 2), usd),
+            Transfer::debit(TENANT, a, Decimal::new(100, 2), usd),
+            Transfer::credit(TENANT, a, Decimal::new(101, 2), usd),
+            Transfer::credit(TENANT, a, Decimal::new(100, 2), eur),
+            base.clone().with_mode(Mode::Pending { expires_at: None }),
+            base.clone().with_metadata(Metadata::from([("ref".to_string(), "x".to_string())])),
+        ];
+        for variant in &variants {
+            assert_ne!(print(&base), print(variant), "{variant:?}");
+        }
     }
 
     #[test]

@@ -619,14 +619,14 @@ fn requests(tenant: &Tenant, req: &Request) -> Response {
                 "at": timestamp(e.at),
                 "trace_id": e.trace_id.to_string(),
                 "method": e.method.as_str(),
-                "path": &*e.path,
+                "path": e.path(),
                 "status": e.status,
                 "vendor": e.vendor,
                 "operation": e.operation,
                 "duration_us": e.duration_micros,
                 "reason": e.reason,
-                "request_body": String::from_utf8_lossy(&e.request_body),
-                "response_body": String::from_utf8_lossy(&e.response_body),
+                "request_body": String::from_utf8_lossy(e.request_body()),
+                "response_body": String::from_utf8_lossy(e.response_body()),
             })
         })
         .collect();

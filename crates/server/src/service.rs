@@ -20,9 +20,14 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use vendors::{Ctx, Refusal, Request, Response, Vendor};
 
-use crate::journal::{JOURNAL_BODY_BYTES_MAX, JournalEntry, clip};
+use crate::journal::{ExchangeText, JournalEntry};
 use crate::tenants::DEFAULT_TENANT;
 use crate::{App, Config, ServerError};
+
+/// Sent on every answer; a `HeaderName` constant, not a string parsed per request.
+const TRACE_ID_HEADER: http::HeaderName = http::HeaderName::from_static("x-sandbank-trace-id");
+/// Sent on every non-2xx answer: the rule that fired.
+const REASON_HEADER: http::HeaderName = http::HeaderName::from_static("x-sandbank-reason");
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -381,14 +386,21 @@ fn finish(
         %trace_id,
         reason = resp.reason.as_deref().unwrap_or(""),
     );
-    let mut out = hyper::Response::new(Full::new(resp.body.clone()));
+    // Copied for the journal before the body moves into the answer (a clone of a `Bytes`
+    // built from a `Vec` would allocate a shared handle).
+    let text = ExchangeText::new(
+        parts.uri.path_and_query().map_or_else(|| parts.uri.path(), |pq| pq.as_str()),
+        &request_body,
+        &resp.body,
+    );
+    let mut out = hyper::Response::new(Full::new(resp.body));
     *out.status_mut() = resp.status;
     *out.headers_mut() = resp.headers;
     let mut trace_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
     if let Ok(value) =
         HeaderValue::from_bytes(trace_id.hyphenated().encode_lower(&mut trace_text).as_bytes())
     {
-        out.headers_mut().insert("x-sandbank-trace-id", value);
+        out.headers_mut().insert(TRACE_ID_HEADER, value);
     }
     if let Some(reason) = &resp.reason {
         // Header values must be visible ASCII; anything else becomes '?', and long reasons are
@@ -399,7 +411,7 @@ fn finish(
             .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
             .collect();
         if let Ok(value) = HeaderValue::from_str(&safe) {
-            out.headers_mut().insert("x-sandbank-reason", value);
+            out.headers_mut().insert(REASON_HEADER, value);
         }
     }
     app.tenants.with(tenant_id, |tenant| {
@@ -408,18 +420,11 @@ fn finish(
             at: tenant.clock.at_real(real_now),
             trace_id,
             method: parts.method.clone(),
-            path: parts
-                .uri
-                .path_and_query()
-                .map_or_else(|| parts.uri.path(), |pq| pq.as_str())
-                .into(),
             status: resp.status.as_u16(),
             vendor,
             operation,
             duration_micros,
-            request_body: clip(&request_body),
-            // Ours, not the connection's: shared, not copied.
-            response_body: resp.body.slice(..resp.body.len().min(JOURNAL_BODY_BYTES_MAX)),
+            text,
             reason: resp.reason,
         });
     });

@@ -123,21 +123,23 @@ impl SpecCheck {
         let mut problems = Vec::new();
         for tenant in self.app.tenants.all() {
             for entry in tenant.journal.recent(server::journal::JOURNAL_ENTRIES_MAX) {
-                let path = entry.path.split_once('?').map_or(&*entry.path, |(path, _)| path);
+                let path = entry.path().split_once('?').map_or(entry.path(), |(path, _)| path);
                 let vendor =
                     if path.starts_with("/__admin") { Some("admin") } else { entry.vendor };
                 let Some(spec) = vendor.and_then(|v| specs().get(v)) else { continue };
                 // A method the path does not serve (405) is no operation's answer.
                 let Some(op) = spec.find(entry.method.as_str(), path) else { continue };
                 // A clipped body is no longer the whole document.
-                if entry.response_body.len() >= server::journal::JOURNAL_BODY_BYTES_MAX {
+                if entry.response_body().len() >= server::journal::JOURNAL_BODY_BYTES_MAX {
                     continue;
                 }
-                let body = String::from_utf8_lossy(&entry.response_body);
+                let body = String::from_utf8_lossy(entry.response_body());
                 for problem in spec.check(op, entry.status, &body) {
                     problems.push(format!(
                         "{} {} -> {}: {problem}\n  body: {body}",
-                        entry.method, entry.path, entry.status
+                        entry.method,
+                        entry.path(),
+                        entry.status
                     ));
                 }
             }
