@@ -19,8 +19,8 @@ pub const JOURNAL_ENTRIES_MAX: usize = 1000;
 /// Most body bytes kept per entry and direction; longer bodies are cut.
 pub const JOURNAL_BODY_BYTES_MAX: usize = 4096;
 
-/// How many shards a journal has; a thread records into shard (its number mod this).
-const SHARDS: usize = 8;
+/// How many shards a journal has; a serving thread records into shard (its number mod this).
+pub const JOURNAL_SHARDS: usize = 8;
 
 /// One request and its answer.
 #[derive(Debug, Clone)]
@@ -111,10 +111,11 @@ impl ExchangeText {
 }
 
 /// One tenant's journal: per shard, at most [`JOURNAL_ENTRIES_MAX`] newest entries, so the
-/// newest [`JOURNAL_ENTRIES_MAX`] overall are always held, in at most [`SHARDS`] times that.
+/// newest [`JOURNAL_ENTRIES_MAX`] overall are always held, in at most [`JOURNAL_SHARDS`] times
+/// that.
 #[derive(Debug, Default)]
 pub struct RequestJournal {
-    shards: [CachePadded<Mutex<VecDeque<JournalEntry>>>; SHARDS],
+    shards: [CachePadded<Mutex<VecDeque<JournalEntry>>>; JOURNAL_SHARDS],
 }
 
 /// This thread's shard number, handed out in order of first use.
@@ -126,7 +127,7 @@ fn shard_of_this_thread() -> usize {
     SHARD.with(|shard| match shard.get() {
         Some(n) => n,
         None => {
-            let n = NEXT.fetch_add(1, Ordering::Relaxed) % SHARDS;
+            let n = NEXT.fetch_add(1, Ordering::Relaxed) % JOURNAL_SHARDS;
             shard.set(Some(n));
             n
         }
