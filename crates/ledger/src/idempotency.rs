@@ -163,6 +163,7 @@ struct Slot {
 /// neither lookup nor eviction reads a record it does not want. Boxed records in a map cost a
 /// quarter of a keyed write, most of it cache misses freeing and reallocating them.
 #[derive(Debug, Default)]
+#[repr(align(128))] // each shard's lock word and header on lines of their own
 pub(crate) struct KeyStore {
     /// The live records, by key hash.
     index: HashTable<Slot>,

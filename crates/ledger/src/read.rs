@@ -123,18 +123,19 @@ impl Ledger {
 
     /// How many idempotency keys are remembered, and still inside their window, at `now`.
     pub fn n_idempotency_keys(&self, now: Timestamp) -> usize {
-        self.shards.iter().map(|shard| store::lock(shard).keys.n_live(now)).sum()
+        self.key_shards.iter().map(|keys| store::lock(keys).n_live(now)).sum()
     }
 
     /// Everything observable, as of `now`, taken under all locks at once.
     pub fn snapshot(&self, now: Timestamp) -> Snapshot {
         let guards: Vec<_> = self.shards.iter().map(store::lock).collect();
+        let key_guards: Vec<_> = self.key_shards.iter().map(store::lock).collect();
         let registry = store::lock(&self.pending);
         let mut snapshot = Snapshot {
             accounts: BTreeMap::new(),
             externals: BTreeMap::new(),
             pending: registry.iter().map(|(id, p)| (*id, (p.tenant, p.amount, p.state))).collect(),
-            n_keys: guards.iter().map(|shard| shard.keys.n_live(now)).sum(),
+            n_keys: key_guards.iter().map(|keys| keys.n_live(now)).sum(),
             seq: self.seq.load(std::sync::atomic::Ordering::Relaxed),
         };
         for shard in &guards {

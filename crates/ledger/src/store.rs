@@ -1,9 +1,9 @@
 //! Where state lives: accounts spread over shards, each behind its own lock, and the registry of
 //! holds.
 //!
-//! Why shards: a transfer touches one or two accounts and maybe an idempotency key, so it locks
-//! at most three shards, always in ascending index order (no deadlock whatever order two
-//! transfers name the same pair in). Transfers on disjoint accounts mostly lock disjoint shards
+//! Why shards: a transfer touches one or two accounts, so it locks at most two shards, always in
+//! ascending index order (no deadlock whatever order two transfers name the same pair in), then
+//! its idempotency key's shard (a separate, smaller set: see `Config::n_key_shards`). Transfers on disjoint accounts mostly lock disjoint shards
 //! and run in parallel; `benches/transfers.rs` measures this against a single lock
 //! (`Config { n_shards: 1 }`). The per-tenant external account is striped: each shard keeps the
 //! part of it that its own accounts moved, so it is never a point of contention.
@@ -15,7 +15,6 @@ use rust_decimal::Decimal;
 use crate::account::{Account, AccountId, TenantId};
 use crate::clock::Timestamp;
 
-use crate::idempotency::KeyStore;
 use crate::money::Currency;
 use crate::transfer::{Entry, Metadata, Party};
 
@@ -31,7 +30,6 @@ pub(crate) struct Shard {
     pub(crate) accounts: HashMap<AccountId, Account>,
     /// This shard's stripe of each tenant's external account, per currency.
     pub(crate) externals: HashMap<(TenantId, Currency), Decimal>,
-    pub(crate) keys: KeyStore,
 }
 
 impl Shard {
@@ -85,7 +83,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Up to three shards, locked in ascending index order.
+/// Up to three account shards, locked in ascending index order.
 pub(crate) struct Locked<'a> {
     slots: [Option<(usize, MutexGuard<'a, Shard>)>; 3],
     /// History chunks unlinked while locked. Fields drop in order: the shards are unlocked
@@ -122,15 +120,6 @@ impl<'a> Locked<'a> {
     pub(crate) fn free_later(&mut self, chunk: Option<Vec<Entry>>) {
         if let Some(chunk) = chunk {
             self.dropped.push(chunk);
-        }
-    }
-
-    /// Unlocks every shard but `shard_idx`, so others can go on while this one finishes.
-    pub(crate) fn keep_only(&mut self, shard_idx: usize) {
-        for slot in &mut self.slots {
-            if slot.as_ref().is_some_and(|(idx, _)| *idx != shard_idx) {
-                *slot = None;
-            }
         }
     }
 
