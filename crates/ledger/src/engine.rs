@@ -256,7 +256,7 @@ impl Ledger {
                 if record.request != RequestPrint::of(&req) {
                     return Err(Error::IdempotencyConflict);
                 }
-                return record.outcome.clone().map(Applied::Replayed);
+                return record.outcome().map(Applied::Replayed);
             }
         }
 
@@ -285,8 +285,7 @@ impl Ledger {
             let expires_at = now.saturating_add(namespace.retention);
             if let (true, Some(key)) = (remember, req.idempotency.take()) {
                 let request = RequestPrint::of(&req);
-                let record =
-                    KeyRecord::new(req.tenant, key, hash, expires_at, request, outcome.clone());
+                let record = KeyRecord::new(req.tenant, key, hash, expires_at, request, &outcome);
                 keys.insert(record, self.keys_per_shard());
             }
         }
