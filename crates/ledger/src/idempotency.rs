@@ -230,6 +230,13 @@ impl KeyRecord {
         self.outcome.as_ref().map(KeptReceipt::receipt).map_err(|error| *error)
     }
 
+    fn same_key(&self, other: &KeyRecord) -> bool {
+        self.hash == other.hash
+            && self.tenant == other.tenant
+            && self.namespace == other.namespace
+            && self.key == other.key
+    }
+
     fn is(&self, id: &KeyRef<'_>) -> bool {
         self.hash == id.hash
             && self.tenant == id.tenant
@@ -238,7 +245,7 @@ impl KeyRecord {
     }
 }
 
-/// Where a live record is: its key's full hash, compared before any record is read (the
+/// Where a record is (or was, if its serial was evicted): its key's full hash, compared before any record is read (the
 /// table's own 7-bit tags match a wrong slot often enough that reading cold records to rule them
 /// out was a tenth of a keyed write), and its serial number.
 #[derive(Debug, Clone, Copy)]
@@ -250,41 +257,51 @@ struct Slot {
 /// One shard's keys.
 ///
 /// Records live in a ring in insertion order, which is also expiry and eviction order, found
-/// through a table of their positions: no allocation per record besides its key text, and
-/// neither lookup nor eviction reads a record it does not want. Boxed records in a map cost a
-/// quarter of a keyed write, most of it cache misses freeing and reallocating them.
+/// through a table of their positions: no allocation per record besides its key text, a lookup
+/// reads no record it does not want, and eviction touches neither the table nor any record but
+/// the evicted one. Boxed records in a map cost a quarter of a keyed write, most of it cache
+/// misses freeing and reallocating them.
 #[derive(Debug, Default)]
 #[repr(align(128))] // each shard's lock word and header on lines of their own
 pub(crate) struct KeyStore {
-    /// The live records, by key hash.
+    /// Where records are, by key hash. Eviction leaves a record's slot behind (finding it
+    /// again was a cold probe per keyed write): a slot whose serial is before `first_serial`
+    /// is stale, skipped by every lookup and swept out in bulk once they are as many as the
+    /// records.
     index: HashTable<Slot>,
     /// Records, oldest first; `records[i]` has serial `first_serial + i`. A record replaced under
     /// its key, or of a reset tenant, stays until its turn to be evicted, unreachable.
     records: VecDeque<KeyRecord>,
-    /// Each record's expiry and hash, in the same order: what expiry and eviction read.
-    order: VecDeque<(Timestamp, u64)>,
+    /// Each record's expiry, in the same order: what expiry reads.
+    expiries: VecDeque<Timestamp>,
     first_serial: u64,
+    /// Records evicted since the last sweep (an upper bound on stale slots).
+    n_evicted: usize,
 }
 
 /// Most records reserved at once per shard: a large configured bound grows as it fills.
 const RECORDS_RESERVED_MAX: usize = 8192;
 
-/// The record with `serial` in a ring whose front has `first_serial`. Every serial in the index
-/// is inside the ring (eviction removes its slot), so the index is in bounds.
-fn record_in(records: &VecDeque<KeyRecord>, first_serial: u64, serial: u64) -> &KeyRecord {
-    &records[usize::try_from(serial - first_serial).unwrap_or(usize::MAX)]
+/// Fewest evictions between two sweeps of stale slots, so a small store is not swept often.
+const SWEEP_EVICTIONS_MIN: usize = 1024;
+
+/// The record with `serial` in a ring whose front has `first_serial`, or `None` when it was
+/// evicted (its slot is stale).
+fn record_in(records: &VecDeque<KeyRecord>, first_serial: u64, serial: u64) -> Option<&KeyRecord> {
+    records.get(usize::try_from(serial.checked_sub(first_serial)?).ok()?)
 }
 
 impl KeyStore {
-    fn record(&self, serial: u64) -> &KeyRecord {
+    fn record(&self, serial: u64) -> Option<&KeyRecord> {
         record_in(&self.records, self.first_serial, serial)
     }
 
     pub(crate) fn get(&self, id: &KeyRef<'_>, now: Timestamp) -> Option<&KeyRecord> {
-        let slot = self
-            .index
-            .find(id.hash, |slot| slot.hash == id.hash && self.record(slot.serial).is(id))?;
-        Some(self.record(slot.serial)).filter(|record| now < record.expires_at)
+        let is_it = |slot: &Slot| {
+            slot.hash == id.hash && self.record(slot.serial).is_some_and(|r| r.is(id))
+        };
+        let slot = self.index.find(id.hash, is_it)?;
+        self.record(slot.serial).filter(|record| now < record.expires_at)
     }
 
     /// Remembers `record`, first forgetting the oldest keys while at `n_max`. A key whose
@@ -297,58 +314,58 @@ impl KeyStore {
             // Room for the bound at once: growing by doubling copied every record several times
             // under load. Untouched capacity costs address space, not memory.
             self.records.reserve_exact(n_max.min(RECORDS_RESERVED_MAX));
-            self.order.reserve_exact(n_max.min(RECORDS_RESERVED_MAX));
+            self.expiries.reserve_exact(n_max.min(RECORDS_RESERVED_MAX));
         }
         let slot =
             Slot { hash: record.hash, serial: self.first_serial + self.records.len() as u64 };
-        self.order.push_back((record.expires_at, record.hash));
-        self.records.push_back(record);
-        let (records, first_serial) = (&self.records, self.first_serial);
-        let record_at = |serial: u64| record_in(records, first_serial, serial);
-        let new = record_at(slot.serial);
-        let id = KeyRef {
-            tenant: new.tenant,
-            namespace: &new.namespace,
-            key: &new.key,
-            hash: slot.hash,
+        let replaces = |old: &Slot| {
+            old.hash == slot.hash
+                && record_in(&self.records, self.first_serial, old.serial)
+                    .is_some_and(|old| old.same_key(&record))
         };
-        match self
-            .index
-            .find_mut(slot.hash, |old| old.hash == slot.hash && record_at(old.serial).is(&id))
-        {
+        match self.index.find_mut(slot.hash, replaces) {
             Some(old) => *old = slot,
             None => {
                 self.index.insert_unique(slot.hash, slot, |slot| slot.hash);
             }
         }
+        self.expiries.push_back(record.expires_at);
+        self.records.push_back(record);
     }
 
     /// Forgets keys whose window has passed.
     pub(crate) fn expire(&mut self, now: Timestamp) {
-        while self.order.front().is_some_and(|(expires_at, _)| *expires_at <= now) {
+        while self.expiries.front().is_some_and(|expires_at| *expires_at <= now) {
             self.evict_oldest();
         }
     }
 
     fn evict_oldest(&mut self) {
-        let (Some(_), Some((_, hash))) = (self.records.pop_front(), self.order.pop_front()) else {
+        if self.records.pop_front().is_none() {
             return;
-        };
-        let serial = self.first_serial;
+        }
+        self.expiries.pop_front();
         self.first_serial += 1;
-        if let Ok(entry) = self.index.find_entry(hash, |slot| slot.serial == serial) {
-            entry.remove();
+        self.n_evicted += 1;
+        if self.n_evicted >= self.records.len().max(SWEEP_EVICTIONS_MIN) {
+            // One sequential pass over the table per as many evictions as it holds records.
+            let first_serial = self.first_serial;
+            self.index.retain(|slot| slot.serial >= first_serial);
+            self.n_evicted = 0;
         }
     }
 
     /// Keys still inside their window at `now`.
     pub(crate) fn n_live(&self, now: Timestamp) -> usize {
-        self.index.iter().filter(|slot| now < self.record(slot.serial).expires_at).count()
+        let live = |slot: &&Slot| self.record(slot.serial).is_some_and(|r| now < r.expires_at);
+        self.index.iter().filter(live).count()
     }
 
     pub(crate) fn retain_tenants(&mut self, keep: impl Fn(TenantId) -> bool) {
         let (records, first_serial) = (&self.records, self.first_serial);
-        self.index.retain(|slot| keep(record_in(records, first_serial, slot.serial).tenant));
+        self.index.retain(|slot| {
+            record_in(records, first_serial, slot.serial).is_some_and(|r| keep(r.tenant))
+        });
     }
 }
 
@@ -469,6 +486,28 @@ mod tests {
             assert_eq!(text(&back), text(&receipt), "same scales too");
         }
         assert!(std::mem::size_of::<KeptReceipt>() * 2 <= std::mem::size_of::<Receipt>() + 16);
+    }
+
+    #[test]
+    fn stale_slots_are_skipped_then_swept_across_many_evictions() {
+        let mut store = KeyStore::default();
+        let n_max = 100;
+        // Key names cycle through 300, so each comes back after being evicted: its stale slot
+        // (left behind by eviction) must never answer for it, before or after a sweep.
+        for n in 0..5_000usize {
+            let errors = [Error::AmountNotPositive, Error::AmountTooLarge];
+            put(&mut store, TENANT, &format!("k{}", n % 300), 100, errors[n % 2], n_max);
+            let newest = n.saturating_sub(n_max - 1)..=n;
+            for probe in [n, n.saturating_sub(n_max - 1), n.saturating_sub(n_max)] {
+                let expected = newest.contains(&probe).then_some(errors[probe % 2]);
+                let got = found(&store, TENANT, &format!("k{}", probe % 300), 50);
+                assert_eq!(got, expected, "after {n}, key of {probe}");
+            }
+            assert!(store.index.len() <= store.records.len() + SWEEP_EVICTIONS_MIN, "swept");
+        }
+        assert_eq!(store.n_live(at(50)), n_max);
+        store.retain_tenants(|tenant| tenant != TENANT);
+        assert_eq!(store.n_live(at(50)), 0);
     }
 
     #[test]
