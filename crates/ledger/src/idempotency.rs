@@ -279,8 +279,9 @@ pub(crate) struct KeyStore {
     n_evicted: usize,
 }
 
-/// Most records reserved at once per shard: a large configured bound grows as it fills.
-const RECORDS_RESERVED_MAX: usize = 8192;
+/// Most records reserved at once per shard (the default bound per key shard): a larger
+/// configured bound grows as it fills.
+const RECORDS_RESERVED_MAX: usize = 16_384;
 
 /// Fewest evictions between two sweeps of stale slots, so a small store is not swept often.
 const SWEEP_EVICTIONS_MIN: usize = 1024;
@@ -312,9 +313,12 @@ impl KeyStore {
         }
         if self.records.capacity() == 0 {
             // Room for the bound at once: growing by doubling copied every record several times
-            // under load. Untouched capacity costs address space, not memory.
-            self.records.reserve_exact(n_max.min(RECORDS_RESERVED_MAX));
-            self.expiries.reserve_exact(n_max.min(RECORDS_RESERVED_MAX));
+            // under load, a millisecond's pause each under this shard's lock. Untouched capacity
+            // costs address space, not memory. The table holds up to one stale slot per live one.
+            let n = n_max.min(RECORDS_RESERVED_MAX);
+            self.records.reserve_exact(n);
+            self.expiries.reserve_exact(n);
+            self.index.reserve(2 * n, |slot| slot.hash);
         }
         let slot =
             Slot { hash: record.hash, serial: self.first_serial + self.records.len() as u64 };
