@@ -235,8 +235,8 @@ impl Ledger {
     }
 
     /// Moves money. See [`Error`] for every reason it can be refused, in precedence order.
-    pub fn transfer(&self, now: Timestamp, mut req: Transfer) -> Result<Applied, Error> {
-        let key_hash = req.idempotency.as_ref().map(|key| KeyRef::of(req.tenant, key).hash);
+    pub fn transfer(&self, now: Timestamp, req: Transfer) -> Result<Applied, Error> {
+        let key_ref = req.idempotency.as_ref().map(|key| KeyRef::of(req.tenant, key));
         let mut wanted = [0; 2];
         let mut n_wanted = 0;
         for party in [req.debit, req.credit] {
@@ -246,13 +246,13 @@ impl Ledger {
             }
         }
         let mut locked = Locked::lock(&self.shards, &wanted[..n_wanted]);
-        let mut keys = key_hash.map(|hash| {
-            store::lock(&self.key_shards[store::key_shard(hash, self.key_shards.len())])
+        let mut keys = key_ref.map(|key| {
+            store::lock(&self.key_shards[store::key_shard(key.hash, self.key_shards.len())])
         });
 
-        if let (Some(key), Some(keys)) = (&req.idempotency, &mut keys) {
+        if let (Some(key), Some(keys)) = (&key_ref, &mut keys) {
             keys.expire(now);
-            if let Some(record) = keys.get(&KeyRef::of(req.tenant, key), now) {
+            if let Some(record) = keys.get(key, now) {
                 if record.request != RequestPrint::of(&req) {
                     return Err(Error::IdempotencyConflict);
                 }
@@ -262,8 +262,7 @@ impl Ledger {
 
         let outcome = self.execute(&mut locked, now, &req);
 
-        if let (Some(hash), Some(mut keys), Some(idempotency)) = (key_hash, keys, &req.idempotency)
-        {
+        if let (Some(key), Some(mut keys), Some(idempotency)) = (key_ref, keys, &req.idempotency) {
             let namespace = &idempotency.namespace;
             let remember = match &outcome {
                 Ok(_) => true,
@@ -283,9 +282,8 @@ impl Ledger {
             // racing this one still waits for the record.
             drop(locked);
             let expires_at = now.saturating_add(namespace.retention);
-            if let (true, Some(key)) = (remember, req.idempotency.take()) {
-                let request = RequestPrint::of(&req);
-                let record = KeyRecord::new(req.tenant, key, hash, expires_at, request, &outcome);
+            if remember {
+                let record = KeyRecord::new(key, expires_at, RequestPrint::of(&req), &outcome);
                 keys.insert(record, self.keys_per_shard());
             }
         }

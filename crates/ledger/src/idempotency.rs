@@ -49,24 +49,23 @@ impl IdempotencyKey {
     }
 }
 
-/// A key as looked up: tenant, namespace name, key text, and their hash, computed once: a key
-/// is looked up, shard-picked and inserted, and hashing its text each time was 7% of a request.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct KeyRef<'a> {
+/// A key as looked up and as remembered: its tenant and two independent 64-bit hashes of
+/// tenant, namespace name and key text, computed once (hashing the text at each step was 7% of
+/// a request). `hash` picks the shard and the table slot; with `check` it makes a 128-bit
+/// fingerprint that stands for the text: a record keeps no text to free when it is evicted,
+/// cold, and two different keys share a fingerprint with odds of 2⁻¹²⁸.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyRef {
     pub(crate) tenant: TenantId,
-    pub(crate) namespace: &'a str,
-    pub(crate) key: &'a str,
     pub(crate) hash: u64,
+    check: u64,
 }
 
-impl<'a> KeyRef<'a> {
-    pub(crate) fn of(tenant: TenantId, key: &'a IdempotencyKey) -> KeyRef<'a> {
-        let hash = foldhash::fast::FixedState::with_seed(0x1DE4_907E).hash_one((
-            tenant,
-            &*key.namespace.name,
-            &*key.key,
-        ));
-        KeyRef { tenant, namespace: &key.namespace.name, key: &key.key, hash }
+impl KeyRef {
+    pub(crate) fn of(tenant: TenantId, key: &IdempotencyKey) -> KeyRef {
+        let fields = (tenant, &*key.namespace.name, &*key.key);
+        let half = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(fields);
+        KeyRef { tenant, hash: half(0x1DE4_907E), check: half(0x1DE4_907F) }
     }
 }
 
@@ -192,33 +191,26 @@ impl KeptReceipt {
     }
 }
 
-/// What a key remembers: its identity, the request, and its outcome, to replay it.
+/// What a key remembers: its identity, the request, and its outcome, to replay it. Nothing in
+/// it but a rare second receipt side owns memory, so evicting it frees nothing cold.
 #[derive(Debug)]
 pub(crate) struct KeyRecord {
-    tenant: TenantId,
-    namespace: Cow<'static, str>,
-    key: Box<str>,
-    hash: u64,
+    key: KeyRef,
     pub(crate) expires_at: Timestamp,
     pub(crate) request: RequestPrint,
     outcome: Result<KeptReceipt, Error>,
 }
 
 impl KeyRecord {
-    /// A record for `key` (moved in, so its text is not copied), found again by `hash`.
+    /// A record for `key`, found again by its hash.
     pub(crate) fn new(
-        tenant: TenantId,
-        key: IdempotencyKey,
-        hash: u64,
+        key: KeyRef,
         expires_at: Timestamp,
         request: RequestPrint,
         outcome: &Result<Receipt, Error>,
     ) -> KeyRecord {
         KeyRecord {
-            tenant,
-            namespace: key.namespace.name.clone(),
-            key: key.key,
-            hash,
+            key,
             expires_at,
             request,
             outcome: outcome.as_ref().map(KeptReceipt::keep).map_err(|error| *error),
@@ -230,18 +222,8 @@ impl KeyRecord {
         self.outcome.as_ref().map(KeptReceipt::receipt).map_err(|error| *error)
     }
 
-    fn same_key(&self, other: &KeyRecord) -> bool {
-        self.hash == other.hash
-            && self.tenant == other.tenant
-            && self.namespace == other.namespace
-            && self.key == other.key
-    }
-
-    fn is(&self, id: &KeyRef<'_>) -> bool {
-        self.hash == id.hash
-            && self.tenant == id.tenant
-            && *self.namespace == *id.namespace
-            && *self.key == *id.key
+    fn is(&self, id: &KeyRef) -> bool {
+        self.key == *id
     }
 }
 
@@ -257,7 +239,7 @@ struct Slot {
 /// One shard's keys.
 ///
 /// Records live in a ring in insertion order, which is also expiry and eviction order, found
-/// through a table of their positions: no allocation per record besides its key text, a lookup
+/// through a table of their positions: no allocation per record, a lookup
 /// reads no record it does not want, and eviction touches neither the table nor any record but
 /// the evicted one. Boxed records in a map cost a quarter of a keyed write, most of it cache
 /// misses freeing and reallocating them.
@@ -297,7 +279,7 @@ impl KeyStore {
         record_in(&self.records, self.first_serial, serial)
     }
 
-    pub(crate) fn get(&self, id: &KeyRef<'_>, now: Timestamp) -> Option<&KeyRecord> {
+    pub(crate) fn get(&self, id: &KeyRef, now: Timestamp) -> Option<&KeyRecord> {
         let is_it = |slot: &Slot| {
             slot.hash == id.hash && self.record(slot.serial).is_some_and(|r| r.is(id))
         };
@@ -321,11 +303,11 @@ impl KeyStore {
             self.index.reserve(2 * n, |slot| slot.hash);
         }
         let slot =
-            Slot { hash: record.hash, serial: self.first_serial + self.records.len() as u64 };
+            Slot { hash: record.key.hash, serial: self.first_serial + self.records.len() as u64 };
         let replaces = |old: &Slot| {
             old.hash == slot.hash
                 && record_in(&self.records, self.first_serial, old.serial)
-                    .is_some_and(|old| old.same_key(&record))
+                    .is_some_and(|old| old.is(&record.key))
         };
         match self.index.find_mut(slot.hash, replaces) {
             Some(old) => *old = slot,
@@ -368,7 +350,7 @@ impl KeyStore {
     pub(crate) fn retain_tenants(&mut self, keep: impl Fn(TenantId) -> bool) {
         let (records, first_serial) = (&self.records, self.first_serial);
         self.index.retain(|slot| {
-            record_in(records, first_serial, slot.serial).is_some_and(|r| keep(r.tenant))
+            record_in(records, first_serial, slot.serial).is_some_and(|r| keep(r.key.tenant))
         });
     }
 }
@@ -405,18 +387,10 @@ mod tests {
         error: Error,
         n_max: usize,
     ) {
-        let key = key(text);
-        let hash = KeyRef::of(tenant, &key).hash;
+        let key = KeyRef::of(tenant, &key(text));
         let usd = Currency::from_code("USD").unwrap_or_else(|| unreachable!());
         let transfer = Transfer::credit(tenant, AccountId(uuid::Uuid::nil()), Decimal::ONE, usd);
-        let record = KeyRecord::new(
-            tenant,
-            key,
-            hash,
-            at(expires),
-            RequestPrint::of(&transfer),
-            &Err(error),
-        );
+        let record = KeyRecord::new(key, at(expires), RequestPrint::of(&transfer), &Err(error));
         store.insert(record, n_max);
     }
 
