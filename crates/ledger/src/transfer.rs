@@ -125,7 +125,10 @@ impl Metadata {
 
 impl<K: Into<Cow<'static, str>>, V: AsRef<str>, const N: usize> From<[(K, V); N]> for Metadata {
     fn from(pairs: [(K, V); N]) -> Metadata {
-        let mut metadata = Metadata { keys: Vec::with_capacity(N), text: String::new() };
+        // Sized once: growing the text pair by pair reallocated it several times.
+        let text_len = pairs.iter().map(|(_, value)| value.as_ref().len()).sum();
+        let mut metadata =
+            Metadata { keys: Vec::with_capacity(N), text: String::with_capacity(text_len) };
         for (key, value) in pairs {
             metadata.insert(key, value);
         }
