@@ -78,6 +78,12 @@ impl Metadata {
         value: impl AsRef<str>,
     ) -> Option<String> {
         let (key, value) = (key.into(), value.as_ref());
+        // Pairs usually come in key order (a vendor lists them so): append without a search.
+        if self.keys.last().is_none_or(|(last, _)| last.as_ref() < key.as_ref()) {
+            self.text.push_str(value);
+            self.keys.push((key, self.text.len()));
+            return None;
+        }
         let found = self.keys.binary_search_by(|(k, _)| k.as_ref().cmp(key.as_ref()));
         let (idx, replaced) = match found {
             Ok(idx) => {
