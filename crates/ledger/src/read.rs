@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::account::{AccountId, AccountView, TenantId};
+use crate::account::{AccountId, AccountView, Limits, TenantId};
 use crate::clock::Timestamp;
 use crate::engine::Ledger;
 use crate::money::Currency;
@@ -40,6 +40,12 @@ impl Ledger {
     pub fn account(&self, now: Timestamp, tenant: TenantId, id: AccountId) -> Option<AccountView> {
         let shard = store::lock(&self.shards[self.account_shard(id)]);
         shard.account(tenant, id).map(|account| account.view(now))
+    }
+
+    /// An account's limits alone: what a write's answer needs, without building a view.
+    pub fn limits(&self, tenant: TenantId, id: AccountId) -> Option<Limits> {
+        let shard = store::lock(&self.shards[self.account_shard(id)]);
+        shard.account(tenant, id).map(|account| account.limits.clone())
     }
 
     /// Every account of `tenant`, in the order they were opened.

@@ -267,10 +267,8 @@ impl FirstVision {
         // The receipt holds the balances of the time but not the credit limit, which the admin
         // API can change: a new transfer records the limit its answer shows, and a replay
         // answers with that one (the current limit only if the record is gone).
-        let current_credit_limit = || {
-            let limits = ctx.ledger.account(now, tenant, account.id).map(|view| view.limits);
-            credit_limit(&limits.unwrap_or_default())
-        };
+        let current_credit_limit =
+            || credit_limit(&ctx.ledger.limits(tenant, account.id).unwrap_or_default());
         let credit_limit = match &applied {
             Applied::New(_) => {
                 let credit_limit = current_credit_limit();
