@@ -8,6 +8,7 @@ server's CPU time per request, its resident memory, and the start-up time to fir
 
     python3 bench/run.py                   # every vendor, 64 connections, 10 s each
     python3 bench/run.py clowd9 -d 5 -c 64
+    python3 bench/run.py clowd9 --rounds 10 -d 2   # alternating with the bare floor: medians
 
 Only loopback is ever targeted; each run is bounded by its duration.
 """
@@ -18,6 +19,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -246,9 +248,10 @@ def parse_wrk(out):
     }
 
 
-def measure(name, pid, base, spec, args):
-    """Drives `spec` at `base` and prints one row, charging the CPU time of process `pid`."""
-    if args.warmup > 0:
+def measure(name, pid, base, spec, args, warmup=True):
+    """Drives `spec` at `base` and prints one row, charging the CPU time of process `pid`.
+    Returns (requests/s, CPU µs per request)."""
+    if warmup and args.warmup > 0:
         run_wrk(base, spec, args.connections, args.warmup, args.threads)
     ticks = cpu_ticks(pid)
     result = parse_wrk(run_wrk(base, spec, args.connections, args.duration, args.threads))
@@ -256,25 +259,62 @@ def measure(name, pid, base, spec, args):
     print(f"{name:<12} {result['rps']:>9.0f} {result['p50_ms']:>7.2f} {result['p99_ms']:>7.2f} "
           f"{cpu_us:>10.1f} {rss_mib(pid):>8.1f} {result['non2xx']:>8} {result['socket_errors']}",
           flush=True)
+    return result["rps"], cpu_us
 
 
-def baseline(args):
-    """The bare hyper + serde_json server of crates/server/examples/bare_hyper.rs."""
+BARE_SPEC = ("POST", "/v1/accounts/balance",
+             {"Content-Type": "application/json", "Authorization": "Bearer " + "x" * 300},
+             json.dumps({"account_id": "0" * 36, "amount": 100, "direction": "Credit",
+                         "reference_id": "bench-{{n}}"}))
+
+
+def start_bare():
+    """Starts the bare hyper + serde_json server of crates/server/examples/bare_hyper.rs."""
     port = free_port()
     binary = os.path.join(ROOT, "target", "release", "examples", "bare_hyper")
     bare = subprocess.Popen([binary, f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL)
+    for _ in range(1000):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.005)
+    return bare, f"http://127.0.0.1:{port}"
+
+
+def alternate(args, pid, base, names):
+    """`--rounds N`: bare floor and each vendor in turn, N times, then each vendor's median CPU
+    per request over the floor's of its round. The VM's speed drifts within minutes; rounds
+    side by side cancel most of the drift that separate runs fold into their figures."""
+    bare, bare_base = start_bare()
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(1000):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.005)
-        body = json.dumps({"account_id": "0" * 36, "amount": 100, "direction": "Credit",
-                           "reference_id": "bench-{{n}}"})
-        headers = {"Content-Type": "application/json", "Authorization": "Bearer " + "x" * 300}
-        measure("bare hyper", bare.pid, base, ("POST", "/v1/accounts/balance", headers, body), args)
+        specs = {name: VENDORS[name](base) for name in names}
+        run_wrk(bare_base, BARE_SPEC, args.connections, max(args.warmup, 1), args.threads)
+        for spec in specs.values():
+            run_wrk(base, spec, args.connections, max(args.warmup, 1), args.threads)
+        ratios = {name: [] for name in names}
+        costs = {name: [] for name in names}
+        for n in range(args.rounds):
+            print(f"-- round {n + 1}/{args.rounds}", flush=True)
+            _, floor = measure("bare hyper", bare.pid, bare_base, BARE_SPEC, args, warmup=False)
+            for name, spec in specs.items():
+                _, cost = measure(name, pid, base, spec, args, warmup=False)
+                ratios[name].append(cost / max(floor, 1e-9))
+                costs[name].append(cost)
+        for name in names:
+            print(f"{name:<12} median {statistics.median(costs[name]):.1f} µs/req, "
+                  f"{statistics.median(ratios[name]):.2f}× the floor beside it "
+                  f"(range {min(ratios[name]):.2f}–{max(ratios[name]):.2f})")
+    finally:
+        bare.terminate()
+        bare.wait(timeout=15)
+
+
+def baseline(args):
+    """The bare hyper + serde_json server, measured once before the vendors."""
+    bare, bare_base = start_bare()
+    try:
+        measure("bare hyper", bare.pid, bare_base, BARE_SPEC, args)
     finally:
         bare.terminate()
         bare.wait(timeout=15)
@@ -291,6 +331,9 @@ def main():
     parser.add_argument("-w", "--warmup", type=int, default=2,
                         help="seconds of unmeasured load per vendor first (connections, lazily "
                              "built tables and first-touch page faults)")
+    parser.add_argument("--rounds", type=int, default=0,
+                        help="alternate the bare floor and each vendor this many times (-d "
+                             "seconds each) and print each vendor's median cost over the floor")
     parser.add_argument("--baseline", action="store_true",
                         help="first measure a bare hyper + serde_json server (no state) with the "
                              "Clowd9 body, to calibrate this machine at this moment")
@@ -303,7 +346,7 @@ def main():
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     if not args.no_build and not args.binary:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "sandbank"], cwd=ROOT, check=True)
-    if args.baseline:
+    if args.baseline or args.rounds:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "server", "--example", "bare_hyper"],
                        cwd=ROOT, check=True)
     binary = args.binary or os.path.join(ROOT, "target", "release", "sandbank")
@@ -326,6 +369,9 @@ def main():
         startup_ms = (time.perf_counter() - started) * 1000
         print(f"start-up to first answer: {startup_ms:.1f} ms (process spawn included)")
         print(f"{'vendor':<12} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU µs/req':>10} {'RSS MiB':>8} {'non-2xx':>8}")
+        if args.rounds:
+            alternate(args, server.pid, base, args.vendors or list(VENDORS))
+            return
         if args.baseline:
             baseline(args)
         for name in args.vendors or list(VENDORS):
