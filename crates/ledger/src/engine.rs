@@ -33,8 +33,8 @@ pub struct Config {
     /// effect kept as the account's carried-forward balance.
     pub history_entries_max: usize,
     /// Most idempotency keys remembered at once, across all tenants; the oldest go first. A key
-    /// keeps its request's fingerprint and its receipt (~500 bytes with its key text), so the
-    /// default bounds them to ~130 MiB.
+    /// keeps two fingerprints and a compact receipt (~270 bytes, ~340 with its index slots),
+    /// so the default bounds them to ~90 MiB.
     pub idempotency_keys_max: usize,
 }
 
