@@ -83,37 +83,26 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Up to three account shards, locked in ascending index order.
+/// The one or two account shards of a change, locked in ascending index order.
 pub(crate) struct Locked<'a> {
-    slots: [Option<(usize, MutexGuard<'a, Shard>)>; 3],
+    slots: [Option<(usize, MutexGuard<'a, Shard>)>; 2],
     /// History chunks unlinked while locked. Fields drop in order: the shards are unlocked
     /// first, then these are freed.
     dropped: Vec<Vec<Entry>>,
 }
 
 impl<'a> Locked<'a> {
+    /// Locks the shards in `wanted` (at most two: a change has two sides).
     pub(crate) fn lock(shards: &'a [Mutex<Shard>], wanted: &[usize]) -> Locked<'a> {
-        assert!(wanted.len() <= 3);
-        let mut idx = [usize::MAX; 3];
-        idx[..wanted.len()].copy_from_slice(wanted);
-        // A three-element sorting network: the general sort was 4% of a transfer.
-        let swap_if = |idx: &mut [usize; 3], a: usize, b: usize| {
-            if idx[a] > idx[b] {
-                idx.swap(a, b);
-            }
+        let (low, high) = match *wanted {
+            [] => (None, None),
+            [only] => (Some(only), None),
+            [a, b, ..] if a == b => (Some(a), None),
+            [a, b, ..] => (Some(a.min(b)), Some(a.max(b))),
         };
-        swap_if(&mut idx, 0, 1);
-        swap_if(&mut idx, 1, 2);
-        swap_if(&mut idx, 0, 1);
-        let mut slots: [Option<(usize, MutexGuard<'a, Shard>)>; 3] = [None, None, None];
-        let mut previous = usize::MAX;
-        for (slot, shard_idx) in slots.iter_mut().zip(idx) {
-            if shard_idx != usize::MAX && shard_idx != previous {
-                *slot = Some((shard_idx, lock(&shards[shard_idx])));
-                previous = shard_idx;
-            }
-        }
-        Locked { slots, dropped: Vec::new() }
+        let take = |idx: Option<usize>| idx.map(|idx| (idx, lock(&shards[idx])));
+        let low = take(low);
+        Locked { slots: [low, take(high)], dropped: Vec::new() }
     }
 
     /// Keeps a history chunk unlinked under the lock, to be freed once the shards are unlocked.
