@@ -14,7 +14,7 @@ use crate::account::{Balances, Deferred};
 use crate::clock::Timestamp;
 use crate::error::{AccountError, DailyLimit, Error};
 use crate::event::{Change, Event, Journal};
-use crate::idempotency::{KeyRecord, KeyRef, KeyStore, RequestPrint};
+use crate::idempotency::{KeyRecord, KeyRef, KeyShard, RequestPrint};
 use crate::store::{self, HashMap, Locked, PendingState, PendingTransfer, Shard};
 use crate::transfer::{AccountChange, Applied, Direction, Entry, EntryKind, Metadata, Mode, Party};
 use crate::transfer::{Receipt, Transfer, TransferId};
@@ -32,9 +32,9 @@ pub struct Config {
     /// Most history entries kept per account; older ones are dropped a chunk at a time, their
     /// effect kept as the account's carried-forward balance.
     pub history_entries_max: usize,
-    /// Most idempotency keys remembered at once, across all tenants; the oldest go first. A key
+    /// Most idempotency keys remembered at once per tenant; the tenant's oldest go first. A key
     /// keeps two fingerprints and a compact receipt (~270 bytes, ~340 with its index slots),
-    /// so the default bounds them to ~90 MiB.
+    /// so the default bounds a tenant's keys to ~90 MiB.
     pub idempotency_keys_max: usize,
 }
 
@@ -56,7 +56,7 @@ pub struct Ledger {
     pub(crate) shards: Box<[Mutex<Shard>]>,
     /// Idempotency keys, by key hash. Locked after any account shard, never before one, and
     /// before the hold registry.
-    pub(crate) key_shards: Box<[Mutex<KeyStore>]>,
+    pub(crate) key_shards: Box<[Mutex<KeyShard>]>,
     /// Holds by id. Always locked after any shard, never before one.
     pub(crate) pending: Mutex<HashMap<TransferId, PendingTransfer>>,
     /// Last sequence number handed out.
@@ -84,7 +84,7 @@ impl Ledger {
         let n_key_shards = config.n_key_shards.max(1);
         Ledger {
             shards: (0..n_shards).map(|_| Mutex::new(Shard::default())).collect(),
-            key_shards: (0..n_key_shards).map(|_| Mutex::new(KeyStore::default())).collect(),
+            key_shards: (0..n_key_shards).map(|_| Mutex::new(KeyShard::default())).collect(),
             pending: Mutex::new(HashMap::default()),
             seq: AtomicU64::new(0),
             config: Config { n_shards, n_key_shards, ..config },
@@ -251,7 +251,6 @@ impl Ledger {
         });
 
         if let (Some(key), Some(keys)) = (&key_ref, &mut keys) {
-            keys.expire(now);
             if let Some(record) = keys.get(key, now) {
                 if record.request != RequestPrint::of(&req) {
                     return Err(Error::IdempotencyConflict);
@@ -608,7 +607,7 @@ impl Ledger {
             shard.externals.retain(|(owner, _), _| *owner != tenant);
         }
         for keys in &mut key_guards {
-            keys.retain_tenants(|owner| owner != tenant);
+            keys.forget_tenant(tenant);
         }
         registry.retain(|_, pending| pending.tenant != tenant);
         Ok(())

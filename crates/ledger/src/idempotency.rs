@@ -2,8 +2,9 @@
 //! moving money twice.
 //!
 //! Keys are scoped by tenant and a caller-chosen namespace (one per vendor, say), kept for the
-//! namespace's retention window of ledger time, and bounded in number: past the bound the oldest
-//! key is forgotten first.
+//! namespace's retention window of the tenant's own ledger time, and bounded in number per
+//! tenant: past the bound the tenant's oldest key is forgotten first. Each tenant's keys live
+//! apart, so one tenant's clock, load or reset never reaches another's.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -19,6 +20,7 @@ use crate::account::{AccountId, Balances};
 use crate::clock::Timestamp;
 use crate::error::Error;
 use crate::money::Currency;
+use crate::store::HashMap;
 use crate::transfer::{AccountChange, Receipt, Transfer, TransferId};
 
 /// A family of keys with one policy.
@@ -236,122 +238,167 @@ struct Slot {
     serial: u64,
 }
 
-/// One shard's keys.
-///
-/// Records live in a ring in insertion order, which is also expiry and eviction order, found
-/// through a table of their positions: no allocation per record, a lookup
-/// reads no record it does not want, and eviction touches neither the table nor any record but
-/// the evicted one. Boxed records in a map cost a quarter of a keyed write, most of it cache
-/// misses freeing and reallocating them.
+/// Records per chunk of a [`Ring`].
+const CHUNK: usize = 1024;
+
+/// Records in insertion (= eviction) order, addressed by serial number, in fixed-size chunks: a
+/// store grows a chunk at a time, never copying the records it has (a doubling copy paused
+/// every writer of the shard), and holds memory in proportion to the keys it keeps, so a
+/// tenant with few keys costs little.
 #[derive(Debug, Default)]
-#[repr(align(128))] // each shard's lock word and header on lines of their own
-pub(crate) struct KeyStore {
-    /// Where records are, by key hash. Eviction leaves a record's slot behind (finding it
-    /// again was a cold probe per keyed write): a slot whose serial is before `first_serial`
-    /// is stale, skipped by every lookup and swept out in bulk once they are as many as the
-    /// records.
-    index: HashTable<Slot>,
-    /// Records, oldest first; `records[i]` has serial `first_serial + i`. A record replaced under
-    /// its key, or of a reset tenant, stays until its turn to be evicted, unreachable.
-    records: VecDeque<KeyRecord>,
-    /// Each record's expiry, in the same order: what expiry reads.
-    expiries: VecDeque<Timestamp>,
+struct Ring {
+    chunks: VecDeque<Vec<KeyRecord>>,
+    /// Serial of `chunks[0][0]`.
+    base_serial: u64,
+    /// Serial of the oldest live record; those before it in the first chunk were evicted and
+    /// are dropped with their chunk.
     first_serial: u64,
+    /// Serial the next record gets.
+    next_serial: u64,
+    /// Emptied chunks kept for reuse, so a full store cycling through its bound allocates nothing.
+    spare: Option<Vec<KeyRecord>>,
+}
+
+impl Ring {
+    fn len(&self) -> usize {
+        (self.next_serial - self.first_serial) as usize
+    }
+
+    fn get(&self, serial: u64) -> Option<&KeyRecord> {
+        if serial < self.first_serial {
+            return None;
+        }
+        let idx = usize::try_from(serial - self.base_serial).ok()?;
+        self.chunks.get(idx / CHUNK)?.get(idx % CHUNK)
+    }
+
+    /// Appends `record`, returning its serial.
+    fn push(&mut self, record: KeyRecord) -> u64 {
+        if self.chunks.back().is_none_or(|chunk| chunk.len() == CHUNK) {
+            let chunk = self.spare.take().unwrap_or_else(|| Vec::with_capacity(CHUNK));
+            self.chunks.push_back(chunk);
+        }
+        if let Some(chunk) = self.chunks.back_mut() {
+            chunk.push(record);
+        }
+        self.next_serial += 1;
+        self.next_serial - 1
+    }
+
+    /// Forgets the oldest record; its memory goes when its whole chunk has been evicted.
+    fn pop_oldest(&mut self) {
+        if self.first_serial == self.next_serial {
+            return;
+        }
+        self.first_serial += 1;
+        if self.first_serial - self.base_serial == CHUNK as u64 {
+            if let Some(mut chunk) = self.chunks.pop_front() {
+                chunk.clear();
+                self.spare = Some(chunk);
+            }
+            self.base_serial = self.first_serial;
+        }
+    }
+}
+
+/// One tenant's keys in one shard.
+///
+/// Records live in a [`Ring`], found through a table of their serial numbers: no allocation per
+/// record, a lookup reads no record it does not want, and eviction touches neither the table
+/// nor any record but the evicted one. Boxed records in a map cost a quarter of a keyed write,
+/// most of it cache misses freeing and reallocating them.
+///
+/// A key expires only as seen by a lookup with its own tenant's `now`; nothing else a tenant
+/// does (its clock, its load) reaches another tenant's keys, which live in stores of their own.
+#[derive(Debug, Default)]
+struct KeyStore {
+    /// Where records are, by key hash. Eviction leaves a record's slot behind (finding it
+    /// again was a cold probe per keyed write): a slot whose serial is evicted is stale,
+    /// skipped by every lookup and swept out in bulk once they are as many as the records.
+    index: HashTable<Slot>,
+    /// A record replaced under its key stays until its turn to be evicted, unreachable.
+    ring: Ring,
     /// Records evicted since the last sweep (an upper bound on stale slots).
     n_evicted: usize,
 }
 
-/// Most records reserved at once per shard (the default bound per key shard): a larger
-/// configured bound grows as it fills.
-const RECORDS_RESERVED_MAX: usize = 16_384;
-
 /// Fewest evictions between two sweeps of stale slots, so a small store is not swept often.
 const SWEEP_EVICTIONS_MIN: usize = 1024;
 
-/// The record with `serial` in a ring whose front has `first_serial`, or `None` when it was
-/// evicted (its slot is stale).
-fn record_in(records: &VecDeque<KeyRecord>, first_serial: u64, serial: u64) -> Option<&KeyRecord> {
-    records.get(usize::try_from(serial.checked_sub(first_serial)?).ok()?)
-}
-
 impl KeyStore {
-    fn record(&self, serial: u64) -> Option<&KeyRecord> {
-        record_in(&self.records, self.first_serial, serial)
-    }
-
-    pub(crate) fn get(&self, id: &KeyRef, now: Timestamp) -> Option<&KeyRecord> {
+    fn get(&self, id: &KeyRef, now: Timestamp) -> Option<&KeyRecord> {
         let is_it = |slot: &Slot| {
-            slot.hash == id.hash && self.record(slot.serial).is_some_and(|r| r.is(id))
+            slot.hash == id.hash && self.ring.get(slot.serial).is_some_and(|r| r.is(id))
         };
         let slot = self.index.find(id.hash, is_it)?;
-        self.record(slot.serial).filter(|record| now < record.expires_at)
+        self.ring.get(slot.serial).filter(|record| now < record.expires_at)
     }
 
-    /// Remembers `record`, first forgetting the oldest keys while at `n_max`. A key whose
-    /// record expired but was not yet forgotten is being reused: the new record replaces it.
-    pub(crate) fn insert(&mut self, record: KeyRecord, n_max: usize) {
-        while self.records.len() >= n_max.max(1) {
+    fn insert(&mut self, record: KeyRecord, n_max: usize) {
+        while self.ring.len() >= n_max.max(1) {
             self.evict_oldest();
         }
-        if self.records.capacity() == 0 {
-            // Room for the bound at once: growing by doubling copied every record several times
-            // under load, a millisecond's pause each under this shard's lock. Untouched capacity
-            // costs address space, not memory. The table holds up to one stale slot per live one.
-            let n = n_max.min(RECORDS_RESERVED_MAX);
-            self.records.reserve_exact(n);
-            self.expiries.reserve_exact(n);
-            self.index.reserve(2 * n, |slot| slot.hash);
-        }
-        let slot =
-            Slot { hash: record.key.hash, serial: self.first_serial + self.records.len() as u64 };
-        let replaces = |old: &Slot| {
-            old.hash == slot.hash
-                && record_in(&self.records, self.first_serial, old.serial)
-                    .is_some_and(|old| old.is(&record.key))
-        };
-        match self.index.find_mut(slot.hash, replaces) {
+        let (hash, key) = (record.key.hash, record.key);
+        let ring = &self.ring;
+        let replaces =
+            |old: &Slot| old.hash == hash && ring.get(old.serial).is_some_and(|old| old.is(&key));
+        let serial = self.ring.next_serial;
+        let slot = Slot { hash, serial };
+        match self.index.find_mut(hash, replaces) {
             Some(old) => *old = slot,
             None => {
-                self.index.insert_unique(slot.hash, slot, |slot| slot.hash);
+                self.index.insert_unique(hash, slot, |slot| slot.hash);
             }
         }
-        self.expiries.push_back(record.expires_at);
-        self.records.push_back(record);
-    }
-
-    /// Forgets keys whose window has passed.
-    pub(crate) fn expire(&mut self, now: Timestamp) {
-        while self.expiries.front().is_some_and(|expires_at| *expires_at <= now) {
-            self.evict_oldest();
-        }
+        self.ring.push(record);
     }
 
     fn evict_oldest(&mut self) {
-        if self.records.pop_front().is_none() {
-            return;
-        }
-        self.expiries.pop_front();
-        self.first_serial += 1;
+        self.ring.pop_oldest();
         self.n_evicted += 1;
-        if self.n_evicted >= self.records.len().max(SWEEP_EVICTIONS_MIN) {
+        if self.n_evicted >= self.ring.len().max(SWEEP_EVICTIONS_MIN) {
             // One sequential pass over the table per as many evictions as it holds records.
-            let first_serial = self.first_serial;
+            let first_serial = self.ring.first_serial;
             self.index.retain(|slot| slot.serial >= first_serial);
             self.n_evicted = 0;
         }
     }
 
-    /// Keys still inside their window at `now`.
-    pub(crate) fn n_live(&self, now: Timestamp) -> usize {
-        let live = |slot: &&Slot| self.record(slot.serial).is_some_and(|r| now < r.expires_at);
+    fn n_live(&self, now: Timestamp) -> usize {
+        let live = |slot: &&Slot| self.ring.get(slot.serial).is_some_and(|r| now < r.expires_at);
         self.index.iter().filter(live).count()
     }
+}
 
-    pub(crate) fn retain_tenants(&mut self, keep: impl Fn(TenantId) -> bool) {
-        let (records, first_serial) = (&self.records, self.first_serial);
-        self.index.retain(|slot| {
-            record_in(records, first_serial, slot.serial).is_some_and(|r| keep(r.key.tenant))
-        });
+/// One shard's keys: a store per tenant, so that a tenant's keys are bounded, evicted and
+/// erased on their own.
+#[derive(Debug, Default)]
+#[repr(align(128))] // each shard's lock word and header on lines of their own
+pub(crate) struct KeyShard {
+    tenants: HashMap<TenantId, KeyStore>,
+}
+
+impl KeyShard {
+    /// The record of `id` if it is inside its window at `now` (its tenant's time).
+    pub(crate) fn get(&self, id: &KeyRef, now: Timestamp) -> Option<&KeyRecord> {
+        self.tenants.get(&id.tenant)?.get(id, now)
+    }
+
+    /// Remembers `record`, first forgetting its tenant's oldest keys in this shard while it has
+    /// `n_max`. A key whose record expired but was not yet forgotten is being reused: the new
+    /// record replaces it.
+    pub(crate) fn insert(&mut self, record: KeyRecord, n_max: usize) {
+        self.tenants.entry(record.key.tenant).or_default().insert(record, n_max);
+    }
+
+    /// Keys still inside their window at `now`.
+    pub(crate) fn n_live(&self, now: Timestamp) -> usize {
+        self.tenants.values().map(|store| store.n_live(now)).sum()
+    }
+
+    /// Forgets every key of `tenant`, freeing its memory.
+    pub(crate) fn forget_tenant(&mut self, tenant: TenantId) {
+        self.tenants.remove(&tenant);
     }
 }
 
@@ -380,7 +427,7 @@ mod tests {
 
     /// Inserts `text` for `tenant`, remembering `error` as the outcome so records are told apart.
     fn put(
-        store: &mut KeyStore,
+        store: &mut KeyShard,
         tenant: TenantId,
         text: &str,
         expires: i64,
@@ -394,7 +441,7 @@ mod tests {
         store.insert(record, n_max);
     }
 
-    fn found(store: &KeyStore, tenant: TenantId, text: &str, now: i64) -> Option<Error> {
+    fn found(store: &KeyShard, tenant: TenantId, text: &str, now: i64) -> Option<Error> {
         let key = key(text);
         store.get(&KeyRef::of(tenant, &key), at(now)).map(|record| match record.outcome() {
             Err(error) => error,
@@ -468,29 +515,35 @@ mod tests {
 
     #[test]
     fn stale_slots_are_skipped_then_swept_across_many_evictions() {
-        let mut store = KeyStore::default();
-        let n_max = 100;
-        // Key names cycle through 300, so each comes back after being evicted: its stale slot
+        let mut shard = KeyShard::default();
+        let n_max = 2_500; // more than two chunks, so chunks are dropped and reused
+        // Key names cycle through 7,000, so each comes back after being evicted: its stale slot
         // (left behind by eviction) must never answer for it, before or after a sweep.
-        for n in 0..5_000usize {
+        for n in 0..20_000usize {
             let errors = [Error::AmountNotPositive, Error::AmountTooLarge];
-            put(&mut store, TENANT, &format!("k{}", n % 300), 100, errors[n % 2], n_max);
+            put(&mut shard, TENANT, &format!("k{}", n % 7_000), 100, errors[n % 2], n_max);
             let newest = n.saturating_sub(n_max - 1)..=n;
-            for probe in [n, n.saturating_sub(n_max - 1), n.saturating_sub(n_max)] {
+            for probe in
+                [n, n.saturating_sub(n_max - 1), n.saturating_sub(n_max), n.saturating_sub(4_000)]
+            {
                 let expected = newest.contains(&probe).then_some(errors[probe % 2]);
-                let got = found(&store, TENANT, &format!("k{}", probe % 300), 50);
+                let got = found(&shard, TENANT, &format!("k{}", probe % 7_000), 50);
                 assert_eq!(got, expected, "after {n}, key of {probe}");
             }
-            assert!(store.index.len() <= store.records.len() + SWEEP_EVICTIONS_MIN, "swept");
+            let store = &shard.tenants[&TENANT];
+            let stale_max = store.ring.len().max(SWEEP_EVICTIONS_MIN);
+            assert!(store.index.len() <= store.ring.len() + stale_max, "swept");
+            assert!(store.ring.chunks.len() <= n_max.div_ceil(CHUNK) + 1, "chunks freed");
         }
-        assert_eq!(store.n_live(at(50)), n_max);
-        store.retain_tenants(|tenant| tenant != TENANT);
-        assert_eq!(store.n_live(at(50)), 0);
+        assert_eq!(shard.n_live(at(50)), n_max);
+        shard.forget_tenant(TENANT);
+        assert_eq!(shard.n_live(at(50)), 0);
+        assert!(shard.tenants.is_empty(), "a forgotten tenant's memory is freed");
     }
 
     #[test]
     fn past_the_bound_the_oldest_keys_go_first() {
-        let mut store = KeyStore::default();
+        let mut store = KeyShard::default();
         for n in 0..5 {
             put(&mut store, TENANT, &format!("k{n}"), 100, Error::AmountNotPositive, 3);
         }
@@ -502,7 +555,7 @@ mod tests {
 
     #[test]
     fn a_key_reused_after_expiry_replaces_its_record_and_survives_the_old_ones_eviction() {
-        let mut store = KeyStore::default();
+        let mut store = KeyShard::default();
         put(&mut store, TENANT, "a", 10, Error::AmountNotPositive, 3);
         assert_eq!(found(&store, TENANT, "a", 11), None, "expired");
         // Reused before anything popped the expired record.
@@ -513,25 +566,38 @@ mod tests {
         put(&mut store, TENANT, "c", 50, Error::AmountNotPositive, 3);
         assert_eq!(found(&store, TENANT, "a", 11), Some(Error::AmountTooLarge));
         assert_eq!(store.n_live(at(11)), 3);
-        store.expire(at(50));
-        assert_eq!(store.n_live(at(0)), 0);
-        assert_eq!(found(&store, TENANT, "a", 0), None);
+        assert_eq!(store.n_live(at(50)), 0);
+        assert_eq!(found(&store, TENANT, "a", 50), None);
     }
 
     #[test]
-    fn tenants_keys_are_apart_and_a_reset_forgets_only_its_own() {
-        let mut store = KeyStore::default();
+    fn a_key_lives_its_window_on_its_own_tenants_clock_whatever_others_do() {
+        let mut store = KeyShard::default();
+        put(&mut store, TENANT, "retry-me", 100, Error::AmountNotPositive, 10);
+        // Another tenant, its clock far ahead, writes past its own bound.
+        for n in 0..50 {
+            put(&mut store, OTHER, &format!("o{n}"), 1_000_000 + n, Error::SameAccount, 10);
+            assert!(found(&store, OTHER, "nothing", 999_999).is_none());
+        }
+        assert_eq!(found(&store, TENANT, "retry-me", 99), Some(Error::AmountNotPositive));
+        assert_eq!(found(&store, TENANT, "retry-me", 100), None, "its own window ends");
+        assert_eq!(store.n_live(at(0)), 11, "each tenant bounded on its own");
+    }
+
+    #[test]
+    fn tenants_keys_are_apart_and_forgetting_one_leaves_the_other() {
+        let mut store = KeyShard::default();
         put(&mut store, TENANT, "a", 100, Error::AmountNotPositive, 10);
         put(&mut store, OTHER, "a", 100, Error::AmountTooLarge, 10);
         assert_eq!(found(&store, TENANT, "a", 0), Some(Error::AmountNotPositive));
         assert_eq!(found(&store, OTHER, "a", 0), Some(Error::AmountTooLarge));
-        store.retain_tenants(|tenant| tenant != TENANT);
+        store.forget_tenant(TENANT);
         assert_eq!(found(&store, TENANT, "a", 0), None);
         assert_eq!(found(&store, OTHER, "a", 0), Some(Error::AmountTooLarge));
-        // The reset tenant's dead record is evicted in turn without disturbing the live one.
         put(&mut store, TENANT, "a", 100, Error::SameAccount, 2);
         put(&mut store, TENANT, "b", 100, Error::SameAccount, 2);
-        assert_eq!(found(&store, TENANT, "a", 0), Some(Error::SameAccount));
-        assert_eq!(found(&store, OTHER, "a", 0), None, "evicted as the oldest");
+        put(&mut store, TENANT, "c", 100, Error::SameAccount, 2);
+        assert_eq!(found(&store, TENANT, "a", 0), None, "evicted as its tenant's oldest");
+        assert_eq!(found(&store, OTHER, "a", 0), Some(Error::AmountTooLarge));
     }
 }

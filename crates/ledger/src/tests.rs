@@ -164,6 +164,47 @@ fn history_pages_by_cursor_in_both_orders_without_gaps_or_repeats() {
     );
 }
 
+/// Outside testing found a key evicted by another tenant's clock: tenant B's retry, on its own
+/// unchanged clock, posted a second time after tenant A ran 30 days ahead.
+#[test]
+fn a_key_lives_its_window_on_its_own_tenants_clock_and_bound_whatever_others_do() {
+    let ledger = Ledger::new(Config { n_shards: 4, idempotency_keys_max: 64, ..Config::default() });
+    let (a, b) = (open(&ledger, T1, 10), open(&ledger, T2, 20));
+    let namespaces = [("24h", 24), ("7d", 24 * 7)].map(|(name, hours)| {
+        Arc::new(Namespace {
+            name: name.into(),
+            remember_rejections: true,
+            retention: Duration::from_secs(hours * 3600),
+        })
+    });
+    let retry = |ns: &Arc<Namespace>| {
+        Transfer::credit(T2, b, Decimal::TEN, usd())
+            .with_key(IdempotencyKey::new(ns.clone(), "retry-me"))
+    };
+    for ns in &namespaces {
+        assert!(matches!(ledger.transfer(NOW, retry(ns)), Ok(crate::Applied::New(_))));
+    }
+    let later = NOW.saturating_add(Duration::from_secs(30 * 86_400));
+    for ns in &namespaces {
+        for i in 0..500 {
+            let req = Transfer::credit(T1, a, Decimal::ONE, usd())
+                .with_key(IdempotencyKey::new(ns.clone(), format!("a{i}")));
+            ledger.transfer(later, req).unwrap();
+        }
+    }
+    let b_now = NOW.saturating_add(Duration::from_secs(3600));
+    for ns in &namespaces {
+        let again = ledger.transfer(b_now, retry(ns));
+        assert!(matches!(again, Ok(crate::Applied::Replayed(_))), "{}: {again:?}", ns.name);
+    }
+    assert_eq!(ledger.account(b_now, T2, b).unwrap().balances.posted, Decimal::from(20));
+    // Each key's own window, on its own tenant's clock: the 24 h key ends, the 7 d one lives.
+    let next_day = NOW.saturating_add(Duration::from_secs(25 * 3600));
+    let [day, week] = &namespaces;
+    assert!(matches!(ledger.transfer(next_day, retry(day)), Ok(crate::Applied::New(_))));
+    assert!(matches!(ledger.transfer(next_day, retry(week)), Ok(crate::Applied::Replayed(_))));
+}
+
 #[test]
 fn the_number_of_remembered_keys_stays_bounded() {
     let ledger =
