@@ -13,8 +13,9 @@ use crate::account::{Account, AccountId, AccountView, Hold, Limits, NewAccount, 
 use crate::account::{Balances, Deferred};
 use crate::clock::Timestamp;
 use crate::error::{AccountError, DailyLimit, Error};
-use crate::event::{Change, Event, Journal};
+use crate::event::{Change, Event, Journal, JournalError};
 use crate::idempotency::{KeyRecord, KeyRef, KeyShard, RequestPrint};
+use crate::invariants;
 use crate::store::{self, HashMap, Locked, PendingState, PendingTransfer, Shard};
 use crate::transfer::{AccountChange, Applied, Direction, Entry, EntryKind, Metadata, Mode, Party};
 use crate::transfer::{Receipt, Transfer, TransferId};
@@ -107,10 +108,10 @@ impl Ledger {
 
     /// Takes the next sequence number and journals the change; must be called with every lock
     /// the change needs held, after validation and before the first assignment.
-    fn commit(&self, at: Timestamp, change: impl FnOnce() -> Change) -> Result<u64, ()> {
+    fn commit(&self, at: Timestamp, change: impl FnOnce() -> Change) -> Result<u64, JournalError> {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(journal) = &self.journal {
-            journal.append(&Event { seq, at, change: change() }).map_err(|_| ())?;
+            journal.append(&Event { seq, at, change: change() })?;
         }
         Ok(seq)
     }
@@ -153,9 +154,8 @@ impl Ledger {
         if shard.accounts.contains_key(&new.id) {
             return Err(AccountError::AccountExists);
         }
-        let seq = self
-            .commit(now, || Change::AccountOpened { account: new.clone(), opening_balance })
-            .map_err(|()| AccountError::JournalUnavailable)?;
+        let seq =
+            self.commit(now, || Change::AccountOpened { account: new.clone(), opening_balance })?;
         let mut account = Account::open(new, now, seq);
         if !opening_balance.is_zero() {
             account.posted = opening_balance;
@@ -203,8 +203,7 @@ impl Ledger {
         if account.status == Status::Closed {
             return Err(AccountError::AccountClosed);
         }
-        self.commit(now, || Change::StatusSet { tenant, account: id, status })
-            .map_err(|()| AccountError::JournalUnavailable)?;
+        self.commit(now, || Change::StatusSet { tenant, account: id, status })?;
         let account = shard.account_mut(tenant, id).ok_or(AccountError::AccountNotFound)?;
         account.status = status;
         Ok(account.view(now))
@@ -225,8 +224,7 @@ impl Ledger {
             return Err(AccountError::AccountClosed);
         }
         limits.validate(account.currency)?;
-        self.commit(now, || Change::LimitsSet { tenant, account: id, limits: limits.clone() })
-            .map_err(|()| AccountError::JournalUnavailable)?;
+        self.commit(now, || Change::LimitsSet { tenant, account: id, limits: limits.clone() })?;
         let account = shard.account_mut(tenant, id).ok_or(AccountError::AccountNotFound)?;
         account.limits = limits;
         account.limits_set_at = now;
@@ -365,9 +363,7 @@ impl Ledger {
         }
 
         // Every rule passed: commit.
-        let seq = self
-            .commit(now, || Change::TransferCommitted(req.clone()))
-            .map_err(|()| Error::JournalUnavailable)?;
+        let seq = self.commit(now, || Change::TransferCommitted(req.clone()))?;
         let id = TransferId(seq);
         if let Mode::Pending { expires_at } = req.mode {
             let record = PendingTransfer {
@@ -385,7 +381,9 @@ impl Ledger {
         let entry = EntryTemplate { id, pending_id: None, at: now, req };
         let debit = self.apply(locked, req.debit, Direction::Debit, &entry, amount, req.mode);
         let credit = self.apply(locked, req.credit, Direction::Credit, &entry, amount, req.mode);
-        Ok(Receipt { id, at: now, amount, currency: req.currency, debit, credit })
+        let receipt = Receipt { id, at: now, amount, currency: req.currency, debit, credit };
+        invariants::transfer_committed(req.mode, &receipt);
+        Ok(receipt)
     }
 
     /// Applies one side of a validated change. For an external side, moves this shard's stripe
@@ -539,7 +537,7 @@ impl Ledger {
             }
             Settle::Void => (record.amount, Change::PendingVoided { tenant, pending: pending_id }),
         };
-        let seq = self.commit(now, || change).map_err(|()| Error::JournalUnavailable)?;
+        let seq = self.commit(now, || change)?;
         let (kind, state) = match how {
             Settle::Post(_) => (EntryKind::PendingPosted, PendingState::Posted),
             Settle::Void => (EntryKind::PendingVoided, PendingState::Voided),
@@ -566,6 +564,10 @@ impl Ledger {
                 locked.get_mut(self.account_shard(account_id)).accounts.get_mut(&account_id)?;
             account.prune(now);
             let before = account.balances(now);
+            debug_assert!(
+                account.holds.iter().any(|hold| hold.id == pending_id),
+                "a live pending transfer in the registry has its hold on each account side"
+            );
             account.holds.retain(|hold| hold.id != pending_id);
             if kind == EntryKind::PendingPosted {
                 match direction {
@@ -592,7 +594,9 @@ impl Ledger {
         };
         let debit = settle_side(record.debit, Direction::Debit);
         let credit = settle_side(record.credit, Direction::Credit);
-        Ok(Receipt { id, at: now, amount, currency: record.currency, debit, credit })
+        let receipt = Receipt { id, at: now, amount, currency: record.currency, debit, credit };
+        invariants::hold_settled(record.amount, kind == EntryKind::PendingPosted, &receipt);
+        Ok(receipt)
     }
 
     /// Erases every account, key, hold and external balance of `tenant`.
@@ -600,8 +604,7 @@ impl Ledger {
         let mut guards: Vec<_> = self.shards.iter().map(store::lock).collect();
         let mut key_guards: Vec<_> = self.key_shards.iter().map(store::lock).collect();
         let mut registry = store::lock(&self.pending);
-        self.commit(now, || Change::TenantReset { tenant })
-            .map_err(|()| AccountError::JournalUnavailable)?;
+        self.commit(now, || Change::TenantReset { tenant })?;
         for shard in &mut guards {
             shard.accounts.retain(|_, account| account.tenant != tenant);
             shard.externals.retain(|(owner, _), _| *owner != tenant);

@@ -117,3 +117,17 @@ pub enum AccountError {
     #[error("journal unavailable: the change was not applied")]
     JournalUnavailable,
 }
+
+/// A refused journal append is the one way a validated change can still fail: nothing of it
+/// is applied, and the caller is told the journal was unavailable.
+impl From<crate::event::JournalError> for Error {
+    fn from(_: crate::event::JournalError) -> Error {
+        Error::JournalUnavailable
+    }
+}
+
+impl From<crate::event::JournalError> for AccountError {
+    fn from(_: crate::event::JournalError) -> AccountError {
+        AccountError::JournalUnavailable
+    }
+}

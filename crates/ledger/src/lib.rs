@@ -23,6 +23,7 @@ mod error;
 mod event;
 mod history;
 mod idempotency;
+mod invariants;
 mod money;
 mod read;
 mod replay;
