@@ -28,7 +28,7 @@ pub struct Config {
     pub n_shards: usize,
     /// Number of independently locked idempotency-key shards. Few, so that each shard's ring of
     /// records is written often enough to stay in cache: with one key shard per account shard
-    /// (256), every keyed write touched a cold ring, table and record, ~2 µs of a request.
+    /// (256), every keyed write touched a cold ring, table and record.
     pub n_key_shards: usize,
     /// Most history entries kept per account; older ones are dropped a chunk at a time, their
     /// effect kept as the account's carried-forward balance.

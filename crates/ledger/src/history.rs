@@ -1,6 +1,6 @@
 //! An account's history: entries appended in fixed-size chunks, so a long history grows
-//! without ever copying what it already holds (doubling a `Vec` moved every entry again and
-//! was a tenth of a transfer's time), and bounded: past the ledger's per-account maximum the
+//! without ever copying what it already holds (doubling a `Vec` moved every entry again, under
+//! the account's lock), and bounded: past the ledger's per-account maximum the
 //! oldest chunk is dropped, its effect on the posted balance kept as a carried-forward base.
 //!
 //! Indices are absolute (the `n`th entry ever), so cursors stay valid when old entries go.

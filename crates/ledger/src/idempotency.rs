@@ -52,8 +52,8 @@ impl IdempotencyKey {
 }
 
 /// A key as looked up and as remembered: its tenant and two independent 64-bit hashes of
-/// tenant, namespace name and key text, computed once (hashing the text at each step was 7% of
-/// a request). `hash` picks the shard and the table slot; with `check` it makes a 128-bit
+/// tenant, namespace name and key text, computed once (hashing the text at each step showed in
+/// profiles). `hash` picks the shard and the table slot; with `check` it makes a 128-bit
 /// fingerprint that stands for the text: a record keeps no text to free when it is evicted,
 /// cold, and two different keys share a fingerprint with odds of 2⁻¹²⁸.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +75,7 @@ impl KeyRef {
 /// fingerprint of every field (two independent 64-bit hashes; equal amounts such as `1.0` and
 /// `1.00` hash alike, as they compare alike). Keeping the fields themselves made each record
 /// 96 bytes larger, and records are written to cold memory on every keyed write; keeping the
-/// metadata alive, then freeing it long after, cold, was a quarter of a keyed write.
+/// metadata alive, then freeing it long after, cold, was a large part of a keyed write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RequestPrint(u128);
 
@@ -97,7 +97,7 @@ impl RequestPrint {
 
 /// `amount` in one form per value, to hash: at the currency's scale when it fits (an exact,
 /// cheap multiply), else without trailing zeros. `Decimal`'s own hash strips trailing zeros
-/// every time, a slow 96-bit division loop that was 4% of a keyed write.
+/// every time, a slow 96-bit division loop.
 fn canonical(amount: Decimal, scale: u32) -> Decimal {
     let mut amount = amount;
     if amount.scale() > scale {
@@ -231,7 +231,7 @@ impl KeyRecord {
 
 /// Where a record is (or was, if its serial was evicted): its key's full hash, compared before any record is read (the
 /// table's own 7-bit tags match a wrong slot often enough that reading cold records to rule them
-/// out was a tenth of a keyed write), and its serial number.
+/// out showed in profiles), and its serial number.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     hash: u64,
@@ -305,7 +305,7 @@ impl Ring {
 ///
 /// Records live in a [`Ring`], found through a table of their serial numbers: no allocation per
 /// record, a lookup reads no record it does not want, and eviction touches neither the table
-/// nor any record but the evicted one. Boxed records in a map cost a quarter of a keyed write,
+/// nor any record but the evicted one. Boxed records in a map cost a large part of a keyed write,
 /// most of it cache misses freeing and reallocating them.
 ///
 /// A key expires only as seen by a lookup with its own tenant's `now`; nothing else a tenant
