@@ -299,6 +299,22 @@ impl Clowd9 {
         })
     }
 
+    /// A transfer's account: an id that is no UUID (`None`) is as unknown as any other.
+    fn transfer_account(
+        &self,
+        tenant: TenantId,
+        account_id: Option<Uuid>,
+        field: &'static str,
+    ) -> Result<AccountEntry, Clowd9Error> {
+        match account_id {
+            Some(account_id) => self.account(tenant, account_id),
+            None => Err(Clowd9Error::bad(
+                Reason::AccountNotFound,
+                format!("field {field}: not a UUID, so no account of this client"),
+            )),
+        }
+    }
+
     /// The Clowd9 error for a refused transfer, with the numbers behind a limit in the rule
     /// (read only on this failure path):
     /// `ledger: insufficient funds (available 60, minimum 0, debit 61 minor units)`.
@@ -562,8 +578,9 @@ impl Clowd9 {
         req: &Request,
     ) -> Result<Response, Clowd9Error> {
         let command = parse::transfer(&parse::body(req)?)?;
-        let source = self.account(tenant, command.source)?;
-        let destination = self.account(tenant, command.destination)?;
+        let source = self.transfer_account(tenant, command.source, "source_account_id")?;
+        let destination =
+            self.transfer_account(tenant, command.destination, "destination_account_id")?;
         let mut transfer = Transfer::between(
             tenant,
             Party::Account(source.id),
