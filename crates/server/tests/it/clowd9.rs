@@ -1200,8 +1200,7 @@ async fn two_corrections_with_an_empty_reference_id_both_apply_but_increase_refu
         "amount": 100,
         "reference_id": "",
     });
-    let refused =
-        call(&sb, Method::POST, "/v1/accounts/transfer", Some(&token), Some(body)).await;
+    let refused = call(&sb, Method::POST, "/v1/accounts/transfer", Some(&token), Some(body)).await;
     refused.assert_rpc_status(StatusCode::BAD_REQUEST, "invalid reference_id");
     assert_eq!(vendor_balance(&sb, &token, &account.account_id).await, (500, 500));
     assert_eq!(admin_posted(&sb, &other.id).await, 0);
@@ -1218,9 +1217,7 @@ async fn a_transfer_id_of_36_characters_that_is_no_uuid_is_an_unknown_account_on
     let not_uuid = "account0-0000-0000-0000-000000000001";
     assert_eq!(not_uuid.chars().count(), 36);
     let longer = format!("{}-extra", source.account_id);
-    let transfer = |from: &str, to: &str| {
-        json!({ "source_account_id": from, "destination_account_id": to, "amount": 100 })
-    };
+    let transfer = |from: &str, to: &str| json!({ "source_account_id": from, "destination_account_id": to, "amount": 100 });
     for (what, body, message) in [
         ("a non-UUID source", transfer(not_uuid, &destination.account_id), "account not found"),
         ("a non-UUID destination", transfer(&source.account_id, not_uuid), "account not found"),

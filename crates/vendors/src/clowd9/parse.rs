@@ -150,9 +150,7 @@ fn reference_id<'a>(value: &'a Option<Field<'_>>) -> Result<Option<&'a str>, Clo
 /// `reference_id` of a correction and of the seed's call, where the vendor declares a plain
 /// string (and the seed's own example sends `""`): an empty one is accepted and, naming no
 /// change, keys nothing, so it is treated as absent.
-fn reference_id_or_empty<'a>(
-    value: &'a Option<Field<'_>>,
-) -> Result<Option<&'a str>, Clowd9Error> {
+fn reference_id_or_empty<'a>(value: &'a Option<Field<'_>>) -> Result<Option<&'a str>, Clowd9Error> {
     Ok(optional_text(value, "reference_id", FREE_TEXT_CHARS_MAX)?.filter(|text| !text.is_empty()))
 }
 
