@@ -792,9 +792,9 @@ async fn malformed_or_invalid_seed_requests_get_the_documented_400_and_change_no
         ("an unknown direction", id, r#""amount": 100, "direction": "Up""#, "invalid direction"),
         ("no direction", id, r#""amount": 100"#, "direction is required"),
         (
-            "an empty reference_id",
+            "a numeric reference_id",
             id,
-            r#""amount": 100, "direction": "Credit", "reference_id": """#,
+            r#""amount": 100, "direction": "Credit", "reference_id": 20250705"#,
             "invalid reference_id",
         ),
         (
@@ -1133,6 +1133,119 @@ async fn a_replay_with_the_same_reference_id_moves_money_once_and_a_changed_one_
     assert_eq!(outcomes, HashSet::from([("1500".to_string(), "2000".to_string())]));
     assert_eq!(admin_posted(&sb, &account.id).await, 2000);
     assert_eq!(admin_account(&sb, &account.id).await["n_entries"], 3);
+}
+
+// See: issue item 19 (an empty reference_id where the vendor allows one).
+#[tokio::test]
+async fn the_seeds_own_example_filled_in_with_only_amount_and_direction_succeeds_every_time() {
+    let sb = start().await;
+    // The seed's example addresses this account; open it under that id.
+    let seed_account_id = "fcd0cecb-90dd-4ae2-879f-d0eda6fbddd4";
+    let account =
+        open(&sb, "1.00", json!({ "vendor_ids": { "account_id": seed_account_id } })).await;
+    let token = login(&sb).await.access;
+    // The seed's example request as printed, with only `amount` and `direction` filled in: its
+    // `reference_id` stays `""`, like `type`, `destination` and `reference`.
+    let example = r#"{
+    "account_id": "fcd0cecb-90dd-4ae2-879f-d0eda6fbddd4",
+    "client_id": "15bfc289-de75-4668-bb11-3998aadf226d",
+    "amount": 1000,
+    "direction": "Credit",
+    "type": "",
+    "destination": "",
+    "reference": "",
+    "reference_id": ""
+}"#;
+    let first = post_raw(&sb, UPDATE, &token, Some("application/json"), example).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.body["previous_account_balance"], "100");
+    assert_eq!(first.body["new_account_balance"], "1100");
+    // An empty reference_id keys nothing: the same body again is a second change, not a replay.
+    let second = post_raw(&sb, UPDATE, &token, Some("application/json"), example).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(second.body["previous_account_balance"], "1100");
+    assert_eq!(second.body["new_account_balance"], "2100");
+    assert_eq!(admin_posted(&sb, &account.id).await, 2100);
+    assert_eq!(vendor_balance(&sb, &token, seed_account_id).await, (2100, 2100));
+}
+
+// See: issue item 19 (`reference_id: ""` on correct, refused only where the vendor says so).
+#[tokio::test]
+async fn two_corrections_with_an_empty_reference_id_both_apply_but_increase_refuses_one() {
+    let sb = start().await;
+    let account = open(&sb, "10.00", json!({})).await;
+    let other = open(&sb, "0", json!({})).await;
+    let token = login(&sb).await.access;
+    let correct = format!("/v1/accounts/{}/correct", account.account_id);
+    let body = json!({ "amount": -250, "reason": "Fee charged twice", "reference_id": "" });
+    let first = call(&sb, Method::POST, &correct, Some(&token), Some(body.clone())).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.body["new_actual_balance"], "750");
+    let second = call(&sb, Method::POST, &correct, Some(&token), Some(body)).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(second.body["previous_actual_balance"], "750");
+    assert_eq!(second.body["new_actual_balance"], "500");
+    assert_eq!(admin_posted(&sb, &account.id).await, 500);
+
+    // Increase, decrease and transfer declare `minLength: 1`: there `""` stays refused.
+    for operation in ["increase", "decrease"] {
+        let path = format!("/v1/accounts/{}/{operation}", account.account_id);
+        let body = json!({ "amount": 100, "reference_id": "" });
+        let refused = call(&sb, Method::POST, &path, Some(&token), Some(body)).await;
+        refused.assert_rpc_status(StatusCode::BAD_REQUEST, "invalid reference_id");
+    }
+    let body = json!({
+        "source_account_id": account.account_id,
+        "destination_account_id": other.account_id,
+        "amount": 100,
+        "reference_id": "",
+    });
+    let refused = call(&sb, Method::POST, "/v1/accounts/transfer", Some(&token), Some(body)).await;
+    refused.assert_rpc_status(StatusCode::BAD_REQUEST, "invalid reference_id");
+    assert_eq!(vendor_balance(&sb, &token, &account.account_id).await, (500, 500));
+    assert_eq!(admin_posted(&sb, &other.id).await, 0);
+}
+
+// See: issue item 20 (transfer ids need only 36 characters).
+#[tokio::test]
+async fn a_transfer_id_of_36_characters_that_is_no_uuid_is_an_unknown_account_on_either_side() {
+    let sb = start().await;
+    let source = open(&sb, "10.00", json!({})).await;
+    let destination = open(&sb, "0", json!({})).await;
+    let token = login(&sb).await.access;
+    // UUID-shaped, but `account0` is not hex.
+    let not_uuid = "account0-0000-0000-0000-000000000001";
+    assert_eq!(not_uuid.chars().count(), 36);
+    let longer = format!("{}-extra", source.account_id);
+    let transfer = |from: &str, to: &str| json!({ "source_account_id": from, "destination_account_id": to, "amount": 100 });
+    for (what, body, message) in [
+        ("a non-UUID source", transfer(not_uuid, &destination.account_id), "account not found"),
+        ("a non-UUID destination", transfer(&source.account_id, not_uuid), "account not found"),
+        ("a longer source", transfer(&longer, &destination.account_id), "account not found"),
+        ("a longer destination", transfer(&source.account_id, &longer), "account not found"),
+        (
+            "a 35-character source",
+            transfer(&not_uuid[1..], &destination.account_id),
+            "invalid source_account_id",
+        ),
+        (
+            "a 35-character destination",
+            transfer(&source.account_id, &not_uuid[1..]),
+            "invalid destination_account_id",
+        ),
+    ] {
+        let reply =
+            call(&sb, Method::POST, "/v1/accounts/transfer", Some(&token), Some(body)).await;
+        assert_eq!(reply.body["message"], message, "{what}");
+        reply.assert_rpc_status(StatusCode::BAD_REQUEST, message);
+    }
+    assert_eq!(admin_posted(&sb, &source.id).await, 1000);
+    assert_eq!(admin_posted(&sb, &destination.id).await, 0);
+    // The same transfer between the two real accounts goes through.
+    let body = transfer(&source.account_id, &destination.account_id);
+    let moved = call(&sb, Method::POST, "/v1/accounts/transfer", Some(&token), Some(body)).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    assert_eq!(admin_posted(&sb, &destination.id).await, 100);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -69,6 +69,10 @@
 //! different body (any field, or another operation) it is 400 `duplicate reference_id`.
 //! Rejected changes are not remembered, so a declined change can be retried with its
 //! `reference_id` once the cause is fixed. Without `reference_id` nothing is deduplicated.
+//! S1 declares `minLength: 1` only on increase, decrease and transfer, where `""` is 400
+//! `invalid reference_id`; a correction's and the seed's call's `reference_id` is a plain
+//! string (the seed's own example sends `""`), and an empty one there keys nothing, like an
+//! absent one.
 //!
 //! # Choices
 //!
@@ -84,7 +88,10 @@
 //! - `trace_id` is this request's trace id: a dashed UUID on the seed's call (as the seed shows),
 //!   32 hex digits on S1 calls (as S1 patterns it). A replay gets its own trace id.
 //! - An unknown `account_id`, or another tenant's, is 400 `account not found` (S6 lists it as an
-//!   ordinary rejection; S1 declares no 404).
+//!   ordinary rejection; S1 declares no 404). A transfer's `source_account_id` /
+//!   `destination_account_id` need only be 36 characters long (S1 gives them no UUID pattern):
+//!   a shorter one is `invalid <field>`, one of 36 or more characters that is no UUID names no
+//!   account and is `account not found` too.
 //! - Insufficient balance is judged on the available balance down to the account's minimum
 //!   (`overdraft_value` = minus the minimum), not on the actual balance as S6 words it.
 //! - Increase/decrease/correct move actual and available alike (posted transfers). Credits check
@@ -116,7 +123,8 @@
 //! # Known gaps
 //!
 //! - The seed's example request is a template (`"amount": ,` is not JSON); it is answered 400
-//!   `invalid request body`. Filled in with the field table's samples it is accepted.
+//!   `invalid request body`. Filled in with the field table's samples, or with only `amount`
+//!   and `direction` (its other values staying `""`), it is accepted.
 //! - The notes' switches (S3 path, 400 vs 404 for unknown accounts, reference_id policy,
 //!   trace_id formats, actual vs available for insufficient funds) are fixed choices: there is
 //!   no per-tenant configuration surface yet.
@@ -297,6 +305,22 @@ impl Clowd9 {
                 format!("account {account_id}: no such account for this client"),
             )
         })
+    }
+
+    /// A transfer's account: an id that is no UUID (`None`) is as unknown as any other.
+    fn transfer_account(
+        &self,
+        tenant: TenantId,
+        account_id: Option<Uuid>,
+        field: &'static str,
+    ) -> Result<AccountEntry, Clowd9Error> {
+        match account_id {
+            Some(account_id) => self.account(tenant, account_id),
+            None => Err(Clowd9Error::bad(
+                Reason::AccountNotFound,
+                format!("field {field}: not a UUID, so no account of this client"),
+            )),
+        }
     }
 
     /// The Clowd9 error for a refused transfer, with the numbers behind a limit in the rule
@@ -562,8 +586,9 @@ impl Clowd9 {
         req: &Request,
     ) -> Result<Response, Clowd9Error> {
         let command = parse::transfer(&parse::body(req)?)?;
-        let source = self.account(tenant, command.source)?;
-        let destination = self.account(tenant, command.destination)?;
+        let source = self.transfer_account(tenant, command.source, "source_account_id")?;
+        let destination =
+            self.transfer_account(tenant, command.destination, "destination_account_id")?;
         let mut transfer = Transfer::between(
             tenant,
             Party::Account(source.id),

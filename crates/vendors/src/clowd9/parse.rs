@@ -31,6 +31,8 @@ const REFERENCE_CHARS_MAX: usize = 100;
 /// Longest `reference_id`, `destination` and `correction_type`: Clowd9 states none; ours keeps
 /// idempotency keys and history small.
 const FREE_TEXT_CHARS_MAX: usize = 100;
+/// Fewest characters of a transfer's account ids (OpenAPI `minLength: 36`, their only rule).
+const TRANSFER_ACCOUNT_ID_CHARS_MIN: usize = 36;
 /// Longest `key` / `secret` we compare.
 const CREDENTIAL_CHARS_MAX: usize = 256;
 /// Most entries one ledger-entries page returns (`limit` pattern `^([1-9][0-9]?|100)$`).
@@ -133,7 +135,8 @@ fn required_text<'a>(
     }
 }
 
-/// `reference_id`: optional, but at least one character when sent (`minLength: 1`).
+/// `reference_id` of increase, decrease and transfer: optional, but at least one character
+/// when sent (the CLOWD9 API's `minLength: 1` on those three operations).
 fn reference_id<'a>(value: &'a Option<Field<'_>>) -> Result<Option<&'a str>, Clowd9Error> {
     match optional_text(value, "reference_id", FREE_TEXT_CHARS_MAX)? {
         Some("") => Err(Clowd9Error::bad(
@@ -142,6 +145,13 @@ fn reference_id<'a>(value: &'a Option<Field<'_>>) -> Result<Option<&'a str>, Clo
         )),
         other => Ok(other),
     }
+}
+
+/// `reference_id` of a correction and of the seed's call, where the vendor declares a plain
+/// string (and the seed's own example sends `""`): an empty one is accepted and, naming no
+/// change, keys nothing, so it is treated as absent.
+fn reference_id_or_empty<'a>(value: &'a Option<Field<'_>>) -> Result<Option<&'a str>, Clowd9Error> {
+    Ok(optional_text(value, "reference_id", FREE_TEXT_CHARS_MAX)?.filter(|text| !text.is_empty()))
 }
 
 /// A required JSON integer of minor units that fits `int64` (sign checked by the caller).
@@ -264,7 +274,7 @@ pub(crate) fn update(
     let reference_name = optional_text(&body.r#type, "type", REFERENCE_NAME_CHARS_MAX)?;
     let destination = optional_text(&body.destination, "destination", FREE_TEXT_CHARS_MAX)?;
     let reference = optional_text(&body.reference, "reference", REFERENCE_CHARS_MAX)?;
-    let reference_id = reference_id(&body.reference_id)?;
+    let reference_id = reference_id_or_empty(&body.reference_id)?;
 
     let mut metadata = Metadata::new();
     let entry_type = match direction {
@@ -331,7 +341,7 @@ pub(crate) fn correct(
     let reason = required_text(&body.reason, "reason", REFERENCE_CHARS_MAX)?;
     let correction_type =
         optional_text(&body.correction_type, "correction_type", FREE_TEXT_CHARS_MAX)?;
-    let reference_id = reference_id(&body.reference_id)?;
+    let reference_id = reference_id_or_empty(&body.reference_id)?;
     let mut metadata = Metadata::new();
     metadata.insert(meta::ENTRY_TYPE, "InternalCorrection");
     metadata.insert(meta::CORRECTION_REASON, reason);
@@ -349,25 +359,40 @@ pub(crate) fn correct(
 /// An account-to-account transfer, ready to be scaled to the source account's currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TransferCommand {
-    pub(crate) source: Uuid,
-    pub(crate) destination: Uuid,
+    /// The account debited; `None` when the id is no UUID and so names no account.
+    pub(crate) source: Option<Uuid>,
+    /// The account credited; `None` when the id is no UUID and so names no account.
+    pub(crate) destination: Option<Uuid>,
     pub(crate) amount_minor: i64,
     pub(crate) metadata: Metadata,
     pub(crate) key: Option<String>,
+}
+
+/// A transfer's `source_account_id` or `destination_account_id`. The CLOWD9 API asks only for
+/// at least 36 characters here (no UUID pattern, unlike its `{account_id}` paths), so a shorter
+/// id is `invalid <field>`, while a long enough one that is no UUID is `None`: it names no
+/// account, and is answered like any unknown one.
+fn transfer_account_id(
+    value: &Option<Field<'_>>,
+    field: &'static str,
+) -> Result<Option<Uuid>, Clowd9Error> {
+    // No maximum: the vendor states none, the id is never stored, and the body limit bounds it.
+    let text = required_text(value, field, usize::MAX)?;
+    if text.chars().count() < TRANSFER_ACCOUNT_ID_CHARS_MIN {
+        return Err(Clowd9Error::bad(
+            Reason::Invalid(field),
+            format!("field {field}: shorter than {TRANSFER_ACCOUNT_ID_CHARS_MIN} characters"),
+        ));
+    }
+    Ok(uuid(text, field).ok())
 }
 
 /// `TransferFromAccountToAccount`.
 pub(crate) fn transfer(
     body: &TransferFromAccountToAccountRequest<'_>,
 ) -> Result<TransferCommand, Clowd9Error> {
-    let source = uuid(
-        required_text(&body.source_account_id, "source_account_id", 36)?,
-        "source_account_id",
-    )?;
-    let destination = uuid(
-        required_text(&body.destination_account_id, "destination_account_id", 36)?,
-        "destination_account_id",
-    )?;
+    let source = transfer_account_id(&body.source_account_id, "source_account_id")?;
+    let destination = transfer_account_id(&body.destination_account_id, "destination_account_id")?;
     let amount_minor = positive_amount(&body.amount)?;
     let reference_name =
         optional_text(&body.reference_name, "reference_name", REFERENCE_NAME_CHARS_MAX)?;
@@ -383,7 +408,7 @@ pub(crate) fn transfer(
         destination,
         amount_minor,
         metadata,
-        key: key(source, reference_id),
+        key: source.and_then(|source| key(source, reference_id)),
     })
 }
 
