@@ -15,7 +15,10 @@ use serde_json::{Value, json};
 use crate::common::Sandbox;
 use crate::{amlyze, clowd9, firstvision, pcaasa, qolo};
 
-/// Keys the ledger keeps per tenant in these tests, in one key shard so the bound is exact.
+/// Keys the ledger keeps per tenant in these tests, in one key shard so the bound is exact:
+/// small enough that A's batch passes it. Under the default bound (2^18 in 16 shards) no
+/// batch an HTTP test can afford would evict anything, and a load that reached B's keys would
+/// go unseen.
 const KEYS_MAX: usize = 64;
 /// A's keyed writes after its clock jump: more than its key bound, so that if A's load reached
 /// B's keys at all, it would evict B's key as surely as it evicts A's own oldest.
