@@ -22,7 +22,7 @@ use crate::common::Sandbox;
 
 /// The default tenant's documented AMLYZE token.
 const TOKEN: &str = "sandbank-amlyze-token";
-const BALANCE: &str = "/amlyze-ws-rest/account-balance";
+pub(crate) const BALANCE: &str = "/amlyze-ws-rest/account-balance";
 const BATCH: &str = "/amlyze-ws-rest/batch-account-balances";
 const VALIDATE: &str = "/amlyze-ws-rest/validate-batch-account-balances";
 const ACCOUNT: &str = "/amlyze-ws-rest/account";
@@ -55,7 +55,7 @@ const EXCHANGE_MAX: Duration = Duration::from_secs(60);
 
 /// One answer, read whole.
 #[derive(Debug)]
-struct Reply {
+pub(crate) struct Reply {
     status: StatusCode,
     content_type: Option<String>,
     reason: Option<String>,
@@ -104,7 +104,7 @@ impl Reply {
 
 /// Asserts `{"resultType":"REQUEST_ACCEPTED"}` with 200 and no reason.
 #[track_caller]
-fn assert_accepted(reply: &Reply) {
+pub(crate) fn assert_accepted(reply: &Reply) {
     assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
     assert_eq!(reply.text, ACCEPTED, "{reply:#?}");
     assert_eq!(reply.content_type.as_deref(), Some(JSON), "{reply:#?}");
@@ -113,7 +113,7 @@ fn assert_accepted(reply: &Reply) {
 
 /// Asserts AMLYZE's business rejection: 400, exactly the three documented keys, and `reason`.
 #[track_caller]
-fn assert_rejected(reply: &Reply, code: &str, description: &str, reason: &str) {
+pub(crate) fn assert_rejected(reply: &Reply, code: &str, description: &str, reason: &str) {
     let expected = format!(
         r#"{{"resultType":"REQUEST_REJECTED","errorCode":{},"errorDescription":{}}}"#,
         json!(code),
@@ -230,7 +230,13 @@ async fn send(
 }
 
 /// A JSON call with the bearer `token`.
-async fn call_as(sb: &Sandbox, token: &str, method: Method, path: &str, body: &str) -> Reply {
+pub(crate) async fn call_as(
+    sb: &Sandbox,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: &str,
+) -> Reply {
     send(sb, method, path, Some(&format!("Bearer {token}")), Some(JSON), body.to_string()).await
 }
 
@@ -353,7 +359,7 @@ async fn ledger_state(sb: &Sandbox) -> Vec<Value> {
 /// The AMLYZE snapshots of ledger account `id` of `tenant`, read through the server's handle on
 /// the vendor (`Vendor::inspect_account`, what the admin read is documented to show as
 /// `vendor_state`); `None` when AMLYZE does not know the account.
-fn history_of(sb: &Sandbox, tenant: TenantId, id: &str) -> Option<Value> {
+pub(crate) fn history_of(sb: &Sandbox, tenant: TenantId, id: &str) -> Option<Value> {
     let amlyze = sb.server.app.vendors.iter().find(|v| v.name() == "amlyze").unwrap();
     amlyze.inspect_account(tenant, AccountId(uuid::Uuid::parse_str(id).unwrap()))
 }
@@ -377,7 +383,7 @@ fn series(history: &Value, balance_type: Option<&str>) -> Vec<String> {
 }
 
 /// How many snapshots the account holds over all balance types.
-fn n_snapshots(history: &Value) -> usize {
+pub(crate) fn n_snapshots(history: &Value) -> usize {
     history["balances"]
         .as_array()
         .unwrap()

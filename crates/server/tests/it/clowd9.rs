@@ -17,7 +17,7 @@ const KEY: &str = "sandbank-clowd9-key";
 const SECRET: &str = "sandbank-clowd9-secret";
 
 /// The seed's call.
-const UPDATE: &str = "/v1/accounts/balance";
+pub(crate) const UPDATE: &str = "/v1/accounts/balance";
 
 /// How long any one concurrent phase may take before the test fails instead of hanging.
 const PHASE_TIMEOUT: Duration = Duration::from_secs(120);
@@ -36,10 +36,10 @@ async fn start() -> Sandbox {
 
 /// One HTTP answer, read whole.
 #[derive(Debug)]
-struct Reply {
-    status: StatusCode,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
     headers: HeaderMap,
-    body: Value,
+    pub(crate) body: Value,
 }
 
 impl Reply {
@@ -90,8 +90,8 @@ impl Reply {
 }
 
 /// The two tokens of a login.
-struct Tokens {
-    access: String,
+pub(crate) struct Tokens {
+    pub(crate) access: String,
     refresh: String,
 }
 
@@ -106,7 +106,7 @@ async fn login_with(sb: &Sandbox, key: &str, secret: &str) -> Reply {
     Reply::read(resp).await
 }
 
-async fn login_as(sb: &Sandbox, key: &str, secret: &str) -> Tokens {
+pub(crate) async fn login_as(sb: &Sandbox, key: &str, secret: &str) -> Tokens {
     let reply = login_with(sb, key, secret).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     Tokens {
@@ -120,7 +120,7 @@ async fn login(sb: &Sandbox) -> Tokens {
 }
 
 /// A Clowd9 call with an optional bearer token and an optional JSON body.
-async fn call(
+pub(crate) async fn call(
     sb: &Sandbox,
     method: Method,
     path: &str,

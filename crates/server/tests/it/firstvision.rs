@@ -47,11 +47,11 @@ const MORNING_MS: i64 = 1_773_136_800_000;
 /// One answer: status, `X-Sandbank-Reason`, and the body as JSON (or as a JSON string when it
 /// is not JSON).
 #[derive(Debug)]
-struct Answer {
-    status: StatusCode,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
     reason: Option<String>,
     trace_id: String,
-    body: Value,
+    pub(crate) body: Value,
 }
 
 impl Answer {
@@ -97,7 +97,7 @@ fn num(value: &Value) -> String {
 }
 
 /// A FirstVision API client: credentials, the current access token and the `X-ClientID`.
-struct Fv {
+pub(crate) struct Fv {
     http: reqwest::Client,
     base: String,
     apikey: String,
@@ -115,7 +115,7 @@ impl Fv {
         Fv::login(sb, API_KEY, SECRET).await
     }
 
-    async fn login(sb: &Sandbox, apikey: &str, secret: &str) -> Fv {
+    pub(crate) async fn login(sb: &Sandbox, apikey: &str, secret: &str) -> Fv {
         let mut fv = Fv {
             http: sb.client.clone(),
             base: sb.server.base_url.clone(),
@@ -173,7 +173,7 @@ impl Fv {
     }
 
     /// `PUT /account/balance` (L8V2).
-    async fn cash(&self, body: &str) -> Answer {
+    pub(crate) async fn cash(&self, body: &str) -> Answer {
         self.put_json("/account/balance", body).await
     }
 
@@ -217,14 +217,14 @@ impl Fv {
 
 /// An account as the admin API opened it.
 #[derive(Debug, Clone)]
-struct Account {
+pub(crate) struct Account {
     id: String,
     number: String,
     card: String,
 }
 
 impl Account {
-    fn from_json(opened: &Value) -> Account {
+    pub(crate) fn from_json(opened: &Value) -> Account {
         Account {
             id: opened["id"].as_str().unwrap().to_string(),
             number: opened["vendor_ids"]["accountNumber"].as_str().unwrap().to_string(),
@@ -291,7 +291,13 @@ async fn start() -> (Sandbox, Fv) {
 }
 
 /// An L8V2 cash-in (`FUND`) or cash-out (`FREV`) body; `amount` is JSON text, sent as written.
-fn l8v2(account: &Account, action: &str, amount: &str, reference: &str, otb: u8) -> String {
+pub(crate) fn l8v2(
+    account: &Account,
+    action: &str,
+    amount: &str,
+    reference: &str,
+    otb: u8,
+) -> String {
     format!(
         r#"{{"asmOrganizationNumber": 970, "representativeId": "A00", "accountNumber": "{}", "transactionData": {{"cardNumber": "{}", "cardSequence": 1, "actionCode": "{action}", "effectiveDate": "2026-03-10", "transactionAmount": {amount}, "planNumber": 1, "planSequence": 1, "storeNumber": 1, "referenceNumber": "{reference}", "resolutionReferenceNumber": "1", "otbUpdateIndicator": {otb}, "description": "BRANCH 1"}}}}"#,
         account.number, account.card

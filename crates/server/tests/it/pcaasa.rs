@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::common::Sandbox;
 
-const ADJUST: &str = "account-balance-adjust-v1";
+pub(crate) const ADJUST: &str = "account-balance-adjust-v1";
 const BALANCE_GET: &str = "account-balance-get-v1";
 const SESSION_CREATE: &str = "session-create-v1";
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -29,14 +29,14 @@ const CREDIT_CODES: [&str; 6] =
 
 /// One answer, read whole.
 #[derive(Debug)]
-struct Reply {
-    status: StatusCode,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
     content_type: Option<String>,
     reason: Option<String>,
     allow: Option<String>,
     trace_id: Option<String>,
-    text: String,
-    body: Value,
+    pub(crate) text: String,
+    pub(crate) body: Value,
 }
 
 impl Reply {
@@ -126,7 +126,7 @@ async fn send(
 }
 
 /// `POST /?call=<call>` with a form body.
-async fn form(sb: &Sandbox, call: &str, body: &str) -> Reply {
+pub(crate) async fn form(sb: &Sandbox, call: &str, body: &str) -> Reply {
     send(sb, Method::POST, &format!("/?call={call}"), Some(FORM), body.to_string()).await
 }
 

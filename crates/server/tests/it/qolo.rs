@@ -22,7 +22,7 @@ const LOGIN_ID: &str = "sandbank-qolo-login";
 const API_KEY: &str = "sandbank-qolo-key";
 const PROGRAM_GUID: &str = "5a4db0c1-7e57-4a00-9f00-000000000001";
 const LOGIN: &str = "/api/v1/auth/login";
-const ADJUST: &str = "/api/v1/accounts/AdjustBalance";
+pub(crate) const ADJUST: &str = "/api/v1/accounts/AdjustBalance";
 /// What requests send.
 const APPLICATION_JSON: &str = "application/json";
 /// What Qolo answers a success with (ASP.NET's default).
@@ -83,15 +83,15 @@ const ANSWERS_WAIT_MAX: Duration = Duration::from_secs(60);
 
 /// One answer, read whole.
 #[derive(Debug)]
-struct Reply {
-    status: StatusCode,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
     content_type: Option<String>,
     reason: Option<String>,
     allow: Option<String>,
     challenge: Option<String>,
     trace_id: Option<String>,
-    text: String,
-    body: Value,
+    pub(crate) text: String,
+    pub(crate) body: Value,
 }
 
 impl Reply {
@@ -258,7 +258,7 @@ async fn get(sb: &Sandbox, token: &str, path: &str) -> Reply {
 }
 
 /// AdjustBalance with a JSON body.
-async fn adjust(sb: &Sandbox, token: &str, body: &Value) -> Reply {
+pub(crate) async fn adjust(sb: &Sandbox, token: &str, body: &Value) -> Reply {
     send(
         sb,
         Method::POST,
@@ -271,7 +271,7 @@ async fn adjust(sb: &Sandbox, token: &str, body: &Value) -> Reply {
 }
 
 /// AdjustBalance with an `IdempotencyKey`.
-async fn adjust_keyed(sb: &Sandbox, token: &str, key: &str, body: &Value) -> Reply {
+pub(crate) async fn adjust_keyed(sb: &Sandbox, token: &str, key: &str, body: &Value) -> Reply {
     let headers = [("content-type", APPLICATION_JSON), ("IdempotencyKey", key)];
     send(sb, Method::POST, ADJUST, Some(token), &headers, body.to_string()).await
 }
@@ -289,7 +289,7 @@ async fn adjust_raw(
 }
 
 /// A USD adjustment of `amount` (exact text) by `code` on `guid`.
-fn adjustment(guid: &str, code: &str, amount: &str) -> Value {
+pub(crate) fn adjustment(guid: &str, code: &str, amount: &str) -> Value {
     json!({ "account_guid": guid, "request_code": code, "amount": num(amount), "currency": "USD" })
 }
 
@@ -301,7 +301,7 @@ async fn login_reply(sb: &Sandbox, login_id: &str, api_key: &str) -> Reply {
 }
 
 /// A fresh bearer token for these credentials.
-async fn login_as(sb: &Sandbox, login_id: &str, api_key: &str) -> String {
+pub(crate) async fn login_as(sb: &Sandbox, login_id: &str, api_key: &str) -> String {
     let reply = login_reply(sb, login_id, api_key).await;
     reply.ok(StatusCode::OK)["access_token"].as_str().unwrap().to_string()
 }
