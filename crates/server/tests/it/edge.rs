@@ -276,8 +276,11 @@ async fn a_port_another_program_shares_with_so_reuseport_is_refused_naming_the_p
 
 #[test]
 fn of_two_servers_binding_one_port_at_once_at_most_one_starts() {
+    // Enough rounds that a check-then-bind gap (a probe closed before the real sockets bind)
+    // shows up as two winners in some round.
+    const N_ROUNDS: usize = 200;
     let mut n_rounds_won = 0;
-    for round in 0..20 {
+    for round in 0..N_ROUNDS {
         let addr = free_port();
         let barrier = std::sync::Barrier::new(2);
         let started: Vec<bool> = std::thread::scope(|scope| {
@@ -297,5 +300,8 @@ fn of_two_servers_binding_one_port_at_once_at_most_one_starts() {
     }
     // Both lose only when their `listen` calls meet in the kernel (or another process took
     // the port after `free_port`): rare, and refusing both is the safe side.
-    assert!(n_rounds_won >= 15, "only {n_rounds_won} of 20 rounds had a winner");
+    assert!(
+        n_rounds_won >= N_ROUNDS * 9 / 10,
+        "only {n_rounds_won} of {N_ROUNDS} rounds had a winner"
+    );
 }
