@@ -20,7 +20,7 @@ pub(crate) fn render(vendors: &[Box<dyn Vendor>]) -> Bytes {
             "health": format!("{ADMIN_BASE_PATH}/health"),
             "spec": "specs/admin.yaml",
         },
-        "specs": "specs/ in the sandbank repository: one OpenAPI 3.1 document per vendor, and admin.yaml",
+        "specs": "specs/ in the sandbank repository (OpenAPI 3.1, one per vendor, admin.yaml)",
     });
     Bytes::from(index.to_string())
 }

@@ -59,8 +59,9 @@ const LISTEN_BACKLOG: i32 = 1024;
 /// program's); only once it listens does it set `SO_REUSEPORT`, letting its siblings join.
 /// Claiming the port with the socket that keeps serving, rather than with a probe closed before
 /// the real sockets bind, leaves no window: of two sandbanks started at the same moment, the
-/// kernel lets one `listen` and refuses the other. `SO_REUSEADDR` lets a restart bind over its
-/// predecessor's `TIME_WAIT` connections; it never lets two sockets listen on one port.
+/// kernel lets at most one `listen` (when the two calls meet, it may refuse both, the safe
+/// side). `SO_REUSEADDR` lets a restart bind over its predecessor's `TIME_WAIT` connections; it
+/// never lets two sockets listen on one port.
 fn claiming_listener(addr: SocketAddr) -> Result<socket2::Socket, ServerError> {
     let in_use = |err: std::io::Error| match err.kind() {
         std::io::ErrorKind::AddrInUse => ServerError::AddrInUse(addr),
