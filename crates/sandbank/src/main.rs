@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -69,12 +69,20 @@ struct ConformArgs {
 
 #[derive(Debug, clap::Args)]
 struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "SANDBANK_LISTEN", default_value = "127.0.0.1:4700")]
+    /// Address to listen on, HOST:PORT: an IP address or a host name (`localhost` is
+    /// 127.0.0.1; another name is resolved, its first IPv4 address preferred). Port 0 picks a
+    /// free port.
+    #[arg(
+        long,
+        env = "SANDBANK_LISTEN",
+        value_name = "HOST:PORT",
+        default_value = "127.0.0.1:4700",
+        value_parser = parse_listen
+    )]
     listen: SocketAddr,
-    /// Serve only this vendor (firstvision, clowd9, amlyze, qolo, pcaasa).
-    #[arg(long)]
-    vendor: Option<String>,
+    /// Serve only these vendors (repeatable, or comma-separated); every vendor when absent.
+    #[arg(long = "vendor", value_name = "NAME", value_delimiter = ',')]
+    vendors: Vec<String>,
     /// The default tenant's admin token (also the operator's); random when unset.
     #[arg(long, env = "SANDBANK_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
@@ -84,16 +92,51 @@ struct ServeArgs {
 }
 
 fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli = parse_command_line();
     match cli.command {
         None => {
-            use clap::CommandFactory;
             Cli::command().print_help()?;
             Ok(())
         }
         Some(Command::Serve(args)) => serve(args),
         Some(Command::Conform(args)) => conform(args),
     }
+}
+
+/// The command line, with `serve --vendor`'s valid values taken from the server's own vendor
+/// set, so a wrong name is a usage error (exit 2) that lists them.
+fn parse_command_line() -> Cli {
+    let mut command = Cli::command().mut_subcommand("serve", |serve| {
+        serve.mut_arg("vendors", |arg| {
+            arg.value_parser(clap::builder::PossibleValuesParser::new(server::vendor_names()))
+        })
+    });
+    let matches = command.get_matches_mut();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.format(&mut command).exit())
+}
+
+/// `--listen`'s value: `IP:PORT`, or `HOST:PORT` with the host resolved once, at start-up.
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err("expected HOST:PORT, e.g. 127.0.0.1:4700 or localhost:4700".to_string());
+    };
+    let port: u16 = port.parse().map_err(|_| format!("{port:?} is not a port number"))?;
+    // RFC 6761 §6.3: `localhost` is the loopback address, whatever a resolver says.
+    if host.trim_end_matches('.').eq_ignore_ascii_case("localhost") {
+        return Ok(SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port)));
+    }
+    let resolved: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))
+        .map_err(|err| format!("cannot resolve {host:?}: {err}"))?
+        .collect();
+    resolved
+        .iter()
+        .find(|addr| addr.is_ipv4())
+        .or(resolved.first())
+        .copied()
+        .ok_or_else(|| format!("{host:?} resolves to no address"))
 }
 
 /// Exit code of a run with failures (2 is clap's usage error, 1 anyhow's).
@@ -167,7 +210,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let config = server::Config {
             listen: args.listen,
             admin_token: args.admin_token,
-            only_vendor: args.vendor,
+            only_vendors: args.vendors,
             ..server::Config::default()
         };
         let server = server::Server::bind(config)

@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod clock;
+mod index;
 pub mod journal;
 mod service;
 pub mod tenants;
@@ -33,8 +34,9 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The default tenant's admin token (also the operator's); random when `None`.
     pub admin_token: Option<String>,
-    /// Serve only this vendor's routes.
-    pub only_vendor: Option<String>,
+    /// Serve only these vendors' routes (names as [`vendor_names`] gives them); every vendor
+    /// when empty.
+    pub only_vendors: Vec<String>,
     /// How long a client may take to send its request headers.
     pub header_read_timeout: Duration,
     /// How long a client may take to send its request body.
@@ -48,7 +50,7 @@ impl Default for Config {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 4700)),
             admin_token: None,
-            only_vendor: None,
+            only_vendors: Vec::new(),
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
             ledger: ledger::Config::default(),
@@ -60,8 +62,16 @@ impl Default for Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     /// No vendor has that name.
-    #[error("unknown vendor {0:?} (known: firstvision, clowd9, amlyze, qolo, pcaasa)")]
-    UnknownVendor(String),
+    #[error("unknown vendor {name:?} (known: {known})")]
+    UnknownVendor {
+        /// The name asked for.
+        name: String,
+        /// Every vendor's name, comma-separated.
+        known: String,
+    },
+    /// Something already listens on the port: another sandbank or another program.
+    #[error("port {} is already in use on {} (another sandbank or another program listens there)", .0.port(), .0.ip())]
+    AddrInUse(SocketAddr),
     /// Two routes collide.
     #[error("route table conflict at {path}: {detail}")]
     RouteConflict {
@@ -93,6 +103,8 @@ pub struct App {
     pub tenants: Tenants,
     pub(crate) router: matchit::Router<Vec<Target>>,
     pub(crate) config: Config,
+    /// `GET /`'s answer, rendered once: the vendors served, the admin API, the specs.
+    pub(crate) index: bytes::Bytes,
     /// Runs admin account openings one at a time: a vendor checks its identifiers are free,
     /// then opens and indexes the account, and two openings racing on one identifier must not
     /// both pass the check. Openings are rare, so one lock costs nothing.
@@ -108,20 +120,16 @@ impl std::fmt::Debug for App {
 impl App {
     /// Builds the vendors, the router and the default tenant.
     pub fn new(config: Config) -> Result<App, ServerError> {
-        let mut vendors = vendors::all();
-        if let Some(only) = &config.only_vendor {
-            if !vendors.iter().any(|v| v.name() == only) {
-                return Err(ServerError::UnknownVendor(only.clone()));
-            }
-            vendors.retain(|v| v.name() == only);
-        }
+        let vendors = select_vendors(&config.only_vendors)?;
         let router = build_router(&vendors)?;
+        let index = index::render(&vendors);
         let app = App {
             ledger: Ledger::new(config.ledger),
             vendors,
             tenants: Tenants::new(),
             router,
             config: config.clone(),
+            index,
             opening: std::sync::Mutex::new(()),
         };
         let admin_token = config
@@ -175,6 +183,26 @@ impl App {
         out.push_str(&format!("admin API: {base_url}/__admin/health (spec: specs/admin.yaml)\n"));
         out
     }
+}
+
+/// Every vendor's name, in the order the server mounts them: the valid values of
+/// [`Config::only_vendors`] and of `sandbank serve --vendor`.
+pub fn vendor_names() -> Vec<&'static str> {
+    vendors::all().iter().map(|v| v.name()).collect()
+}
+
+/// The vendors to serve: all of them, or those `only` names (in the server's own order).
+fn select_vendors(only: &[String]) -> Result<Vec<Box<dyn Vendor>>, ServerError> {
+    let mut vendors = vendors::all();
+    if only.is_empty() {
+        return Ok(vendors);
+    }
+    if let Some(unknown) = only.iter().find(|name| !vendors.iter().any(|v| v.name() == *name)) {
+        let known: Vec<&str> = vendors.iter().map(|v| v.name()).collect();
+        return Err(ServerError::UnknownVendor { name: unknown.clone(), known: known.join(", ") });
+    }
+    vendors.retain(|v| only.iter().any(|name| name == v.name()));
+    Ok(vendors)
 }
 
 fn build_router(vendors: &[Box<dyn Vendor>]) -> Result<matchit::Router<Vec<Target>>, ServerError> {

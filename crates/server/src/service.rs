@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -20,6 +20,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use vendors::{Ctx, Refusal, Request, Response, Vendor};
 
+use crate::index::ADMIN_BASE_PATH;
 use crate::journal::{ExchangeText, JournalEntry};
 use crate::tenants::DEFAULT_TENANT;
 use crate::{App, Config, ServerError};
@@ -48,8 +49,37 @@ fn n_serving_threads() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 64)
 }
 
-/// A non-blocking listening socket on `addr` that shares its port with its siblings.
-fn reuse_port_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+/// How many connections wait to be accepted on each socket.
+const LISTEN_BACKLOG: i32 = 1024;
+
+/// The first listening socket on `addr`, and the one that claims the port.
+///
+/// It binds and starts listening *without* `SO_REUSEPORT`, so the kernel refuses it with
+/// `EADDRINUSE` when any socket already listens on the port (another sandbank's or another
+/// program's); only once it listens does it set `SO_REUSEPORT`, letting its siblings join.
+/// Claiming the port with the socket that keeps serving, rather than with a probe closed before
+/// the real sockets bind, leaves no window: of two sandbanks started at the same moment, the
+/// kernel lets at most one `listen` (when the two calls meet, it may refuse both, the safe
+/// side). `SO_REUSEADDR` lets a restart bind over its predecessor's `TIME_WAIT` connections; it
+/// never lets two sockets listen on one port.
+fn claiming_listener(addr: SocketAddr) -> Result<socket2::Socket, ServerError> {
+    let in_use = |err: std::io::Error| match err.kind() {
+        std::io::ErrorKind::AddrInUse => ServerError::AddrInUse(addr),
+        _ => ServerError::Io(err),
+    };
+    let socket =
+        socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into()).map_err(in_use)?;
+    socket.listen(LISTEN_BACKLOG).map_err(in_use)?;
+    #[cfg(unix)]
+    socket.set_reuse_port(true)?;
+    Ok(socket)
+}
+
+/// A non-blocking listening socket that joins the claiming socket's port.
+fn sibling_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListener> {
     let socket =
         socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, None)?;
     socket.set_reuse_address(true)?;
@@ -57,21 +87,30 @@ fn reuse_port_listener(addr: SocketAddr) -> std::io::Result<std::net::TcpListene
     socket.set_reuse_port(true)?;
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
-    socket.listen(1024)?;
+    socket.listen(LISTEN_BACKLOG)?;
     Ok(socket.into())
 }
 
 impl Server {
-    /// Builds the app and binds the sockets.
+    /// Builds the app and binds the sockets. A port something already listens on is
+    /// [`ServerError::AddrInUse`].
     pub async fn bind(config: Config) -> Result<Server, ServerError> {
-        let first = reuse_port_listener(config.listen)?;
+        let first: std::net::TcpListener = claiming_listener(config.listen)?.into();
         // Port 0 picks a free port for the first socket; the others join it there.
         let addr = first.local_addr()?;
         let mut listeners = vec![first];
         // Without SO_REUSEPORT a second bind would fail: serve from one socket then.
         if cfg!(unix) {
             for _ in 1..n_serving_threads() {
-                listeners.push(reuse_port_listener(addr)?);
+                match sibling_listener(addr) {
+                    Ok(listener) => listeners.push(listener),
+                    // The port is ours (the first socket claimed it), so this is a platform
+                    // that will not share it: fewer sockets still serve every request.
+                    Err(err) => {
+                        tracing::warn!(%err, "serving from fewer sockets than cores");
+                        break;
+                    }
+                }
             }
         }
         let app = Arc::new(App::new(config)?);
@@ -185,8 +224,8 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().map(str::to_string);
 
-    let (vendor_idx, operation, mut resp, request_body) = if path.starts_with("/__admin") {
-        let body = match read_body(app, &headers, body).await {
+    let (vendor_idx, operation, mut resp, request_body) = if path.starts_with(ADMIN_BASE_PATH) {
+        let body = match read_body(app, body).await {
             Ok(body) => body,
             Err(refusal) => {
                 let resp = close_after(crate::admin::refuse(refusal));
@@ -197,12 +236,14 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
         (None, None, crate::admin::handle(app, &req), body)
     } else {
         match app.router.at(&path) {
+            Err(_) if is_index(&parts, false) => (None, None, index(app), Bytes::new()),
             Err(_) => (None, None, not_found(&parts.method, &path), Bytes::new()),
             Ok(matched) => {
                 let targets = matched.value;
                 let params: Vec<(String, String)> =
                     matched.params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
                 match targets.iter().find(|t| t.method == parts.method) {
+                    None if is_index(&parts, true) => (None, None, index(app), Bytes::new()),
                     None => {
                         let vendor_idx = targets.first().map_or(0, |t| t.vendor_idx);
                         let req =
@@ -226,7 +267,7 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
                     Some(target) => {
                         let vendor_idx = target.vendor_idx;
                         let operation = target.operation;
-                        match read_body(app, &parts.headers, body).await {
+                        match read_body(app, body).await {
                             Err(refusal) => {
                                 let req = request(
                                     &parts,
@@ -327,13 +368,12 @@ fn close_after(resp: Response) -> Response {
 }
 
 /// Reads the whole body within the size limit and the read timeout.
-async fn read_body(app: &App, headers: &http::HeaderMap, body: Incoming) -> Result<Bytes, Refusal> {
+async fn read_body(app: &App, body: Incoming) -> Result<Bytes, Refusal> {
     let limit = vendors::REQUEST_BODY_BYTES_MAX;
-    let declared = headers
-        .get(http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > limit as u64) {
+    // The body's size hint is hyper's own reading of `Content-Length`: a declared length over
+    // the limit is refused before a byte of the body is read, so a client that sent
+    // `Expect: 100-continue` gets no `100 Continue` (hyper sends it on the first read).
+    if body.size_hint().lower() > limit as u64 {
         return Err(Refusal::PayloadTooLarge { limit_bytes: limit });
     }
     // Most bodies arrive with their headers: poll once, and arm the read timeout (a timer-wheel
@@ -352,6 +392,20 @@ async fn read_body(app: &App, headers: &http::HeaderMap, body: Incoming) -> Resu
         Ok(Err(_)) => Err(Refusal::BodyTimeout),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
     }
+}
+
+/// Whether the request asks for the index: `GET /`. When a vendor is mounted at `/` (PCaaSA's
+/// RPC, `POST /?call=…`), a query string makes it that vendor's request instead, so the server
+/// needs no knowledge of the vendor's parameters. Consulted only on requests no route serves.
+fn is_index(parts: &http::request::Parts, vendor_at_root: bool) -> bool {
+    parts.method == http::Method::GET
+        && parts.uri.path() == "/"
+        && !(vendor_at_root && parts.uri.query().is_some())
+}
+
+/// The index: what this server serves (rendered at start-up).
+fn index(app: &App) -> Response {
+    Response::json_bytes(StatusCode::OK, app.index.clone())
 }
 
 /// sandbank's own answer for a path no vendor serves.

@@ -1,5 +1,6 @@
-//! The `sandbank` crate's integration tests: the binary's command line, and the project's
-//! checkable rules (tidy).
+//! The `sandbank` crate's integration tests: the binary's command line, `sandbank serve` as
+//! real processes, and the project's checkable rules (tidy).
 
 mod cli;
+mod serve;
 mod tidy;

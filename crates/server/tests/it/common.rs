@@ -124,8 +124,13 @@ impl SpecCheck {
         for tenant in self.app.tenants.all() {
             for entry in tenant.journal.recent(server::journal::JOURNAL_ENTRIES_MAX) {
                 let path = entry.path().split_once('?').map_or(entry.path(), |(path, _)| path);
-                let vendor =
-                    if path.starts_with("/__admin") { Some("admin") } else { entry.vendor };
+                // The index (`GET /` that no vendor took) is specified in admin.yaml.
+                let is_index = path == "/" && entry.vendor.is_none();
+                let vendor = if path.starts_with("/__admin") || is_index {
+                    Some("admin")
+                } else {
+                    entry.vendor
+                };
                 let Some(spec) = vendor.and_then(|v| specs().get(v)) else { continue };
                 // A method the path does not serve (405) is no operation's answer.
                 let Some(op) = spec.find(entry.method.as_str(), path) else { continue };

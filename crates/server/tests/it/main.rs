@@ -5,6 +5,7 @@ mod admin;
 mod amlyze;
 mod clowd9;
 mod common;
+mod edge;
 mod firstvision;
 mod pcaasa;
 mod qolo;

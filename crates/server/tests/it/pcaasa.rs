@@ -1246,7 +1246,9 @@ async fn a_method_other_than_post_on_the_root_is_a_405_in_the_vendor_envelope() 
         // RFC 9110 §15.5.6: a 405 names the methods the path serves.
         assert_eq!(reply.allow.as_deref(), Some("POST"), "{method}");
     }
-    let reply = send(&sb, Method::GET, "/", None, "").await;
+    // Without a call, a query string still makes `GET /` PCaaSA's (bare `GET /` is the
+    // server's index: see edge.rs).
+    let reply = send(&sb, Method::GET, &format!("/?sessionUuid={session}"), None, "").await;
     assert_refused(&reply, 405, "METHOD_NOT_ALLOWED", None);
     assert_eq!(reply.body["call"], Value::Null);
     assert_eq!(ledger_state(&sb).await, before);
