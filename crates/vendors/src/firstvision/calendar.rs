@@ -81,6 +81,13 @@ pub(crate) fn iso_date_plus(at: Timestamp, days: i64) -> String {
     Date::from_unix_days(at.as_unix_micros().div_euclid(MICROS_PER_DAY) + days).to_iso()
 }
 
+/// The last day of `at`'s UTC month, `years` years later, as `YYYY-MM-DD` (a card's expiry).
+pub(crate) fn iso_month_end_years_later(at: Timestamp, years: i64) -> String {
+    let date = Date::of(at);
+    let later = Date { year: date.year + years, month: date.month, day: 1 };
+    Date { day: later.days_in_month(), ..later }.to_iso()
+}
+
 /// `at`'s UTC time of day as VisionPLUS writes history times: `HHMMSS` and tenths (`1030150`).
 pub(crate) fn history_time(at: Timestamp) -> String {
     let micros = at.as_unix_micros().rem_euclid(MICROS_PER_DAY);
@@ -109,5 +116,9 @@ mod tests {
         let start = Timestamp::from_unix_micros(1_767_225_600_000_000 + 37_815_300_000);
         assert_eq!(history_time(start), "1030153");
         assert_eq!(iso_date_plus(start, 365), "2027-01-01");
+        assert_eq!(iso_month_end_years_later(start, 5), "2031-01-31");
+        let february = Timestamp::from_unix_micros(1_706_745_600_000_000);
+        assert_eq!(iso_month_end_years_later(february, 4), "2028-02-29");
+        assert_eq!(iso_month_end_years_later(february, 5), "2029-02-28");
     }
 }

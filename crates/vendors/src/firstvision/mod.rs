@@ -5,8 +5,9 @@
 //!
 //! The vendor's docs repository `Fiserv/firstvision-latam`: `reference/1.0.0/Accounts.yaml`
 //! (`PUT /account/balance`, service `M.ASM.MONETARY.ACT` L8V2, the seed's call),
-//! `reference/1.2.0/Accounts.yaml` (`PUT /account/v2/balance`, `GET /account/v2/accounts`,
-//! `POST /account/balance/details`), the guides `main-cases/cash-in-out.md` (the seed's example
+//! `reference/1.2.0/Accounts.yaml` and `reference/1.3.0/Accounts.yaml` (`PUT /account/v2/balance`,
+//! `GET /account/v2/accounts`, `POST /account/balance/details`; the four answer schemas are the
+//! same in both), the guides `main-cases/cash-in-out.md` (the seed's example
 //! body), `api-reference/accessToken.md`, `api-request.md`, `response-handling.md`, `hmac.md`,
 //! and the `M.ASM.MONETARY.ACT` error catalog of the Jun-2024 `FL-balance` spec. Our notes:
 //! `shared/vendors/firstvision.md`.
@@ -96,6 +97,18 @@
 //! - Generated identifiers: account numbers `org(3) + logo(3) + 13 digits` (default org 970,
 //!   logo 401), card numbers `000` + a 16-digit Luhn-valid PAN, card sequence 1.
 //! - Oversized bodies answer 400 (413 is not in the vendor's list), body timeouts 408.
+//! - A date with no value is left out of the answer, never `null`: the vendor's schemas type every
+//!   date as a non-nullable string and its documents show no empty form. So L8V2's
+//!   `transactionData.reversalDate`, v2's `transactionData.reviewDate`, the balance inquiry's
+//!   `datePaymentDue` and `reservedData.reservedDate1`–`4` are never sent, and its
+//!   `dateLastPayment` only once the account has an available credit.
+//! - `GET /account/v2/accounts` answers every member of the L8VI schema, with its names and types.
+//!   From the ledger: the figures, status and block code, organization, logo, currency, the
+//!   opening date (also the application and credit-limit dates), the last payment (available
+//!   credit) and last debit with their dates. Chosen: `customerNumber` is the account number, the
+//!   card expires on the last day of the opening month five years on, `unblockedCardsNumber` is 1
+//!   while the account is active. Everything else is 0, empty text or an empty list, and every
+//!   other date is left out.
 //!
 //! # Known gaps
 //!
@@ -105,9 +118,9 @@
 //! - v2 `isReversedMemo`, `monetarySupress`, `accountLevelByPass`, `isOpenToBuy`,
 //!   `paymentAcceptIndicator`, `fraudPreventionData` and `metaData` are validated but change
 //!   nothing. Memo-posted amounts are not reported separately (`memoCreditAmount` is 0).
-//! - `GET /account/v2/accounts` returns only the balance-related part of the L8VI answer, in an
-//!   order modelled on L8VG (the L8VI schema was not readable). The v2 cash-in answer follows
-//!   the L8V5 schema (its `account` has no `number`).
+//! - The L8VI answer's servicing data (collections, delinquency, statements, plans, fees, user
+//!   fields, dual-currency figures, status-change and closing dates) is not modelled. The v2
+//!   cash-in answer follows the L8V5 schema (its `account` has no `number`).
 //! - Balance-inquiry (`VPL5S…`) error texts are paraphrases; the service's exact texts are
 //!   not published. No switch for a bare (unwrapped) body or for requiring signatures.
 //! - The ledger's receipt has no limits, so the credit limit a cash answer showed is kept beside

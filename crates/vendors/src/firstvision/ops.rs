@@ -1,12 +1,14 @@
 //! FirstVision's operations: the access token, cash-in / cash-out (L8V2 and v2) on the ledger,
 //! the two balance reads, and opening accounts for the admin API.
 
+mod l8vi;
+
 use std::sync::Arc;
 
 use http::StatusCode;
 use ledger::{
-    AccountId, AccountView, Applied, Balances, Currency, DailyLimit, Direction, EntryKind,
-    IdempotencyKey, Limits, Metadata, Mode, Order, Receipt, Status, TenantId, Timestamp, Transfer,
+    AccountId, Applied, Balances, Currency, DailyLimit, Direction, Entry, EntryKind,
+    IdempotencyKey, Limits, Metadata, Mode, Order, Receipt, TenantId, Timestamp, Transfer,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -29,8 +31,8 @@ use crate::{AccountSpec, Ctx, OpenedAccount, Request, Response};
 const ACCOUNT_NUMBER: &str = "accountNumber";
 const CARD_NUMBER: &str = "cardNumber";
 
-/// How many history entries the balance inquiry looks back for the last payment.
-const LAST_PAYMENT_ENTRIES_MAX: usize = 100;
+/// How many history entries the balance reads look back for the last payment and debit.
+const LAST_MOVES_ENTRIES_MAX: usize = 100;
 
 /// How many random identifiers to try before giving up on a free one.
 const GENERATE_ATTEMPTS_MAX: usize = 100;
@@ -466,7 +468,7 @@ impl FirstVision {
         let view = ctx.ledger.account(now, tenant, account.id).ok_or_else(not_found)?;
         let currency = account.currency;
         let figures = figures(&view.balances, &view.limits);
-        let last_payment = last_payment(ctx, tenant, account.id, now);
+        let last_payment = last_moves(ctx, tenant, account.id, now).payment;
         let zero = || money(Decimal::ZERO, currency);
         let body = wire::BalanceInquiryResponse {
             currency_data: wire::BalanceCurrencyData {
@@ -483,8 +485,11 @@ impl FirstVision {
             cash_credit_limit: money(figures.credit_limit, currency),
             loan_balance: zero(),
             loan_credit_limit: zero(),
-            date_last_payment: last_payment.as_ref().map(|(date, _)| date.clone()),
-            last_payment_amount: money(last_payment.map_or(Decimal::ZERO, |(_, a)| a), currency),
+            date_last_payment: last_payment.as_ref().map(|payment| payment.date.clone()),
+            last_payment_amount: money(
+                last_payment.as_ref().map_or(Decimal::ZERO, |payment| payment.amount),
+                currency,
+            ),
             date_payment_due: None,
             payment_total_amount_due: zero(),
             reserved_data: wire::ReservedData {
@@ -554,7 +559,8 @@ impl FirstVision {
         }
         let now = ctx.now(tenant);
         let view = ctx.ledger.account(now, tenant, account.id).ok_or_else(not_found)?;
-        Ok(success(l8vi_answer(&account, &view), tenant))
+        let last = last_moves(ctx, tenant, account.id, now);
+        Ok(success(l8vi::answer(&account, &view, &last), tenant))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -661,24 +667,43 @@ impl FirstVision {
     }
 }
 
-/// The most recent credit that is already available (a payment, in card terms): its date and
-/// amount.
-fn last_payment(
-    ctx: &Ctx<'_>,
-    tenant: TenantId,
-    id: AccountId,
-    now: Timestamp,
-) -> Option<(String, Decimal)> {
-    let page =
-        ctx.ledger.entries(tenant, id, None, LAST_PAYMENT_ENTRIES_MAX, Order::NewestFirst)?;
-    page.entries
-        .iter()
-        .find(|entry| {
-            entry.direction == Direction::Credit
-                && matches!(entry.kind, EntryKind::Posted | EntryKind::PendingPosted)
-                && entry.available_at.is_none_or(|at| at <= now)
-        })
-        .map(|entry| (Date::of(entry.at).to_iso(), entry.amount))
+/// A past money movement as the balance reads show it: its UTC date and amount.
+struct LastMove {
+    date: String,
+    amount: Decimal,
+}
+
+/// The account's most recent payment and debit, among its newest history entries.
+#[derive(Default)]
+struct LastMoves {
+    /// The most recent credit that is already available (a payment, in card terms).
+    payment: Option<LastMove>,
+    /// The most recent posted debit (a cash-out).
+    debit: Option<LastMove>,
+}
+
+fn last_moves(ctx: &Ctx<'_>, tenant: TenantId, id: AccountId, now: Timestamp) -> LastMoves {
+    let Some(page) =
+        ctx.ledger.entries(tenant, id, None, LAST_MOVES_ENTRIES_MAX, Order::NewestFirst)
+    else {
+        return LastMoves::default();
+    };
+    let posted = |entry: &&Entry, direction: Direction| {
+        entry.direction == direction
+            && matches!(entry.kind, EntryKind::Posted | EntryKind::PendingPosted)
+    };
+    let to_move =
+        |entry: &Entry| LastMove { date: Date::of(entry.at).to_iso(), amount: entry.amount };
+    LastMoves {
+        payment: page
+            .entries
+            .iter()
+            .find(|entry| {
+                posted(entry, Direction::Credit) && entry.available_at.is_none_or(|at| at <= now)
+            })
+            .map(to_move),
+        debit: page.entries.iter().find(|entry| posted(entry, Direction::Debit)).map(to_move),
+    }
 }
 
 /// The L8V2 answer.
@@ -790,6 +815,7 @@ fn v2_answer(
             currency_data: wire::CurrencyDataV2 { currency_code: currency.code() },
             fee_amount: money(Decimal::ZERO, currency),
             transaction_code: action.transaction_code.to_string(),
+            transaction_amount: money(receipt.amount, currency),
             transaction_description: if command.description.is_empty() {
                 action.description.to_string()
             } else {
@@ -814,43 +840,6 @@ fn v2_answer(
             authorization_number: authorization_number(receipt),
             installment_term_number: "00".to_string(),
         },
-    }
-}
-
-/// The account inquiry answer.
-fn l8vi_answer(account: &AccountMeta, view: &AccountView) -> wire::AccountForDetailsL8viResponse {
-    let currency = account.currency;
-    let figures = figures(&view.balances, &view.limits);
-    let (internal_status, block_code1) = match view.status {
-        Status::Active => ("A", ""),
-        Status::Frozen => ("A", "F"),
-        Status::Closed => ("C", "C"),
-    };
-    let zero = || money(Decimal::ZERO, currency);
-    wire::AccountForDetailsL8viResponse {
-        currency_number_of_decimal: currency.exponent(),
-        currency_code: currency.numeric(),
-        foreign_use: 0,
-        account_data: wire::AccountDataL8vi {
-            organization: account.org,
-            account_number: account.account_number.clone(),
-            logo: account.logo,
-            internal_status,
-            block_code1,
-            block_code2: "",
-            current_balance: money(figures.current_balance, currency),
-            credit_limit: money(figures.credit_limit, currency),
-            available_credit: money(figures.open_to_buy, currency),
-            memo_debit_amount: money(view.balances.pending_debits, currency),
-            memo_credit_amount: zero(),
-            cash_available_credit_limit: money(figures.open_to_buy, currency),
-            cash_credit_limit: money(figures.credit_limit, currency),
-            temporary_credit_limit: zero(),
-            loan_balance: zero(),
-        },
-        cash_balance: zero(),
-        billed_balance: zero(),
-        internet_retail_available_balance: money(figures.open_to_buy, currency),
     }
 }
 

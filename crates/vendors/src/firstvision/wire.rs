@@ -3,10 +3,18 @@
 //!
 //! Request fields are kept as raw JSON values so `parse.rs` can tell a missing field from a
 //! wrongly typed one and answer each with the vendor's own code; responses are plain structs
-//! serialized in the documented field order. Amounts are exact `serde_json::Number`s.
+//! serialized in the documented field order. Amounts are exact `serde_json::Number`s. A date
+//! with no value is left out of an answer rather than sent as `null`: the vendor types its dates
+//! as non-nullable strings and its documents show no empty form.
+
+mod l8vi;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value};
+
+// GET /account/v2/accounts (M.CMS.ACCOUNT.INQ, L8VI): its answer is large enough for a file of
+// its own.
+pub(crate) use self::l8vi::*;
 
 // ---------------------------------------------------------------------------------------------
 // Envelope and token
@@ -134,6 +142,7 @@ pub(crate) struct ModifyAccountBalanceTransactionData {
     pub(crate) purchase_order_number: String,
     pub(crate) reference_number: String,
     pub(crate) insurance_code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) reversal_date: Option<String>,
     pub(crate) reversal_time: &'static str,
     pub(crate) store_organization_number: u16,
@@ -288,6 +297,7 @@ pub(crate) struct PurchaseResponseTransactionData {
     pub(crate) currency_data: CurrencyDataV2,
     pub(crate) fee_amount: Number,
     pub(crate) transaction_code: String,
+    pub(crate) transaction_amount: Number,
     pub(crate) transaction_description: String,
     pub(crate) credit_limit: Number,
     pub(crate) open_to_buy: Number,
@@ -296,6 +306,7 @@ pub(crate) struct PurchaseResponseTransactionData {
     pub(crate) reference_number: String,
     pub(crate) referral_reference_number: String,
     pub(crate) insurance_code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) review_date: Option<String>,
     pub(crate) review_time: &'static str,
     pub(crate) store_organization_number: u16,
@@ -343,8 +354,10 @@ pub(crate) struct BalanceInquiryResponse {
     pub(crate) cash_credit_limit: Number,
     pub(crate) loan_balance: Number,
     pub(crate) loan_credit_limit: Number,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) date_last_payment: Option<String>,
     pub(crate) last_payment_amount: Number,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) date_payment_due: Option<String>,
     pub(crate) payment_total_amount_due: Number,
     pub(crate) reserved_data: ReservedData,
@@ -366,49 +379,16 @@ pub(crate) struct ReservedData {
     pub(crate) reserved_code2: &'static str,
     pub(crate) reserved_code3: &'static str,
     pub(crate) reserved_code4: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) reserved_date1: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) reserved_date2: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) reserved_date3: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) reserved_date4: Option<String>,
     pub(crate) reserved_amount1: Number,
     pub(crate) reserved_amount2: Number,
     pub(crate) reserved_amount3: Number,
     pub(crate) reserved_amount4: Number,
-}
-
-// ---------------------------------------------------------------------------------------------
-// GET /account/v2/accounts (M.CMS.ACCOUNT.INQ, L8VI)
-
-/// `AccountForDetailsL8viResponse`: the balance-related part of it (see *Known gaps*).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct AccountForDetailsL8viResponse {
-    pub(crate) currency_number_of_decimal: u32,
-    pub(crate) currency_code: u16,
-    pub(crate) foreign_use: u8,
-    pub(crate) account_data: AccountDataL8vi,
-    pub(crate) cash_balance: Number,
-    pub(crate) billed_balance: Number,
-    pub(crate) internet_retail_available_balance: Number,
-}
-
-/// `AccountForDetailsL8viResponse.AccountData` (balance-related fields).
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct AccountDataL8vi {
-    pub(crate) organization: u16,
-    pub(crate) account_number: String,
-    pub(crate) logo: u16,
-    pub(crate) internal_status: &'static str,
-    pub(crate) block_code1: &'static str,
-    pub(crate) block_code2: &'static str,
-    pub(crate) current_balance: Number,
-    pub(crate) credit_limit: Number,
-    pub(crate) available_credit: Number,
-    pub(crate) memo_debit_amount: Number,
-    pub(crate) memo_credit_amount: Number,
-    pub(crate) cash_available_credit_limit: Number,
-    pub(crate) cash_credit_limit: Number,
-    pub(crate) temporary_credit_limit: Number,
-    pub(crate) loan_balance: Number,
 }
