@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
 
@@ -285,15 +285,26 @@ impl Spec {
 /// The OpenAPI 3.1 document schema (2022-10-07), as published by the OpenAPI Initiative.
 const OPENAPI_3_1_SCHEMA: &str = include_str!("oas-3.1-schema.json");
 
+/// The compiled OpenAPI 3.1 schema, compiled once: it is large, and every spec is checked
+/// against it.
+fn openapi_validator() -> Result<&'static jsonschema::Validator, String> {
+    static VALIDATOR: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+    VALIDATOR
+        .get_or_init(|| {
+            let schema: Value = serde_json::from_str(OPENAPI_3_1_SCHEMA)
+                .map_err(|e| format!("OpenAPI schema: {e}"))?;
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .build(&schema)
+                .map_err(|e| format!("OpenAPI schema does not compile: {e}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
 /// Checks a document against the OpenAPI 3.1 schema; each problem names its JSON pointer.
 pub fn validate_openapi(doc: &Value) -> Result<Vec<String>, String> {
-    let schema: Value =
-        serde_json::from_str(OPENAPI_3_1_SCHEMA).map_err(|e| format!("OpenAPI schema: {e}"))?;
-    let validator = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .build(&schema)
-        .map_err(|e| format!("OpenAPI schema does not compile: {e}"))?;
-    Ok(validator
+    Ok(openapi_validator()?
         .iter_errors(doc)
         .map(|e| format!("at {:?}: {e}", e.instance_path.to_string()))
         .collect())
@@ -306,6 +317,14 @@ pub fn load_all(dir: &Path) -> Result<HashMap<String, Spec>, String> {
 
 /// Every `<vendor>.yaml` at the root of `files`, by vendor.
 pub fn load_from(files: &Files) -> Result<HashMap<String, Spec>, String> {
+    load_some(files, |_| true)
+}
+
+/// The `<vendor>.yaml` files at the root of `files` whose vendor `wanted` accepts, by vendor.
+pub fn load_some(
+    files: &Files,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<HashMap<String, Spec>, String> {
     let root = Path::new("");
     let shown =
         |rel: &Path, e: &dyn std::fmt::Display| format!("{}: {e}", files.show(rel).display());
@@ -315,6 +334,9 @@ pub fn load_from(files: &Files) -> Result<HashMap<String, Spec>, String> {
         if !entry.is_dir && (entry.name.ends_with(".yaml") || entry.name.ends_with(".yml")) {
             let vendor =
                 rel.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            if !wanted(&vendor) {
+                continue;
+            }
             let text = files.read(rel).map_err(|e| shown(rel, &e))?;
             specs.insert(vendor, Spec::parse(&files.show(rel), &text)?);
         }

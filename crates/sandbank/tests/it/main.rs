@@ -1,5 +1,6 @@
-//! The `sandbank` crate's integration tests: the binary's command line, and the project's
-//! checkable rules (tidy).
+//! The `sandbank` crate's integration tests: the binary's command line, `sandbank conform`'s
+//! exit codes and clean-up, and the project's checkable rules (tidy).
 
 mod cli;
+mod conform_cli;
 mod tidy;
