@@ -33,10 +33,30 @@ pub(crate) struct Target {
     pub(crate) tenants: Mutex<Vec<String>>,
     /// How many tenants this run made, deleted or not.
     pub(crate) n_tenants_made: AtomicUsize,
+    /// One permit per tenant being made: the cleanup takes them all, so it waits for a
+    /// tenant whose case was stopped while the target made it.
+    pub(crate) making_tenants: Arc<tokio::sync::Semaphore>,
     pub(crate) client: reqwest::Client,
 }
 
 impl Target {
+    /// Makes a tenant for a case. The request runs in a task of its own, so stopping the
+    /// case (Ctrl-C) cannot lose a tenant the target made: the task still records it.
+    async fn make_tenant(self: &Arc<Self>, operator: &str) -> Result<Value, String> {
+        let permit =
+            self.making_tenants.clone().acquire_owned().await.map_err(|e| e.to_string())?;
+        let (target, operator) = (self.clone(), operator.to_string());
+        let task = tokio::spawn(async move {
+            let _permit = permit;
+            let tenant = admin(&target, &operator, "POST", "/__admin/tenants", None).await?;
+            if let Some(id) = tenant["tenant_id"].as_str() {
+                target.made_tenant(id.to_string());
+            }
+            Ok(tenant)
+        });
+        task.await.map_err(|e| format!("making a tenant: {e}"))?
+    }
+
     fn made_tenant(&self, tenant_id: String) {
         self.n_tenants_made.fetch_add(1, Ordering::Relaxed);
         self.tenants.lock().unwrap_or_else(PoisonError::into_inner).push(tenant_id);
@@ -119,7 +139,7 @@ enum Unprepared {
 }
 
 /// Binds `given`: a fresh tenant with its accounts on sandbank, or the fixtures file elsewhere.
-async fn prepare(target: &Target, case: &Case) -> Result<Vars, Unprepared> {
+async fn prepare(target: &Arc<Target>, case: &Case) -> Result<Vars, Unprepared> {
     let needs_admin = case.requires.iter().any(|r| r == "admin")
         || case.given.clock.is_some()
         || case.steps.iter().any(|s| s.advance_clock.is_some());
@@ -164,12 +184,9 @@ fn prepare_from_fixtures(target: &Target, case: &Case) -> Result<Vars, String> {
 }
 
 /// Against sandbank: every case gets its own tenant, so cases run in parallel in isolation.
-async fn prepare_tenant(target: &Target, operator: &str, case: &Case) -> Result<Vars, String> {
+async fn prepare_tenant(target: &Arc<Target>, operator: &str, case: &Case) -> Result<Vars, String> {
     let mut vars = Vars::new();
-    let tenant = admin(target, operator, "POST", "/__admin/tenants", None).await?;
-    if let Some(id) = tenant["tenant_id"].as_str() {
-        target.made_tenant(id.to_string());
-    }
+    let tenant = target.make_tenant(operator).await?;
     let token = tenant["admin_token"].as_str().unwrap_or_default().to_string();
     vars.insert("admin_token".into(), Value::String(token.clone()));
     if let Some(credentials) = tenant["credentials"].get(&case.vendor) {
@@ -485,6 +502,9 @@ fn regex_lite_match(pattern: &str, text: &str) -> Result<bool, String> {
     Ok(regex.is_match(text))
 }
 
+/// Tenants being made at once, at most (a case makes one at a time, and `--jobs` run at once).
+const TENANTS_MADE_AT_ONCE_MAX: u32 = 1024;
+
 /// The base URL of `text`, or why it is not one: an `http://` or `https://` URL with a host,
 /// without query or fragment.
 pub(crate) fn check_target(text: &str) -> Result<String, String> {
@@ -517,6 +537,7 @@ pub(crate) fn target(
         cleanup_unsupported: None,
         tenants: Mutex::new(Vec::new()),
         n_tenants_made: AtomicUsize::new(0),
+        making_tenants: Arc::new(tokio::sync::Semaphore::new(TENANTS_MADE_AT_ONCE_MAX as usize)),
         client,
     })
 }
@@ -632,6 +653,8 @@ async fn delete_tenant(target: &Target, operator: &str, tenant_id: &str) -> Dele
 /// Deletes every tenant the run made. A target that cannot delete tenants, or refuses to, is
 /// a warning: the cases' results stand.
 pub(crate) async fn cleanup(target: Arc<Target>) -> Cleanup {
+    // Wait for every tenant still being made; no case runs any more, so none starts.
+    let _all = target.making_tenants.acquire_many(TENANTS_MADE_AT_ONCE_MAX).await;
     let tenants =
         std::mem::take(&mut *target.tenants.lock().unwrap_or_else(PoisonError::into_inner));
     let made = target.n_tenants_made.load(Ordering::Relaxed);

@@ -18,20 +18,24 @@ struct Seen {
     n_deletes: usize,
 }
 
-/// How the stub answers what is not about tenants.
+/// How the stub behaves, and when it tells the test to stop the run.
 #[derive(Clone, Copy, PartialEq)]
 enum Accounts {
     /// `POST /__admin/accounts` answers 500: every case fails in its `given`.
     Fail,
-    /// `POST /__admin/accounts` never answers: the run can only be stopped.
+    /// `POST /__admin/accounts` never answers, and says "stop now": the case's tenant was made
+    /// and recorded before.
     Hang,
+    /// A case's `POST /__admin/tenants` makes the tenant and says "stop now" before it answers:
+    /// the case is stopped while the target makes its tenant.
+    StopWhileMakingTenant,
 }
 
 struct Stub {
     base_url: String,
     seen: Arc<Mutex<Seen>>,
-    /// Notified when a case asks for an account, after its tenant was made.
-    asked_for_account: Arc<Notify>,
+    /// Notified when the run should be stopped (see [`Accounts`]).
+    stop_now: Arc<Notify>,
 }
 
 /// A minimal admin API: tenants are made and, when `can_delete`, deleted (204; 404 unknown).
@@ -39,8 +43,8 @@ async fn stub(can_delete: bool, accounts: Accounts) -> Stub {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let asked_for_account = Arc::new(Notify::new());
-    let (seen_, asked) = (seen.clone(), asked_for_account.clone());
+    let stop_now = Arc::new(Notify::new());
+    let (seen_, asked) = (seen.clone(), stop_now.clone());
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
             let (seen, asked) = (seen_.clone(), asked.clone());
@@ -51,6 +55,18 @@ async fn stub(can_delete: bool, accounts: Accounts) -> Stub {
                     let head = String::from_utf8_lossy(&buf[..n]).into_owned();
                     let line = head.lines().next().unwrap_or_default().to_string();
                     let (status, body) = answer(&line, can_delete, accounts, &seen, &asked).await;
+                    let case_tenant = line.starts_with("POST /__admin/tenants ")
+                        && seen.lock().unwrap().made.len() > 1;
+                    if accounts == Accounts::StopWhileMakingTenant && case_tenant {
+                        asked.notify_one();
+                        // Answer only if the client still waits a while after the stop: a
+                        // runner that drops the request with the case hangs up first, and the
+                        // tenant made here is one it never heard of.
+                        let wait = std::time::Duration::from_millis(500);
+                        if tokio::time::timeout(wait, stream.read(&mut buf)).await.is_ok() {
+                            return;
+                        }
+                    }
                     let reply = format!(
                         "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
                         body.len()
@@ -62,7 +78,7 @@ async fn stub(can_delete: bool, accounts: Accounts) -> Stub {
             });
         }
     });
-    Stub { base_url, seen, asked_for_account }
+    Stub { base_url, seen, stop_now }
 }
 
 async fn answer(
@@ -144,10 +160,23 @@ async fn a_target_that_cannot_delete_tenants_gets_a_warning_and_no_more_deletes(
 #[tokio::test]
 async fn a_stopped_run_deletes_the_tenants_it_made_before_it_returns() {
     let stub = stub(true, Accounts::Hang).await;
-    let asked = stub.asked_for_account.clone();
+    let asked = stub.stop_now.clone();
     // One case at a time: the first case's tenant is made (and recorded) before it asks for
     // an account, which never comes; the stop comes then, as a Ctrl-C would.
     let stop = async move { asked.notified().await };
+    let err = conformance::run_until(&options(&stub, 1), |_| {}, stop).await.unwrap_err();
+    let RunError::Interrupted(cleanup) = err else { panic!("{err:?}") };
+    let seen = stub.seen.lock().unwrap();
+    assert_eq!(seen.made.len(), 2, "the preflight's tenant and the first case's");
+    assert_eq!(seen.deleted, seen.made);
+    assert_eq!((cleanup.made, cleanup.deleted, cleanup.warning), (2, 2, None));
+}
+
+#[tokio::test]
+async fn a_run_stopped_while_the_target_makes_a_tenant_still_deletes_that_tenant() {
+    let stub = stub(true, Accounts::StopWhileMakingTenant).await;
+    let stop_now = stub.stop_now.clone();
+    let stop = async move { stop_now.notified().await };
     let err = conformance::run_until(&options(&stub, 1), |_| {}, stop).await.unwrap_err();
     let RunError::Interrupted(cleanup) = err else { panic!("{err:?}") };
     let seen = stub.seen.lock().unwrap();
