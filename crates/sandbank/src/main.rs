@@ -168,10 +168,28 @@ fn conform_options(args: &ConformArgs) -> Result<conformance::Options, String> {
     })
 }
 
-/// Resolves on the first Ctrl-C; a second one ends the process at once.
+/// Resolves on the first Ctrl-C or SIGTERM (a CI job cancelled); a second Ctrl-C ends the
+/// process at once.
 async fn interrupted() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        return std::future::pending().await;
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
     }
     eprintln!("interrupted: deleting the tenants this run made (Ctrl-C again to quit now)");
     tokio::spawn(async {
