@@ -28,7 +28,7 @@ enum Command {
     /// Exit codes: 0 every case ran and passed; 1 the run could not start (nothing answers at
     /// the target, the admin token is refused, a suite or spec is broken); 2 usage error; 3 a
     /// case failed, a case was skipped (without --allow-skips), or no case ran; 130
-    /// interrupted (the tenants made so far are deleted first).
+    /// interrupted by Ctrl-C or SIGTERM (the tenants made so far are deleted first).
     Conform(ConformArgs),
 }
 
