@@ -6,6 +6,7 @@
 //! case's preconditions through the public admin API; against anything else, through a
 //! fixtures file.
 
+pub mod files;
 pub mod report;
 mod runner;
 pub mod schema;
@@ -17,22 +18,23 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use crate::report::{CaseResult, Outcome, Report};
+pub use crate::files::Files;
+pub use crate::report::{CaseResult, Cleanup, Outcome, Report};
 pub use crate::snapshot::UpdateMode;
 
 /// Everything a run needs.
 #[derive(Debug, Clone)]
 pub struct Options {
-    /// The base URL under test.
+    /// The base URL under test (`http://` or `https://`).
     pub target: String,
-    /// Vendors to run (all when empty).
+    /// Vendors to run (all when empty); each must have a suite.
     pub vendors: Vec<String>,
-    /// `conformance/suites`.
-    pub suite_dir: PathBuf,
-    /// `specs`.
-    pub spec_dir: PathBuf,
-    /// `conformance/snapshots`.
-    pub snapshot_dir: PathBuf,
+    /// The suites, one folder per vendor.
+    pub suites: Files,
+    /// The OpenAPI specs, `<vendor>.yaml`.
+    pub specs: Files,
+    /// The snapshots, one folder per vendor.
+    pub snapshots: Files,
     /// Credentials and account ids for a target that is not sandbank.
     pub fixtures: Option<PathBuf>,
     /// Sandbank's operator (default tenant admin) token; `None` treats the target as foreign.
@@ -43,17 +45,32 @@ pub struct Options {
     pub jobs: usize,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Whether a run with skipped cases may still pass (a vendor's sandbox with fixtures).
+    pub allow_skips: bool,
 }
 
-/// Why a run could not start.
+/// Why a run could not start, or did not finish.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
+    /// The options ask for something that cannot be: an unknown vendor, a target that is not
+    /// an http(s) URL.
+    #[error("{0}")]
+    Usage(String),
     /// The suites could not be loaded.
     #[error(transparent)]
     Suite(#[from] suite::SuiteError),
-    /// A spec, the fixtures file or the HTTP client could not be set up.
+    /// A spec, the fixtures file or the HTTP client could not be set up, or no case was found.
     #[error("{0}")]
     Setup(String),
+    /// Nothing answers at the target.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The target refused the admin token (or has no admin API).
+    #[error("{0}")]
+    AdminRefused(String),
+    /// Stopped before the end; the tenants made so far were cleaned up as far as possible.
+    #[error("interrupted")]
+    Interrupted(Cleanup),
 }
 
 /// Runs every selected case and returns the report; `progress` hears each case as it ends.
@@ -61,19 +78,33 @@ pub async fn run(
     options: &Options,
     progress: impl Fn(&CaseResult) + Send + Sync,
 ) -> Result<Report, RunError> {
-    let cases = suite::load(&options.suite_dir, &options.vendors)?;
-    let specs: runner::Specs = schema::load_all(&options.spec_dir)
-        .map_err(RunError::Setup)?
-        .into_iter()
-        .map(|(vendor, spec)| (vendor, Arc::new(spec)))
-        .collect();
+    run_until(options, progress, std::future::pending()).await
+}
+
+/// [`run`], stopping early when `stop` resolves (Ctrl-C): the cases still running are dropped
+/// and every tenant the run made is deleted before it returns [`RunError::Interrupted`].
+pub async fn run_until(
+    options: &Options,
+    progress: impl Fn(&CaseResult) + Send + Sync,
+    stop: impl Future<Output = ()>,
+) -> Result<Report, RunError> {
+    let base_url = runner::check_target(&options.target).map_err(RunError::Usage)?;
+    if options.admin_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(RunError::Usage("the admin token is empty".into()));
+    }
+    let cases = select_cases(options)?;
+    // Only the specs the cases need: checking a spec against OpenAPI's schema takes a while.
+    let specs: runner::Specs =
+        schema::load_some(&options.specs, |v| cases.iter().any(|c| c.vendor == v))
+            .map_err(RunError::Setup)?
+            .into_iter()
+            .map(|(vendor, spec)| (vendor, Arc::new(spec)))
+            .collect();
     let fixtures = runner::load_fixtures(options.fixtures.as_ref()).map_err(RunError::Setup)?;
-    let target = Arc::new(
-        runner::target(&options.target, options.admin_token.clone(), fixtures, options.timeout)
-            .map_err(RunError::Setup)?,
-    );
-    let snapshots = Arc::new(snapshot::Snapshots::new(&options.snapshot_dir, options.update));
-    let limit = Arc::new(tokio::sync::Semaphore::new(options.jobs.max(1)));
+    let mut target = runner::target(&base_url, options, fixtures).map_err(RunError::Setup)?;
+    runner::preflight(&mut target).await?;
+    let target = Arc::new(target);
+    let snapshots = Arc::new(snapshot::Snapshots::new(options.snapshots.clone(), options.update));
     let declared: Vec<(String, String, String)> = cases
         .iter()
         .flat_map(|c| {
@@ -84,6 +115,73 @@ pub async fn run(
         })
         .collect();
     let mut tasks = tokio::task::JoinSet::new();
+    spawn_cases(&mut tasks, &target, &specs, &snapshots, cases, options.jobs);
+    let finished = tokio::select! {
+        results = collect_results(&mut tasks, progress) => Some(results),
+        () = stop => None,
+    };
+    // Stop whatever still runs (after Ctrl-C, or a case task that died) and wait for it, so
+    // that no case makes a tenant after the cleanup.
+    tasks.shutdown().await;
+    let Some(results) = finished else {
+        return Err(RunError::Interrupted(runner::cleanup(target).await));
+    };
+    // The tenants go whatever the cases did; a case task that died is reported after.
+    let cleanup = runner::cleanup(target).await;
+    let orphan_snapshots =
+        snapshots.orphans(&declared).into_iter().map(|p| p.display().to_string()).collect();
+    Ok(Report {
+        target: options.target.clone(),
+        sources: format!(
+            "suites: {}, specs: {}, snapshots: {}",
+            options.suites.describe(),
+            options.specs.describe(),
+            options.snapshots.describe()
+        ),
+        cases: results?,
+        orphan_snapshots,
+        allow_skips: options.allow_skips,
+        cleanup,
+    })
+}
+
+/// The cases of the selected vendors; naming a vendor without a suite is a usage error, and
+/// a selection without a case cannot test anything.
+fn select_cases(options: &Options) -> Result<Vec<suite::Case>, RunError> {
+    let known = suite::vendors(&options.suites)?;
+    let unknown: Vec<&String> = options.vendors.iter().filter(|v| !known.contains(v)).collect();
+    if !unknown.is_empty() {
+        let names: Vec<String> = unknown.iter().map(|v| format!("{v:?}")).collect();
+        return Err(RunError::Usage(format!(
+            "unknown vendor {}: the suites in {} are {}",
+            names.join(", "),
+            options.suites.describe(),
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        )));
+    }
+    let cases = suite::load(&options.suites, &options.vendors)?;
+    if cases.is_empty() {
+        return Err(RunError::Setup(format!(
+            "no case to run: {} has no NNN-slug.yaml under a vendor folder",
+            options.suites.describe()
+        )));
+    }
+    Ok(cases)
+}
+
+/// One case's task: its index in suite order and its result.
+type CaseTasks = tokio::task::JoinSet<(usize, CaseResult)>;
+
+/// Starts every case; at most `jobs` run at a time.
+fn spawn_cases(
+    tasks: &mut CaseTasks,
+    target: &Arc<runner::Target>,
+    specs: &runner::Specs,
+    snapshots: &Arc<snapshot::Snapshots>,
+    cases: Vec<suite::Case>,
+    jobs: usize,
+) {
+    let limit = Arc::new(tokio::sync::Semaphore::new(jobs.max(1)));
     for (idx, case) in cases.into_iter().enumerate() {
         let (target, snapshots, limit) = (target.clone(), snapshots.clone(), limit.clone());
         let spec = specs.get(&case.vendor).cloned();
@@ -92,6 +190,13 @@ pub async fn run(
             (idx, runner::run_case(target, spec, snapshots, case).await)
         });
     }
+}
+
+/// Every case's result, in suite order, as the cases end.
+async fn collect_results(
+    tasks: &mut CaseTasks,
+    progress: impl Fn(&CaseResult),
+) -> Result<Vec<CaseResult>, RunError> {
     let mut results = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
@@ -103,11 +208,5 @@ pub async fn run(
         }
     }
     results.sort_by_key(|(idx, _)| *idx);
-    let orphan_snapshots =
-        snapshots.orphans(&declared).into_iter().map(|p| p.display().to_string()).collect();
-    Ok(Report {
-        target: options.target.clone(),
-        cases: results.into_iter().map(|(_, r)| r).collect(),
-        orphan_snapshots,
-    })
+    Ok(results.into_iter().map(|(_, r)| r).collect())
 }

@@ -54,10 +54,41 @@ pub struct CaseResult {
 pub struct Report {
     /// The target.
     pub target: String,
+    /// Where the suites, specs and snapshots came from.
+    pub sources: String,
     /// Every case, in vendor and name order.
     pub cases: Vec<CaseResult>,
     /// Snapshot files no case checked.
     pub orphan_snapshots: Vec<String>,
+    /// Whether skipped cases may leave the run passing.
+    pub allow_skips: bool,
+    /// The tenants the run made on sandbank, and what became of them.
+    pub cleanup: Cleanup,
+}
+
+/// The tenants a run made on sandbank (one per case, through the admin API) and deleted.
+#[derive(Debug, Clone, Default)]
+pub struct Cleanup {
+    /// Tenants made.
+    pub made: usize,
+    /// Tenants deleted again.
+    pub deleted: usize,
+    /// Why some are left, when some are.
+    pub warning: Option<String>,
+}
+
+impl Cleanup {
+    /// The line a person reads at the end of a run; empty when no tenant was made.
+    pub fn summary(&self) -> String {
+        let mut out = String::new();
+        if self.made > 0 {
+            let _ = writeln!(out, "tenants: {} made, {} deleted", self.made, self.deleted);
+        }
+        if let Some(warning) = &self.warning {
+            let _ = writeln!(out, "warning: {warning}");
+        }
+        out
+    }
 }
 
 impl Report {
@@ -74,9 +105,30 @@ impl Report {
         counts
     }
 
-    /// Whether nothing failed.
+    /// Why the run does not pass: failures, skips (unless allowed), or no case run at all.
+    /// Empty when it passes.
+    pub fn problems(&self) -> Vec<String> {
+        let (passed, failed, skipped) = self.counts();
+        let mut problems = Vec::new();
+        if failed > 0 {
+            problems.push(format!("{failed} failed"));
+        }
+        if passed + failed == 0 {
+            problems.push("no case ran, so nothing was tested".to_string());
+        }
+        if skipped > 0 && !self.allow_skips {
+            problems.push(format!(
+                "{skipped} skipped (a skipped case tested nothing; --allow-skips accepts skips, \
+                 e.g. against a vendor's sandbox with a fixtures file)"
+            ));
+        }
+        problems
+    }
+
+    /// Whether the run passes: nothing failed, something ran, and nothing was skipped unless
+    /// skips are allowed.
     pub fn succeeded(&self) -> bool {
-        self.counts().1 == 0
+        self.problems().is_empty()
     }
 
     /// The end-of-run text: failures in full, then a table per vendor.
@@ -127,8 +179,16 @@ impl Report {
         for orphan in &self.orphan_snapshots {
             let _ = writeln!(out, "orphaned snapshot: {orphan}");
         }
+        let _ = writeln!(out, "\ntarget: {}\n{}", self.target, self.sources);
+        out.push_str(&self.cleanup.summary());
         let (passed, failed, skipped) = self.counts();
         let _ = writeln!(out, "\nconformance: {passed} passed, {failed} failed, {skipped} skipped");
+        match self.problems().as_slice() {
+            [] => out.push_str("result: passed\n"),
+            problems => {
+                let _ = writeln!(out, "result: FAILED: {}", problems.join("; "));
+            }
+        }
         out
     }
 
@@ -189,6 +249,9 @@ impl Report {
             "passed": passed,
             "failed": failed,
             "skipped": skipped,
+            "succeeded": self.succeeded(),
+            "problems": self.problems(),
+            "tenants": { "made": self.cleanup.made, "deleted": self.cleanup.deleted, "warning": self.cleanup.warning },
             "orphan_snapshots": self.orphan_snapshots,
             "cases": self.cases.iter().map(|c| {
                 let (outcome, detail) = match &c.outcome {
@@ -254,9 +317,13 @@ impl Report {
              td,th{{border:1px solid #ccc;padding:4px;vertical-align:top;text-align:left}}\
              .pass td:nth-child(4){{color:#070}}.fail td:nth-child(4){{color:#b00;font-weight:bold}}\
              .skip td:nth-child(4){{color:#886}}pre{{white-space:pre-wrap;max-width:60em}}</style></head>\n\
-             <body><h1>sandbank conformance</h1><p>target {} — {passed} passed, {failed} failed, {skipped} skipped</p>\n\
+             <body><h1>sandbank conformance</h1><p>target {} — {passed} passed, {failed} failed, {skipped} skipped — {}</p>\n\
              <table><tr><th>vendor</th><th>case</th><th>behaviour</th><th>outcome</th><th>detail</th></tr>\n{rows}</table></body></html>\n",
-            xml(&self.target)
+            xml(&self.target),
+            match self.problems().as_slice() {
+                [] => "passed".to_string(),
+                problems => xml(&format!("FAILED: {}", problems.join("; "))),
+            }
         )
     }
 }

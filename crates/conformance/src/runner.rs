@@ -3,12 +3,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::report::{CaseResult, Failure, Outcome};
+use crate::RunError;
+use crate::report::{CaseResult, Cleanup, Failure, Outcome};
 use crate::schema::Spec;
 use crate::snapshot::{Normalizer, Snapshots};
 use crate::suite::{Case, Expect, RequestSpec, Step};
@@ -21,7 +23,44 @@ pub(crate) struct Target {
     pub(crate) admin_token: Option<String>,
     /// Pre-provisioned credentials and accounts, per vendor, for any other target.
     pub(crate) fixtures: Value,
+    /// The fixtures file, when one was given (skip reasons name it).
+    pub(crate) fixtures_file: Option<PathBuf>,
+    /// Whether the target answered sandbank's health check (skip reasons say so).
+    pub(crate) is_sandbank: bool,
+    /// Why tenants cannot be deleted, when the preflight found that they cannot.
+    pub(crate) cleanup_unsupported: Option<String>,
+    /// Every tenant this run made and has not deleted yet, to delete when it ends.
+    pub(crate) tenants: Mutex<Vec<String>>,
+    /// How many tenants this run made, deleted or not.
+    pub(crate) n_tenants_made: AtomicUsize,
+    /// One permit per tenant being made: the cleanup takes them all, so it waits for a
+    /// tenant whose case was stopped while the target made it.
+    pub(crate) making_tenants: Arc<tokio::sync::Semaphore>,
     pub(crate) client: reqwest::Client,
+}
+
+impl Target {
+    /// Makes a tenant for a case. The request runs in a task of its own, so stopping the
+    /// case (Ctrl-C) cannot lose a tenant the target made: the task still records it.
+    async fn make_tenant(self: &Arc<Self>, operator: &str) -> Result<Value, String> {
+        let permit =
+            self.making_tenants.clone().acquire_owned().await.map_err(|e| e.to_string())?;
+        let (target, operator) = (self.clone(), operator.to_string());
+        let task = tokio::spawn(async move {
+            let _permit = permit;
+            let tenant = admin(&target, &operator, "POST", "/__admin/tenants", None).await?;
+            if let Some(id) = tenant["tenant_id"].as_str() {
+                target.made_tenant(id.to_string());
+            }
+            Ok(tenant)
+        });
+        task.await.map_err(|e| format!("making a tenant: {e}"))?
+    }
+
+    fn made_tenant(&self, tenant_id: String) {
+        self.n_tenants_made.fetch_add(1, Ordering::Relaxed);
+        self.tenants.lock().unwrap_or_else(PoisonError::into_inner).push(tenant_id);
+    }
 }
 
 /// A sent request and its answer, for reports and `curl` reproduction.
@@ -71,7 +110,10 @@ pub(crate) async fn run_case(
         warnings.push("asserts nothing beyond the status code".to_string());
     }
     let outcome = match prepare(&target, &case).await {
-        Err(Skip(reason)) => Outcome::Skipped(reason),
+        Err(Unprepared::Skip(reason)) => Outcome::Skipped(reason),
+        Err(Unprepared::Fail(expectation)) => {
+            Outcome::Failed(Box::new(Failure { step: "given".into(), expectation, exchange: None }))
+        }
         Ok(vars) => match steps(&target, spec.as_deref(), &snapshots, &case, vars).await {
             Ok(()) => Outcome::Passed,
             Err(failure) => Outcome::Failed(Box::new(failure)),
@@ -88,34 +130,63 @@ pub(crate) async fn run_case(
     }
 }
 
-struct Skip(String);
+/// Why a case's `given` could not be bound.
+enum Unprepared {
+    /// The target cannot provide it (no admin API, nothing in the fixtures): not run.
+    Skip(String),
+    /// Sandbank's admin API refused it: the target is wrong.
+    Fail(String),
+}
 
 /// Binds `given`: a fresh tenant with its accounts on sandbank, or the fixtures file elsewhere.
-async fn prepare(target: &Target, case: &Case) -> Result<Vars, Skip> {
-    let mut vars = Vars::new();
+async fn prepare(target: &Arc<Target>, case: &Case) -> Result<Vars, Unprepared> {
     let needs_admin = case.requires.iter().any(|r| r == "admin")
         || case.given.clock.is_some()
         || case.steps.iter().any(|s| s.advance_clock.is_some());
-    let Some(operator) = &target.admin_token else {
-        if needs_admin {
-            return Err(Skip(
-                "needs sandbank's admin API (clock or reset); the target is not sandbank".into(),
-            ));
-        }
-        let fixtures = target.fixtures.get(&case.vendor).cloned().unwrap_or(Value::Null);
-        if let Some(credentials) = fixtures.get("credentials") {
-            template::flatten_into(&mut vars, "credentials", credentials);
-        }
-        for name in case.given.accounts.keys() {
-            let Some(ids) = fixtures.get("accounts").and_then(|a| a.get(name)) else {
-                return Err(Skip(format!("fixtures file has no {}.accounts.{name}", case.vendor)));
+    match &target.admin_token {
+        Some(operator) => prepare_tenant(target, operator, case).await.map_err(Unprepared::Fail),
+        None if needs_admin => Err(Unprepared::Skip(if target.is_sandbank {
+            "needs sandbank's admin API (clock or reset): the target is sandbank, but no \
+             --admin-token was given"
+                .into()
+        } else {
+            "needs sandbank's admin API (clock or reset); the target is not sandbank".into()
+        })),
+        None => prepare_from_fixtures(target, case).map_err(Unprepared::Skip),
+    }
+}
+
+/// Binds `given` from the fixtures file; `Err` is the true reason it cannot.
+fn prepare_from_fixtures(target: &Target, case: &Case) -> Result<Vars, String> {
+    let mut vars = Vars::new();
+    let fixtures = target.fixtures.get(&case.vendor).cloned().unwrap_or(Value::Null);
+    if let Some(credentials) = fixtures.get("credentials") {
+        template::flatten_into(&mut vars, "credentials", credentials);
+    }
+    for name in case.given.accounts.keys() {
+        let wanted = format!("{}.accounts.{name}", case.vendor);
+        let Some(file) = &target.fixtures_file else {
+            let hint = if target.is_sandbank {
+                " (the target is sandbank: give --admin-token to open accounts through its admin API)"
+            } else {
+                ""
             };
-            template::flatten_into(&mut vars, &format!("accounts.{name}"), ids);
-        }
-        return Ok(vars);
-    };
-    // Against sandbank: every case gets its own tenant, so cases run in parallel in isolation.
-    let tenant = admin(target, operator, "POST", "/__admin/tenants", None).await.map_err(Skip)?;
+            return Err(format!(
+                "needs {wanted} from a fixtures file, and no --fixtures was given{hint}"
+            ));
+        };
+        let Some(ids) = fixtures.get("accounts").and_then(|a| a.get(name)) else {
+            return Err(format!("fixtures file {} has no {wanted}", file.display()));
+        };
+        template::flatten_into(&mut vars, &format!("accounts.{name}"), ids);
+    }
+    Ok(vars)
+}
+
+/// Against sandbank: every case gets its own tenant, so cases run in parallel in isolation.
+async fn prepare_tenant(target: &Arc<Target>, operator: &str, case: &Case) -> Result<Vars, String> {
+    let mut vars = Vars::new();
+    let tenant = target.make_tenant(operator).await?;
     let token = tenant["admin_token"].as_str().unwrap_or_default().to_string();
     vars.insert("admin_token".into(), Value::String(token.clone()));
     if let Some(credentials) = tenant["credentials"].get(&case.vendor) {
@@ -123,8 +194,7 @@ async fn prepare(target: &Target, case: &Case) -> Result<Vars, Skip> {
     }
     if let Some(at) = &case.given.clock {
         admin(target, &token, "POST", "/__admin/clock", Some(json!({ "set": at, "freeze": true })))
-            .await
-            .map_err(Skip)?;
+            .await?;
     }
     for (name, spec) in &case.given.accounts {
         let mut body = json!({ "vendor": case.vendor, "currency": spec.currency });
@@ -137,8 +207,7 @@ async fn prepare(target: &Target, case: &Case) -> Result<Vars, Skip> {
         if let Some(ids) = &spec.vendor_ids {
             body["vendor_ids"] = ids.clone();
         }
-        let account =
-            admin(target, &token, "POST", "/__admin/accounts", Some(body)).await.map_err(Skip)?;
+        let account = admin(target, &token, "POST", "/__admin/accounts", Some(body)).await?;
         vars.insert(format!("accounts.{name}.id"), account["id"].clone());
         template::flatten_into(&mut vars, &format!("accounts.{name}"), &account["vendor_ids"]);
     }
@@ -433,20 +502,191 @@ fn regex_lite_match(pattern: &str, text: &str) -> Result<bool, String> {
     Ok(regex.is_match(text))
 }
 
-/// The target and the run's shared state.
+/// Tenants being made at once, at most (a case makes one at a time, and `--jobs` run at once).
+const TENANTS_MADE_AT_ONCE_MAX: u32 = 1024;
+
+/// The base URL of `text`, or why it is not one: an `http://` or `https://` URL with a host,
+/// without query or fragment.
+pub(crate) fn check_target(text: &str) -> Result<String, String> {
+    let example = "write it with its scheme, e.g. http://127.0.0.1:4700";
+    let url = reqwest::Url::parse(text)
+        .map_err(|e| format!("the target {text:?} is not a URL ({e}): {example}"))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err(format!("the target {text:?} is not an http:// or https:// URL: {example}"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("the target {text:?} is a base URL: it takes no query or fragment"));
+    }
+    Ok(text.trim_end_matches('/').to_string())
+}
+
+/// The target and the run's shared state, before the preflight.
 pub(crate) fn target(
     base_url: &str,
-    admin_token: Option<String>,
+    options: &crate::Options,
     fixtures: Value,
-    timeout: Duration,
 ) -> Result<Target, String> {
-    let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+    let client =
+        reqwest::Client::builder().timeout(options.timeout).build().map_err(|e| e.to_string())?;
     Ok(Target {
-        base_url: base_url.trim_end_matches('/').to_string(),
-        admin_token,
+        base_url: base_url.to_string(),
+        admin_token: options.admin_token.clone(),
         fixtures,
+        fixtures_file: options.fixtures.clone(),
+        is_sandbank: false,
+        cleanup_unsupported: None,
+        tenants: Mutex::new(Vec::new()),
+        n_tenants_made: AtomicUsize::new(0),
+        making_tenants: Arc::new(tokio::sync::Semaphore::new(TENANTS_MADE_AT_ONCE_MAX as usize)),
         client,
     })
+}
+
+/// Checks, before any case runs, that something answers at the target and, with an admin
+/// token, that the token may make tenants (by making one, and deleting it again, which also
+/// finds out whether the target can delete tenants).
+pub(crate) async fn preflight(target: &mut Target) -> Result<(), RunError> {
+    let Some(operator) = target.admin_token.clone() else {
+        let url = format!("{}/__admin/health", target.base_url);
+        let resp = target.client.get(&url).send().await.map_err(|e| unreachable(target, &e))?;
+        // Any answer will do for a vendor's sandbox; sandbank's carries its trace header.
+        target.is_sandbank =
+            resp.status().is_success() && resp.headers().contains_key("x-sandbank-trace-id");
+        return Ok(());
+    };
+    let url = format!("{}/__admin/tenants", target.base_url);
+    let resp = target
+        .client
+        .post(&url)
+        .bearer_auth(&operator)
+        .send()
+        .await
+        .map_err(|e| unreachable(target, &e))?;
+    let status = resp.status();
+    let text = resp.text().await.map_err(|e| unreachable(target, &e))?;
+    let answered = format!("POST {url} answered {status}: {}", text.trim());
+    match status.as_u16() {
+        200..=299 => {}
+        401 => {
+            return Err(RunError::AdminRefused(format!(
+                "the target refused the admin token ({answered}): give the operator token \
+                 sandbank printed at start-up (or its SANDBANK_ADMIN_TOKEN)"
+            )));
+        }
+        403 => {
+            return Err(RunError::AdminRefused(format!(
+                "the admin token is a tenant's, not the operator's ({answered}): give the \
+                 operator token sandbank printed at start-up"
+            )));
+        }
+        _ => {
+            return Err(RunError::AdminRefused(format!(
+                "the target has no sandbank admin API ({answered}): without --admin-token the \
+                 runner treats it as a vendor's sandbox (with --fixtures)"
+            )));
+        }
+    }
+    target.is_sandbank = true;
+    let tenant: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let Some(tenant_id) = tenant["tenant_id"].as_str() else {
+        return Err(RunError::AdminRefused(format!("no tenant_id in the answer: {answered}")));
+    };
+    match delete_tenant(target, &operator, tenant_id).await {
+        Deleted::Yes => {
+            target.n_tenants_made.fetch_add(1, Ordering::Relaxed);
+        }
+        Deleted::Unsupported(reason) | Deleted::Failed(reason) => {
+            target.made_tenant(tenant_id.to_string());
+            target.cleanup_unsupported = Some(reason);
+        }
+    }
+    Ok(())
+}
+
+fn unreachable(target: &Target, error: &reqwest::Error) -> RunError {
+    // reqwest's own text ("error sending request") hides the cause (connection refused, DNS).
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        causes.push(inner.to_string());
+        source = inner.source();
+    }
+    if error.is_timeout() || causes.is_empty() {
+        causes.push(error.to_string());
+    }
+    let cause = causes.join(": ");
+    RunError::Unreachable(format!(
+        "nothing answers at {} ({cause}): is the target running, and is the URL right?",
+        target.base_url
+    ))
+}
+
+/// How deleting one tenant went.
+enum Deleted {
+    /// Gone.
+    Yes,
+    /// The target has no `DELETE /__admin/tenants/{id}` (a sandbank before it had one).
+    Unsupported(String),
+    /// Anything else: a refusal, an error, no answer.
+    Failed(String),
+}
+
+async fn delete_tenant(target: &Target, operator: &str, tenant_id: &str) -> Deleted {
+    let url = format!("{}/__admin/tenants/{tenant_id}", target.base_url);
+    let resp = match target.client.delete(&url).bearer_auth(operator).send().await {
+        Ok(resp) => resp,
+        Err(e) => return Deleted::Failed(format!("DELETE {url}: {e}")),
+    };
+    let status = resp.status();
+    match status.as_u16() {
+        200..=299 => Deleted::Yes,
+        404 | 405 => Deleted::Unsupported(format!(
+            "the target cannot delete tenants (DELETE {url} answered {status})"
+        )),
+        _ => Deleted::Failed(format!(
+            "DELETE {url} answered {status}: {}",
+            resp.text().await.unwrap_or_default().trim()
+        )),
+    }
+}
+
+/// Deletes every tenant the run made. A target that cannot delete tenants, or refuses to, is
+/// a warning: the cases' results stand.
+pub(crate) async fn cleanup(target: Arc<Target>) -> Cleanup {
+    // Wait for every tenant still being made; no case runs any more, so none starts.
+    let _all = target.making_tenants.acquire_many(TENANTS_MADE_AT_ONCE_MAX).await;
+    let tenants =
+        std::mem::take(&mut *target.tenants.lock().unwrap_or_else(PoisonError::into_inner));
+    let made = target.n_tenants_made.load(Ordering::Relaxed);
+    let mut cleanup = Cleanup { made, deleted: made - tenants.len(), warning: None };
+    let Some(operator) = target.admin_token.clone() else { return cleanup };
+    if let Some(reason) = &target.cleanup_unsupported {
+        cleanup.warning =
+            Some(format!("{} tenants are left on the target: {reason}", tenants.len()));
+        return cleanup;
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    let limit = Arc::new(tokio::sync::Semaphore::new(8));
+    for tenant_id in tenants {
+        let (target, operator, limit) = (target.clone(), operator.clone(), limit.clone());
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            delete_tenant(&target, &operator, &tenant_id).await
+        });
+    }
+    let mut left = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            // The preflight deleted one, so a 404 now means this one is already gone.
+            Ok(Deleted::Yes | Deleted::Unsupported(_)) => cleanup.deleted += 1,
+            Ok(Deleted::Failed(reason)) => left.push(reason),
+            Err(e) => left.push(e.to_string()),
+        }
+    }
+    if let Some(first) = left.first() {
+        cleanup.warning = Some(format!("{} tenants are left on the target: {first}", left.len()));
+    }
+    cleanup
 }
 
 /// Groups results by vendor, in name order.

@@ -5,9 +5,11 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::Value;
+
+use crate::files::Files;
 
 /// One operation: method, path template and where it sits in the document.
 #[derive(Debug, Clone)]
@@ -80,8 +82,13 @@ impl Spec {
     /// Loads an OpenAPI document from YAML.
     pub fn load(path: &Path) -> Result<Spec, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Spec::parse(path, &text)
+    }
+
+    /// Parses an OpenAPI document from YAML text; `path` names it in messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Spec, String> {
         let doc: Value =
-            serde_yaml_ng::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            serde_yaml_ng::from_str(text).map_err(|e| format!("{}: {e}", path.display()))?;
         let version = doc.get("openapi").and_then(Value::as_str).unwrap_or_default();
         if !version.starts_with("3.1") {
             return Err(format!("{}: openapi must be 3.1.x, found {version:?}", path.display()));
@@ -278,15 +285,26 @@ impl Spec {
 /// The OpenAPI 3.1 document schema (2022-10-07), as published by the OpenAPI Initiative.
 const OPENAPI_3_1_SCHEMA: &str = include_str!("oas-3.1-schema.json");
 
+/// The compiled OpenAPI 3.1 schema, compiled once: it is large, and every spec is checked
+/// against it.
+fn openapi_validator() -> Result<&'static jsonschema::Validator, String> {
+    static VALIDATOR: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+    VALIDATOR
+        .get_or_init(|| {
+            let schema: Value = serde_json::from_str(OPENAPI_3_1_SCHEMA)
+                .map_err(|e| format!("OpenAPI schema: {e}"))?;
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .build(&schema)
+                .map_err(|e| format!("OpenAPI schema does not compile: {e}"))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
 /// Checks a document against the OpenAPI 3.1 schema; each problem names its JSON pointer.
 pub fn validate_openapi(doc: &Value) -> Result<Vec<String>, String> {
-    let schema: Value =
-        serde_json::from_str(OPENAPI_3_1_SCHEMA).map_err(|e| format!("OpenAPI schema: {e}"))?;
-    let validator = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .build(&schema)
-        .map_err(|e| format!("OpenAPI schema does not compile: {e}"))?;
-    Ok(validator
+    Ok(openapi_validator()?
         .iter_errors(doc)
         .map(|e| format!("at {:?}: {e}", e.instance_path.to_string()))
         .collect())
@@ -294,14 +312,33 @@ pub fn validate_openapi(doc: &Value) -> Result<Vec<String>, String> {
 
 /// Every spec in `dir`, by vendor (file stem).
 pub fn load_all(dir: &Path) -> Result<HashMap<String, Spec>, String> {
+    load_from(&Files::Dir(dir.to_path_buf()))
+}
+
+/// Every `<vendor>.yaml` at the root of `files`, by vendor.
+pub fn load_from(files: &Files) -> Result<HashMap<String, Spec>, String> {
+    load_some(files, |_| true)
+}
+
+/// The `<vendor>.yaml` files at the root of `files` whose vendor `wanted` accepts, by vendor.
+pub fn load_some(
+    files: &Files,
+    wanted: impl Fn(&str) -> bool,
+) -> Result<HashMap<String, Spec>, String> {
+    let root = Path::new("");
+    let shown =
+        |rel: &Path, e: &dyn std::fmt::Display| format!("{}: {e}", files.show(rel).display());
     let mut specs = HashMap::new();
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    for entry in entries.filter_map(Result::ok) {
-        let path = entry.path();
-        if path.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+    for entry in files.list(root).map_err(|e| shown(root, &e))? {
+        let rel = Path::new(&entry.name);
+        if !entry.is_dir && (entry.name.ends_with(".yaml") || entry.name.ends_with(".yml")) {
             let vendor =
-                path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            specs.insert(vendor, Spec::load(&path)?);
+                rel.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            if !wanted(&vendor) {
+                continue;
+            }
+            let text = files.read(rel).map_err(|e| shown(rel, &e))?;
+            specs.insert(vendor, Spec::parse(&files.show(rel), &text)?);
         }
     }
     Ok(specs)

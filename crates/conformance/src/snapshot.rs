@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::files::Files;
+
 /// How snapshots are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UpdateMode {
@@ -20,43 +22,48 @@ pub enum UpdateMode {
 /// The snapshot store of one run.
 #[derive(Debug)]
 pub struct Snapshots {
-    dir: PathBuf,
+    files: Files,
     mode: UpdateMode,
 }
 
 impl Snapshots {
-    /// A store rooted at `dir`.
-    pub fn new(dir: &Path, mode: UpdateMode) -> Snapshots {
-        Snapshots { dir: dir.to_path_buf(), mode }
+    /// A store over `files`; built-in snapshots are compared, never written.
+    pub fn new(files: Files, mode: UpdateMode) -> Snapshots {
+        Snapshots { files, mode }
     }
 
-    fn path(&self, vendor: &str, case: &str, name: &str) -> PathBuf {
-        self.dir.join(vendor).join(format!("{case}@{name}.snap"))
+    fn rel(vendor: &str, case: &str, name: &str) -> PathBuf {
+        Path::new(vendor).join(format!("{case}@{name}.snap"))
     }
 
     /// Compares `content` with the stored snapshot; `Err` carries a readable diff or the
     /// reason it is missing.
     pub fn check(&self, vendor: &str, case: &str, name: &str, content: &str) -> Result<(), String> {
-        let path = self.path(vendor, case, name);
-        let stored = std::fs::read_to_string(&path).ok().map(|text| body_of(&text));
+        let rel = Self::rel(vendor, case, name);
+        let shown = self.files.show(&rel);
+        let stored = self.files.read(&rel).ok().map(|text| body_of(&text));
         let file_text = format!(
             "---\nsource: conformance/suites/{vendor}/{case}.yaml\nexpression: {name}\n---\n{content}\n"
         );
-        match (stored, self.mode) {
-            (Some(stored), _) if stored.trim_end() == content.trim_end() => Ok(()),
-            (_, UpdateMode::Always) => write(&path, &file_text),
-            (stored, mode) => {
-                if mode == UpdateMode::New {
-                    write(&path.with_extension("snap.new"), &file_text)?;
+        match (stored, self.mode, self.files.folder()) {
+            (Some(stored), _, _) if stored.trim_end() == content.trim_end() => Ok(()),
+            (_, UpdateMode::Always, Some(folder)) => write(&folder.join(&rel), &file_text),
+            (_, UpdateMode::Always, None) => Err(format!(
+                "snapshot {} is built into sandbank and cannot be rewritten: pass --snapshots DIR",
+                shown.display()
+            )),
+            (stored, mode, folder) => {
+                if let (UpdateMode::New, Some(folder)) = (mode, folder) {
+                    write(&folder.join(&rel).with_extension("snap.new"), &file_text)?;
                 }
                 match stored {
                     None => Err(format!(
                         "snapshot {} is missing (run with --update-snapshots)",
-                        path.display()
+                        shown.display()
                     )),
                     Some(stored) => Err(format!(
                         "snapshot {} differs:\n{}",
-                        path.display(),
+                        shown.display(),
                         diff(&stored, content)
                     )),
                 }
@@ -68,15 +75,16 @@ impl Snapshots {
     /// renamed or deleted case or step. A skipped case's snapshots are not orphans.
     pub fn orphans(&self, declared: &[(String, String, String)]) -> Vec<PathBuf> {
         let expected: Vec<PathBuf> =
-            declared.iter().map(|(vendor, case, name)| self.path(vendor, case, name)).collect();
+            declared.iter().map(|(vendor, case, name)| Self::rel(vendor, case, name)).collect();
         let mut vendors: Vec<&String> = declared.iter().map(|(vendor, _, _)| vendor).collect();
         vendors.dedup();
         let mut orphans = Vec::new();
         for vendor in vendors {
-            let Ok(entries) = std::fs::read_dir(self.dir.join(vendor)) else { continue };
-            for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-                if path.extension().is_some_and(|x| x == "snap") && !expected.contains(&path) {
-                    orphans.push(path);
+            let Ok(entries) = self.files.list(Path::new(vendor)) else { continue };
+            for entry in entries {
+                let rel = Path::new(vendor).join(&entry.name);
+                if !entry.is_dir && entry.name.ends_with(".snap") && !expected.contains(&rel) {
+                    orphans.push(self.files.show(&rel));
                 }
             }
         }
@@ -206,9 +214,9 @@ mod tests {
     #[test]
     fn snapshots_compare_write_and_report_orphans() {
         let dir = std::env::temp_dir().join(format!("sbk-snap-{}", uuid::Uuid::new_v4().simple()));
-        let store = Snapshots::new(&dir, UpdateMode::Always);
+        let store = Snapshots::new(Files::Dir(dir.clone()), UpdateMode::Always);
         store.check("v", "001-a", "x", "hello\n").unwrap();
-        let strict = Snapshots::new(&dir, UpdateMode::No);
+        let strict = Snapshots::new(Files::Dir(dir.clone()), UpdateMode::No);
         strict.check("v", "001-a", "x", "hello\n").unwrap();
         let err = strict.check("v", "001-a", "x", "bye\n").unwrap_err();
         assert!(err.contains("-hello") && err.contains("+bye"), "{err}");
@@ -217,5 +225,17 @@ mod tests {
         let declared = [("v".to_string(), "001-a".to_string(), "x".to_string())];
         assert_eq!(strict.orphans(&declared), vec![dir.join("v").join("002-b@old.snap")]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn built_in_snapshots_are_compared_and_never_written() {
+        let shipped = |mode| Snapshots::new(Files::shipped_snapshots(), mode);
+        let vendor = Files::shipped_snapshots().list(Path::new("")).unwrap()[0].name.clone();
+        let snap = Files::shipped_snapshots().list(Path::new(&vendor)).unwrap()[0].name.clone();
+        let (case, name) = snap.trim_end_matches(".snap").split_once('@').unwrap();
+        let err = shipped(UpdateMode::New).check(&vendor, case, name, "changed").unwrap_err();
+        assert!(err.contains("differs"), "{err}");
+        let err = shipped(UpdateMode::Always).check(&vendor, case, name, "changed").unwrap_err();
+        assert!(err.contains("cannot be rewritten: pass --snapshots DIR"), "{err}");
     }
 }

@@ -33,6 +33,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::files::Files;
+
 /// One scenario file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -197,36 +199,39 @@ pub enum SuiteError {
     },
 }
 
-/// Loads every `NNN-slug.yaml` under `root/<vendor>/` for the given vendors (all when empty).
-pub fn load(root: &Path, vendors: &[String]) -> Result<Vec<Case>, SuiteError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
+/// The vendors that have suites: the folders under the suites root.
+pub fn vendors(files: &Files) -> Result<Vec<String>, SuiteError> {
+    let root = Path::new("");
+    let entries =
+        files.list(root).map_err(|source| SuiteError::Io { path: files.show(root), source })?;
+    Ok(entries.into_iter().filter(|e| e.is_dir).map(|e| e.name).collect())
+}
+
+/// Loads every `NNN-slug.yaml` under `<vendor>/` for the given vendors (all when empty).
+pub fn load(files: &Files, vendors: &[String]) -> Result<Vec<Case>, SuiteError> {
+    let io = |rel: &Path| {
+        let path = files.show(rel);
         move |source| SuiteError::Io { path, source }
     };
     let mut cases = Vec::new();
-    let mut folders: Vec<PathBuf> = std::fs::read_dir(root)
-        .map_err(io(root))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    folders.sort();
-    for folder in folders.into_iter().filter(|p| p.is_dir()) {
-        let vendor =
-            folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    for vendor in self::vendors(files)? {
         if !vendors.is_empty() && !vendors.contains(&vendor) {
             continue;
         }
-        let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
-            .map_err(io(&folder))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-            .collect();
-        files.sort();
-        for file in files {
-            let text = std::fs::read_to_string(&file).map_err(io(&file))?;
+        let folder = Path::new(&vendor);
+        let names = files
+            .list(folder)
+            .map_err(io(folder))?
+            .into_iter()
+            .filter(|e| !e.is_dir && (e.name.ends_with(".yaml") || e.name.ends_with(".yml")));
+        for entry in names {
+            let rel = folder.join(&entry.name);
+            let text = files.read(&rel).map_err(io(&rel))?;
+            let file = files.show(&rel);
             let mut case: Case = serde_yaml_ng::from_str(&text)
                 .map_err(|e| SuiteError::Invalid { path: file.clone(), message: e.to_string() })?;
             case.name =
-                file.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                rel.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             case.vendor = vendor.clone();
             case.file = file;
             if case.steps.is_empty() {

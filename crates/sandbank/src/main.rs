@@ -24,32 +24,43 @@ enum Command {
     /// Serve every vendor's API (and the admin API) on one port.
     Serve(ServeArgs),
     /// Check any implementation (sandbank or a vendor's sandbox) against the specs and suites.
+    ///
+    /// Exit codes: 0 every case ran and passed; 1 the run could not start (nothing answers at
+    /// the target, the admin token is refused, a suite or spec is broken); 2 usage error; 3 a
+    /// case failed, a case was skipped (without --allow-skips), or no case ran; 130
+    /// interrupted by Ctrl-C or SIGTERM (the tenants made so far are deleted first).
     Conform(ConformArgs),
 }
 
+/// `sandbank conform`'s command line.
 #[derive(Debug, clap::Args)]
 struct ConformArgs {
-    /// Base URL under test, e.g. http://127.0.0.1:4700.
+    /// Base URL under test, with its scheme, e.g. http://127.0.0.1:4700.
     #[arg(long)]
     target: String,
-    /// Only these vendors (repeatable).
+    /// Only these vendors (repeatable; the names of the suites' folders).
     #[arg(long = "vendor")]
     vendors: Vec<String>,
-    /// Folder of suites (one folder per vendor).
-    #[arg(long = "suite", default_value = "conformance/suites")]
-    suite_dir: PathBuf,
-    /// Folder of OpenAPI specs.
-    #[arg(long = "specs", default_value = "specs")]
-    spec_dir: PathBuf,
-    /// Folder of snapshots.
-    #[arg(long = "snapshots", default_value = "conformance/snapshots")]
-    snapshot_dir: PathBuf,
+    /// Folder of suites (one folder per vendor) [default: the suites built into sandbank].
+    #[arg(long = "suite")]
+    suite_dir: Option<PathBuf>,
+    /// Folder of OpenAPI specs [default: the specs built into sandbank].
+    #[arg(long = "specs")]
+    spec_dir: Option<PathBuf>,
+    /// Folder of snapshots [default: the snapshots built into sandbank].
+    #[arg(long = "snapshots")]
+    snapshot_dir: Option<PathBuf>,
     /// Credentials and account ids for a target that is not sandbank (YAML).
     #[arg(long)]
     fixtures: Option<PathBuf>,
-    /// Sandbank's admin token; when given, each case gets a fresh tenant through the admin API.
+    /// Sandbank's admin token; when given, each case gets a fresh tenant through the admin API,
+    /// deleted again at the end.
     #[arg(long, env = "SANDBANK_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// Let a run with skipped cases pass (a vendor's sandbox, where cases that need sandbank's
+    /// admin API cannot run). A run in which no case ran never passes.
+    #[arg(long)]
+    allow_skips: bool,
     /// Write a JUnit XML report.
     #[arg(long)]
     junit: Option<PathBuf>,
@@ -59,7 +70,8 @@ struct ConformArgs {
     /// Write a self-contained HTML report.
     #[arg(long)]
     html: Option<PathBuf>,
-    /// Rewrite snapshots that differ or are missing.
+    /// Rewrite snapshots that differ or are missing, in --snapshots (default, from the root of a
+    /// checkout: conformance/snapshots).
     #[arg(long)]
     update_snapshots: bool,
     /// Cases run at once.
@@ -103,6 +115,7 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
+<<<<<<< HEAD
 /// The command line, with `serve --vendor`'s valid values taken from the server's own vendor
 /// set, so a wrong name is a usage error (exit 2) that lists them.
 fn parse_command_line() -> Cli {
@@ -140,40 +153,129 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
 }
 
 /// Exit code of a run with failures (2 is clap's usage error, 1 anyhow's).
+=======
+/// Exit code of a run that could not start (nothing answers, the token is refused…).
+const EXIT_NOT_STARTED: i32 = 1;
+/// Exit code of a run that did not pass (2 is clap's usage error).
+>>>>>>> h-conform
 const EXIT_FAILED: i32 = 3;
+/// Exit code after Ctrl-C, as a shell reports a process killed by SIGINT.
+const EXIT_INTERRUPTED: i32 = 130;
+/// Where `--update-snapshots` writes without `--snapshots`: the snapshots of a checkout, when
+/// run from its root.
+const CHECKOUT_SNAPSHOTS: &str = "conformance/snapshots";
 
-fn conform(args: ConformArgs) -> anyhow::Result<()> {
+/// Stops with a usage error (exit 2), as clap does for a bad flag.
+fn usage_error(message: impl std::fmt::Display) -> ! {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let conform = cmd.find_subcommand_mut("conform").cloned().unwrap_or_default();
+    conform.bin_name("sandbank conform").error(clap::error::ErrorKind::InvalidValue, message).exit()
+}
+
+/// The run's options from the command line; `Err` is a usage error.
+fn conform_options(args: &ConformArgs) -> Result<conformance::Options, String> {
+    use conformance::{Files, UpdateMode};
     let update = if args.update_snapshots {
-        conformance::UpdateMode::Always
+        UpdateMode::Always
     } else if std::env::var_os("CI").is_some() {
-        conformance::UpdateMode::No
+        UpdateMode::No
     } else {
-        conformance::UpdateMode::New
+        UpdateMode::New
     };
-    let options = conformance::Options {
-        target: args.target,
-        vendors: args.vendors,
-        suite_dir: args.suite_dir,
-        spec_dir: args.spec_dir,
-        snapshot_dir: args.snapshot_dir,
-        fixtures: args.fixtures,
-        admin_token: args.admin_token,
+    let snapshots = match (&args.snapshot_dir, args.update_snapshots) {
+        (Some(dir), _) => Files::Dir(dir.clone()),
+        (None, false) => Files::shipped_snapshots(),
+        (None, true) if std::path::Path::new(CHECKOUT_SNAPSHOTS).is_dir() => {
+            Files::Dir(PathBuf::from(CHECKOUT_SNAPSHOTS))
+        }
+        (None, true) => {
+            return Err(format!(
+                "--update-snapshots needs a folder to write: give --snapshots DIR (the shipped \
+                 snapshots are built into sandbank; from the root of a checkout it writes \
+                 ./{CHECKOUT_SNAPSHOTS})"
+            ));
+        }
+    };
+    if args.admin_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err("the admin token is empty (is SANDBANK_ADMIN_TOKEN set?)".into());
+    }
+    Ok(conformance::Options {
+        target: args.target.clone(),
+        vendors: args.vendors.clone(),
+        suites: args.suite_dir.clone().map_or_else(Files::shipped_suites, Files::Dir),
+        specs: args.spec_dir.clone().map_or_else(Files::shipped_specs, Files::Dir),
+        snapshots,
+        fixtures: args.fixtures.clone(),
+        admin_token: args.admin_token.clone(),
         update,
         jobs: args.jobs,
         timeout: std::time::Duration::from_secs(30),
+        allow_skips: args.allow_skips,
+    })
+}
+
+/// Resolves on the first Ctrl-C or SIGTERM (a CI job cancelled); a second Ctrl-C ends the
+/// process at once.
+async fn interrupted() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    eprintln!("interrupted: deleting the tenants this run made (Ctrl-C again to quit now)");
+    tokio::spawn(async {
+        let _ = tokio::signal::ctrl_c().await;
+        std::process::exit(EXIT_INTERRUPTED);
+    });
+}
+
+fn conform(args: ConformArgs) -> anyhow::Result<()> {
+    let options = conform_options(&args).unwrap_or_else(|message| usage_error(message));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting tokio")?;
-    let report = runtime.block_on(conformance::run(&options, |case| {
-        let label = match &case.outcome {
-            conformance::Outcome::Passed => "PASS",
-            conformance::Outcome::Failed(_) => "FAIL",
-            conformance::Outcome::Skipped(_) => "SKIP",
-        };
-        eprintln!("{label} {}/{} ({} ms)", case.vendor, case.name, case.duration.as_millis());
-    }))?;
+    let run = conformance::run_until(
+        &options,
+        |case| {
+            let label = match &case.outcome {
+                conformance::Outcome::Passed => "PASS",
+                conformance::Outcome::Failed(_) => "FAIL",
+                conformance::Outcome::Skipped(_) => "SKIP",
+            };
+            eprintln!("{label} {}/{} ({} ms)", case.vendor, case.name, case.duration.as_millis());
+        },
+        interrupted(),
+    );
+    let report = match runtime.block_on(run) {
+        Ok(report) => report,
+        Err(conformance::RunError::Usage(message)) => usage_error(message),
+        Err(conformance::RunError::Interrupted(cleanup)) => {
+            eprint!("{}", cleanup.summary());
+            eprintln!("interrupted: the run did not finish");
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+        Err(e) => {
+            eprintln!("error: the run could not start: {e}");
+            std::process::exit(EXIT_NOT_STARTED);
+        }
+    };
     #[expect(clippy::print_stdout, reason = "the report summary is the command's output")]
     {
         print!("{}", report.summary());

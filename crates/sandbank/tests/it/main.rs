@@ -1,6 +1,8 @@
 //! The `sandbank` crate's integration tests: the binary's command line, `sandbank serve` as
-//! real processes, and the project's checkable rules (tidy).
+//! real processes, `sandbank conform`'s exit codes and clean-up, and the project's checkable
+//! rules (tidy).
 
 mod cli;
+mod conform_cli;
 mod serve;
 mod tidy;
