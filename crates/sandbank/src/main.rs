@@ -115,7 +115,6 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-<<<<<<< HEAD
 /// The command line, with `serve --vendor`'s valid values taken from the server's own vendor
 /// set, so a wrong name is a usage error (exit 2) that lists them.
 fn parse_command_line() -> Cli {
@@ -152,12 +151,9 @@ fn parse_listen(text: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("{host:?} resolves to no address"))
 }
 
-/// Exit code of a run with failures (2 is clap's usage error, 1 anyhow's).
-=======
 /// Exit code of a run that could not start (nothing answers, the token is refused…).
 const EXIT_NOT_STARTED: i32 = 1;
 /// Exit code of a run that did not pass (2 is clap's usage error).
->>>>>>> h-conform
 const EXIT_FAILED: i32 = 3;
 /// Exit code after Ctrl-C, as a shell reports a process killed by SIGINT.
 const EXIT_INTERRUPTED: i32 = 130;
