@@ -149,6 +149,7 @@ impl App {
             credentials,
             clock: clock::Clock::new(),
             journal: journal::RequestJournal::default(),
+            created_at: clock::system_now(),
         })
     }
 
