@@ -3,7 +3,7 @@
 //! from ledger types.
 //!
 //! Every call that changes something reads its whole request first (a strict JSON body with
-//! only known fields, see [`body`]) and is refused before anything changes.
+//! only known fields, see `body.rs`) and is refused before anything changes.
 
 mod accounts;
 mod body;

@@ -429,3 +429,47 @@ async fn an_account_shows_the_same_vendor_ids_on_opening_reading_and_listing() {
     }
     assert!(ids["accountNumber"].is_string() && ids["actionCodes"].is_object(), "{ids}");
 }
+
+#[tokio::test]
+async fn an_opening_the_ledger_refuses_leaves_nothing_behind_in_any_vendor() {
+    let sb = Sandbox::start().await;
+    let cases = [
+        (
+            "firstvision",
+            "USD",
+            json!({ "accountNumber": "9704010000000001467", "cardNumber": "0004444440000000558" }),
+        ),
+        (
+            "clowd9",
+            "GBP",
+            json!({ "account_id": "8f0c1a52-3b7e-4d29-9a61-0c5e2f7b4d13", "external_id": "ext-1" }),
+        ),
+        ("amlyze", "EUR", json!({ "accountExtId": "ACC-1", "businessEntityExtId": "CUS-1" })),
+        (
+            "qolo",
+            "USD",
+            json!({ "account_guid": "2b1e6c0a-7d4f-4e8b-9c3a-5f1d0e2a7b66", "wallet_id": "W-1",
+                    "card_proxy": "PROXY-1" }),
+        ),
+        ("pcaasa", "USD", json!({ "accountUuid": "6d0f9a3e-1b2c-4d5e-8f70-9a1b2c3d4e5f" })),
+    ];
+    for (vendor, currency, ids) in cases {
+        // Over its own maximum balance: the ledger refuses the opening, after the vendor read
+        // and checked the identifiers.
+        let refused = json!({ "vendor": vendor, "currency": currency, "opening_balance": "50.00",
+                              "limits": { "balance_max": "10.00" }, "vendor_ids": ids });
+        let resp = sb.admin(Method::POST, "/__admin/accounts", Some(refused)).await;
+        assert_refused(resp, StatusCode::CONFLICT, "account_not_opened", "opening balance").await;
+        let accounts: Value =
+            sb.admin(Method::GET, "/__admin/accounts", None).await.json().await.unwrap();
+        assert_eq!(accounts["accounts"], json!([]), "{vendor}: no account");
+        // The identifiers were not taken: the same opening within limits succeeds.
+        let opened =
+            sb.open_account(vendor, currency, "5.00", json!({ "vendor_ids": ids.clone() })).await;
+        for (key, value) in ids.as_object().unwrap() {
+            assert_eq!(&opened["vendor_ids"][key], value, "{vendor}: {key}");
+        }
+        let resp = sb.admin(Method::POST, "/__admin/reset", None).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+    }
+}
