@@ -259,7 +259,7 @@ impl Ledger {
             status,
             limits: limits.clone(),
         })
-        .map_err(|()| AccountError::JournalUnavailable)?;
+        .map_err(|_| AccountError::JournalUnavailable)?;
         let account = shard.account_mut(tenant, id).ok_or(AccountError::AccountNotFound)?;
         if let Some(limits) = limits {
             account.limits = limits;
