@@ -232,6 +232,44 @@ impl Ledger {
         Ok(account.view(now))
     }
 
+    /// Sets an account's status and limits in one step (`None` keeps that part): everything is
+    /// checked before anything is applied, so a refused update changes neither. Closed is
+    /// final; limits may be tighter than the current balances, as with [`Ledger::set_limits`].
+    pub fn update_account(
+        &self,
+        now: Timestamp,
+        tenant: TenantId,
+        id: AccountId,
+        status: Option<Status>,
+        limits: Option<Limits>,
+    ) -> Result<AccountView, AccountError> {
+        let mut shard = store::lock(&self.shards[self.account_shard(id)]);
+        let account = shard.account(tenant, id).ok_or(AccountError::AccountNotFound)?;
+        if account.status == Status::Closed {
+            return Err(AccountError::AccountClosed);
+        }
+        if let Some(limits) = &limits {
+            limits.validate(account.currency)?;
+        }
+        self.commit(now, || Change::AccountUpdated {
+            tenant,
+            account: id,
+            status,
+            limits: limits.clone(),
+        })
+        .map_err(|_| AccountError::JournalUnavailable)?;
+        let account = shard.account_mut(tenant, id).ok_or(AccountError::AccountNotFound)?;
+        if let Some(limits) = limits {
+            account.limits = limits;
+            account.limits_set_at = now;
+            account.limits_set_entry_idx = account.entries.len();
+        }
+        if let Some(status) = status {
+            account.status = status;
+        }
+        Ok(account.view(now))
+    }
+
     /// Moves money. See [`Error`] for every reason it can be refused, in precedence order.
     pub fn transfer(&self, now: Timestamp, req: Transfer) -> Result<Applied, Error> {
         let key_ref = req.idempotency.as_ref().map(|key| KeyRef::of(req.tenant, key));

@@ -52,6 +52,17 @@ pub enum Change {
         /// The new limits.
         limits: Limits,
     },
+    /// An account's status and limits were set in one step (`None`: left as it was).
+    AccountUpdated {
+        /// Its tenant.
+        tenant: TenantId,
+        /// The account.
+        account: AccountId,
+        /// The new status, if it changed.
+        status: Option<Status>,
+        /// The new limits, if they changed.
+        limits: Option<Limits>,
+    },
     /// A transfer was committed; its id is the event's `seq`.
     TransferCommitted(Transfer),
     /// A transfer was rejected and its idempotency key now remembers that.

@@ -46,6 +46,11 @@ impl Ledger {
                         .set_limits(at, tenant, account, limits)
                         .map_err(|e| diverged(e.to_string()))?;
                 }
+                Change::AccountUpdated { tenant, account, status, limits } => {
+                    ledger
+                        .update_account(at, tenant, account, status, limits)
+                        .map_err(|e| diverged(e.to_string()))?;
+                }
                 Change::TransferCommitted(transfer) => match ledger.transfer(at, transfer) {
                     Ok(Applied::New(receipt)) if receipt.id == TransferId(seq) => {}
                     other => {

@@ -24,7 +24,8 @@ use uuid::Uuid;
 use crate::store;
 use crate::{
     AccountError, AccountId, Config, Currency, Cursor, Error, Event, IdempotencyKey, Journal,
-    JournalError, Ledger, Limits, Namespace, NewAccount, Order, TenantId, Timestamp, Transfer,
+    JournalError, Ledger, Limits, Namespace, NewAccount, Order, Status, TenantId, Timestamp,
+    Transfer,
 };
 
 const T1: TenantId = TenantId(Uuid::from_u128(1));
@@ -113,6 +114,35 @@ fn replay_refuses_a_history_that_does_not_fold() {
         Ledger::replay(Config::default(), events, None),
         Err(crate::ReplayError::Diverged { seq: 3, .. })
     ));
+}
+
+#[test]
+fn an_account_update_applies_status_and_limits_together_or_neither() {
+    let journal = Arc::new(TestJournal::default());
+    let ledger = Ledger::with_journal(Config::default(), journal.clone());
+    let a = open(&ledger, T1, 10);
+    let tight = Limits { balance_max: Some(Decimal::new(500, 2)), ..Limits::default() };
+    let contradictory = Limits { balance_max: Some(-Decimal::ONE), ..Limits::default() };
+    let before = ledger.account(NOW, T1, a).unwrap();
+
+    let refused = ledger.update_account(NOW, T1, a, Some(Status::Frozen), Some(contradictory));
+    assert!(matches!(refused, Err(AccountError::InvalidLimits(_))));
+    journal.refuse.store(true, Ordering::Relaxed);
+    let refused = ledger.update_account(NOW, T1, a, Some(Status::Frozen), Some(tight.clone()));
+    assert_eq!(refused, Err(AccountError::JournalUnavailable));
+    journal.refuse.store(false, Ordering::Relaxed);
+    assert_eq!(ledger.account(NOW, T1, a).unwrap(), before, "a refused update changes nothing");
+
+    let closed = ledger.update_account(NOW, T1, a, Some(Status::Closed), Some(tight.clone()));
+    let closed = closed.unwrap();
+    assert_eq!((closed.status, closed.limits.clone()), (Status::Closed, tight));
+    let after_close = ledger.update_account(NOW, T1, a, None, Some(Limits::default()));
+    assert_eq!(after_close, Err(AccountError::AccountClosed));
+    assert_eq!(ledger.account(NOW, T1, a).unwrap(), closed, "closed is final");
+
+    let events = journal.events.lock().unwrap().clone();
+    let replayed = Ledger::replay(Config::default(), events, None).unwrap();
+    assert_eq!(replayed.snapshot(NOW), ledger.snapshot(NOW));
 }
 
 #[test]

@@ -157,6 +157,7 @@ impl App {
             credentials,
             clock: clock::Clock::new(),
             journal: journal::RequestJournal::default(),
+            created_at: clock::system_now(),
         })
     }
 

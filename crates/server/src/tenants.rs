@@ -1,6 +1,6 @@
 //! Tenants: isolated sandboxes, each with its own admin token, vendor credentials, virtual
 //! clock and request journal. The default tenant exists from start-up; its admin token is also
-//! the operator's token (it may create tenants).
+//! the operator's token (it may create, list and delete tenants; it cannot be deleted).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,6 +30,8 @@ pub struct Tenant {
     pub clock: Clock,
     /// Its recent requests.
     pub journal: RequestJournal,
+    /// When it was created, in real time.
+    pub created_at: Timestamp,
 }
 
 /// Every tenant, by id and by admin token.
@@ -66,6 +68,14 @@ impl Tenants {
         write(&self.by_admin_token).insert(tenant.admin_token.clone(), tenant.id);
         write(&self.by_id).insert(tenant.id, tenant.clone());
         tenant
+    }
+
+    /// Removes a tenant: its admin token stops working at once, and its clock and journal go
+    /// when the last request holding it ends.
+    pub fn remove(&self, id: TenantId) -> Option<Arc<Tenant>> {
+        let tenant = write(&self.by_id).remove(&id)?;
+        write(&self.by_admin_token).remove(&tenant.admin_token);
+        Some(tenant)
     }
 
     /// A tenant by id.

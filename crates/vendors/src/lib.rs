@@ -213,9 +213,24 @@ pub trait Vendor: Send + Sync {
         None
     }
 
+    /// The identifiers `account` is addressed by, in this vendor's names and JSON types, as
+    /// its opening answered them: the admin API shows these on every read of the account. By
+    /// default, the account's labels (text) without the vendor's name.
+    fn vendor_ids(
+        &self,
+        _tenant: TenantId,
+        account: &ledger::AccountView,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        common::accounts::labelled_ids(account)
+    }
+
     /// Forgets `tenant`'s vendor-side state (accounts' identifiers, snapshots, replays). The
     /// tenant's credentials survive, so clients keep working after a reset.
     fn reset_tenant(&self, tenant: TenantId);
+
+    /// Forgets everything of `tenant`, its credentials and issued tokens included: the tenant
+    /// is being deleted, and its credentials must stop working.
+    fn remove_tenant(&self, tenant: TenantId);
 }
 
 /// All five vendors, in a fixed order.

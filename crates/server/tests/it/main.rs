@@ -10,3 +10,4 @@ mod firstvision;
 mod pcaasa;
 mod qolo;
 mod tenant_keys;
+mod tenants;

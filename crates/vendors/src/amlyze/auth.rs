@@ -72,6 +72,14 @@ impl Credentials {
         token
     }
 
+    /// Revokes `tenant`'s token: it is being deleted.
+    pub(crate) fn revoke(&self, tenant: TenantId) {
+        let mut tokens = self.tokens.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(token) = tokens.by_tenant.remove(&tenant) {
+            tokens.by_token.remove(&token);
+        }
+    }
+
     /// The tenant whose token the request carries.
     pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<TenantId, AuthProblem> {
         if !headers.contains_key(http::header::AUTHORIZATION) {

@@ -337,4 +337,10 @@ impl Vendor for Amlyze {
     fn reset_tenant(&self, tenant: TenantId) {
         self.inner.tenants.remove(tenant);
     }
+
+    fn remove_tenant(&self, tenant: TenantId) {
+        // Revoked first, so that no request of the tenant recreates its state afterwards.
+        self.inner.credentials.revoke(tenant);
+        self.reset_tenant(tenant);
+    }
 }

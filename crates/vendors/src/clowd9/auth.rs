@@ -127,6 +127,20 @@ impl Auth {
         })
     }
 
+    /// Forgets `tenant`'s key, secret and tokens: it is being deleted.
+    pub(crate) fn remove_tenant(&self, tenant: TenantId) {
+        {
+            // Lock order: `key_of_tenant` then `keys`, as in `provision`.
+            let mut key_of_tenant =
+                self.key_of_tenant.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut keys = self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(key) = key_of_tenant.remove(&tenant) {
+                keys.remove(&key);
+            }
+        }
+        self.tokens.remove_tenant(tenant);
+    }
+
     /// `POST /v1/auth`: checks the key and secret and opens a session.
     pub(crate) fn login(
         &self,

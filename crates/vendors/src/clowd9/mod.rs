@@ -926,4 +926,9 @@ impl Vendor for Clowd9 {
     fn reset_tenant(&self, tenant: TenantId) {
         self.accounts.remove_tenant(tenant);
     }
+
+    fn remove_tenant(&self, tenant: TenantId) {
+        self.reset_tenant(tenant);
+        self.auth.remove_tenant(tenant);
+    }
 }

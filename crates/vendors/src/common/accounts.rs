@@ -60,3 +60,13 @@ pub fn open(
         NewAccount { id, tenant, currency: spec.currency, limits: spec.limits.clone(), labels };
     ctx.ledger.open_account_with_balance(now, new, spec.opening_balance).map_err(|e| e.to_string())
 }
+
+/// An account's identifiers as its labels record them (text), without the vendor's name.
+pub fn labelled_ids(account: &AccountView) -> Map<String, Value> {
+    account
+        .labels
+        .iter()
+        .filter(|(key, _)| key.as_str() != VENDOR_LABEL)
+        .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+        .collect()
+}

@@ -120,6 +120,12 @@ impl<T: Clone> TokenStore<T> {
         grants.remove(token);
     }
 
+    /// Forgets every token of `tenant` (it is being deleted).
+    pub fn remove_tenant(&self, tenant: TenantId) {
+        let mut grants = self.grants.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        grants.retain(|_, grant| grant.tenant != tenant);
+    }
+
     /// Drops tokens that expired before `horizon` of their tenant's clock, keeping memory
     /// bounded under token churn.
     pub fn prune(&self, clock: impl Fn(TenantId) -> Timestamp) {

@@ -299,6 +299,21 @@ impl Auth {
         Ok(())
     }
 
+    /// Forgets `tenant`'s credentials, access tokens and nonces: it is being deleted.
+    pub(crate) fn remove_tenant(&self, tenant: TenantId) {
+        {
+            // Lock order: `clients` then `keys`, as in `provision`.
+            let mut clients =
+                self.clients.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut keys = self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(key) = keys.remove(&tenant) {
+                clients.remove(&key);
+            }
+        }
+        self.tokens.remove_tenant(tenant);
+        self.reset_tenant(tenant);
+    }
+
     /// Forgets `tenant`'s signature nonces (credentials and tokens stay).
     pub(crate) fn reset_tenant(&self, tenant: TenantId) {
         let mut nonces = self.nonces.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

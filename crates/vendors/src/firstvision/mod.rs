@@ -144,7 +144,7 @@ use std::time::Duration;
 
 use http::Method;
 use ledger::{Namespace, TenantId};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use self::auth::{Auth, TOKEN_LIFETIME};
 use self::errors::{FvError, Rejection};
@@ -210,6 +210,35 @@ impl FirstVision {
                 retention: REFERENCE_RETENTION,
             }),
         }
+    }
+}
+
+impl FirstVision {
+    /// An account's identifiers in the vendor's JSON types (organization, logo and card
+    /// sequence are numbers in every FirstVision call), with its organization's action codes.
+    fn ids_of(&self, tenant: TenantId, meta: &state::AccountMeta) -> Map<String, Value> {
+        let mut ids = Map::new();
+        ids.insert("organizationNumber".into(), Value::from(meta.org));
+        ids.insert("logo".into(), Value::from(meta.logo));
+        ids.insert("accountNumber".into(), Value::from(meta.account_number.clone()));
+        ids.insert("cardNumber".into(), Value::from(meta.card_number.clone()));
+        ids.insert("cardSequence".into(), Value::from(meta.card_sequence));
+        ids.insert("X-ClientID".into(), Value::from(state::client_id(meta.org)));
+        if let Some(table) = self.state.org(tenant, meta.org) {
+            let codes: Map<String, Value> = table
+                .action_codes
+                .iter()
+                .map(|(code, action)| {
+                    let direction = match action.direction {
+                        ledger::Direction::Credit => "credit",
+                        ledger::Direction::Debit => "debit",
+                    };
+                    (code.clone(), Value::from(direction))
+                })
+                .collect();
+            ids.insert("actionCodes".into(), Value::Object(codes));
+        }
+        ids
     }
 }
 
@@ -288,5 +317,17 @@ impl Vendor for FirstVision {
         self.index.remove_tenant(tenant);
         self.state.remove_tenant(tenant);
         self.auth.reset_tenant(tenant);
+    }
+
+    fn remove_tenant(&self, tenant: TenantId) {
+        self.reset_tenant(tenant);
+        self.auth.remove_tenant(tenant);
+    }
+
+    fn vendor_ids(&self, tenant: TenantId, account: &ledger::AccountView) -> Map<String, Value> {
+        match self.state.account(tenant, account.id) {
+            Some(meta) => self.ids_of(tenant, &meta),
+            None => crate::common::accounts::labelled_ids(account),
+        }
     }
 }

@@ -56,6 +56,14 @@ impl Keys {
         old
     }
 
+    /// Forgets `tenant`'s credentials and returns them: it is being deleted.
+    pub(crate) fn remove(&self, tenant: TenantId) -> Option<Credentials> {
+        let mut inner = self.inner.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let old = inner.by_tenant.remove(&tenant)?;
+        inner.tenant_by_key.remove(&old.api_key);
+        Some(old)
+    }
+
     /// The tenant an API key was issued to.
     pub(crate) fn tenant(&self, api_key: Uuid) -> Option<TenantId> {
         let inner = self.inner.read().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -120,6 +128,12 @@ impl Sessions {
     pub(crate) fn insert_standing(&self, tenant: TenantId, id: Uuid) {
         let mut sessions = self.by_uuid.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         sessions.insert(id, Session { tenant, expires_at_micros: AtomicI64::new(i64::MAX) });
+    }
+
+    /// Forgets every session of `tenant`, the standing one included.
+    pub(crate) fn remove_tenant(&self, tenant: TenantId) {
+        let mut sessions = self.by_uuid.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        sessions.retain(|_, session| session.tenant != tenant);
     }
 
     /// Forgets one session.

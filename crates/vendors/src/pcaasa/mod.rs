@@ -522,4 +522,10 @@ impl Vendor for Pcaasa {
     fn reset_tenant(&self, tenant: TenantId) {
         self.accounts.remove_tenant(tenant);
     }
+
+    fn remove_tenant(&self, tenant: TenantId) {
+        self.keys.remove(tenant);
+        self.sessions.remove_tenant(tenant);
+        self.reset_tenant(tenant);
+    }
 }

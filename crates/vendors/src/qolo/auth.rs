@@ -93,6 +93,18 @@ impl Auth {
         credentials
     }
 
+    /// Forgets `tenant`'s credentials and tokens: it is being deleted.
+    pub(crate) fn remove_tenant(&self, tenant: TenantId) {
+        {
+            let mut registry =
+                self.registry.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(old) = registry.by_tenant.remove(&tenant) {
+                registry.by_login.remove(&old.login_id);
+            }
+        }
+        self.tokens.remove_tenant(tenant);
+    }
+
     /// `tenant`'s credentials, if provisioned.
     pub(crate) fn credentials(&self, tenant: TenantId) -> Option<Credentials> {
         let registry = self.registry.read().unwrap_or_else(std::sync::PoisonError::into_inner);

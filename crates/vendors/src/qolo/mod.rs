@@ -1166,4 +1166,9 @@ impl Vendor for Qolo {
         self.index.remove_tenant(tenant);
         self.state.remove(tenant);
     }
+
+    fn remove_tenant(&self, tenant: TenantId) {
+        self.auth.remove_tenant(tenant);
+        self.reset_tenant(tenant);
+    }
 }

@@ -1,0 +1,102 @@
+//! `GET/POST /__admin/clock`: reading and moving a tenant's virtual clock.
+
+use std::str::FromStr;
+
+use http::StatusCode;
+use ledger::Timestamp;
+use serde_json::{Map, Value, json};
+use vendors::{Request, Response};
+
+use super::{body, error, timestamp};
+use crate::tenants::Tenant;
+
+/// The clock's fields, in the order they are applied.
+const KEYS: [&str; 5] = ["reset", "freeze", "set", "advance", "unfreeze"];
+
+/// The clock as JSON: `{"now", "frozen"}`.
+pub(super) fn clock_json(tenant: &Tenant) -> Value {
+    json!({ "now": timestamp(tenant.clock.now()), "frozen": tenant.clock.is_frozen() })
+}
+
+pub(super) fn get(tenant: &Tenant) -> Response {
+    Response::json(StatusCode::OK, &clock_json(tenant))
+}
+
+/// What a `POST /__admin/clock` asks for, read in full before the clock is touched.
+struct Change {
+    reset: bool,
+    freeze: bool,
+    set: Option<Timestamp>,
+    advance: Option<std::time::Duration>,
+    unfreeze: bool,
+}
+
+pub(super) fn set(tenant: &Tenant, req: &Request) -> Response {
+    let change = match body::object(req, &KEYS).and_then(|map| parse(&map).map_err(bad)) {
+        Ok(change) => change,
+        Err(resp) => return *resp,
+    };
+    // Freeze before setting, so "set X and freeze" stops exactly at X.
+    if change.reset {
+        tenant.clock.reset();
+    }
+    if change.freeze {
+        tenant.clock.freeze();
+    }
+    if let Some(at) = change.set {
+        tenant.clock.set(at);
+    }
+    if let Some(duration) = change.advance {
+        tenant.clock.advance(duration);
+    }
+    if change.unfreeze {
+        tenant.clock.unfreeze();
+    }
+    get(tenant)
+}
+
+fn bad(message: String) -> Box<Response> {
+    Box::new(error(StatusCode::BAD_REQUEST, "invalid_field", message))
+}
+
+fn parse(map: &Map<String, Value>) -> Result<Change, String> {
+    if map.is_empty() {
+        return Err(format!("give one of {}", KEYS.join(", ")));
+    }
+    let flag = |key: &str| match map.get(key) {
+        None => Ok(false),
+        Some(Value::Bool(on)) => Ok(*on),
+        Some(_) => Err(format!("field {key}: true or false")),
+    };
+    let set = match map.get("set") {
+        None => None,
+        Some(Value::String(text)) => match jiff::Timestamp::from_str(text) {
+            Ok(at) => Some(Timestamp::from_unix_micros(at.as_microsecond())),
+            Err(e) => return Err(format!("field set: not RFC 3339: {e}")),
+        },
+        Some(_) => return Err("field set: an RFC 3339 string".into()),
+    };
+    let advance = match map.get("advance") {
+        None => None,
+        Some(Value::String(text)) => {
+            Some(parse_duration(text).map_err(|message| format!("field advance: {message}"))?)
+        }
+        Some(_) => return Err("field advance: an ISO 8601 duration such as \"P1D\"".into()),
+    };
+    Ok(Change {
+        reset: flag("reset")?,
+        freeze: flag("freeze")?,
+        set,
+        advance,
+        unfreeze: flag("unfreeze")?,
+    })
+}
+
+/// An ISO 8601 duration (`P1D`, `PT2H30M`), days counted as 24 hours; forward only.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let span: jiff::Span = text.parse().map_err(|e| format!("not an ISO 8601 duration: {e}"))?;
+    let signed = span
+        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .map_err(|e| format!("years and months are not fixed lengths: {e}"))?;
+    std::time::Duration::try_from(signed).map_err(|_| "the clock only moves forward".to_string())
+}

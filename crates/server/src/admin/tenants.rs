@@ -1,0 +1,101 @@
+//! `/__admin/tenants…`: creating, listing and deleting tenants, with the operator's token only
+//! (the default tenant's admin token).
+
+use http::StatusCode;
+use ledger::TenantId;
+use serde_json::{Value, json};
+use vendors::{Request, Response};
+
+use super::accounts::account_error;
+use super::{body, clock, error, timestamp};
+use crate::App;
+use crate::tenants::{DEFAULT_TENANT, Tenant};
+
+/// The operator's refusal of anyone else, for `what` ("create tenants").
+fn operator_only(caller: &Tenant, what: &str) -> Result<(), Box<Response>> {
+    if caller.id == DEFAULT_TENANT {
+        return Ok(());
+    }
+    let message = format!("only the operator token may {what}");
+    Err(Box::new(error(StatusCode::FORBIDDEN, "forbidden", message)))
+}
+
+/// Neither creating nor deleting a tenant takes any field; a body, if sent, must say so.
+fn no_fields(req: &Request) -> Result<(), Box<Response>> {
+    body::object(req, &[]).map(|_| ())
+}
+
+pub(super) fn create(app: &App, caller: &Tenant, req: &Request) -> Response {
+    if let Err(resp) = operator_only(caller, "create tenants").and_then(|()| no_fields(req)) {
+        return *resp;
+    }
+    let id = TenantId(uuid::Uuid::new_v4());
+    let tenant =
+        app.provision_tenant(id, format!("sbk_admin_{}", uuid::Uuid::new_v4().simple()), false);
+    Response::json(
+        StatusCode::CREATED,
+        &json!({
+            "tenant_id": tenant.id.to_string(),
+            "admin_token": tenant.admin_token,
+            "credentials": tenant.credentials,
+        }),
+    )
+}
+
+/// Every tenant, the default one first, then by creation; no secrets.
+pub(super) fn list(app: &App, caller: &Tenant) -> Response {
+    if let Err(resp) = operator_only(caller, "list tenants") {
+        return *resp;
+    }
+    let mut tenants = app.tenants.all();
+    tenants.sort_by_key(|t| (t.id != DEFAULT_TENANT, t.created_at, t.id));
+    let tenants: Vec<Value> = tenants
+        .iter()
+        .map(|tenant| {
+            json!({
+                "tenant_id": tenant.id.to_string(),
+                "default": tenant.id == DEFAULT_TENANT,
+                "created_at": timestamp(tenant.created_at),
+                "clock": clock::clock_json(tenant),
+                "accounts": app.ledger.accounts(tenant.clock.now(), tenant.id).len(),
+            })
+        })
+        .collect();
+    Response::json(StatusCode::OK, &json!({ "tenants": tenants }))
+}
+
+/// `DELETE /__admin/tenants/{id}`: erases the tenant's ledger state, every vendor's state and
+/// credentials for it, and the tenant itself (admin token, clock, journal).
+pub(super) fn delete(app: &App, caller: &Tenant, id: &str, req: &Request) -> Response {
+    if let Err(resp) = operator_only(caller, "delete tenants").and_then(|()| no_fields(req)) {
+        return *resp;
+    }
+    let not_found = || error(StatusCode::NOT_FOUND, "not_found", format!("tenant {id} not found"));
+    let Ok(uuid) = uuid::Uuid::parse_str(id) else {
+        return not_found();
+    };
+    let id = TenantId(uuid);
+    if id == DEFAULT_TENANT {
+        return error(
+            StatusCode::CONFLICT,
+            "conflict",
+            "the default tenant holds the operator token and cannot be deleted",
+        );
+    }
+    // Held throughout, so no admin opening (which re-checks its tenant under this lock) puts
+    // an account back into a tenant being deleted.
+    let _one_at_a_time = app.opening.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let Some(tenant) = app.tenants.get(id) else {
+        return not_found();
+    };
+    // The ledger's erase is the only step that can be refused, and it comes first: a refusal
+    // leaves the tenant as it was.
+    if let Err(e) = app.ledger.reset_tenant(tenant.clock.now(), id) {
+        return account_error(e);
+    }
+    for vendor in &app.vendors {
+        vendor.remove_tenant(id);
+    }
+    app.tenants.remove(id);
+    Response::empty(StatusCode::NO_CONTENT)
+}
