@@ -46,13 +46,10 @@ async fn every_suite_passes_against_sandbank() {
     assert!(report.cases.iter().all(|c| matches!(c.outcome, Outcome::Passed)));
     assert!(report.orphan_snapshots.is_empty(), "{:?}", report.orphan_snapshots);
     assert!(report.succeeded(), "{}", report.summary());
-    // One tenant per case plus the preflight's, each deleted again where the server can.
+    // One tenant per case plus the preflight's, each deleted again.
     assert_eq!(report.cleanup.made, report.cases.len() + 1);
-    match &report.cleanup.warning {
-        None => assert_eq!(report.cleanup.deleted, report.cleanup.made),
-        // TODO(lead): once DELETE /__admin/tenants/{id} is merged, only the arm above may match.
-        Some(warning) => assert!(warning.contains("cannot delete tenants"), "{warning}"),
-    }
+    assert_eq!(report.cleanup.warning, None);
+    assert_eq!(report.cleanup.deleted, report.cleanup.made);
     // The machine-readable reports describe the same run.
     let json = report.json();
     assert_eq!(json["passed"], passed);

@@ -55,11 +55,9 @@ impl Sandbank {
     }
 
     /// How many tenants the server holds, when it can list them (`GET /__admin/tenants`).
-    fn tenants(&self) -> Option<usize> {
+    fn tenants(&self) -> usize {
         match self.admin(reqwest::Method::GET, "/__admin/tenants") {
-            (200, body) => Some(body["tenants"].as_array().unwrap().len()),
-            // A server without the endpoint routes GET to "method not allowed".
-            (404 | 405, _) => None,
+            (200, body) => body["tenants"].as_array().unwrap().len(),
             (status, body) => panic!("GET /__admin/tenants answered {status}: {body}"),
         }
     }
@@ -114,20 +112,9 @@ fn conform(args: &[&str]) -> Run {
     conform_in(outside_the_checkout().path(), args)
 }
 
-/// Asserts that no tenant is left besides the default one, where the server can say so.
+/// Asserts that no tenant is left besides the default one.
 fn assert_no_tenant_is_left(sandbank: &Sandbank, run: &Run) {
-    match sandbank.tenants() {
-        Some(n) => assert_eq!(n, 1, "only the default tenant: {run:?}"),
-        // TODO(lead): once `GET /__admin/tenants` and `DELETE /__admin/tenants/{id}` are merged,
-        // remove this arm and the `None` case of `tenants()`: the count above must be checked.
-        None => {
-            let all = format!("{}{}", run.stdout, run.stderr);
-            assert!(
-                all.contains("tenants are left on the target: the target cannot delete"),
-                "{run:?}"
-            );
-        }
-    }
+    assert_eq!(sandbank.tenants(), 1, "only the default tenant: {run:?}");
 }
 
 // See: issue item 14 (conform works only from the repository root).
