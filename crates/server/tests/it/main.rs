@@ -8,3 +8,4 @@ mod common;
 mod firstvision;
 mod pcaasa;
 mod qolo;
+mod strict_json;
