@@ -17,6 +17,9 @@ pub const DEPTH_MAX: usize = 127;
 /// How many characters of a repeated key a [`JsonProblem`] shows.
 const KEY_CHARS_SHOWN_MAX: usize = 64;
 
+/// Room for the keys of the open objects of any documented body, so a check allocates once.
+const KEYS_PREALLOCATED: usize = 32;
+
 /// Objects up to this many keys are searched for a repeat pair by pair; larger ones are sorted,
 /// so a body of thousands of keys costs `n log n`, not `n²`.
 const KEYS_PAIRWISE_MAX: usize = 16;
@@ -110,9 +113,10 @@ pub fn check(body: &[u8]) -> Result<(), JsonProblem> {
     if body.starts_with(b"\xEF\xBB\xBF") {
         return Err(JsonProblem::ByteOrderMark);
     }
-    let text =
-        std::str::from_utf8(body).map_err(|err| JsonProblem::NotUtf8 { at: err.valid_up_to() })?;
-    let mut scanner = Scanner { text, bytes: body, at: 0, keys: Vec::new() };
+    if let Err(err) = std::str::from_utf8(body) {
+        return Err(JsonProblem::NotUtf8 { at: err.valid_up_to() });
+    }
+    let mut scanner = Scanner { bytes: body, at: 0, keys: Vec::with_capacity(KEYS_PREALLOCATED) };
     scanner.value(0)?;
     scanner.skip_whitespace();
     if scanner.at < body.len() {
@@ -123,12 +127,11 @@ pub fn check(body: &[u8]) -> Result<(), JsonProblem> {
 
 /// A cursor over a body already known to be UTF-8.
 struct Scanner<'a> {
-    text: &'a str,
     bytes: &'a [u8],
     at: usize,
-    /// The keys of every object still open, innermost last; each object truncates back to
-    /// where its own began when it closes, so one vector serves the whole body.
-    keys: Vec<Cow<'a, str>>,
+    /// The keys of every object still open, innermost last, as decoded UTF-8; each object
+    /// truncates back to where its own began when it closes, so one vector serves the body.
+    keys: Vec<Cow<'a, [u8]>>,
 }
 
 impl<'a> Scanner<'a> {
@@ -213,30 +216,53 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    /// A string starting at its opening quote; its text as written (escapes undecoded), and
-    /// whether it has any escape.
-    fn string(&mut self) -> Result<(&'a str, bool), JsonProblem> {
+    /// A string starting at its opening quote; whether it has any escape. The cursor ends
+    /// past the closing quote.
+    fn string(&mut self) -> Result<bool, JsonProblem> {
         self.at += 1;
-        let start = self.at;
         let mut escaped = false;
         loop {
-            let Some(&byte) = self.bytes.get(self.at) else {
-                return Err(self.syntax("a closing quote"));
-            };
-            match byte {
-                b'"' => break,
-                b'\\' => {
+            self.skip_plain();
+            match self.peek() {
+                Some(b'"') => break,
+                Some(b'\\') => {
                     escaped = true;
                     self.escape()?;
                 }
-                0x00..=0x1F => return Err(JsonProblem::ControlCharacter { at: self.at }),
-                _ => self.at += 1,
+                Some(_) => return Err(JsonProblem::ControlCharacter { at: self.at }),
+                None => return Err(self.syntax("a closing quote")),
             }
         }
-        // Both ends sit next to an ASCII quote, so they are character boundaries.
-        let inner = self.text.get(start..self.at).ok_or(self.syntax("a closing quote"))?;
         self.at += 1;
-        Ok((inner, escaped))
+        Ok(escaped)
+    }
+
+    /// Moves past bytes that stand for themselves in a string (not `"`, `\\` or a control),
+    /// eight at a time while it can: string bytes are most of a body.
+    fn skip_plain(&mut self) {
+        const ONES: u64 = u64::from_le_bytes([1; 8]);
+        const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+        // The high bit of each byte of `word` below `bound` (at most 0x80) is set in the
+        // result: the classic "has a zero byte" trick on the word minus `bound` in every byte.
+        // A borrow can also mark a byte after a true one, so only the lowest mark is exact.
+        let below =
+            |word: u64, bound: u8| word.wrapping_sub(ONES * u64::from(bound)) & !word & HIGHS;
+        let equal = |word: u64, byte: u8| below(word ^ (ONES * u64::from(byte)), 1);
+        while let Some(chunk) = self.bytes.get(self.at..self.at + 8) {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            let word = u64::from_le_bytes(word);
+            let marks = below(word, 0x20) | equal(word, b'"') | equal(word, b'\\');
+            if marks != 0 {
+                // Little-endian: the lowest mark is the first such byte in the body.
+                self.at += (marks.trailing_zeros() / 8) as usize;
+                return;
+            }
+            self.at += 8;
+        }
+        while self.peek().is_some_and(|byte| byte != b'"' && byte != b'\\' && byte >= 0x20) {
+            self.at += 1;
+        }
     }
 
     /// One escape starting at its backslash; a high surrogate must be followed by a low one.
@@ -273,12 +299,13 @@ impl<'a> Scanner<'a> {
 
     /// Four hex digits of a `\u` escape that began at `start`.
     fn hex4(&mut self, start: usize) -> Result<u16, JsonProblem> {
-        let digits = self
-            .text
-            .get(self.at..self.at + 4)
-            .filter(|digits| digits.bytes().all(|byte| byte.is_ascii_hexdigit()));
-        let unit = digits.and_then(|digits| u16::from_str_radix(digits, 16).ok());
-        let unit = unit.ok_or(JsonProblem::InvalidEscape { at: start })?;
+        let invalid = JsonProblem::InvalidEscape { at: start };
+        let digits = self.bytes.get(self.at..self.at + 4).ok_or(invalid.clone())?;
+        let mut unit: u16 = 0;
+        for &byte in digits {
+            let digit = char::from(byte).to_digit(16).ok_or(invalid.clone())?;
+            unit = unit << 4 | digit as u16;
+        }
         self.at += 4;
         Ok(unit)
     }
@@ -342,7 +369,9 @@ impl<'a> Scanner<'a> {
             }
         }
         let res = match first_duplicate(&mut self.keys[first_key..]) {
-            Some(key) => Err(JsonProblem::DuplicateKey { key: key.into_owned() }),
+            Some(key) => {
+                Err(JsonProblem::DuplicateKey { key: String::from_utf8_lossy(&key).into_owned() })
+            }
             None => Ok(()),
         };
         self.keys.truncate(first_key);
@@ -350,22 +379,23 @@ impl<'a> Scanner<'a> {
     }
 
     /// A key, decoded: borrowed unless it has escapes.
-    fn key(&mut self) -> Result<Cow<'a, str>, JsonProblem> {
+    fn key(&mut self) -> Result<Cow<'a, [u8]>, JsonProblem> {
         let start = self.at;
-        let (inner, escaped) = self.string()?;
+        let escaped = self.string()?;
         if !escaped {
-            return Ok(Cow::Borrowed(inner));
+            // `string` moved the cursor past two quotes at least.
+            return Ok(Cow::Borrowed(self.bytes.get(start + 1..self.at - 1).unwrap_or_default()));
         }
         // The escapes were just checked, so serde decodes them without error.
-        let quoted = self.text.get(start..self.at).unwrap_or_default();
-        serde_json::from_str::<String>(quoted)
-            .map(Cow::Owned)
+        let quoted = self.bytes.get(start..self.at).unwrap_or_default();
+        serde_json::from_slice::<String>(quoted)
+            .map(|key| Cow::Owned(key.into_bytes()))
             .map_err(|_| JsonProblem::InvalidEscape { at: start })
     }
 }
 
 /// A key that `keys` holds twice, if any (reorders `keys`).
-fn first_duplicate<'a>(keys: &mut [Cow<'a, str>]) -> Option<Cow<'a, str>> {
+fn first_duplicate<'a>(keys: &mut [Cow<'a, [u8]>]) -> Option<Cow<'a, [u8]>> {
     if keys.len() <= KEYS_PAIRWISE_MAX {
         for (idx, key) in keys.iter().enumerate() {
             if keys[idx + 1..].contains(key) {
