@@ -1,8 +1,8 @@
 //! Strict JSON (RFC 8259, UTF-8): one pass over a request body that refuses what serde lets
 //! through when a vendor reads the body into its wire struct — a key repeated in an object
-//! (serde keeps the last, or refuses only a known field of the top object), invalid UTF-8 or a
-//! lone surrogate escape in a field nobody reads (serde skips unknown fields without checking
-//! their strings) — as well as anything else that is not one JSON text.
+//! (a `Value` keeps the last; a wire struct refuses only a repeat of one of its own fields),
+//! invalid UTF-8 or a lone surrogate escape in a field nobody reads (serde skips unknown fields
+//! without checking their strings) — as well as anything else that is not one JSON text.
 //!
 //! Hand-written rather than a second serde pass: it only needs to decode the keys that have
 //! escapes, so it costs a fraction of reading the body into a `Value`.
@@ -165,7 +165,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn literal(&mut self, word: &'static str) -> Result<(), JsonProblem> {
-        if self.bytes[self.at..].starts_with(word.as_bytes()) {
+        if self.bytes.get(self.at..).unwrap_or_default().starts_with(word.as_bytes()) {
             self.at += word.len();
             Ok(())
         } else {
@@ -280,7 +280,7 @@ impl<'a> Scanner<'a> {
                 match unit {
                     0xD800..=0xDBFF => {
                         let low_start = self.at;
-                        if !self.bytes[self.at..].starts_with(b"\\u") {
+                        if !self.bytes.get(self.at..).unwrap_or_default().starts_with(b"\\u") {
                             return Err(JsonProblem::LoneSurrogate { at: start });
                         }
                         self.at += 2;
