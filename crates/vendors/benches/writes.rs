@@ -3,6 +3,7 @@
 //! idempotency record, response body). The bodies are the ones `bench/run.py` sends over HTTP,
 //! each with a fresh reference so every write is new, past the idempotency bound so eviction is
 //! part of the cost. The 1.5× rule between vendors is checked on these figures.
+//! `json_check` times the strict body check alone, beside a `serde_json::Value` parse.
 //!
 //! Run: `cargo bench -p vendors --bench writes`. `cargo test --all-targets` runs each once.
 
@@ -236,5 +237,25 @@ fn writes(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, writes);
+/// The strict JSON check alone on each vendor's body, beside reading the same body into a
+/// `serde_json::Value`: what a second serde pass would have cost instead.
+fn json_check(c: &mut Criterion) {
+    let mut group = c.benchmark_group("json_check");
+    group.measurement_time(Duration::from_secs(2));
+    for name in ["clowd9", "firstvision", "amlyze", "qolo", "pcaasa"] {
+        let spec = setup(&Bench::new(name), name);
+        let body = format!("{}100000000001{}", spec.body.0, spec.body.1);
+        group.bench_function(format!("check/{name}"), |b| {
+            b.iter(|| vendors::common::json::check(std::hint::black_box(body.as_bytes())).unwrap());
+        });
+        group.bench_function(format!("value/{name}"), |b| {
+            b.iter(|| {
+                serde_json::from_slice::<Value>(std::hint::black_box(body.as_bytes())).unwrap()
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, writes, json_check);
 criterion_main!(benches);

@@ -9,5 +9,6 @@ mod edge;
 mod firstvision;
 mod pcaasa;
 mod qolo;
+mod strict_json;
 mod tenant_keys;
 mod tenants;

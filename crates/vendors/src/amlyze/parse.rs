@@ -143,9 +143,17 @@ pub(crate) fn read_json<T: DeserializeOwned>(req: &Request, schema: &str) -> Res
             ));
         }
     }
-    serde_json::from_slice(&req.body).map_err(|err| {
+    let res = serde_json::from_slice(&req.body).map_err(|err| {
         Failure::spring(StatusCode::BAD_REQUEST, format!("body: not readable as {schema}: {err}"))
-    })
+    })?;
+    // serde skips unknown fields unchecked and refuses only a known field twice.
+    crate::common::json::check(&req.body).map_err(|problem| {
+        Failure::spring(
+            StatusCode::BAD_REQUEST,
+            format!("body: not readable as {schema}: {problem}"),
+        )
+    })?;
+    Ok(res)
 }
 
 /// `application/json` or `application/*+json`, with any parameters, in any case.

@@ -79,8 +79,12 @@ pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Clowd9
     if first.is_some_and(|byte| *byte != b'{') {
         return Err(Clowd9Error::bad(Reason::InvalidBody, "body: not a JSON object"));
     }
-    serde_json::from_slice(&req.body)
-        .map_err(|err| Clowd9Error::bad(Reason::InvalidBody, format!("body: {err}")))
+    let res = serde_json::from_slice(&req.body)
+        .map_err(|err| Clowd9Error::bad(Reason::InvalidBody, format!("body: {err}")))?;
+    // serde skips unknown fields unchecked and refuses only a known field twice.
+    json::check(&req.body)
+        .map_err(|problem| Clowd9Error::bad(Reason::InvalidBody, format!("body: {problem}")))?;
+    Ok(res)
 }
 
 /// A Clowd9 UUID identifier (`^[a-fA-F0-9]{8}-…-[a-fA-F0-9]{12}$`), nothing looser.

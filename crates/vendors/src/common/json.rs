@@ -1,6 +1,9 @@
 //! Exact JSON numbers: amounts are read from the number's own text (serde_json's
-//! `arbitrary_precision`) and written back as exact text, never through `f64`; and [`Field`],
-//! one body field as sent, borrowed from the body.
+//! `arbitrary_precision`) and written back as exact text, never through `f64`; [`Field`],
+//! one body field as sent, borrowed from the body; and [`check`], the strict validation every
+//! vendor applies to a JSON body before it is used.
+
+mod strict;
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -9,6 +12,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use serde_json::{Number, Value};
+
+pub use strict::{DEPTH_MAX, JsonProblem, check};
 
 /// Parses a body as JSON, or says why not in serde's words.
 pub fn parse(body: &[u8]) -> Result<Value, String> {

@@ -101,8 +101,18 @@ pub(crate) fn require_content_type(req: &Request, wanted: &str) -> Result<(), Re
 
 /// Reads a JSON body into its wire struct (400 when it is not JSON of that shape).
 pub(crate) fn body<T: DeserializeOwned>(req: &Request) -> Result<T, Rejection> {
-    serde_json::from_slice(&req.body)
-        .map_err(|err| Rejection::bad_request(format!("body: not a valid request: {err}")))
+    let res = serde_json::from_slice(&req.body)
+        .map_err(|err| Rejection::bad_request(format!("body: not a valid request: {err}")))?;
+    // serde skips unknown fields unchecked and keeps the last of a key repeated in a field
+    // read as a `Value`.
+    crate::common::json::check(&req.body).map_err(|problem| {
+        Rejection::bad_request(format!("body: not a valid request: {problem}"))
+    })?;
+    // serde also reads a struct from a JSON array of its fields in order.
+    if !req.body.trim_ascii_start().starts_with(b"{") {
+        return Err(Rejection::bad_request("body: not a valid request: not a JSON object"));
+    }
+    Ok(res)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,8 @@ use crate::Request;
 use crate::pcaasa::errors::PcaasaError;
 
 /// The body's parameters. Form and multipart values are strings; JSON keeps its types. A
-/// repeated form key keeps its last value, as JSON objects do.
+/// parameter given twice is refused in every encoding, as a JSON key twice is: keeping either
+/// one would move money the client did not mean.
 pub(crate) fn decode(req: &Request) -> Result<Map<String, Value>, PcaasaError> {
     let body = req.body.as_ref();
     let content_type = req.header("content-type");
@@ -48,7 +49,11 @@ fn malformed(detail: &str) -> PcaasaError {
 
 fn json(body: &[u8]) -> Result<Map<String, Value>, PcaasaError> {
     match crate::common::json::parse(body) {
-        Ok(Value::Object(map)) => Ok(map),
+        // A `Value` keeps the last of a repeated key; the strict check refuses it.
+        Ok(Value::Object(map)) => match crate::common::json::check(body) {
+            Ok(()) => Ok(map),
+            Err(e) => Err(PcaasaError::BodyMalformed { detail: format!("invalid JSON: {e}") }),
+        },
         Ok(_) => Err(PcaasaError::BodyMalformed { detail: "JSON body is not an object".into() }),
         Err(e) => Err(PcaasaError::BodyMalformed { detail: format!("invalid JSON: {e}") }),
     }
@@ -58,9 +63,26 @@ fn form(body: &[u8]) -> Result<Map<String, Value>, PcaasaError> {
     if std::str::from_utf8(body).is_err() {
         return Err(PcaasaError::BodyMalformed { detail: "form body is not UTF-8".into() });
     }
-    Ok(form_urlencoded::parse(body)
-        .map(|(key, value)| (key.into_owned(), Value::String(value.into_owned())))
-        .collect())
+    let mut fields = Map::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        insert_once(&mut fields, key.into_owned(), value.into_owned(), "form")?;
+    }
+    Ok(fields)
+}
+
+/// Adds one text parameter, refusing a name already there.
+fn insert_once(
+    fields: &mut Map<String, Value>,
+    name: String,
+    value: String,
+    encoding: &str,
+) -> Result<(), PcaasaError> {
+    if fields.contains_key(&name) {
+        let shown = crate::common::json::JsonProblem::DuplicateKey { key: name }.to_string();
+        return Err(PcaasaError::BodyMalformed { detail: format!("{encoding} body: {shown}") });
+    }
+    fields.insert(name, Value::String(value));
+    Ok(())
 }
 
 /// A `key=value` parameter of a header value (`boundary=…`, `name="…"`), unquoted.
@@ -104,7 +126,7 @@ fn multipart(body: &[u8], boundary: &str) -> Result<Map<String, Value>, PcaasaEr
             .find(|(header, _)| header.trim().eq_ignore_ascii_case("content-disposition"))
             .and_then(|(_, value)| parameter(value, "name"))
             .ok_or_else(|| malformed("part without a Content-Disposition name"))?;
-        fields.insert(name.to_string(), Value::String(value.to_string()));
+        insert_once(&mut fields, name.to_string(), value.to_string(), "multipart/form-data")?;
     }
 }
 

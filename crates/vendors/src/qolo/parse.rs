@@ -83,7 +83,13 @@ fn object(body: &[u8], type_name: &str) -> Result<Map<String, Value>, QoloError>
         return Err(QoloError::field("", "A non-empty request body is required."));
     }
     match json::parse(body) {
-        Ok(Value::Object(map)) => Ok(map),
+        // A `Value` keeps the last of a repeated key; the strict check refuses it.
+        Ok(Value::Object(map)) => match json::check(body) {
+            Ok(()) => Ok(map),
+            Err(problem) => {
+                Err(QoloError::field("$", format!("The JSON value is not valid: {problem}.")))
+            }
+        },
         Ok(_) => Err(QoloError::field(
             "$",
             format!("The JSON value could not be converted to {type_name}. Path: $."),
