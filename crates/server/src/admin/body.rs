@@ -1,13 +1,10 @@
 //! Admin request bodies, read strictly: the whole body is valid JSON (UTF-8, no lone surrogate
 //! escape, nothing after the value), one object, no key twice in any object at any depth, and
-//! only the fields the call knows. serde_json's `Value` keeps the last of two equal keys, so a
-//! repeated key would otherwise pass silently.
-
-use std::collections::HashSet;
-use std::fmt;
+//! only the fields the call knows. serde_json's `Value` keeps the last of two equal keys, so the
+//! body first passes the one strict check every vendor's body passes too
+//! (`vendors::common::json::check`).
 
 use http::StatusCode;
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use vendors::{Request, Response};
 
@@ -19,8 +16,8 @@ pub(super) fn object(req: &Request, known: &[&str]) -> Result<Map<String, Value>
     if req.body.is_empty() {
         return Ok(Map::new());
     }
+    vendors::common::json::check(&req.body).map_err(|e| invalid_json(&e))?;
     let value: Value = serde_json::from_slice(&req.body).map_err(|e| invalid_json(&e))?;
-    serde_json::from_slice::<NoRepeatedKey>(&req.body).map_err(|e| invalid_json(&e))?;
     let Value::Object(map) = value else {
         return Err(Box::new(error(
             StatusCode::BAD_REQUEST,
@@ -39,79 +36,15 @@ pub(super) fn object(req: &Request, known: &[&str]) -> Result<Map<String, Value>
     Ok(map)
 }
 
-fn invalid_json(e: &serde_json::Error) -> Box<Response> {
+fn invalid_json(e: &dyn std::fmt::Display) -> Box<Response> {
     Box::new(error(StatusCode::BAD_REQUEST, "invalid_json", format!("malformed JSON: {e}")))
-}
-
-/// Any JSON value in which no object has a key twice; reading it checks exactly that (keys
-/// are compared after unescaping, so `"a"` and `"\u0061"` are the same key).
-struct NoRepeatedKey;
-
-impl<'de> Deserialize<'de> for NoRepeatedKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<NoRepeatedKey, D::Error> {
-        deserializer.deserialize_any(NoRepeatedKeyVisitor)
-    }
-}
-
-struct NoRepeatedKeyVisitor;
-
-impl<'de> Visitor<'de> for NoRepeatedKeyVisitor {
-    type Value = NoRepeatedKey;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<NoRepeatedKey, E> {
-        Ok(NoRepeatedKey)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<NoRepeatedKey, E> {
-        Ok(NoRepeatedKey)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<NoRepeatedKey, E> {
-        Ok(NoRepeatedKey)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<NoRepeatedKey, E> {
-        Ok(NoRepeatedKey)
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<NoRepeatedKey, E> {
-        Ok(NoRepeatedKey)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<NoRepeatedKey, E> {
-        Ok(NoRepeatedKey)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NoRepeatedKey, A::Error> {
-        while seq.next_element::<NoRepeatedKey>()?.is_some() {}
-        Ok(NoRepeatedKey)
-    }
-
-    // With `arbitrary_precision` a number also arrives here, as a one-key map.
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NoRepeatedKey, A::Error> {
-        let mut seen = HashSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if seen.contains(&key) {
-                return Err(de::Error::custom(format_args!("duplicate key {key:?}")));
-            }
-            map.next_value::<NoRepeatedKey>()?;
-            seen.insert(key);
-        }
-        Ok(NoRepeatedKey)
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     fn check(body: &str) -> Result<(), String> {
-        serde_json::from_str::<Value>(body).map_err(|e| e.to_string())?;
-        serde_json::from_str::<NoRepeatedKey>(body).map(|_| ()).map_err(|e| e.to_string())
+        vendors::common::json::check(body.as_bytes()).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -149,8 +82,7 @@ mod tests {
         ] {
             assert!(check(bad).is_err(), "{bad}");
         }
-        assert!(serde_json::from_slice::<NoRepeatedKey>(b"{\"a\":\"\xff\"}").is_err());
-        assert!(serde_json::from_slice::<Value>(b"{\"a\":\"\xff\"}").is_err());
+        assert!(vendors::common::json::check(b"{\"a\":\"\xff\"}").is_err());
         assert_eq!(check(r#"{"a":"\ud83d\ude00"}"#), Ok(()), "a surrogate pair is fine");
     }
 }
