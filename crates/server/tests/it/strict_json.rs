@@ -468,6 +468,15 @@ async fn amlyze_refuses_repeated_keys_and_invalid_json_on_every_write_and_stores
     for route in &routes {
         check_route(&sb, route).await;
     }
+
+    // serde reads a struct from an array of its fields in order; Jackson reads objects only.
+    let item =
+        r#"["B-9", "core", "DAILY_BALANCE", "STRICT-A", null, "2024-01-09T00:00:00Z", 7777, null]"#;
+    let before = state(&sb, &routes[1].accounts).await;
+    let reply = send(&sb, &routes[1], format!(r#"{{"accountBalances":[{item}]}}"#).into()).await;
+    amlyze_refused(&routes[1], &reply);
+    assert!(reply.reason.contains("expected a JSON object"), "{}", reply.reason);
+    assert_eq!(state(&sb, &routes[1].accounts).await, before);
 }
 
 #[tokio::test]

@@ -146,7 +146,7 @@ pub(crate) fn register_batch(
                 Ok(())
             }),
         };
-        results.push(item_result(item.as_ref(), outcome));
+        results.push(item_result(item.as_deref(), outcome));
     }
     drop(state);
     Ok(Response::json(

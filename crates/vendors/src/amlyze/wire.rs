@@ -14,6 +14,8 @@ use serde::de::{Deserializer, Error as _, Unexpected};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::common::json::Object;
+
 use super::datetime::{self, DateTime};
 use super::parse::{DecimalProblem, big_decimal};
 
@@ -54,7 +56,7 @@ pub(crate) struct AccountBalanceApi {
 pub(crate) struct BatchAccountBalancesRequestApi {
     /// The balances, each handled on its own.
     #[serde(rename = "accountBalances")]
-    pub(crate) account_balances: Option<Vec<Option<AccountBalanceApi>>>,
+    pub(crate) account_balances: Option<Vec<Option<Object<AccountBalanceApi>>>>,
 }
 
 /// `AmlyzeAccountApi`: the body of `POST /amlyze-ws-rest/account`, in the order of the

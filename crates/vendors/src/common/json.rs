@@ -1,7 +1,8 @@
 //! Exact JSON numbers: amounts are read from the number's own text (serde_json's
 //! `arbitrary_precision`) and written back as exact text, never through `f64`; [`Field`],
-//! one body field as sent, borrowed from the body; and [`check`], the strict validation every
-//! vendor applies to a JSON body before it is used.
+//! one body field as sent, borrowed from the body; [`Object`], a nested struct read only from a
+//! JSON object; and [`check`], the strict validation every vendor applies to a JSON body before
+//! it is used.
 
 mod strict;
 
@@ -14,6 +15,41 @@ use serde_json::value::RawValue;
 use serde_json::{Number, Value};
 
 pub use strict::{DEPTH_MAX, JsonProblem, check};
+
+/// A struct nested in a body, read only from a JSON object. serde's derived `Deserialize` also
+/// reads a struct from an array of its fields in order, which no vendor accepts (Jackson, Spring
+/// and ASP.NET refuse an array where an object is declared): a body with such an array would
+/// otherwise move money.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object<T>(pub T);
+
+impl<T> std::ops::Deref for Object<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Object<T>, D::Error> {
+        struct OnlyMap<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for OnlyMap<T> {
+            type Value = T;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+
+        deserializer.deserialize_map(OnlyMap(std::marker::PhantomData)).map(Object)
+    }
+}
 
 /// Parses a body as JSON, or says why not in serde's words.
 pub fn parse(body: &[u8]) -> Result<Value, String> {
@@ -153,5 +189,23 @@ mod tests {
         assert_eq!(missing.a, None);
         assert_eq!(integer_text("1.0"), None);
         assert_eq!(integer_text("-42"), Some(-42));
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Inner {
+        x: i64,
+        y: Option<String>,
+    }
+
+    #[test]
+    fn a_nested_object_reads_from_an_object_only() {
+        let read = |text: &str| serde_json::from_str::<Object<Inner>>(text);
+        assert_eq!(read(r#"{"x": 1, "y": "z"}"#).unwrap().0, Inner { x: 1, y: Some("z".into()) });
+        assert_eq!(read(r#"{"x": 1}"#).unwrap().y, None);
+        // The plain derive takes an array of the fields in order; `Object` does not.
+        assert!(serde_json::from_str::<Inner>(r#"[1, "z"]"#).is_ok());
+        let refused = read(r#"[1, "z"]"#).unwrap_err().to_string();
+        assert!(refused.contains("expected a JSON object"), "{refused}");
+        assert!(read(r#"{"x": "1"}"#).is_err(), "field types still checked");
     }
 }
