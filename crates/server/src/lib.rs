@@ -148,7 +148,7 @@ impl App {
             index,
             opening: std::sync::Mutex::new(()),
             ids: vendors::common::ids::Ids::default(),
-            trace_ids: IdGen::new(seed, b"trace ids"),
+            trace_ids: IdGen::new(seed, b"trace ids", b""),
             server_secret: admin_token.clone(),
         };
         app.provision_tenant(DEFAULT_TENANT, admin_token, true, seed);
@@ -163,7 +163,8 @@ impl App {
         well_known: bool,
         seed: u64,
     ) -> Arc<Tenant> {
-        let ids = self.ids.insert(id, IdGen::new(seed, self.server_secret.as_bytes()));
+        let generator = IdGen::new(seed, id.0.as_bytes(), self.server_secret.as_bytes());
+        let ids = self.ids.insert(id, generator);
         let mut credentials = Map::new();
         for vendor in &self.vendors {
             let vendor_credentials = vendor.provision_tenant(id, well_known, &ids);

@@ -48,7 +48,12 @@ impl Bench {
 
     fn ctx<T>(&self, f: impl FnOnce(&Ctx<'_>) -> T) -> T {
         let clock = |_tenant: TenantId| NOW;
-        f(&Ctx { ledger: &self.ledger, clock: &clock, trace_id: uuid::Uuid::from_u128(7), ids: &self.ids })
+        f(&Ctx {
+            ledger: &self.ledger,
+            clock: &clock,
+            trace_id: uuid::Uuid::from_u128(7),
+            ids: &self.ids,
+        })
     }
 
     fn open(&self, currency: &str) -> Map<String, Value> {

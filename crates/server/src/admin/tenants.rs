@@ -35,7 +35,9 @@ fn seed_field(req: &Request) -> Result<Option<u64>, Box<Response>> {
             Box::new(error(
                 StatusCode::BAD_REQUEST,
                 "invalid_field",
-                format!("field seed: must be a whole number from 0 to 18446744073709551615, not {value}"),
+                format!(
+                    "field seed: must be a whole number from 0 to 18446744073709551615, not {value}"
+                ),
             ))
         }),
     }

@@ -21,8 +21,8 @@ use super::wire::{
     AmlyzeCustomerApi, BatchAccountBalancesRequestApi, BatchAccountBalancesResultApi, JavaString,
 };
 use super::{NAME, ROUTES};
-use crate::common::ids::IdGen;
 use crate::common::accounts::{self, AccountSpec, OpenedAccount};
+use crate::common::ids::IdGen;
 use crate::common::json::number;
 use crate::{Ctx, Request, Response};
 
@@ -508,7 +508,7 @@ mod tests {
     fn generated_ibans_carry_valid_check_digits() {
         // The standard Lithuanian example IBAN.
         assert_eq!(lithuanian_iban("10000", "11101001000"), "LT121000011101001000");
-        let iban = generate_iban(&IdGen::new(1, b""));
+        let iban = generate_iban(&IdGen::random());
         assert_eq!(iban.len(), 20);
         assert!(iban.starts_with("LT") && iban[4..9] == *SANDBOX_BANK_CODE);
     }

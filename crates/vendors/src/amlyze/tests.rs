@@ -484,8 +484,14 @@ fn amlyze_refusals_use_springs_shapes_after_authentication() {
 fn amlyze_refusals_show_the_time_last_seen_on_the_tokens_tenant_else_on_any() {
     // No account opened: AMLYZE has seen no clock yet.
     let harness = Harness::new(Box::new(Amlyze::new()));
-    let other_token =
-        harness.vendor.provision_tenant(OTHER, false, &crate::common::ids::IdGen::random())["token"].as_str().unwrap().to_string();
+    let other_token = harness.vendor.provision_tenant(
+        OTHER,
+        false,
+        &crate::common::ids::IdGen::random(),
+    )["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let path = "/amlyze-ws-rest/account-balance";
     let refused_at = |token: Option<&str>| {
         let resp = harness.vendor.refuse(
@@ -502,8 +508,12 @@ fn amlyze_refusals_show_the_time_last_seen_on_the_tokens_tenant_else_on_any() {
             at.unix_seconds * 1_000_000 + i64::from(at.nanos / 1_000),
         );
         let clock = |_tenant: TenantId| now;
-        let ctx =
-            crate::Ctx { ledger: &harness.ledger, clock: &clock, trace_id: uuid::Uuid::nil(), ids: &crate::common::ids::Ids::default() };
+        let ctx = crate::Ctx {
+            ledger: &harness.ledger,
+            clock: &clock,
+            trace_id: uuid::Uuid::nil(),
+            ids: &crate::common::ids::Ids::default(),
+        };
         let req = request(Method::GET, "/amlyze-ws-rest/x", Some(WELL_KNOWN_TOKEN), "");
         let resp = harness.vendor.handle(&ctx, "notFound", &req);
         body(&resp)["timestamp"].as_str().unwrap().to_string()
@@ -551,7 +561,10 @@ fn amlyze_provisioning_returns_the_documented_well_known_token_once() {
         json!({"token": "sandbank-amlyze-token", "authorization": "Bearer sandbank-amlyze-token",
                "businessUnit": "sandbox", "balanceTypes": ["DAILY_BALANCE", "STATEMENT_BALANCE"]})
     );
-    assert_eq!(vendor.provision_tenant(TENANT, true, &crate::common::ids::IdGen::random())["token"], "sandbank-amlyze-token");
+    assert_eq!(
+        vendor.provision_tenant(TENANT, true, &crate::common::ids::IdGen::random())["token"],
+        "sandbank-amlyze-token"
+    );
     let second = vendor.provision_tenant(OTHER, true, &crate::common::ids::IdGen::random());
     let token = second["token"].as_str().unwrap();
     assert!(token.starts_with("amlyze_") && token.len() == 39, "{token}");

@@ -502,11 +502,13 @@ fn reset_tenant_forgets_accounts_but_keeps_credentials_and_tokens() {
 #[test]
 fn provisioning_returns_the_well_known_or_random_credentials() {
     let harness = world();
-    let well_known = harness.vendor.provision_tenant(TENANT, true, &crate::common::ids::IdGen::random());
+    let well_known =
+        harness.vendor.provision_tenant(TENANT, true, &crate::common::ids::IdGen::random());
     assert_eq!(well_known["key"], "sandbank-clowd9-key");
     assert_eq!(well_known["secret"], "sandbank-clowd9-secret");
     let third = TenantId(uuid::Uuid::from_u128(3));
-    let random = harness.vendor.provision_tenant(third, false, &crate::common::ids::IdGen::random());
+    let random =
+        harness.vendor.provision_tenant(third, false, &crate::common::ids::IdGen::random());
     let key = random["key"].as_str().unwrap();
     assert!(key.starts_with("c9k_") && key.len() == 36, "{key}");
     // Re-provisioning replaces the tenant's key.

@@ -24,20 +24,26 @@ use std::hash::BuildHasher;
 #[derive(Debug)]
 pub struct IdGen {
     seed: u64,
+    /// Keys the id stream: the seed and the scope together.
+    id_key: u64,
     secret_key: [u8; 32],
     ids: AtomicU64,
     secrets: AtomicU64,
 }
 
 impl IdGen {
-    /// A generator for `seed`; `server_secret` keys the secret stream.
-    pub fn new(seed: u64, server_secret: &[u8]) -> IdGen {
+    /// A generator for `seed` in `scope` (a tenant's id, or what else draws ids), so two
+    /// tenants given one seed still get distinct ids; `server_secret` keys the secret stream.
+    pub fn new(seed: u64, scope: &[u8], server_secret: &[u8]) -> IdGen {
         let mut hasher = Sha256::new();
         hasher.update(b"sandbank secrets");
         hasher.update(seed.to_be_bytes());
+        hasher.update((scope.len() as u64).to_be_bytes());
+        hasher.update(scope);
         hasher.update(server_secret);
         IdGen {
             seed,
+            id_key: foldhash::fast::FixedState::with_seed(seed).hash_one(scope),
             secret_key: hasher.finalize().into(),
             ids: AtomicU64::new(0),
             secrets: AtomicU64::new(0),
@@ -46,7 +52,7 @@ impl IdGen {
 
     /// A generator nobody can predict: for tenants made outside the server (tests, benches).
     pub fn random() -> IdGen {
-        IdGen::new(random_seed(), &random_seed().to_be_bytes())
+        IdGen::new(random_seed(), b"", &random_seed().to_be_bytes())
     }
 
     /// The seed it was made from.
@@ -59,8 +65,8 @@ impl IdGen {
         let n = self.ids.fetch_add(1, Ordering::Relaxed);
         // Two independently seeded keyed hashes of (seed, n): fast enough for a trace id on
         // every request, and ids are not secrets.
-        let high = foldhash::fast::FixedState::with_seed(self.seed).hash_one(n);
-        let low = foldhash::fast::FixedState::with_seed(!self.seed).hash_one(n);
+        let high = foldhash::fast::FixedState::with_seed(self.id_key).hash_one(n);
+        let low = foldhash::fast::FixedState::with_seed(!self.id_key).hash_one(n);
         (u128::from(high) << 64) | u128::from(low)
     }
 
@@ -149,7 +155,8 @@ mod tests {
 
     #[test]
     fn same_seed_same_ids_and_secrets_different_seed_different_ids() {
-        let (a, b, c) = (IdGen::new(7, b"s"), IdGen::new(7, b"s"), IdGen::new(8, b"s"));
+        let new = |seed| IdGen::new(seed, b"tenant", b"s");
+        let (a, b, c) = (new(7), new(7), new(8));
         let draw = |g: &IdGen| (g.uuid(), g.digits(13), g.secret("k_"), g.secret_uuid());
         let (first, second, other) = (draw(&a), draw(&b), draw(&c));
         assert_eq!(first, second);
@@ -162,8 +169,15 @@ mod tests {
 
     #[test]
     fn secrets_depend_on_the_server_secret_ids_do_not() {
-        let (a, b) = (IdGen::new(7, b"one"), IdGen::new(7, b"two"));
+        let (a, b) = (IdGen::new(7, b"t", b"one"), IdGen::new(7, b"t", b"two"));
         assert_eq!(a.uuid(), b.uuid());
+        assert_ne!(a.secret(""), b.secret(""));
+    }
+
+    #[test]
+    fn one_seed_in_two_scopes_gives_two_streams() {
+        let (a, b) = (IdGen::new(7, b"one", b"s"), IdGen::new(7, b"two", b"s"));
+        assert_ne!(a.uuid(), b.uuid());
         assert_ne!(a.secret(""), b.secret(""));
     }
 }

@@ -198,7 +198,8 @@ impl Pcaasa {
             let api_key = parse::api_key(&wire.api_key, req.query_param("apiKey").as_deref())?;
             let tenant = self.keys.tenant(api_key).ok_or(PcaasaError::ApiKeyInvalid)?;
             parse::session_create(&wire).map_err(|e| Failure::from(e).for_tenant(tenant))?;
-            let session = self.sessions.create(tenant, ctx.now(tenant), |t| ctx.now(t), &ctx.ids(tenant));
+            let session =
+                self.sessions.create(tenant, ctx.now(tenant), |t| ctx.now(t), &ctx.ids(tenant));
             let data = wire::SessionCreateData {
                 session_uuid: session.to_string(),
                 session_timeout_seconds: SESSION_IDLE.as_secs(),

@@ -887,7 +887,8 @@ impl Qolo {
         let account_name =
             ids.account_name.clone().unwrap_or_else(|| format!("{account_type} {}", spec.currency));
         let default_program = self.auth.credentials(tenant).map(|c| c.program_guid);
-        let placement = self.state.write(tenant, |state| place(state, &ids, default_program, &idgen))?;
+        let placement =
+            self.state.write(tenant, |state| place(state, &ids, default_program, &idgen))?;
 
         let mut vendor_ids = Map::new();
         let mut put = |key: &str, value: String| {
@@ -997,7 +998,9 @@ fn place(
     }
     let wallet_id = match &ids.wallet_id {
         Some(wallet_id) => wallet_id.clone(),
-        None => unused(|| digits(idgen, 12), |id| state.wallets.values().all(|w| w.wallet_id != *id)),
+        None => {
+            unused(|| digits(idgen, 12), |id| state.wallets.values().all(|w| w.wallet_id != *id))
+        }
     };
     let card = match &ids.card_proxy {
         Some(proxy) => proxy.clone(),
