@@ -53,7 +53,7 @@ async fn open_each(sb: &Sandbox, token: &str, out: &mut Vec<Seen>) {
 }
 
 /// The vendor ids of the account `open {vendor}` answered.
-fn opened<'a>(out: &'a [Seen], vendor: &str) -> Value {
+fn opened(out: &[Seen], vendor: &str) -> Value {
     let step = format!("open {vendor}");
     body(out.iter().find(|seen| seen.step == step).unwrap())["vendor_ids"].clone()
 }
