@@ -98,6 +98,10 @@ struct ServeArgs {
     /// The default tenant's admin token (also the operator's); random when unset.
     #[arg(long, env = "SANDBANK_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// Seed of the default tenant's ids (and of trace ids): the same script against a fresh
+    /// server with the same seed gets the same answers. Random when unset; the banner shows it.
+    #[arg(long, env = "SANDBANK_SEED", value_name = "N")]
+    seed: Option<u64>,
     /// Log filter, e.g. `info`, `warn`, `sandbank::request=off`.
     #[arg(long, env = "SANDBANK_LOG", default_value = "info")]
     log: String,
@@ -309,6 +313,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             listen: args.listen,
             admin_token: args.admin_token,
             only_vendors: args.vendors,
+            seed: args.seed,
             ..server::Config::default()
         };
         let server = server::Server::bind(config)

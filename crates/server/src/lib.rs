@@ -22,6 +22,7 @@ use std::time::Duration;
 use ledger::{Ledger, TenantId};
 use serde_json::{Map, Value};
 use vendors::Vendor;
+use vendors::common::ids::{IdGen, random_seed};
 
 use crate::tenants::{DEFAULT_TENANT, Tenant, Tenants};
 
@@ -43,6 +44,8 @@ pub struct Config {
     pub body_read_timeout: Duration,
     /// The ledger's sizes.
     pub ledger: ledger::Config,
+    /// The default tenant's id seed (`serve --seed`); random when `None`. Also seeds trace ids.
+    pub seed: Option<u64>,
 }
 
 impl Default for Config {
@@ -54,6 +57,7 @@ impl Default for Config {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
             ledger: ledger::Config::default(),
+            seed: None,
         }
     }
 }
@@ -109,6 +113,13 @@ pub struct App {
     /// then opens and indexes the account, and two openings racing on one identifier must not
     /// both pass the check. Openings are rare, so one lock costs nothing.
     pub(crate) opening: std::sync::Mutex<()>,
+    /// Every tenant's id generator.
+    pub(crate) ids: vendors::common::ids::Ids,
+    /// Trace ids, drawn before the tenant is known: seeded from the default tenant's seed.
+    pub(crate) trace_ids: IdGen,
+    /// Keys every tenant's secret stream along with its seed: the operator's admin token, so
+    /// knowing a seed does not let anyone predict a tenant's credentials.
+    server_secret: String,
 }
 
 impl std::fmt::Debug for App {
@@ -121,6 +132,11 @@ impl App {
     /// Builds the vendors, the router and the default tenant.
     pub fn new(config: Config) -> Result<App, ServerError> {
         let vendors = select_vendors(&config.only_vendors)?;
+        let seed = config.seed.unwrap_or_else(random_seed);
+        let admin_token = config
+            .admin_token
+            .clone()
+            .unwrap_or_else(|| format!("sbk_admin_{}", uuid::Uuid::new_v4().simple()));
         let router = build_router(&vendors)?;
         let index = index::render(&vendors);
         let app = App {
@@ -131,28 +147,32 @@ impl App {
             config: config.clone(),
             index,
             opening: std::sync::Mutex::new(()),
+            ids: vendors::common::ids::Ids::default(),
+            trace_ids: IdGen::new(seed, b"trace ids", b""),
+            server_secret: admin_token.clone(),
         };
-        let admin_token = config
-            .admin_token
-            .clone()
-            .unwrap_or_else(|| format!("sbk_admin_{}", uuid::Uuid::new_v4().simple()));
-        app.provision_tenant(DEFAULT_TENANT, admin_token, true);
+        app.provision_tenant(DEFAULT_TENANT, admin_token, true, seed);
         Ok(app)
     }
 
-    /// Creates a tenant with credentials for every vendor served.
+    /// Creates a tenant with credentials for every vendor served, its ids drawn from `seed`.
     pub fn provision_tenant(
         &self,
         id: TenantId,
         admin_token: String,
         well_known: bool,
+        seed: u64,
     ) -> Arc<Tenant> {
+        let generator = IdGen::new(seed, id.0.as_bytes(), self.server_secret.as_bytes());
+        let ids = self.ids.insert(id, generator);
         let mut credentials = Map::new();
         for vendor in &self.vendors {
-            credentials.insert(vendor.name().to_string(), vendor.provision_tenant(id, well_known));
+            let vendor_credentials = vendor.provision_tenant(id, well_known, &ids);
+            credentials.insert(vendor.name().to_string(), vendor_credentials);
         }
         self.tenants.insert(Tenant {
             id,
+            seed,
             admin_token,
             credentials,
             clock: clock::Clock::new(),
@@ -171,7 +191,7 @@ impl App {
     pub fn banner(&self, base_url: &str) -> String {
         let mut out = format!("sandbank listening on {base_url}\n");
         if let Some(tenant) = self.default_tenant() {
-            out.push_str(&format!("default tenant {}\n", tenant.id));
+            out.push_str(&format!("default tenant {} (seed {})\n", tenant.id, tenant.seed));
             out.push_str(&format!(
                 "admin token (Authorization: Bearer …): {}\n",
                 tenant.admin_token

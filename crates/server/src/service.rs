@@ -215,7 +215,7 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
     let arrived = Arrival {
         started: Instant::now(),
         real_now: crate::clock::system_now(),
-        trace_id: uuid::Uuid::new_v4(),
+        trace_id: app.trace_ids.uuid(),
     };
     let trace_id = arrived.trace_id;
     let (mut parts, body) = req.into_parts();
@@ -349,7 +349,7 @@ fn call_vendor(
     };
     let (trace_id, real_now) = (arrived.trace_id, arrived.real_now);
     let clock = |tenant| app.tenants.at_real(tenant, real_now);
-    let ctx = Ctx { ledger: &app.ledger, clock: &clock, trace_id };
+    let ctx = Ctx { ledger: &app.ledger, clock: &clock, trace_id, ids: &app.ids };
     match std::panic::catch_unwind(AssertUnwindSafe(|| vendor.handle(&ctx, operation, req))) {
         Ok(resp) => resp,
         Err(_) => {

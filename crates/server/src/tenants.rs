@@ -22,6 +22,8 @@ pub const DEFAULT_TENANT: TenantId =
 pub struct Tenant {
     /// Its id.
     pub id: TenantId,
+    /// The seed of its id generator: the same script with the same seed gets the same ids.
+    pub seed: u64,
     /// Bearer token for its admin API.
     pub admin_token: String,
     /// Each vendor's credentials for it, by vendor name.

@@ -31,23 +31,29 @@ struct Bench {
     ledger: Ledger,
     vendor: Box<dyn Vendor>,
     router: matchit::Router<usize>,
+    ids: vendors::common::ids::Ids,
 }
 
 impl Bench {
     fn new(name: &str) -> Bench {
         let vendor = vendors::all().into_iter().find(|v| v.name() == name).unwrap();
-        vendor.provision_tenant(TENANT, true);
+        vendor.provision_tenant(TENANT, true, &vendors::common::ids::IdGen::random());
         let mut router = matchit::Router::new();
         for (idx, route) in vendor.routes().iter().enumerate() {
             // Several methods share a path; the first registration wins and `send` checks.
             let _ = router.insert(route.path, idx);
         }
-        Bench { ledger: Ledger::new(Config::default()), vendor, router }
+        Bench { ledger: Ledger::new(Config::default()), vendor, router, ids: Default::default() }
     }
 
     fn ctx<T>(&self, f: impl FnOnce(&Ctx<'_>) -> T) -> T {
         let clock = |_tenant: TenantId| NOW;
-        f(&Ctx { ledger: &self.ledger, clock: &clock, trace_id: uuid::Uuid::from_u128(7) })
+        f(&Ctx {
+            ledger: &self.ledger,
+            clock: &clock,
+            trace_id: uuid::Uuid::from_u128(7),
+            ids: &self.ids,
+        })
     }
 
     fn open(&self, currency: &str) -> Map<String, Value> {

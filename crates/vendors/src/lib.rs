@@ -166,12 +166,19 @@ pub struct Ctx<'a> {
     pub clock: &'a (dyn Fn(TenantId) -> Timestamp + Sync),
     /// This request's trace id, as the server logs it.
     pub trace_id: uuid::Uuid,
+    /// Every tenant's id generator: vendors draw every id they make from it.
+    pub ids: &'a common::ids::Ids,
 }
 
 impl Ctx<'_> {
     /// `tenant`'s current time.
     pub fn now(&self, tenant: TenantId) -> Timestamp {
         (self.clock)(tenant)
+    }
+
+    /// `tenant`'s id generator.
+    pub fn ids(&self, tenant: TenantId) -> std::sync::Arc<common::ids::IdGen> {
+        self.ids.of(tenant)
     }
 }
 
@@ -191,8 +198,14 @@ pub trait Vendor: Send + Sync {
     fn refuse(&self, refusal: Refusal, req: &Request, trace_id: uuid::Uuid) -> Response;
 
     /// Creates `tenant`'s credentials for this vendor and returns them as JSON for the admin
-    /// API and the start-up banner. `well_known` gives the documented default-tenant values.
-    fn provision_tenant(&self, tenant: TenantId, well_known: bool) -> serde_json::Value;
+    /// API and the start-up banner. `well_known` gives the documented default-tenant values;
+    /// any other credential comes from `ids`, the tenant's generator.
+    fn provision_tenant(
+        &self,
+        tenant: TenantId,
+        well_known: bool,
+        ids: &common::ids::IdGen,
+    ) -> serde_json::Value;
 
     /// Opens an account for this vendor (admin API): in the ledger, with its opening balance,
     /// and in this vendor's own indexes under its own identifiers (given ones or generated).

@@ -29,16 +29,18 @@ pub(crate) struct Harness {
     now_micros: AtomicI64,
     pub(crate) vendor: Box<dyn Vendor>,
     pub(crate) vars: BTreeMap<String, String>,
+    ids: crate::common::ids::Ids,
 }
 
 impl Harness {
     pub(crate) fn new(vendor: Box<dyn Vendor>) -> Harness {
-        vendor.provision_tenant(TENANT, true);
+        vendor.provision_tenant(TENANT, true, &crate::common::ids::IdGen::random());
         Harness {
             ledger: Ledger::new(Config::default()),
             now_micros: AtomicI64::new(START.as_unix_micros()),
             vendor,
             vars: BTreeMap::new(),
+            ids: crate::common::ids::Ids::default(),
         }
     }
 
@@ -54,7 +56,12 @@ impl Harness {
     /// Runs `f` with a [`Ctx`] on this harness's ledger and clock.
     pub(crate) fn with_ctx<T>(&self, f: impl FnOnce(&Ctx<'_>) -> T) -> T {
         let clock = |_tenant: TenantId| self.now();
-        let ctx = Ctx { ledger: &self.ledger, clock: &clock, trace_id: uuid::Uuid::new_v4() };
+        let ctx = Ctx {
+            ledger: &self.ledger,
+            clock: &clock,
+            trace_id: uuid::Uuid::new_v4(),
+            ids: &self.ids,
+        };
         f(&ctx)
     }
 

@@ -11,10 +11,11 @@ const START_WAIT: Duration = Duration::from_secs(30);
 
 fn sandbank() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sandbank"));
-    // The user's environment must not pick the port, token or log level of these tests.
+    // The user's environment must not pick the port, token, seed or log level of these tests.
     command
         .env_remove("SANDBANK_LISTEN")
         .env_remove("SANDBANK_ADMIN_TOKEN")
+        .env_remove("SANDBANK_SEED")
         .env("SANDBANK_LOG", "warn")
         .env("RUST_BACKTRACE", "0");
     command
@@ -179,4 +180,58 @@ fn listen_takes_a_host_name_and_localhost_is_loopback() {
     let (code, stderr, _) = run_to_exit(&["serve", "--listen", "localhost"]);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("HOST:PORT"), "{stderr}");
+}
+
+/// `POST path` with a bearer token and a JSON body, on a fresh connection: status and body.
+fn post(addr: &str, path: &str, token: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nhost: sandbank\r\nconnection: close\r\nauthorization: Bearer \
+         {token}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let status = raw.get(9..12).and_then(|code| code.parse().ok()).unwrap_or(0);
+    let body = raw.split_once("\r\n\r\n").map(|(_, body)| body.to_string()).unwrap_or_default();
+    (status, body)
+}
+
+/// The ids of one account of each of two vendors, opened on a fresh `serve --seed 7`.
+fn ids_of_a_fresh_seeded_server() -> Vec<serde_json::Value> {
+    let serving =
+        serve(&["--listen", "127.0.0.1:0", "--seed", "7", "--admin-token", "sbk_admin_t"]);
+    assert!(
+        serving.banner.iter().any(|line| line.contains("(seed 7)")),
+        "the banner shows the seed: {:?}",
+        serving.banner
+    );
+    let mut ids = Vec::new();
+    for (vendor, currency) in [("clowd9", "GBP"), ("qolo", "USD")] {
+        let body = format!(r#"{{"vendor":"{vendor}","currency":"{currency}"}}"#);
+        let (status, answer) = post(serving.addr(), "/__admin/accounts", "sbk_admin_t", &body);
+        assert_eq!(status, 201, "{answer}");
+        let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        ids.push(answer["id"].clone());
+        ids.push(answer["vendor_ids"].clone());
+    }
+    ids
+}
+
+#[test]
+fn serve_with_a_seed_prints_it_and_two_runs_open_accounts_with_the_same_ids() {
+    let (first, second) = (ids_of_a_fresh_seeded_server(), ids_of_a_fresh_seeded_server());
+    assert!(first[0].is_string(), "{first:?}");
+    assert_eq!(first, second);
+}
+
+#[test]
+fn serve_without_a_seed_prints_the_random_one_it_chose() {
+    let serving = serve(&["--listen", "127.0.0.1:0"]);
+    let line = serving.banner.iter().find(|line| line.starts_with("default tenant")).unwrap();
+    let seed = line.rsplit_once("(seed ").unwrap().1.trim_end_matches(')');
+    seed.parse::<u64>().unwrap();
 }

@@ -4,6 +4,7 @@
 use http::StatusCode;
 use ledger::TenantId;
 use serde_json::{Value, json};
+use vendors::common::ids::random_seed;
 use vendors::{Request, Response};
 
 use super::accounts::account_error;
@@ -20,22 +21,43 @@ fn operator_only(caller: &Tenant, what: &str) -> Result<(), Box<Response>> {
     Err(Box::new(error(StatusCode::FORBIDDEN, "forbidden", message)))
 }
 
-/// Neither creating nor deleting a tenant takes any field; a body, if sent, must say so.
+/// Deleting a tenant takes no field; a body, if sent, must say so.
 fn no_fields(req: &Request) -> Result<(), Box<Response>> {
     body::object(req, &[]).map(|_| ())
 }
 
-pub(super) fn create(app: &App, caller: &Tenant, req: &Request) -> Response {
-    if let Err(resp) = operator_only(caller, "create tenants").and_then(|()| no_fields(req)) {
-        return *resp;
+/// The optional `seed` of a new tenant: a whole number from 0 to 2^64 − 1.
+fn seed_field(req: &Request) -> Result<Option<u64>, Box<Response>> {
+    let fields = body::object(req, &["seed"])?;
+    match fields.get("seed") {
+        None => Ok(None),
+        Some(value) => value.as_u64().map(Some).ok_or_else(|| {
+            Box::new(error(
+                StatusCode::BAD_REQUEST,
+                "invalid_field",
+                format!(
+                    "field seed: must be a whole number from 0 to 18446744073709551615, not {value}"
+                ),
+            ))
+        }),
     }
-    let id = TenantId(uuid::Uuid::new_v4());
-    let tenant =
-        app.provision_tenant(id, format!("sbk_admin_{}", uuid::Uuid::new_v4().simple()), false);
+}
+
+pub(super) fn create(app: &App, caller: &Tenant, req: &Request) -> Response {
+    let seed = match operator_only(caller, "create tenants").and_then(|()| seed_field(req)) {
+        Ok(seed) => seed.unwrap_or_else(random_seed),
+        Err(resp) => return *resp,
+    };
+    // The new tenant's id and admin token come from the operator's generator, so a replayed
+    // script creates the same tenants (the token from its secret stream: see `common::ids`).
+    let operator = app.ids.of(caller.id);
+    let id = TenantId(operator.uuid());
+    let tenant = app.provision_tenant(id, operator.secret("sbk_admin_"), false, seed);
     Response::json(
         StatusCode::CREATED,
         &json!({
             "tenant_id": tenant.id.to_string(),
+            "seed": tenant.seed,
             "admin_token": tenant.admin_token,
             "credentials": tenant.credentials,
         }),
@@ -55,6 +77,7 @@ pub(super) fn list(app: &App, caller: &Tenant) -> Response {
             json!({
                 "tenant_id": tenant.id.to_string(),
                 "default": tenant.id == DEFAULT_TENANT,
+                "seed": tenant.seed,
                 "created_at": timestamp(tenant.created_at),
                 "clock": clock::clock_json(tenant),
                 "accounts": app.ledger.accounts(tenant.clock.now(), tenant.id).len(),
@@ -96,6 +119,7 @@ pub(super) fn delete(app: &App, caller: &Tenant, id: &str, req: &Request) -> Res
     for vendor in &app.vendors {
         vendor.remove_tenant(id);
     }
+    app.ids.remove(id);
     app.tenants.remove(id);
     Response::empty(StatusCode::NO_CONTENT)
 }

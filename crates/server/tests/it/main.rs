@@ -7,6 +7,7 @@ mod clowd9;
 mod common;
 mod edge;
 mod firstvision;
+mod ids;
 mod pcaasa;
 mod qolo;
 mod strict_json;

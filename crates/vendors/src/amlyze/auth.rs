@@ -9,7 +9,7 @@ use std::sync::PoisonError;
 use http::HeaderMap;
 use ledger::TenantId;
 
-use crate::common::auth::{bearer, random_secret};
+use crate::common::auth::bearer;
 
 /// The default tenant's documented token (`well_known` provisioning).
 pub(crate) const WELL_KNOWN_TOKEN: &str = "sandbank-amlyze-token";
@@ -57,13 +57,18 @@ impl Credentials {
     /// Gives `tenant` a token, replacing any it had. `well_known` asks for
     /// [`WELL_KNOWN_TOKEN`]; if another tenant already holds it, a random token is issued
     /// instead so that no two tenants share credentials.
-    pub(crate) fn issue(&self, tenant: TenantId, well_known: bool) -> String {
+    pub(crate) fn issue(
+        &self,
+        tenant: TenantId,
+        well_known: bool,
+        ids: &crate::common::ids::IdGen,
+    ) -> String {
         let mut tokens = self.tokens.write().unwrap_or_else(PoisonError::into_inner);
         let well_known_free = tokens.by_token.get(WELL_KNOWN_TOKEN).is_none_or(|t| *t == tenant);
         let token = if well_known && well_known_free {
             WELL_KNOWN_TOKEN.to_string()
         } else {
-            random_secret(TOKEN_PREFIX)
+            ids.secret(TOKEN_PREFIX)
         };
         if let Some(old) = tokens.by_tenant.insert(tenant, token.clone()) {
             tokens.by_token.remove(&old);

@@ -22,6 +22,7 @@ use super::wire::{
 };
 use super::{NAME, ROUTES};
 use crate::common::accounts::{self, AccountSpec, OpenedAccount};
+use crate::common::ids::IdGen;
 use crate::common::json::number;
 use crate::{Ctx, Request, Response};
 
@@ -386,6 +387,7 @@ pub(crate) fn open_account(
     let [ext_id, number, customer, unit] = given;
     let unit = unit.unwrap_or(DEFAULT_BUSINESS_UNIT);
     let date = datetime::compact_date(now);
+    let ids = ctx.ids(tenant);
     let mut state = slot.lock();
     let ext_id = match ext_id {
         Some(ext_id) if state.account(unit, ext_id).is_some() => {
@@ -396,7 +398,7 @@ pub(crate) fn open_account(
         Some(ext_id) => ext_id.to_string(),
         None => generate(
             |candidate| state.account(unit, candidate).is_none(),
-            || format!("ACC{date}{}", random_digits(6)),
+            || format!("ACC{date}{}", random_digits(&ids, 6)),
         )?,
     };
     if !state.has_room_for_account() {
@@ -405,12 +407,12 @@ pub(crate) fn open_account(
             super::state::ACCOUNTS_MAX
         ));
     }
-    let number = number.map_or_else(generate_iban, str::to_string);
+    let number = number.map_or_else(|| generate_iban(&ids), str::to_string);
     let customer = match customer {
         Some(customer) => customer.to_string(),
         None => generate(
             |candidate| state.customer(unit, candidate).is_none(),
-            || format!("CUS{date}{}", random_digits(6)),
+            || format!("CUS{date}{}", random_digits(&ids, 6)),
         )?,
     };
     let vendor_ids = vendor_ids(&ext_id, &number, &customer, unit);
@@ -442,16 +444,14 @@ fn generate(free: impl Fn(&str) -> bool, candidate: impl Fn() -> String) -> Resu
         .ok_or_else(|| "could not generate a free identifier".to_string())
 }
 
-/// `n` (at most 30) random decimal digits.
-fn random_digits(n: u32) -> String {
-    let modulus = 10_u128.pow(n.min(30));
-    let width = n.min(30) as usize;
-    format!("{:0width$}", uuid::Uuid::new_v4().as_u128() % modulus)
+/// `n` (at most 30) generated decimal digits.
+fn random_digits(ids: &IdGen, n: u32) -> String {
+    ids.digits(n.min(30))
 }
 
-/// A random, checksum-valid Lithuanian IBAN in the sandbox bank.
-fn generate_iban() -> String {
-    lithuanian_iban(SANDBOX_BANK_CODE, &random_digits(11))
+/// A generated, checksum-valid Lithuanian IBAN in the sandbox bank.
+fn generate_iban(ids: &IdGen) -> String {
+    lithuanian_iban(SANDBOX_BANK_CODE, &random_digits(ids, 11))
 }
 
 /// `LTkk` + bank code + account number, with ISO 13616 check digits.
@@ -508,7 +508,7 @@ mod tests {
     fn generated_ibans_carry_valid_check_digits() {
         // The standard Lithuanian example IBAN.
         assert_eq!(lithuanian_iban("10000", "11101001000"), "LT121000011101001000");
-        let iban = generate_iban();
+        let iban = generate_iban(&IdGen::random());
         assert_eq!(iban.len(), 20);
         assert!(iban.starts_with("LT") && iban[4..9] == *SANDBOX_BANK_CODE);
     }

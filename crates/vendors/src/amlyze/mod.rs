@@ -312,8 +312,13 @@ impl Vendor for Amlyze {
         }
     }
 
-    fn provision_tenant(&self, tenant: TenantId, well_known: bool) -> serde_json::Value {
-        let token = self.inner.credentials.issue(tenant, well_known);
+    fn provision_tenant(
+        &self,
+        tenant: TenantId,
+        well_known: bool,
+        ids: &crate::common::ids::IdGen,
+    ) -> serde_json::Value {
+        let token = self.inner.credentials.issue(tenant, well_known, ids);
         self.inner.tenants.slot(tenant);
         json!({
             "token": token,

@@ -48,7 +48,7 @@ fn spec(opening_balance: &str, vendor_ids: Value) -> AccountSpec {
 fn setup() -> Setup {
     let amlyze = Amlyze::new();
     let mut harness = Harness::new(Box::new(amlyze.clone()));
-    let other = harness.vendor.provision_tenant(OTHER, false);
+    let other = harness.vendor.provision_tenant(OTHER, false, &crate::common::ids::IdGen::random());
     harness.vars.insert("token".into(), WELL_KNOWN_TOKEN.into());
     harness.vars.insert("other_token".into(), other["token"].as_str().unwrap().into());
     let seed = harness
@@ -484,8 +484,14 @@ fn amlyze_refusals_use_springs_shapes_after_authentication() {
 fn amlyze_refusals_show_the_time_last_seen_on_the_tokens_tenant_else_on_any() {
     // No account opened: AMLYZE has seen no clock yet.
     let harness = Harness::new(Box::new(Amlyze::new()));
-    let other_token =
-        harness.vendor.provision_tenant(OTHER, false)["token"].as_str().unwrap().to_string();
+    let other_token = harness.vendor.provision_tenant(
+        OTHER,
+        false,
+        &crate::common::ids::IdGen::random(),
+    )["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let path = "/amlyze-ws-rest/account-balance";
     let refused_at = |token: Option<&str>| {
         let resp = harness.vendor.refuse(
@@ -502,8 +508,12 @@ fn amlyze_refusals_show_the_time_last_seen_on_the_tokens_tenant_else_on_any() {
             at.unix_seconds * 1_000_000 + i64::from(at.nanos / 1_000),
         );
         let clock = |_tenant: TenantId| now;
-        let ctx =
-            crate::Ctx { ledger: &harness.ledger, clock: &clock, trace_id: uuid::Uuid::nil() };
+        let ctx = crate::Ctx {
+            ledger: &harness.ledger,
+            clock: &clock,
+            trace_id: uuid::Uuid::nil(),
+            ids: &crate::common::ids::Ids::default(),
+        };
         let req = request(Method::GET, "/amlyze-ws-rest/x", Some(WELL_KNOWN_TOKEN), "");
         let resp = harness.vendor.handle(&ctx, "notFound", &req);
         body(&resp)["timestamp"].as_str().unwrap().to_string()
@@ -545,14 +555,17 @@ fn amlyze_spring_timestamps_follow_the_tenant_clock() {
 #[test]
 fn amlyze_provisioning_returns_the_documented_well_known_token_once() {
     let vendor = super::vendor();
-    let first = vendor.provision_tenant(TENANT, true);
+    let first = vendor.provision_tenant(TENANT, true, &crate::common::ids::IdGen::random());
     assert_eq!(
         first,
         json!({"token": "sandbank-amlyze-token", "authorization": "Bearer sandbank-amlyze-token",
                "businessUnit": "sandbox", "balanceTypes": ["DAILY_BALANCE", "STATEMENT_BALANCE"]})
     );
-    assert_eq!(vendor.provision_tenant(TENANT, true)["token"], "sandbank-amlyze-token");
-    let second = vendor.provision_tenant(OTHER, true);
+    assert_eq!(
+        vendor.provision_tenant(TENANT, true, &crate::common::ids::IdGen::random())["token"],
+        "sandbank-amlyze-token"
+    );
+    let second = vendor.provision_tenant(OTHER, true, &crate::common::ids::IdGen::random());
     let token = second["token"].as_str().unwrap();
     assert!(token.starts_with("amlyze_") && token.len() == 39, "{token}");
     assert_eq!(vendor.name(), "amlyze");

@@ -97,13 +97,18 @@ impl Default for Auth {
 
 impl Auth {
     /// Creates `tenant`'s key and secret (replacing any earlier ones) and returns them.
-    pub(crate) fn provision(&self, tenant: TenantId, well_known: bool) -> serde_json::Value {
+    pub(crate) fn provision(
+        &self,
+        tenant: TenantId,
+        well_known: bool,
+        ids: &crate::common::ids::IdGen,
+    ) -> serde_json::Value {
         let (key, secret) = if well_known {
             (WELL_KNOWN_KEY.to_string(), WELL_KNOWN_SECRET.to_string())
         } else {
-            (random_secret("c9k_"), random_secret("c9s_"))
+            (ids.secret("c9k_"), ids.secret("c9s_"))
         };
-        let api_id = Uuid::new_v4();
+        let api_id = ids.uuid();
         // Lock order: `key_of_tenant` then `keys`, everywhere.
         let mut key_of_tenant =
             self.key_of_tenant.write().unwrap_or_else(std::sync::PoisonError::into_inner);

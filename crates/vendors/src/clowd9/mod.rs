@@ -864,8 +864,13 @@ impl Vendor for Clowd9 {
         .into_response()
     }
 
-    fn provision_tenant(&self, tenant: TenantId, well_known: bool) -> Value {
-        self.auth.provision(tenant, well_known)
+    fn provision_tenant(
+        &self,
+        tenant: TenantId,
+        well_known: bool,
+        ids: &crate::common::ids::IdGen,
+    ) -> Value {
+        self.auth.provision(tenant, well_known, ids)
     }
 
     fn open_account(
@@ -900,8 +905,9 @@ impl Vendor for Clowd9 {
                 }
             }
         }
-        let account_id = account_id.unwrap_or_else(Uuid::new_v4);
-        let account_profile_id = account_profile_id.unwrap_or_else(Uuid::new_v4);
+        let ids = ctx.ids(tenant);
+        let account_id = account_id.unwrap_or_else(|| ids.uuid());
+        let account_profile_id = account_profile_id.unwrap_or_else(|| ids.uuid());
         let mut vendor_ids = Map::new();
         let uuid_value = |id: Uuid| Value::String(id.hyphenated().to_string());
         vendor_ids.insert("account_id".into(), uuid_value(account_id));

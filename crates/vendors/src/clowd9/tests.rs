@@ -95,7 +95,7 @@ fn login_well_known(harness: &Harness) -> (String, String) {
 /// `refresh_token` and `other_token` are issued at 12:01.
 fn world() -> Harness {
     let mut harness = Harness::new(super::vendor());
-    let other = harness.vendor.provision_tenant(OTHER, false);
+    let other = harness.vendor.provision_tenant(OTHER, false, &crate::common::ids::IdGen::random());
     let named = json!({
         "account_id": SEED_ACCOUNT_ID,
         "account_name": "CLOWD9 Expenses",
@@ -502,15 +502,17 @@ fn reset_tenant_forgets_accounts_but_keeps_credentials_and_tokens() {
 #[test]
 fn provisioning_returns_the_well_known_or_random_credentials() {
     let harness = world();
-    let well_known = harness.vendor.provision_tenant(TENANT, true);
+    let well_known =
+        harness.vendor.provision_tenant(TENANT, true, &crate::common::ids::IdGen::random());
     assert_eq!(well_known["key"], "sandbank-clowd9-key");
     assert_eq!(well_known["secret"], "sandbank-clowd9-secret");
     let third = TenantId(uuid::Uuid::from_u128(3));
-    let random = harness.vendor.provision_tenant(third, false);
+    let random =
+        harness.vendor.provision_tenant(third, false, &crate::common::ids::IdGen::random());
     let key = random["key"].as_str().unwrap();
     assert!(key.starts_with("c9k_") && key.len() == 36, "{key}");
     // Re-provisioning replaces the tenant's key.
-    let again = harness.vendor.provision_tenant(third, false);
+    let again = harness.vendor.provision_tenant(third, false, &crate::common::ids::IdGen::random());
     let body = format!(r#"{{"key":"{key}","secret":"{}"}}"#, random["secret"].as_str().unwrap());
     let resp = send(&harness, &format!("POST /v1/auth\ncontent-type: application/json\n\n{body}"));
     assert_eq!(resp.status, 500);

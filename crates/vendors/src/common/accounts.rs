@@ -55,7 +55,7 @@ pub fn open(
         };
         labels.insert(key.clone(), text);
     }
-    let id = AccountId(uuid::Uuid::new_v4());
+    let id = AccountId(ctx.ids(tenant).uuid());
     let new =
         NewAccount { id, tenant, currency: spec.currency, limits: spec.limits.clone(), labels };
     ctx.ledger.open_account_with_balance(now, new, spec.opening_balance).map_err(|e| e.to_string())

@@ -94,14 +94,16 @@ pub(crate) struct Auth {
 
 impl Auth {
     /// Creates (or replaces) `tenant`'s credentials.
-    pub(crate) fn provision(&self, tenant: TenantId, well_known: bool) -> Arc<Client> {
+    pub(crate) fn provision(
+        &self,
+        tenant: TenantId,
+        well_known: bool,
+        ids: &crate::common::ids::IdGen,
+    ) -> Arc<Client> {
         let (api_key, secret) = if well_known {
             (WELL_KNOWN_API_KEY.to_string(), WELL_KNOWN_SECRET.to_string())
         } else {
-            (
-                crate::common::auth::random_secret("fv-key-"),
-                crate::common::auth::random_secret("fv-secret-"),
-            )
+            (ids.secret("fv-key-"), ids.secret("fv-secret-"))
         };
         let client = Arc::new(Client { tenant, api_key: api_key.clone(), secret });
         let mut clients = self.clients.write().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -154,9 +156,10 @@ impl Auth {
         &self,
         client: &Client,
         clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
+        ids: &crate::common::ids::IdGen,
     ) -> (String, Timestamp) {
         let now = clock(client.tenant);
-        let token = crate::common::auth::random_secret("");
+        let token = ids.secret("");
         if self.tokens.len() >= TOKENS_SWEEP_AT {
             self.tokens.prune(clock);
         }

@@ -286,8 +286,13 @@ impl Vendor for FirstVision {
         rejection.into_response()
     }
 
-    fn provision_tenant(&self, tenant: TenantId, well_known: bool) -> serde_json::Value {
-        let client = self.auth.provision(tenant, well_known);
+    fn provision_tenant(
+        &self,
+        tenant: TenantId,
+        well_known: bool,
+        ids: &crate::common::ids::IdGen,
+    ) -> serde_json::Value {
+        let client = self.auth.provision(tenant, well_known, ids);
         json!({
             "apikey": client.api_key,
             "clientSecret": client.secret,

@@ -135,7 +135,7 @@ impl FirstVision {
                 .for_tenant(tenant));
             }
         }
-        let (token, now) = self.auth.issue(&client, ctx.clock);
+        let (token, now) = self.auth.issue(&client, ctx.clock, &ctx.ids(tenant));
         let body = wire::TokenResponse {
             token_type: "BearerToken",
             issued_at: now.as_unix_micros().div_euclid(1000).to_string(),
@@ -606,7 +606,7 @@ impl FirstVision {
             }
             Some(number) => number.to_string(),
             None => (0..GENERATE_ATTEMPTS_MAX)
-                .map(|_| generate_account_number(org, logo))
+                .map(|_| generate_account_number(&ctx.ids(tenant), org, logo))
                 .find(|number| !taken(number))
                 .ok_or("could not generate a free accountNumber")?,
         };
@@ -619,7 +619,7 @@ impl FirstVision {
             }
             Some(number) => number.to_string(),
             None => (0..GENERATE_ATTEMPTS_MAX)
-                .map(|_| generate_card_number())
+                .map(|_| generate_card_number(&ctx.ids(tenant)))
                 .find(|number| !taken(number) && *number != account_number)
                 .ok_or("could not generate a free cardNumber")?,
         };

@@ -6,6 +6,7 @@
 use std::collections::VecDeque;
 
 use crate::common::HashMap;
+use crate::common::ids::IdGen;
 use crossbeam_utils::sync::ShardedLock;
 use std::sync::{Arc, Mutex};
 
@@ -240,21 +241,16 @@ pub(crate) fn id_text<'a>(
     }
 }
 
-/// A random number below `10^digits` (`digits` ≤ 30).
-fn random_below(digits: u32) -> u128 {
-    uuid::Uuid::new_v4().as_u128() % 10u128.pow(digits)
-}
-
 /// A realistic account number: organization (3), logo (3), then 13 digits, like the vendor's
 /// `9704010000000001467`.
-pub(crate) fn generate_account_number(org: u16, logo: u16) -> String {
-    format!("{org:03}{logo:03}{:013}", random_below(13))
+pub(crate) fn generate_account_number(ids: &IdGen, org: u16, logo: u16) -> String {
+    format!("{org:03}{logo:03}{}", ids.digits(13))
 }
 
 /// A realistic card number: a 16-digit Visa-like PAN with a valid Luhn check digit, zero-padded
 /// to 19 characters like the vendor's `0004444440000000558`.
-pub(crate) fn generate_card_number() -> String {
-    let body = format!("4{:014}", random_below(14));
+pub(crate) fn generate_card_number(ids: &IdGen) -> String {
+    let body = format!("4{}", ids.digits(14));
     format!("000{body}{}", luhn_check_digit(&body))
 }
 

@@ -111,7 +111,8 @@ fn world() -> Harness {
     });
     open(&h, TENANT, other_org, "0", Limits::default());
 
-    let other = h.vendor.provision_tenant(OTHER_TENANT, false);
+    let other =
+        h.vendor.provision_tenant(OTHER_TENANT, false, &crate::common::ids::IdGen::random());
     let other_key = other["apikey"].as_str().unwrap().to_string();
     let other_secret = other["clientSecret"].as_str().unwrap().to_string();
     let theirs =
@@ -506,7 +507,8 @@ fn open_account_refuses_bad_or_taken_identifiers() {
 fn provisioning_again_replaces_the_credentials() {
     let h = world();
     let old_key = h.vars["other_apikey"].clone();
-    let fresh = h.vendor.provision_tenant(OTHER_TENANT, false);
+    let fresh =
+        h.vendor.provision_tenant(OTHER_TENANT, false, &crate::common::ids::IdGen::random());
     assert_ne!(fresh["apikey"].as_str().unwrap(), old_key);
     let req = parse_request(&format!(
         "POST /token\nContent-Type: application/x-www-form-urlencoded\nAuthorization: Basic {}\n\n\

@@ -102,8 +102,9 @@ impl Sessions {
         tenant: TenantId,
         now: Timestamp,
         clock: impl Fn(TenantId) -> Timestamp,
+        ids: &crate::common::ids::IdGen,
     ) -> Uuid {
-        let id = Uuid::new_v4();
+        let id = ids.secret_uuid();
         let expires_at = now.saturating_add(SESSION_IDLE).as_unix_micros();
         let mut sessions = self.by_uuid.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         if sessions.len() >= SESSIONS_MAX {

@@ -125,6 +125,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::common::ids::IdGen;
 use crate::pcaasa::auth::{Credentials, Keys, SESSION_IDLE, SessionProblem, Sessions};
 use crate::pcaasa::errors::{Failure, PcaasaError};
 use crate::pcaasa::parse::{Adjust, Call};
@@ -197,7 +198,8 @@ impl Pcaasa {
             let api_key = parse::api_key(&wire.api_key, req.query_param("apiKey").as_deref())?;
             let tenant = self.keys.tenant(api_key).ok_or(PcaasaError::ApiKeyInvalid)?;
             parse::session_create(&wire).map_err(|e| Failure::from(e).for_tenant(tenant))?;
-            let session = self.sessions.create(tenant, ctx.now(tenant), |t| ctx.now(t));
+            let session =
+                self.sessions.create(tenant, ctx.now(tenant), |t| ctx.now(t), &ctx.ids(tenant));
             let data = wire::SessionCreateData {
                 session_uuid: session.to_string(),
                 session_timeout_seconds: SESSION_IDLE.as_secs(),
@@ -400,8 +402,8 @@ fn transaction_uuid(tenant: TenantId, id: TransferId) -> Uuid {
 }
 
 /// A fresh 16-digit payment-instrument reference number.
-fn generate_reference() -> String {
-    format!("{:016}", Uuid::new_v4().as_u128() % 10_u128.pow(16))
+fn generate_reference(ids: &IdGen) -> String {
+    ids.digits(16)
 }
 
 impl Vendor for Pcaasa {
@@ -446,14 +448,14 @@ impl Vendor for Pcaasa {
         Failure::from(error).render(call.map(Call::name), None)
     }
 
-    fn provision_tenant(&self, tenant: TenantId, well_known: bool) -> Value {
+    fn provision_tenant(&self, tenant: TenantId, well_known: bool, ids: &IdGen) -> Value {
         let credentials = if well_known {
             Credentials {
                 api_key: auth::WELL_KNOWN_API_KEY,
                 standing_session: auth::WELL_KNOWN_SESSION,
             }
         } else {
-            Credentials { api_key: Uuid::new_v4(), standing_session: Uuid::new_v4() }
+            Credentials { api_key: ids.secret_uuid(), standing_session: ids.secret_uuid() }
         };
         if let Some(old) = self.keys.insert(tenant, credentials) {
             self.sessions.remove(old.standing_session);
@@ -502,8 +504,9 @@ impl Vendor for Pcaasa {
                 }
             }
         }
-        let account_uuid = account_uuid.unwrap_or_else(Uuid::new_v4);
-        let reference = reference.unwrap_or_else(generate_reference);
+        let ids = ctx.ids(tenant);
+        let account_uuid = account_uuid.unwrap_or_else(|| ids.uuid());
+        let reference = reference.unwrap_or_else(|| generate_reference(&ids));
         if self.accounts.taken(tenant, account_uuid, &reference) {
             return Err(format!(
                 "accountUuid {account_uuid} or paymentInstrumentReferenceNumber {reference} \

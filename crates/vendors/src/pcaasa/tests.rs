@@ -52,7 +52,8 @@ fn call(harness: &Harness, name: &str, form: &str) -> Response {
 /// expired, another tenant's), each in `harness.vars`.
 fn harness() -> Harness {
     let mut harness = Harness::new(super::vendor());
-    let other = harness.vendor.provision_tenant(OTHER_TENANT, false);
+    let other =
+        harness.vendor.provision_tenant(OTHER_TENANT, false, &crate::common::ids::IdGen::random());
     let api_key = "5a4db4a4-0000-4000-8000-000000000001";
     let mut vars: Vec<(String, String)> = vec![
         ("session".into(), "5a4db4a4-0000-4000-8000-000000000002".into()),
@@ -323,15 +324,19 @@ fn a_form_body_that_is_not_utf8_is_a_malformed_body() {
 #[test]
 fn well_known_credentials_are_fixed_and_others_are_random() {
     let vendor = super::vendor();
-    let known = vendor.provision_tenant(TENANT, true);
+    let known = vendor.provision_tenant(TENANT, true, &crate::common::ids::IdGen::random());
     assert_eq!(
         known,
         json!({"apiKey": "5a4db4a4-0000-4000-8000-000000000001",
                "sessionUuid": "5a4db4a4-0000-4000-8000-000000000002",
                "sessionTimeoutSeconds": 1800})
     );
-    let a = vendor.provision_tenant(OTHER_TENANT, false);
-    let b = vendor.provision_tenant(TenantId(uuid::Uuid::from_u128(3)), false);
+    let a = vendor.provision_tenant(OTHER_TENANT, false, &crate::common::ids::IdGen::random());
+    let b = vendor.provision_tenant(
+        TenantId(uuid::Uuid::from_u128(3)),
+        false,
+        &crate::common::ids::IdGen::random(),
+    );
     assert_ne!(a["apiKey"], b["apiKey"]);
     assert_ne!(a["sessionUuid"], known["sessionUuid"]);
 }
@@ -341,7 +346,8 @@ fn reprovisioning_a_tenant_retires_its_old_key_and_standing_session() {
     let harness = harness();
     let old_key = harness.vars["other_api_key"].clone();
     let old_session = harness.vars["other_session"].clone();
-    let fresh = harness.vendor.provision_tenant(OTHER_TENANT, false);
+    let fresh =
+        harness.vendor.provision_tenant(OTHER_TENANT, false, &crate::common::ids::IdGen::random());
     let resp = call(&harness, "session-create-v1", &format!("apiKey={old_key}"));
     assert_eq!(body_json(&resp)["errors"][0]["code"], "API_KEY_INVALID");
     let form = format!("sessionUuid={old_session}&accountUuid={}", harness.vars["other_account"]);

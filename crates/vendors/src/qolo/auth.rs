@@ -68,7 +68,12 @@ impl Auth {
 
     /// Creates (or replaces) `tenant`'s credentials. A login id is unique: provisioning the
     /// well-known values for a second tenant moves them to that tenant.
-    pub(crate) fn provision(&self, tenant: TenantId, well_known: bool) -> Credentials {
+    pub(crate) fn provision(
+        &self,
+        tenant: TenantId,
+        well_known: bool,
+        ids: &crate::common::ids::IdGen,
+    ) -> Credentials {
         let credentials = if well_known {
             Credentials {
                 login_id: WELL_KNOWN_LOGIN_ID.to_string(),
@@ -77,9 +82,9 @@ impl Auth {
             }
         } else {
             Credentials {
-                login_id: common_auth::random_secret("qolo-login-"),
-                api_key: common_auth::random_secret("qolo-key-"),
-                program_guid: Uuid::new_v4(),
+                login_id: ids.secret("qolo-login-"),
+                api_key: ids.secret("qolo-key-"),
+                program_guid: ids.uuid(),
             }
         };
         let mut registry = self.registry.write().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -117,6 +122,7 @@ impl Auth {
         login_id: &str,
         api_key: &str,
         clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
+        ids: &crate::common::ids::Ids,
     ) -> Result<(TenantId, String), QoloError> {
         let tenant = {
             let registry = self.registry.read().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -137,7 +143,7 @@ impl Auth {
         let claims = serde_json::json!({
             "iss": "sandbank-qolo",
             "sub": login_id,
-            "jti": Uuid::new_v4().hyphenated().to_string(),
+            "jti": ids.of(tenant).uuid().hyphenated().to_string(),
             "nbf": time::unix_seconds(now),
             "iat": time::unix_seconds(now),
             "exp": time::unix_seconds(expires_at),

@@ -144,6 +144,7 @@ use self::parse::{Adjustment, BasedOn, Direction, Target};
 use self::state::{AccountRecord, Activity, Card, QoloBalances, State, Wallet};
 use self::wire::{DateTime, Guid};
 use crate::common::accounts::{self, AccountSpec, OpenedAccount};
+use crate::common::ids::IdGen;
 use crate::common::index::AccountIndex;
 use crate::common::json;
 use crate::{Ctx, Refusal, Request, Response, Route, Vendor};
@@ -204,6 +205,9 @@ pub fn vendor() -> Box<dyn Vendor> {
     Box::new(Qolo::new())
 }
 
+/// The bytes transaction guids are made from (see `Qolo::txn_guid`).
+const TXN_SALT: u128 = 0x9d3c_51a2_7e64_4b0f_a8c1_35e9_07d2_6f4b;
+
 /// Qolo's API over the shared ledger, with its own credentials, wallets and account details.
 struct Qolo {
     auth: auth::Auth,
@@ -233,7 +237,8 @@ impl Qolo {
             index: AccountIndex::default(),
             idempotency: namespace("qolo.IdempotencyKey"),
             references: namespace("qolo.client_reference_id"),
-            txn_salt: *Uuid::new_v4().as_bytes(),
+            // Fixed, so a replayed script sees the same transaction guids.
+            txn_salt: TXN_SALT.to_be_bytes(),
         }
     }
 
@@ -271,7 +276,7 @@ impl Qolo {
         let outcome = parse::version(req)
             .and_then(|()| parse::json_content_type(req))
             .and_then(|()| parse::login(&req.body))
-            .and_then(|login| self.auth.login(&login.login_id, &login.api_key, ctx.clock));
+            .and_then(|login| self.auth.login(&login.login_id, &login.api_key, ctx.clock, ctx.ids));
         match outcome {
             Ok((tenant, access_token)) => {
                 let expires_in = u32::try_from(auth::TOKEN_LIFETIME.as_secs()).unwrap_or(u32::MAX);
@@ -872,7 +877,8 @@ impl Qolo {
         spec: &AccountSpec,
     ) -> Result<OpenedAccount, String> {
         let ids = parse::open_ids(&spec.vendor_ids)?;
-        let account_guid = ids.account_guid.unwrap_or_else(Uuid::new_v4);
+        let idgen = ctx.ids(tenant);
+        let account_guid = ids.account_guid.unwrap_or_else(|| idgen.uuid());
         let guid_text = account_guid.hyphenated().to_string();
         if self.index.contains(tenant, ACCOUNT_GUID, &guid_text) {
             return Err(format!("account_guid {guid_text} is already in use"));
@@ -881,7 +887,8 @@ impl Qolo {
         let account_name =
             ids.account_name.clone().unwrap_or_else(|| format!("{account_type} {}", spec.currency));
         let default_program = self.auth.credentials(tenant).map(|c| c.program_guid);
-        let placement = self.state.write(tenant, |state| place(state, &ids, default_program))?;
+        let placement =
+            self.state.write(tenant, |state| place(state, &ids, default_program, &idgen))?;
 
         let mut vendor_ids = Map::new();
         let mut put = |key: &str, value: String| {
@@ -951,6 +958,7 @@ fn place(
     state: &mut state::TenantState,
     ids: &parse::OpenIds,
     default_program: Option<Uuid>,
+    idgen: &IdGen,
 ) -> Result<Placement, String> {
     let existing = ids.wallet_guid.and_then(|guid| state.wallets.get(&guid).map(|w| (guid, w)));
     if let Some(proxy) = &ids.card_proxy {
@@ -990,31 +998,31 @@ fn place(
     }
     let wallet_id = match &ids.wallet_id {
         Some(wallet_id) => wallet_id.clone(),
-        None => unused(|| digits(12), |id| state.wallets.values().all(|w| w.wallet_id != *id)),
+        None => {
+            unused(|| digits(idgen, 12), |id| state.wallets.values().all(|w| w.wallet_id != *id))
+        }
     };
     let card = match &ids.card_proxy {
         Some(proxy) => proxy.clone(),
-        None => unused(|| digits(13), |proxy| !state.cards.contains_key(proxy)),
+        None => unused(|| digits(idgen, 13), |proxy| !state.cards.contains_key(proxy)),
     };
     let program_guid = ids
         .program_guid
         .or(default_program)
-        .unwrap_or_else(|| *state.fallback_program.get_or_insert_with(Uuid::new_v4));
+        .unwrap_or_else(|| *state.fallback_program.get_or_insert_with(|| idgen.uuid()));
     Ok(Placement {
-        wallet_guid: ids.wallet_guid.unwrap_or_else(Uuid::new_v4),
+        wallet_guid: ids.wallet_guid.unwrap_or_else(|| idgen.uuid()),
         wallet_id,
-        person_guid: ids.person_guid.unwrap_or_else(Uuid::new_v4),
+        person_guid: ids.person_guid.unwrap_or_else(|| idgen.uuid()),
         program_guid,
         new_card: Some(card.clone()),
         card_proxy: Some(card),
     })
 }
 
-/// `n` random decimal digits.
-fn digits(n: u32) -> String {
-    let (high, low) = Uuid::new_v4().as_u64_pair();
-    let modulus = 10u64.pow(n.min(19));
-    format!("{:0width$}", (high ^ low) % modulus, width = n.min(19) as usize)
+/// `n` generated decimal digits (at most 19).
+fn digits(idgen: &IdGen, n: u32) -> String {
+    idgen.digits(n.min(19))
 }
 
 /// A generated value `free` accepts; random values of 12+ digits practically never collide,
@@ -1143,8 +1151,8 @@ impl Vendor for Qolo {
         err.into_response(&req.path, trace_id)
     }
 
-    fn provision_tenant(&self, tenant: TenantId, well_known: bool) -> Value {
-        let credentials = self.auth.provision(tenant, well_known);
+    fn provision_tenant(&self, tenant: TenantId, well_known: bool, ids: &IdGen) -> Value {
+        let credentials = self.auth.provision(tenant, well_known, ids);
         serde_json::json!({
             "login_id": credentials.login_id,
             "api_key": credentials.api_key,

@@ -164,7 +164,8 @@ fn harness() -> Harness {
         Limits::default(),
         json!({"wallet_id": "100000000007", "card_proxy": "2000000000007"}),
     );
-    let other_credentials = harness.vendor.provision_tenant(OTHER_TENANT, false);
+    let other_credentials =
+        harness.vendor.provision_tenant(OTHER_TENANT, false, &crate::common::ids::IdGen::random());
     let other = open(
         &harness,
         OTHER_TENANT,
