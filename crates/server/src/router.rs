@@ -101,3 +101,23 @@ pub(crate) fn build(vendors: &[Box<dyn Vendor>]) -> Result<matchit::Router<Endpo
     }
     Ok(router)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::index::ADMIN_BASE_PATH;
+
+    /// The index advertises `ADMIN_BASE_PATH` and the edge sends its misses to the admin API:
+    /// every admin route must live under it.
+    #[test]
+    fn every_admin_route_lives_under_the_admin_base_path() {
+        for route in &crate::admin::ROUTES {
+            assert!(route.path.starts_with(&format!("{ADMIN_BASE_PATH}/")), "{}", route.path);
+        }
+    }
+
+    /// Every vendor's routes and the admin API's mount side by side without a conflict.
+    #[test]
+    fn the_whole_registry_and_the_admin_api_mount_in_one_router() {
+        assert!(super::build(&vendors::all()).is_ok());
+    }
+}

@@ -9,6 +9,7 @@ mod edge;
 mod firstvision;
 mod pcaasa;
 mod qolo;
+mod routes;
 mod strict_json;
 mod tenant_keys;
 mod tenants;
