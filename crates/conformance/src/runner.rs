@@ -381,6 +381,40 @@ fn check(
             return Err(format!("status: expected {status}, got {}", exchange.status));
         }
     }
+    check_headers(expect, exchange, vars)?;
+    if expect.schema != Some(false) {
+        check_schema(spec, exchange)?;
+    }
+    let body: Value = serde_json::from_str(&exchange.response_body).unwrap_or(Value::Null);
+    check_fields(expect, &body, vars)?;
+    if let Some(name) = &expect.snapshot {
+        // The body's own bytes (key order and number formatting are part of the wire format);
+        // a case's `redact` pointers replace their values' text wherever it appears.
+        let mut shown = exchange.response_body.clone();
+        for pointer in &case.redact {
+            if let Some(value) = body.pointer(pointer) {
+                let text = match value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                if !text.is_empty() {
+                    let placeholder = normalizer.redact("redacted", &text);
+                    shown = shown.replace(&text, &placeholder);
+                }
+            }
+        }
+        let path = exchange.url.splitn(4, '/').nth(3).unwrap_or_default();
+        let content = normalizer
+            .apply(&format!("{} /{path}\nHTTP {}\n\n{shown}", exchange.method, exchange.status));
+        snapshots
+            .check(&case.vendor, &case.name, name, &content)
+            .map_err(|e| format!("snapshot ({}): {e}", step.name))?;
+    }
+    Ok(())
+}
+
+/// The step's expected headers, each exact or a `/regex/`.
+fn check_headers(expect: &Expect, exchange: &Exchange, vars: &Vars) -> Result<(), String> {
     for (name, expected) in &expect.headers {
         let expected = template::render_str(expected, vars)?;
         let got = exchange
@@ -397,27 +431,33 @@ fn check(
             return Err(format!("header {name}: expected {expected:?}, got {got:?}"));
         }
     }
-    if expect.schema != Some(false) {
-        if let Some(spec) = spec {
-            let path =
-                exchange.url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap_or_default();
-            match spec.find(&exchange.method, &path) {
-                None => {
-                    return Err(format!(
-                        "schema: the spec has no operation for {} {path}",
-                        exchange.method
-                    ));
-                }
-                Some(op) => {
-                    let problems = spec.check(op, exchange.status, &exchange.response_body);
-                    if !problems.is_empty() {
-                        return Err(format!("schema ({}): {}", op.id, problems.join("; ")));
-                    }
+    Ok(())
+}
+
+/// The answer against its operation's schema in the spec, when there is a spec.
+fn check_schema(spec: Option<&Spec>, exchange: &Exchange) -> Result<(), String> {
+    if let Some(spec) = spec {
+        let path = exchange.url.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap_or_default();
+        match spec.find(&exchange.method, &path) {
+            None => {
+                return Err(format!(
+                    "schema: the spec has no operation for {} {path}",
+                    exchange.method
+                ));
+            }
+            Some(op) => {
+                let problems = spec.check(op, exchange.status, &exchange.response_body);
+                if !problems.is_empty() {
+                    return Err(format!("schema ({}): {}", op.id, problems.join("; ")));
                 }
             }
         }
     }
-    let body: Value = serde_json::from_str(&exchange.response_body).unwrap_or(Value::Null);
+    Ok(())
+}
+
+/// The step's expected body fields: present or absent, equal, matching, or a decimal.
+fn check_fields(expect: &Expect, body: &Value, vars: &Vars) -> Result<(), String> {
     for field in &expect.fields {
         let got = body.pointer(&field.path);
         if let Some(exists) = field.exists {
@@ -464,29 +504,6 @@ fn check(
                 ));
             }
         }
-    }
-    if let Some(name) = &expect.snapshot {
-        // The body's own bytes (key order and number formatting are part of the wire format);
-        // a case's `redact` pointers replace their values' text wherever it appears.
-        let mut shown = exchange.response_body.clone();
-        for pointer in &case.redact {
-            if let Some(value) = body.pointer(pointer) {
-                let text = match value {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                if !text.is_empty() {
-                    let placeholder = normalizer.redact("redacted", &text);
-                    shown = shown.replace(&text, &placeholder);
-                }
-            }
-        }
-        let path = exchange.url.splitn(4, '/').nth(3).unwrap_or_default();
-        let content = normalizer
-            .apply(&format!("{} /{path}\nHTTP {}\n\n{shown}", exchange.method, exchange.status));
-        snapshots
-            .check(&case.vendor, &case.name, name, &content)
-            .map_err(|e| format!("snapshot ({}): {e}", step.name))?;
     }
     Ok(())
 }

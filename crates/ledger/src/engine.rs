@@ -558,23 +558,7 @@ impl Ledger {
         if record.expired_at(now) {
             return Err(Error::PendingExpired);
         }
-        let (amount, change) = match how {
-            Settle::Post(amount) => {
-                let amount = amount.unwrap_or(record.amount);
-                if amount <= Decimal::ZERO {
-                    return Err(Error::AmountNotPositive);
-                }
-                if !record.currency.fits_scale(amount) {
-                    return Err(Error::AmountScaleExceeded);
-                }
-                if amount > record.amount {
-                    return Err(Error::PendingAmountExceeded);
-                }
-                let posted = (amount != record.amount).then_some(amount);
-                (amount, Change::PendingPosted { tenant, pending: pending_id, amount: posted })
-            }
-            Settle::Void => (record.amount, Change::PendingVoided { tenant, pending: pending_id }),
-        };
+        let (amount, change) = how.change(record, pending_id)?;
         let seq = self.commit(now, || change)?;
         let (kind, state) = match how {
             Settle::Post(_) => (EntryKind::PendingPosted, PendingState::Posted),
@@ -659,6 +643,34 @@ impl Ledger {
 enum Settle {
     Post(Option<Decimal>),
     Void,
+}
+
+impl Settle {
+    /// The amount that settles `record` (refused when it cannot) and the journal's change.
+    fn change(
+        self,
+        record: &PendingTransfer,
+        pending: TransferId,
+    ) -> Result<(Decimal, Change), Error> {
+        let tenant = record.tenant;
+        match self {
+            Settle::Post(amount) => {
+                let amount = amount.unwrap_or(record.amount);
+                if amount <= Decimal::ZERO {
+                    return Err(Error::AmountNotPositive);
+                }
+                if !record.currency.fits_scale(amount) {
+                    return Err(Error::AmountScaleExceeded);
+                }
+                if amount > record.amount {
+                    return Err(Error::PendingAmountExceeded);
+                }
+                let posted = (amount != record.amount).then_some(amount);
+                Ok((amount, Change::PendingPosted { tenant, pending, amount: posted }))
+            }
+            Settle::Void => Ok((record.amount, Change::PendingVoided { tenant, pending })),
+        }
+    }
 }
 
 /// The parts of an entry shared by both sides of one transfer.

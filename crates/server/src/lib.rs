@@ -11,6 +11,7 @@ pub mod admin;
 pub mod clock;
 mod index;
 pub mod journal;
+mod router;
 mod service;
 pub mod tenants;
 pub mod testing;
@@ -89,14 +90,6 @@ pub enum ServerError {
     Io(#[from] std::io::Error),
 }
 
-/// Where a matched path leads.
-#[derive(Debug, Clone)]
-pub(crate) struct Target {
-    pub(crate) method: http::Method,
-    pub(crate) vendor_idx: usize,
-    pub(crate) operation: &'static str,
-}
-
 /// Everything a request handler needs, shared by all connections.
 pub struct App {
     /// The ledger of every tenant.
@@ -105,7 +98,7 @@ pub struct App {
     pub vendors: Vec<Box<dyn Vendor>>,
     /// Every tenant.
     pub tenants: Tenants,
-    pub(crate) router: matchit::Router<Vec<Target>>,
+    pub(crate) router: matchit::Router<router::Endpoint>,
     pub(crate) config: Config,
     /// `GET /`'s answer, rendered once: the vendors served, the admin API, the specs.
     pub(crate) index: bytes::Bytes,
@@ -137,7 +130,7 @@ impl App {
             .admin_token
             .clone()
             .unwrap_or_else(|| format!("sbk_admin_{}", uuid::Uuid::new_v4().simple()));
-        let router = build_router(&vendors)?;
+        let router = router::build(&vendors)?;
         let index = index::render(&vendors);
         let app = App {
             ledger: Ledger::new(config.ledger),
@@ -209,51 +202,28 @@ impl App {
 /// Every vendor's name, in the order the server mounts them: the valid values of
 /// [`Config::only_vendors`] and of `sandbank serve --vendor`.
 pub fn vendor_names() -> Vec<&'static str> {
-    vendors::all().iter().map(|v| v.name()).collect()
+    vendors::NAMES.to_vec()
+}
+
+/// Every vendor's name as a sentence's list: `a, b or c`.
+pub(crate) fn vendor_choices() -> String {
+    match vendors::NAMES.split_last() {
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// The vendors to serve: all of them, or those `only` names (in the server's own order).
 fn select_vendors(only: &[String]) -> Result<Vec<Box<dyn Vendor>>, ServerError> {
-    let mut vendors = vendors::all();
+    let mut served = vendors::all();
     if only.is_empty() {
-        return Ok(vendors);
+        return Ok(served);
     }
-    if let Some(unknown) = only.iter().find(|name| !vendors.iter().any(|v| v.name() == *name)) {
-        let known: Vec<&str> = vendors.iter().map(|v| v.name()).collect();
-        return Err(ServerError::UnknownVendor { name: unknown.clone(), known: known.join(", ") });
+    if let Some(unknown) = only.iter().find(|name| !vendors::NAMES.contains(&name.as_str())) {
+        let known = vendors::NAMES.join(", ");
+        return Err(ServerError::UnknownVendor { name: unknown.clone(), known });
     }
-    vendors.retain(|v| only.iter().any(|name| name == v.name()));
-    Ok(vendors)
-}
-
-fn build_router(vendors: &[Box<dyn Vendor>]) -> Result<matchit::Router<Vec<Target>>, ServerError> {
-    // Group every vendor's routes by path first: matchit maps a path to one value, and one path
-    // may serve several methods.
-    let mut by_path: Vec<(&'static str, Vec<Target>)> = Vec::new();
-    for (vendor_idx, vendor) in vendors.iter().enumerate() {
-        for route in vendor.routes() {
-            let target =
-                Target { method: route.method.clone(), vendor_idx, operation: route.operation };
-            match by_path.iter_mut().find(|(path, _)| *path == route.path) {
-                Some((_, targets)) => {
-                    if targets.iter().any(|t| t.vendor_idx != vendor_idx) {
-                        return Err(ServerError::RouteConflict {
-                            path: route.path.to_string(),
-                            detail: "served by two vendors".into(),
-                        });
-                    }
-                    targets.push(target);
-                }
-                None => by_path.push((route.path, vec![target])),
-            }
-        }
-    }
-    let mut router = matchit::Router::new();
-    for (path, targets) in by_path {
-        router.insert(path, targets).map_err(|e| ServerError::RouteConflict {
-            path: path.to_string(),
-            detail: e.to_string(),
-        })?;
-    }
-    Ok(router)
+    served.retain(|v| only.iter().any(|name| name == v.name()));
+    Ok(served)
 }

@@ -22,6 +22,7 @@ use vendors::{Ctx, Refusal, Request, Response, Vendor};
 
 use crate::index::ADMIN_BASE_PATH;
 use crate::journal::{ExchangeText, JournalEntry};
+use crate::router::{self, Dispatch, Endpoint, Owner};
 use crate::tenants::DEFAULT_TENANT;
 use crate::{App, Config, ServerError};
 
@@ -210,120 +211,165 @@ async fn serve_listener(
     Ok(())
 }
 
-/// Answers one request.
+/// Answers one request: resolve its route (one router lookup), read its body and build the
+/// vendor's `Request` once, then let the route's owner answer.
 async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
     let arrived = Arrival {
         started: Instant::now(),
         real_now: crate::clock::system_now(),
         trace_id: app.trace_ids.uuid(),
     };
-    let trace_id = arrived.trace_id;
     let (mut parts, body) = req.into_parts();
-    // The vendor gets the headers by value; the journal needs only the method and URI.
-    let headers = std::mem::take(&mut parts.headers);
-    let path = parts.uri.path().to_string();
-    let query = parts.uri.query().map(str::to_string);
-
-    let (vendor_idx, operation, mut resp, request_body) = if path.starts_with(ADMIN_BASE_PATH) {
-        let body = match read_body(app, body).await {
-            Ok(body) => body,
-            Err(refusal) => {
-                let resp = close_after(crate::admin::refuse(refusal));
-                return finish(app, &parts, None, None, resp, Bytes::new(), arrived);
-            }
+    let Some(resolved) = resolve(app, &parts) else {
+        let resp = if is_index(&parts, false) {
+            index(app)
+        } else {
+            not_found(&parts.method, parts.uri.path())
         };
-        let req = request(&parts, headers, path.clone(), query, body.clone(), Vec::new());
-        (None, None, crate::admin::handle(app, &req), body)
-    } else {
-        match app.router.at(&path) {
-            Err(_) if is_index(&parts, false) => (None, None, index(app), Bytes::new()),
-            Err(_) => (None, None, not_found(&parts.method, &path), Bytes::new()),
-            Ok(matched) => {
-                let targets = matched.value;
-                let params: Vec<(String, String)> =
-                    matched.params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-                match targets.iter().find(|t| t.method == parts.method) {
-                    None if is_index(&parts, true) => (None, None, index(app), Bytes::new()),
-                    None => {
-                        let vendor_idx = targets.first().map_or(0, |t| t.vendor_idx);
-                        let req =
-                            request(&parts, headers, path.clone(), query, Bytes::new(), params);
-                        let mut resp = vendor_of(app, vendor_idx).map_or_else(
-                            || not_found(&parts.method, &path),
-                            |v| v.refuse(Refusal::MethodNotAllowed, &req, trace_id),
-                        );
-                        // RFC 9110 §15.5.6: a 405 names the methods the path does serve.
-                        if resp.status == StatusCode::METHOD_NOT_ALLOWED
-                            && !resp.headers.contains_key(http::header::ALLOW)
-                        {
-                            let allowed: Vec<&str> =
-                                targets.iter().map(|t| t.method.as_str()).collect();
-                            if let Ok(value) = HeaderValue::from_str(&allowed.join(", ")) {
-                                resp.headers.insert(http::header::ALLOW, value);
-                            }
-                        }
-                        (Some(vendor_idx), None, resp, Bytes::new())
-                    }
-                    Some(target) => {
-                        let vendor_idx = target.vendor_idx;
-                        let operation = target.operation;
-                        match read_body(app, body).await {
-                            Err(refusal) => {
-                                let req = request(
-                                    &parts,
-                                    headers,
-                                    path.clone(),
-                                    query,
-                                    Bytes::new(),
-                                    params,
-                                );
-                                let resp = close_after(vendor_of(app, vendor_idx).map_or_else(
-                                    || not_found(&parts.method, &path),
-                                    |v| v.refuse(refusal, &req, trace_id),
-                                ));
-                                (Some(vendor_idx), Some(operation), resp, Bytes::new())
-                            }
-                            Ok(body) => {
-                                let req = request(
-                                    &parts,
-                                    headers,
-                                    path.clone(),
-                                    query,
-                                    body.clone(),
-                                    params,
-                                );
-                                let resp = call_vendor(app, vendor_idx, operation, &req, arrived);
-                                (Some(vendor_idx), Some(operation), resp, body)
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        return finish(app, &parts, None, None, resp, &[], arrived);
     };
-    let vendor = vendor_idx.and_then(|idx| vendor_of(app, idx)).map(|v| v.name());
+    let Resolved { owner, dispatch, params, endpoint } = resolved;
+    // The admin API reads every body (its 404 and 405 come after the token check); a vendor
+    // reads one only for a route that serves the method.
+    let read = if owner == Owner::Admin || matches!(dispatch, Dispatch::Route(_)) {
+        read_body(app, body).await
+    } else {
+        Ok(Bytes::new())
+    };
+    let (body, refused) = match read {
+        Ok(body) => (body, None),
+        Err(refusal) => (Bytes::new(), Some(refusal)),
+    };
+    let req = Request {
+        method: parts.method.clone(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        // The vendor gets the headers by value; the journal needs only the method and URI.
+        headers: std::mem::take(&mut parts.headers),
+        body,
+        params,
+    };
+    let mut resp = match refused {
+        Some(refusal) => close_after(refuse(app, owner, refusal, &req, arrived.trace_id)),
+        None => answer(app, owner, dispatch, &req, arrived),
+    };
+    if let (Dispatch::WrongMethod(_), Some(endpoint)) = (dispatch, endpoint) {
+        add_allow(&mut resp, endpoint);
+    }
     if resp.reason.is_none()
         && !resp.status.is_success()
         && resp.status != StatusCode::NOT_IMPLEMENTED
     {
         resp.reason = Some(format!("{} without a recorded reason", resp.status));
     }
-    finish(app, &parts, vendor, operation, resp, request_body, arrived)
+    let (vendor, operation) = named(app, owner, dispatch);
+    finish(app, &parts, vendor, operation, resp, &req.body, arrived)
+}
+
+/// Where the router sent a request.
+struct Resolved<'a> {
+    owner: Owner,
+    dispatch: Dispatch,
+    /// The path parameters the route captured, for the vendor's `Request`.
+    params: Vec<(String, String)>,
+    /// What the path serves, when it is a route's path (for a 405's `Allow`).
+    endpoint: Option<&'a Endpoint>,
+}
+
+/// The route of a request, by one router lookup; `None` when nothing serves the path.
+fn resolve<'a>(app: &'a App, parts: &http::request::Parts) -> Option<Resolved<'a>> {
+    let path = parts.uri.path();
+    let Ok(matched) = app.router.at(router::lookup_path(path)) else {
+        // The admin API owns its whole prefix: its own 404, after its token check.
+        return path.starts_with(ADMIN_BASE_PATH).then(|| Resolved {
+            owner: Owner::Admin,
+            dispatch: Dispatch::NoRoute,
+            params: Vec::new(),
+            endpoint: None,
+        });
+    };
+    let endpoint = matched.value;
+    let dispatch = match (endpoint.route_for(&parts.method), endpoint.targets.first()) {
+        (Some(route), _) => Dispatch::Route(route),
+        // PCaaSA serves `POST /`; `GET /` stays the index.
+        _ if is_index(parts, true) => return None,
+        (None, Some(any)) => Dispatch::WrongMethod(any.route),
+        (None, None) => return None,
+    };
+    let params = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    Some(Resolved { owner: endpoint.owner, dispatch, params, endpoint: Some(endpoint) })
+}
+
+/// The owner's answer to a request whose body was read.
+fn answer(
+    app: &App,
+    owner: Owner,
+    dispatch: Dispatch,
+    req: &Request,
+    arrived: Arrival,
+) -> Response {
+    let vendor_idx = match owner {
+        Owner::Admin => return crate::admin::handle(app, dispatch, req),
+        Owner::Vendor(idx) => idx,
+    };
+    match dispatch {
+        Dispatch::Route(route) => call_vendor(app, vendor_idx, route, req, arrived),
+        Dispatch::WrongMethod(_) | Dispatch::NoRoute => {
+            refuse(app, owner, Refusal::MethodNotAllowed, req, arrived.trace_id)
+        }
+    }
+}
+
+/// RFC 9110 §15.5.6: a 405 names the methods the path does serve (unless its owner named
+/// them itself).
+fn add_allow(resp: &mut Response, endpoint: &Endpoint) {
+    if resp.status != StatusCode::METHOD_NOT_ALLOWED
+        || resp.headers.contains_key(http::header::ALLOW)
+    {
+        return;
+    }
+    if let Ok(value) = HeaderValue::from_str(&endpoint.allow()) {
+        resp.headers.insert(http::header::ALLOW, value);
+    }
+}
+
+/// A problem the edge found, in the owner's error shape.
+fn refuse(
+    app: &App,
+    owner: Owner,
+    refusal: Refusal,
+    req: &Request,
+    trace_id: uuid::Uuid,
+) -> Response {
+    match owner {
+        Owner::Admin => crate::admin::refuse(refusal),
+        Owner::Vendor(idx) => vendor_of(app, idx).map_or_else(
+            || not_found(&req.method, &req.path),
+            |vendor| vendor.refuse(refusal, req, trace_id),
+        ),
+    }
+}
+
+/// The vendor and operation the journal and the log name: none for the admin API, and no
+/// operation for an answer no route's handler gave.
+fn named(
+    app: &App,
+    owner: Owner,
+    dispatch: Dispatch,
+) -> (Option<&'static str>, Option<&'static str>) {
+    let Owner::Vendor(idx) = owner else {
+        return (None, None);
+    };
+    let vendor = vendor_of(app, idx);
+    let operation = match dispatch {
+        Dispatch::Route(route) => vendor.and_then(|v| v.routes().get(route)).map(|r| r.operation),
+        Dispatch::WrongMethod(_) | Dispatch::NoRoute => None,
+    };
+    (vendor.map(|v| v.name()), operation)
 }
 
 fn vendor_of(app: &App, idx: usize) -> Option<&dyn Vendor> {
     app.vendors.get(idx).map(|v| &**v)
-}
-
-fn request(
-    parts: &http::request::Parts,
-    headers: http::HeaderMap,
-    path: String,
-    query: Option<String>,
-    body: Bytes,
-    params: Vec<(String, String)>,
-) -> Request {
-    Request { method: parts.method.clone(), path, query, headers, body, params }
 }
 
 /// What the edge fixed when a request arrived.
@@ -340,11 +386,13 @@ struct Arrival {
 fn call_vendor(
     app: &App,
     vendor_idx: usize,
-    operation: &'static str,
+    route: usize,
     req: &Request,
     arrived: Arrival,
 ) -> Response {
-    let Some(vendor) = vendor_of(app, vendor_idx) else {
+    let Some((vendor, operation)) = vendor_of(app, vendor_idx)
+        .and_then(|vendor| Some((vendor, vendor.routes().get(route)?.operation)))
+    else {
         return not_found(&req.method, &req.path);
     };
     let (trace_id, real_now) = (arrived.trace_id, arrived.real_now);
@@ -425,7 +473,7 @@ fn finish(
     vendor: Option<&'static str>,
     operation: Option<&'static str>,
     resp: Response,
-    request_body: Bytes,
+    request_body: &[u8],
     arrived: Arrival,
 ) -> hyper::Response<Full<Bytes>> {
     let Arrival { started, trace_id, real_now } = arrived;
@@ -444,7 +492,7 @@ fn finish(
     // built from a `Vec` would allocate a shared handle).
     let text = ExchangeText::new(
         parts.uri.path_and_query().map_or_else(|| parts.uri.path(), |pq| pq.as_str()),
-        &request_body,
+        request_body,
         &resp.body,
     );
     let mut out = hyper::Response::new(Full::new(resp.body));

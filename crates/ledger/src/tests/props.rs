@@ -12,7 +12,8 @@ use uuid::Uuid;
 use super::model::{self, Model};
 use crate::{
     AccountId, Applied, Config, Currency, Event, IdempotencyKey, Journal, JournalError, Ledger,
-    Mode, Namespace, NewAccount, Party, Status, TenantId, Timestamp, Transfer, TransferId,
+    Mode, Namespace, NewAccount, Party, Snapshot, Status, TenantId, Timestamp, Transfer,
+    TransferId,
 };
 
 #[derive(Debug, Clone)]
@@ -75,24 +76,10 @@ fn run(ops: Vec<Op>) {
         journal.clone(),
     );
     let usd = Currency::from_code("USD").unwrap();
-    let namespace = Arc::new(Namespace {
-        name: "props".into(),
-        remember_rejections: true,
-        retention: Duration::from_secs(86_400),
-    });
+    let namespace = namespace();
     let mut now = Timestamp::from_unix_micros(1_767_225_600_000_000);
     let mut model = Model::default();
-    for idx in 0..3 {
-        let new = NewAccount {
-            id: account_id(idx),
-            tenant: TENANT,
-            currency: usd,
-            limits: model::limits(idx),
-            labels: Default::default(),
-        };
-        ledger.open_account(now, new).unwrap();
-        model.seq += 1;
-    }
+    open_accounts(&ledger, &mut model, now, usd);
     let mut hold_ids: Vec<u64> = Vec::new();
 
     for op in ops {
@@ -110,13 +97,10 @@ fn run(ops: Vec<Op>) {
             if let Some(text) = &key_text {
                 req = req.with_key(IdempotencyKey::new(namespace.clone(), text.as_str()));
             }
-            let hold = match mode {
-                Mode::Pending { expires_at } => Some(expires_at),
-                _ => None,
-            };
-            let deferred = match mode {
-                Mode::Deferred { available_at } => Some(available_at),
-                _ => None,
+            let (hold, deferred) = match mode {
+                Mode::Pending { expires_at } => (Some(expires_at), None),
+                Mode::Deferred { available_at } => (None, Some(available_at)),
+                _ => (None, None),
             };
             let expected = model.transfer(now, debit, credit, amount, hold, deferred, key_text);
             let actual = ledger.transfer(now, req).map(|applied| match applied {
@@ -168,55 +152,99 @@ fn run(ops: Vec<Op>) {
             }
             Op::Post { .. } | Op::Void { .. } if hold_ids.is_empty() => Ok(()),
             Op::Post { hold, cents } => {
-                let id = hold_ids[hold % hold_ids.len()];
                 let amount = cents.map(|c| Decimal::new(c, 2));
-                let expected = model.settle(now, id, Some(amount));
-                let actual =
-                    ledger.post_pending(now, TENANT, TransferId(id), amount).map(|r| r.id.0);
-                assert_eq!(actual, expected, "post outcome");
-                actual.map(drop)
+                settle(&ledger, &mut model, now, hold_ids[hold % hold_ids.len()], Some(amount))
             }
             Op::Void { hold } => {
-                let id = hold_ids[hold % hold_ids.len()];
-                let expected = model.settle(now, id, None);
-                let actual = ledger.void_pending(now, TENANT, TransferId(id)).map(|r| r.id.0);
-                assert_eq!(actual, expected, "void outcome");
-                actual.map(drop)
+                settle(&ledger, &mut model, now, hold_ids[hold % hold_ids.len()], None)
             }
             Op::Advance { minutes } => {
                 now = now.saturating_add(Duration::from_secs(u64::from(minutes) * 60));
                 Ok(())
             }
             Op::Freeze { account, frozen } => {
-                let status = if frozen { Status::Frozen } else { Status::Active };
-                ledger.set_status(now, TENANT, account_id(account), status).unwrap();
-                model.accounts[account].frozen = frozen;
-                model.seq += 1;
+                freeze(&ledger, &mut model, now, account, frozen);
                 Ok(())
             }
         };
-
-        // The ledger's own invariants hold after every step.
-        ledger.verify(now).unwrap();
-        // Balances agree with the model, and never sit below their floor.
-        for idx in 0..3 {
-            let view = ledger.account(now, TENANT, account_id(idx)).unwrap();
-            assert_eq!(view.balances, model.balances(idx, now), "account {idx} balances");
-            assert!(
-                view.balances.available >= model::limits(idx).balance_min,
-                "account {idx} below floor"
-            );
-        }
-        // A rejected operation changes no balance, hold or history.
-        if outcome.is_err() {
-            let after = ledger.snapshot(now);
-            assert_eq!(after.accounts, before.accounts, "a rejection changed accounts");
-            assert_eq!(after.externals, before.externals, "a rejection changed external balances");
-            assert_eq!(after.pending, before.pending, "a rejection changed holds");
-        }
+        check_step(&ledger, &model, now, &before, outcome.is_err());
     }
+    check_replay(&ledger, &journal, now);
+}
 
-    // Folding the journal gives back the same ledger.
+/// The one idempotency namespace of a run: strict, rejections remembered.
+fn namespace() -> Arc<Namespace> {
+    Arc::new(Namespace {
+        name: "props".into(),
+        remember_rejections: true,
+        retention: Duration::from_secs(86_400),
+    })
+}
+
+/// Freezes or unfreezes `account`, in the ledger and the model.
+fn freeze(ledger: &Ledger, model: &mut Model, now: Timestamp, account: usize, frozen: bool) {
+    let status = if frozen { Status::Frozen } else { Status::Active };
+    ledger.set_status(now, TENANT, account_id(account), status).unwrap();
+    model.accounts[account].frozen = frozen;
+    model.seq += 1;
+}
+
+/// Posts (`post` holds the amount, if any) or voids hold `id`, in the ledger and the model.
+fn settle(
+    ledger: &Ledger,
+    model: &mut Model,
+    now: Timestamp,
+    id: u64,
+    post: Option<Option<Decimal>>,
+) -> Result<(), crate::Error> {
+    let expected = model.settle(now, id, post);
+    let actual = match post {
+        Some(amount) => ledger.post_pending(now, TENANT, TransferId(id), amount),
+        None => ledger.void_pending(now, TENANT, TransferId(id)),
+    };
+    let actual = actual.map(|r| r.id.0);
+    assert_eq!(actual, expected, "settle outcome");
+    actual.map(drop)
+}
+
+fn open_accounts(ledger: &Ledger, model: &mut Model, now: Timestamp, usd: Currency) {
+    for idx in 0..3 {
+        let new = NewAccount {
+            id: account_id(idx),
+            tenant: TENANT,
+            currency: usd,
+            limits: model::limits(idx),
+            labels: Default::default(),
+        };
+        ledger.open_account(now, new).unwrap();
+        model.seq += 1;
+    }
+}
+
+/// What must hold after every step, `rejected` or not.
+fn check_step(ledger: &Ledger, model: &Model, now: Timestamp, before: &Snapshot, rejected: bool) {
+    // The ledger's own invariants hold after every step.
+    ledger.verify(now).unwrap();
+    // Balances agree with the model, and never sit below their floor.
+    for idx in 0..3 {
+        let view = ledger.account(now, TENANT, account_id(idx)).unwrap();
+        assert_eq!(view.balances, model.balances(idx, now), "account {idx} balances");
+        assert!(
+            view.balances.available >= model::limits(idx).balance_min,
+            "account {idx} below floor"
+        );
+    }
+    // A rejected operation changes no balance, hold or history.
+    if rejected {
+        let after = ledger.snapshot(now);
+        assert_eq!(after.accounts, before.accounts, "a rejection changed accounts");
+        assert_eq!(after.externals, before.externals, "a rejection changed external balances");
+        assert_eq!(after.pending, before.pending, "a rejection changed holds");
+    }
+}
+
+/// Folding the journal gives back the same ledger.
+fn check_replay(ledger: &Ledger, journal: &VecJournal, now: Timestamp) {
     let events = journal.0.lock().unwrap().clone();
     let replayed = Ledger::replay(
         Config { n_shards: 3, idempotency_keys_max: 64, ..Config::default() },

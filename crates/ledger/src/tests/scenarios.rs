@@ -121,12 +121,6 @@ impl Harness {
     fn run_line(&mut self, line: &str) {
         let words: Vec<&str> = line.split_whitespace().collect();
         let (plain, options): (Vec<&str>, Vec<&str>) = words.iter().partition(|w| !w.contains('='));
-        let option = |name: &str| options.iter().find_map(|o| o.strip_prefix(&format!("{name}=")));
-        let currency = |h: &Harness, name: &str| {
-            h.ledger
-                .account(h.now, h.tenant, h.names[name])
-                .map_or(Currency::from_code("USD").unwrap(), |v| v.currency)
-        };
         match plain[0] {
             "open" => {
                 let id = self.id(plain[1]);
@@ -143,80 +137,9 @@ impl Harness {
                 }
             }
             "credit" | "debit" | "move" | "hold" | "deferred" => {
-                let (debit, credit, amount_text) = match plain[0] {
-                    "debit" => (Party::Account(self.id(plain[1])), Party::External, plain[2]),
-                    "hold" if plain.len() == 3 => {
-                        (Party::Account(self.id(plain[1])), Party::External, plain[2])
-                    }
-                    "move" | "hold" => (
-                        Party::Account(self.id(plain[1])),
-                        Party::Account(self.id(plain[2])),
-                        plain[3],
-                    ),
-                    _ => (Party::External, Party::Account(self.id(plain[1])), plain[2]),
-                };
-                let mode = match plain[0] {
-                    "hold" => Mode::Pending {
-                        expires_at: option("expires").map(|d| self.now.saturating_add(duration(d))),
-                    },
-                    "deferred" => Mode::Deferred {
-                        available_at: self.now.saturating_add(duration(option("until").unwrap())),
-                    },
-                    _ => Mode::Posted,
-                };
-                let currency = option("cur")
-                    .map_or_else(|| currency(self, plain[1]), |c| Currency::from_code(c).unwrap());
-                let mut transfer =
-                    Transfer::between(self.tenant, debit, credit, dec(amount_text), currency)
-                        .with_mode(mode);
-                if let Some(key) = option("key") {
-                    let strict = option("ns") != Some("lenient");
-                    let namespace = Namespace {
-                        name: if strict { "strict".into() } else { "lenient".into() },
-                        remember_rejections: strict,
-                        retention: Duration::from_secs(86_400),
-                    };
-                    transfer = transfer.with_key(IdempotencyKey::new(Arc::new(namespace), key));
-                }
-                let outcome = self.ledger.transfer(self.now, transfer);
-                match outcome {
-                    Ok(Applied::New(r)) => self.out.push_str(&format!("  ok #{}\n", r.id.0)),
-                    Ok(Applied::Replayed(r)) => {
-                        self.out.push_str(&format!("  replayed #{}\n", r.id.0))
-                    }
-                    Err(e) => self.out.push_str(&format!("  error: {e}\n")),
-                }
-                let mut shown: Vec<&str> = plain[1..plain.len() - 1].to_vec();
-                shown.dedup();
-                for name in shown {
-                    self.show(name);
-                }
+                self.run_transfer(&plain, &options)
             }
-            "post" | "void" => {
-                let id = TransferId(plain[1].trim_start_matches('#').parse().unwrap());
-                let outcome = if plain[0] == "post" {
-                    self.ledger.post_pending(
-                        self.now,
-                        self.tenant,
-                        id,
-                        plain.get(2).map(|a| dec(a)),
-                    )
-                } else {
-                    self.ledger.void_pending(self.now, self.tenant, id)
-                };
-                match outcome {
-                    Ok(r) => {
-                        self.out.push_str(&format!("  ok #{} ({})\n", r.id.0, r.amount));
-                        let touched: Vec<AccountId> =
-                            r.debit.iter().chain(r.credit.iter()).map(|c| c.account).collect();
-                        for account in touched {
-                            let name = self.name_of(account).to_string();
-                            self.show(&name);
-                        }
-                    }
-                    Err(e) => self.out.push_str(&format!("  error: {e}\n")),
-                }
-            }
+            "post" | "void" => self.run_settle(&plain),
             "advance" => self.now = self.now.saturating_add(duration(plain[1])),
             "status" => {
                 let status = match plain[2] {
@@ -257,6 +180,81 @@ impl Harness {
                 }
             }
             other => panic!("unknown command {other}"),
+        }
+    }
+    /// `credit`, `debit`, `move`, `hold` or `deferred`: one transfer, then the accounts it named.
+    fn run_transfer(&mut self, plain: &[&str], options: &[&str]) {
+        let option = |name: &str| options.iter().find_map(|o| o.strip_prefix(&format!("{name}=")));
+        let currency = |h: &Harness, name: &str| {
+            h.ledger
+                .account(h.now, h.tenant, h.names[name])
+                .map_or(Currency::from_code("USD").unwrap(), |v| v.currency)
+        };
+        let (debit, credit, amount_text) = match plain[0] {
+            "debit" => (Party::Account(self.id(plain[1])), Party::External, plain[2]),
+            "hold" if plain.len() == 3 => {
+                (Party::Account(self.id(plain[1])), Party::External, plain[2])
+            }
+            "move" | "hold" => {
+                (Party::Account(self.id(plain[1])), Party::Account(self.id(plain[2])), plain[3])
+            }
+            _ => (Party::External, Party::Account(self.id(plain[1])), plain[2]),
+        };
+        let mode = match plain[0] {
+            "hold" => Mode::Pending {
+                expires_at: option("expires").map(|d| self.now.saturating_add(duration(d))),
+            },
+            "deferred" => Mode::Deferred {
+                available_at: self.now.saturating_add(duration(option("until").unwrap())),
+            },
+            _ => Mode::Posted,
+        };
+        let currency = option("cur")
+            .map_or_else(|| currency(self, plain[1]), |c| Currency::from_code(c).unwrap());
+        let mut transfer =
+            Transfer::between(self.tenant, debit, credit, dec(amount_text), currency)
+                .with_mode(mode);
+        if let Some(key) = option("key") {
+            let strict = option("ns") != Some("lenient");
+            let namespace = Namespace {
+                name: if strict { "strict".into() } else { "lenient".into() },
+                remember_rejections: strict,
+                retention: Duration::from_secs(86_400),
+            };
+            transfer = transfer.with_key(IdempotencyKey::new(Arc::new(namespace), key));
+        }
+        let outcome = self.ledger.transfer(self.now, transfer);
+        match outcome {
+            Ok(Applied::New(r)) => self.out.push_str(&format!("  ok #{}\n", r.id.0)),
+            Ok(Applied::Replayed(r)) => self.out.push_str(&format!("  replayed #{}\n", r.id.0)),
+            Err(e) => self.out.push_str(&format!("  error: {e}\n")),
+        }
+        let mut shown: Vec<&str> = plain[1..plain.len() - 1].to_vec();
+        shown.dedup();
+        for name in shown {
+            self.show(name);
+        }
+    }
+
+    /// `post` or `void` of a hold, then the accounts it touched.
+    fn run_settle(&mut self, plain: &[&str]) {
+        let id = TransferId(plain[1].trim_start_matches('#').parse().unwrap());
+        let outcome = if plain[0] == "post" {
+            self.ledger.post_pending(self.now, self.tenant, id, plain.get(2).map(|a| dec(a)))
+        } else {
+            self.ledger.void_pending(self.now, self.tenant, id)
+        };
+        match outcome {
+            Ok(r) => {
+                self.out.push_str(&format!("  ok #{} ({})\n", r.id.0, r.amount));
+                let touched: Vec<AccountId> =
+                    r.debit.iter().chain(r.credit.iter()).map(|c| c.account).collect();
+                for account in touched {
+                    let name = self.name_of(account).to_string();
+                    self.show(&name);
+                }
+            }
+            Err(e) => self.out.push_str(&format!("  error: {e}\n")),
         }
     }
 }

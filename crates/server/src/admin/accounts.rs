@@ -226,7 +226,7 @@ fn parse_opening<'a>(
     map: &Map<String, Value>,
 ) -> Result<(&'a dyn Vendor, AccountSpec), String> {
     let Some(vendor_name) = map.get("vendor").and_then(Value::as_str) else {
-        return Err("field vendor: required (firstvision, clowd9, amlyze, qolo or pcaasa)".into());
+        return Err(format!("field vendor: required ({})", crate::vendor_choices()));
     };
     let Some(vendor) = app.vendors.iter().find(|v| v.name() == vendor_name) else {
         return Err(format!("field vendor: {vendor_name:?} is not served here"));

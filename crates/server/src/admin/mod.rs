@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use vendors::{Refusal, Request, Response};
 
 use crate::App;
+use crate::router::Dispatch;
 use crate::tenants::Tenant;
 
 /// Most journal entries one `GET /__admin/requests` returns.
@@ -46,15 +47,107 @@ pub(crate) fn refuse(refusal: Refusal) -> Response {
     }
 }
 
-/// Answers one admin request.
-pub(crate) fn handle(app: &App, req: &Request) -> Response {
-    let path = req.path.trim_end_matches('/');
-    let segments: Vec<&str> = path.split('/').skip(2).collect();
-    if segments == ["health"] {
-        return match req.method {
-            Method::GET => Response::json(StatusCode::OK, &json!({ "status": "ok" })),
-            _ => refuse(Refusal::MethodNotAllowed),
-        };
+/// One admin route: the method and path it serves (in `matchit` syntax) and what answers it.
+pub(crate) struct AdminRoute {
+    pub(crate) method: Method,
+    pub(crate) path: &'static str,
+    call: Call,
+}
+
+/// What answers an admin route.
+#[derive(Clone, Copy)]
+enum Call {
+    /// Answered without a token (liveness).
+    Open(fn(&App, &Request) -> Response),
+    /// Answered for the tenant whose admin token the request carries.
+    Tenant(fn(&App, &Tenant, &Request) -> Response),
+}
+
+/// The `{id}` a route's path captured; every route that reads it declares it.
+fn id(req: &Request) -> &str {
+    req.param("id").unwrap_or_default()
+}
+
+/// The admin API's route table, mounted by the server's router beside the vendors'. The paths
+/// start with `ADMIN_BASE_PATH` (checked by a test).
+pub(crate) static ROUTES: [AdminRoute; 13] = [
+    AdminRoute {
+        method: Method::GET,
+        path: "/__admin/health",
+        call: Call::Open(|_, _| Response::json(StatusCode::OK, &json!({ "status": "ok" }))),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/__admin/tenants",
+        call: Call::Tenant(|app, tenant, _| tenants::list(app, tenant)),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/__admin/tenants",
+        call: Call::Tenant(tenants::create),
+    },
+    AdminRoute {
+        method: Method::DELETE,
+        path: "/__admin/tenants/{id}",
+        call: Call::Tenant(|app, tenant, req| tenants::delete(app, tenant, id(req), req)),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/__admin/accounts",
+        call: Call::Tenant(accounts::list),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/__admin/accounts",
+        call: Call::Tenant(accounts::open),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/__admin/accounts/{id}",
+        call: Call::Tenant(|app, tenant, req| accounts::get(app, tenant, id(req))),
+    },
+    AdminRoute {
+        method: Method::PATCH,
+        path: "/__admin/accounts/{id}",
+        call: Call::Tenant(|app, tenant, req| accounts::patch(app, tenant, id(req), req)),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/__admin/accounts/{id}/entries",
+        call: Call::Tenant(|app, tenant, req| accounts::entries(app, tenant, id(req), req)),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/__admin/clock",
+        call: Call::Tenant(|_, tenant, _| clock::get(tenant)),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/__admin/clock",
+        call: Call::Tenant(|_, tenant, req| clock::set(tenant, req)),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/__admin/requests",
+        call: Call::Tenant(|_, tenant, req| requests(tenant, req)),
+    },
+    AdminRoute { method: Method::POST, path: "/__admin/reset", call: Call::Tenant(reset) },
+];
+
+/// Answers one admin request, resolved by the server's router. A liveness route answers
+/// without a token; every other answer, a wrong method or an unknown path included, needs a
+/// valid admin token first, so a caller without one learns nothing of the API's shape.
+pub(crate) fn handle(app: &App, dispatch: Dispatch, req: &Request) -> Response {
+    let call = match dispatch {
+        Dispatch::Route(idx) | Dispatch::WrongMethod(idx) => ROUTES.get(idx).map(|r| r.call),
+        Dispatch::NoRoute => None,
+    };
+    match (dispatch, call) {
+        (Dispatch::Route(_), Some(Call::Open(open))) => return open(app, req),
+        (Dispatch::WrongMethod(_), Some(Call::Open(_))) => {
+            return refuse(Refusal::MethodNotAllowed);
+        }
+        _ => {}
     }
     let Some(token) = vendors::common::auth::bearer(&req.headers) else {
         return error(StatusCode::UNAUTHORIZED, "unauthorized", "missing admin bearer token");
@@ -62,23 +155,9 @@ pub(crate) fn handle(app: &App, req: &Request) -> Response {
     let Some(tenant) = app.tenants.by_admin_token(token) else {
         return error(StatusCode::UNAUTHORIZED, "unauthorized", "unknown admin token");
     };
-    let resp = match (&req.method, segments.as_slice()) {
-        (&Method::GET, ["tenants"]) => tenants::list(app, &tenant),
-        (&Method::POST, ["tenants"]) => tenants::create(app, &tenant, req),
-        (&Method::DELETE, ["tenants", id]) => tenants::delete(app, &tenant, id, req),
-        (&Method::GET, ["accounts"]) => accounts::list(app, &tenant, req),
-        (&Method::POST, ["accounts"]) => accounts::open(app, &tenant, req),
-        (&Method::GET, ["accounts", id]) => accounts::get(app, &tenant, id),
-        (&Method::PATCH, ["accounts", id]) => accounts::patch(app, &tenant, id, req),
-        (&Method::GET, ["accounts", id, "entries"]) => accounts::entries(app, &tenant, id, req),
-        (&Method::GET, ["clock"]) => clock::get(&tenant),
-        (&Method::POST, ["clock"]) => clock::set(&tenant, req),
-        (&Method::GET, ["requests"]) => requests(&tenant, req),
-        (&Method::POST, ["reset"]) => reset(app, &tenant, req),
-        (_, ["tenants" | "accounts" | "clock" | "requests" | "reset"])
-        | (_, ["tenants", _] | ["accounts", _] | ["accounts", _, "entries"]) => {
-            refuse(Refusal::MethodNotAllowed)
-        }
+    let resp = match (dispatch, call) {
+        (Dispatch::Route(_), Some(Call::Tenant(answer))) => answer(app, &tenant, req),
+        (Dispatch::WrongMethod(_), _) => refuse(Refusal::MethodNotAllowed),
         _ => error(
             StatusCode::NOT_FOUND,
             "not_found",
