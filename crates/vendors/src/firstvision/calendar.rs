@@ -102,6 +102,76 @@ pub(crate) fn history_time(at: Timestamp) -> String {
 mod tests {
     use super::*;
 
+    /// `effectiveDate`: pinned before the calendar moved to `common`.
+    #[test]
+    fn effective_dates_accept_exactly_what_they_did() {
+        for (text, year, month, day) in [
+            ("2021-11-20", 2021, 11, 20),
+            ("2024-02-29", 2024, 2, 29),
+            ("2000-02-29", 2000, 2, 29),
+            ("1900-02-28", 1900, 2, 28),
+            ("0001-01-01", 1, 1, 1),
+            ("0004-02-29", 4, 2, 29),
+            ("9999-12-31", 9999, 12, 31),
+        ] {
+            assert_eq!(Date::parse(text), Some(Date { year, month, day }), "{text:?}");
+            assert_eq!(Date::parse(text).map(Date::to_iso).as_deref(), Some(text));
+        }
+        for refused in [
+            "",
+            "0000-01-01",
+            "0000-02-29",
+            "1900-02-29",
+            "2023-02-29",
+            "2021-04-31",
+            "2021-13-01",
+            "2021-00-10",
+            "2021-11-00",
+            "2021-11-31",
+            "2021-12-32",
+            "2021-1-01",
+            "2021-11-1",
+            "21-11-20",
+            "2021/11/20",
+            "2021-11-20T00:00:00",
+            "2021-11-20Z",
+            "2021-11-20 ",
+            " 2021-11-20",
+            "+021-11-20",
+            "2021-+1-20",
+            "2021-11-+1",
+            "\u{ff12}021-11-20",
+        ] {
+            assert_eq!(Date::parse(refused), None, "{refused:?}");
+        }
+    }
+
+    /// The writers at the edges of the calendar, pinned before the calendar moved to `common`.
+    #[test]
+    fn writers_are_exact_at_the_calendar_edges() {
+        // (instant, its date, a year later, month end 5 years later, history time)
+        for (micros, date, plus_365, month_end, time) in [
+            (951_827_696_789_012, "2000-02-29", "2001-02-28", "2005-02-28", "1234567"),
+            (-2_203_891_200_000_001, "1900-02-28", "1901-02-28", "1905-02-28", "2359599"),
+            (-62_167_219_200_000_000, "0000-01-01", "0000-12-31", "0005-01-31", "0000000"),
+            (253_402_300_799_999_999, "9999-12-31", "10000-12-30", "10004-12-31", "2359599"),
+            (-62_167_219_200_000_001, "-001-12-31", "0000-12-30", "0004-12-31", "2359599"),
+            (i64::MAX, "294247-01-10", "294248-01-10", "294252-01-31", "0400547"),
+            (i64::MIN, "-290308-12-21", "-290307-12-21", "-290303-12-31", "1959052"),
+        ] {
+            let at = Timestamp::from_unix_micros(micros);
+            assert_eq!(Date::of(at).to_iso(), date, "{micros}");
+            assert_eq!(iso_date_plus(at, 365), plus_365, "{micros}");
+            assert_eq!(iso_month_end_years_later(at, 5), month_end, "{micros}");
+            assert_eq!(history_time(at), time, "{micros}");
+        }
+        let leap = Timestamp::from_unix_micros(951_827_696_789_012);
+        assert_eq!(iso_month_end_years_later(leap, 4), "2004-02-29");
+        assert_eq!(iso_month_end_years_later(leap, 100), "2100-02-28");
+        assert_eq!(iso_month_end_years_later(leap, 400), "2400-02-29");
+        assert_eq!(iso_date_plus(leap, -1), "2000-02-28");
+    }
+
     #[test]
     fn dates_parse_strictly_and_round_trip_through_days() {
         assert_eq!(Date::parse("2021-11-20"), Some(Date { year: 2021, month: 11, day: 20 }));
