@@ -201,6 +201,24 @@ mod tests {
     /// 9999-12-31T23:59:59Z.
     const LAST_SECOND: i64 = 253_402_300_799;
 
+    proptest::proptest! {
+        /// Both writers read back through AMLYZE's parser, for every instant of years
+        /// 0000..=9999 (Spring's timestamp to the millisecond).
+        #[test]
+        fn written_date_times_read_back(
+            micros in YEAR_ZERO * 1_000_000..(LAST_SECOND + 1) * 1_000_000,
+        ) {
+            let at = Timestamp::from_unix_micros(micros);
+            let unix_seconds = micros.div_euclid(1_000_000);
+            let sub_micros = u32::try_from(micros.rem_euclid(1_000_000)).unwrap();
+            let exact = DateTime { unix_seconds, nanos: sub_micros * 1000 };
+            let millis = DateTime { unix_seconds, nanos: sub_micros / 1000 * 1_000_000 };
+            proptest::prop_assert_eq!(parse(&format_rfc3339(at)), Some(exact));
+            proptest::prop_assert_eq!(parse(&format_spring(at)), Some(millis));
+            proptest::prop_assert_eq!(&compact_date(at), &format_rfc3339(at)[..10].replace('-', ""));
+        }
+    }
+
     /// What Java's ISO parsers accept: pinned before the calendar moved to `common`.
     #[test]
     fn java_iso_date_times_accept_exactly_what_they_did() {

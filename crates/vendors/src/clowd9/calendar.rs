@@ -118,6 +118,22 @@ mod tests {
 
     const MICROS_PER_DAY: i64 = 86_400_000_000;
 
+    proptest::proptest! {
+        /// A `date_time`'s date and time read back through the query's parsers to the same
+        /// instant, for every instant of years 0000..=9999.
+        #[test]
+        fn written_date_times_read_back(
+            micros in -62_167_219_200_000_000_i64..253_402_300_800_000_000,
+        ) {
+            let shown = DateTime(Timestamp::from_unix_micros(micros)).to_string();
+            let date = parse_date(&shown[..10]).unwrap();
+            let time = parse_time(&shown[11..19]).unwrap();
+            let nanos: i64 = shown[20..29].parse().unwrap();
+            proptest::prop_assert_eq!(date + time + nanos / 1000, micros, "{}", shown);
+            proptest::prop_assert_eq!(nanos % 1000, 0);
+        }
+    }
+
     /// The query's `from_date`/`to_date`: pinned before the calendar moved to `common`.
     #[test]
     fn query_dates_accept_exactly_what_they_did() {

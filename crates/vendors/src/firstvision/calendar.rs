@@ -102,6 +102,22 @@ pub(crate) fn history_time(at: Timestamp) -> String {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// A written date reads back to itself, and counting days agrees with the instant's
+        /// date, for every instant of years 0001..=9999.
+        #[test]
+        fn written_dates_read_back(
+            micros in -62_135_596_800_000_000_i64..253_402_300_800_000_000,
+            days in -1000_i64..1000,
+        ) {
+            let at = Timestamp::from_unix_micros(micros);
+            let date = Date::of(at);
+            proptest::prop_assert_eq!(Date::parse(&date.to_iso()), Some(date));
+            let later = Timestamp::from_unix_micros(micros + days * MICROS_PER_DAY);
+            proptest::prop_assert_eq!(iso_date_plus(at, days), Date::of(later).to_iso());
+        }
+    }
+
     /// `effectiveDate`: pinned before the calendar moved to `common`.
     #[test]
     fn effective_dates_accept_exactly_what_they_did() {

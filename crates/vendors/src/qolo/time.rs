@@ -145,6 +145,17 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Everything Qolo writes, Qolo would read back, for every instant of years 0001..=9999.
+        #[test]
+        fn written_date_times_read_back(
+            micros in -62_135_596_800_000_000_i64..253_402_300_800_000_000,
+        ) {
+            let shown = format(Timestamp::from_unix_micros(micros));
+            proptest::prop_assert!(is_date_time(&shown), "{}", shown);
+        }
+    }
+
     #[test]
     fn timestamps_format_like_asp_net() {
         assert_eq!(format(Timestamp::EPOCH), "1970-01-01T00:00:00Z");
