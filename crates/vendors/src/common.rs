@@ -1,8 +1,9 @@
 //! Code shared by two or more vendors: opening accounts, exact JSON numbers, credentials and
-//! tokens, and per-tenant identifier indexes.
+//! tokens, per-tenant identifier indexes, and the calendar.
 
 pub mod accounts;
 pub mod auth;
+pub mod calendar;
 pub mod index;
 pub mod json;
 
