@@ -30,7 +30,7 @@ pub(crate) fn parse(text: &str) -> Option<DateTime> {
     let offset_seconds = match b.get(end..)? {
         [] | [b'Z' | b'z'] => 0,
         _ => match calendar::parse_offset(b, end)? {
-            (offset, end) if end == b.len() && offset.unsigned_abs() <= OFFSET_SECONDS_MAX => {
+            (offset, after) if after == b.len() && offset.unsigned_abs() <= OFFSET_SECONDS_MAX => {
                 offset
             }
             _ => return None,
@@ -43,25 +43,13 @@ pub(crate) fn parse(text: &str) -> Option<DateTime> {
 /// Spring Boot's error-body timestamp: `2024-05-26T16:49:50.237+00:00` (milliseconds, UTC).
 pub(crate) fn format_spring(at: Timestamp) -> String {
     let dt = calendar::DateTime::of(at);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}+00:00",
-        dt.year,
-        dt.month,
-        dt.day,
-        dt.hour,
-        dt.minute,
-        dt.second,
-        dt.microsecond / 1000
-    )
+    format!("{dt}.{:03}+00:00", dt.microsecond / 1000)
 }
 
 /// RFC 3339 in UTC with microseconds, for sandbank's own views of the state.
 pub(crate) fn format_rfc3339(at: Timestamp) -> String {
     let dt = calendar::DateTime::of(at);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
-        dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond
-    )
+    format!("{dt}.{:06}Z", dt.microsecond)
 }
 
 /// The UTC calendar date of `at` as `YYYYMMDD`, for generated identifiers.

@@ -33,17 +33,7 @@ pub(crate) struct DateTime(pub(crate) Timestamp);
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let dt = calendar::DateTime::of(self.0);
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
-            dt.year,
-            dt.month,
-            dt.day,
-            dt.hour,
-            dt.minute,
-            dt.second,
-            dt.microsecond * 1000
-        )
+        write!(f, "{dt}.{:09}Z", dt.microsecond * 1000)
     }
 }
 

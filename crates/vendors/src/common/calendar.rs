@@ -3,6 +3,8 @@
 //! `HH:MM[:SS[.fraction]]`, `±HH:MM[:SS]`) that each vendor assembles its own date grammar from.
 //! The vendors' wire formats stay in their own folders.
 
+use std::fmt;
+
 use jiff::civil;
 use ledger::Timestamp;
 
@@ -67,6 +69,15 @@ impl DateTime {
             second: civil.second().unsigned_abs(),
             microsecond: civil.subsec_nanosecond().unsigned_abs() / 1000,
         }
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`: the head every vendor's ISO 8601 date-time starts with; each vendor
+/// writes its own fraction and zone after it.
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let DateTime { year, month, day, hour, minute, second, .. } = *self;
+        write!(f, "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}")
     }
 }
 
@@ -205,6 +216,14 @@ mod tests {
         assert_eq!(at(i64::MAX), date_time(294_247, 1, 10, (4, 0, 54), 775_807));
         assert_eq!(at(i64::MIN), date_time(-290_308, 12, 21, (19, 59, 5), 224_192));
         assert_eq!(DateTime::of_unix_day(-1), date_time(1969, 12, 31, (0, 0, 0), 0));
+    }
+
+    #[test]
+    fn date_times_show_as_iso_8601_without_fraction_or_zone() {
+        assert_eq!(at(951_827_696_789_012).to_string(), "2000-02-29T12:34:56");
+        assert_eq!(at(YEAR_ZERO_DAY * MICROS_PER_DAY).to_string(), "0000-01-01T00:00:00");
+        assert_eq!(DateTime::of_unix_day(2_932_897).to_string(), "10000-01-01T00:00:00");
+        assert_eq!(at(i64::MIN).to_string(), "-290308-12-21T19:59:05");
     }
 
     #[test]
