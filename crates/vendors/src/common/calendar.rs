@@ -23,7 +23,7 @@ const UNIX_EPOCH: civil::DateTime = civil::DateTime::constant(1970, 1, 1, 0, 0, 
 /// The UTC date and time of day of a ledger instant (proleptic Gregorian calendar).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DateTime {
-    /// The year: 0 is 1 BC, and it can lie outside jiff's ±9999 (see [`DAYS_PER_CYCLE`]).
+    /// The year: 0 is 1 BC. It can lie outside jiff's ±9999, as a ledger instant can.
     pub year: i64,
     /// 1..=12.
     pub month: u8,
