@@ -1,8 +1,9 @@
 //! Code shared by two or more vendors: opening accounts, exact JSON numbers, credentials and
-//! tokens, per-tenant identifier indexes and reproducible id generators.
+//! tokens, per-tenant identifier indexes, reproducible id generators, and the calendar.
 
 pub mod accounts;
 pub mod auth;
+pub mod calendar;
 pub mod ids;
 pub mod index;
 pub mod json;

@@ -3,38 +3,34 @@
 
 use ledger::Timestamp;
 
+use crate::common::calendar;
+
 const MICROS_PER_SECOND: i64 = 1_000_000;
-const SECONDS_PER_DAY: i64 = 86_400;
 
 /// `ts` in UTC as ISO 8601 with a `Z`: `2026-01-01T00:00:00Z`, `2026-01-01T00:00:00.25Z`.
 /// Written digit by digit: an `Account` carries eight of these, and `format!` was a tenth of an
 /// AdjustBalance's time.
 pub(crate) fn format(ts: Timestamp) -> String {
-    let micros = ts.as_unix_micros();
-    let seconds = micros.div_euclid(MICROS_PER_SECOND);
-    let fraction = micros.rem_euclid(MICROS_PER_SECOND);
-    let days = seconds.div_euclid(SECONDS_PER_DAY);
-    let second_of_day = seconds.rem_euclid(SECONDS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
-    if !(0..=9999).contains(&year) {
+    let dt = calendar::DateTime::of(ts);
+    if !(0..=9999).contains(&dt.year) {
         // Outside .NET's DateTime range; never produced by a sane clock.
-        return format!("{year:04}-{month:02}-{day:02}T00:00:00Z");
+        return format!("{:04}-{:02}-{:02}T00:00:00Z", dt.year, dt.month, dt.day);
     }
     let mut out = String::with_capacity(28);
-    push_digits(&mut out, year, 4);
+    push_digits(&mut out, dt.year, 4);
     out.push('-');
-    push_digits(&mut out, month, 2);
+    push_digits(&mut out, dt.month.into(), 2);
     out.push('-');
-    push_digits(&mut out, day, 2);
+    push_digits(&mut out, dt.day.into(), 2);
     out.push('T');
-    push_digits(&mut out, second_of_day / 3600, 2);
+    push_digits(&mut out, dt.hour.into(), 2);
     out.push(':');
-    push_digits(&mut out, (second_of_day % 3600) / 60, 2);
+    push_digits(&mut out, dt.minute.into(), 2);
     out.push(':');
-    push_digits(&mut out, second_of_day % 60, 2);
-    if fraction != 0 {
+    push_digits(&mut out, dt.second.into(), 2);
+    if dt.microsecond != 0 {
         out.push('.');
-        let mut fraction = fraction;
+        let mut fraction = i64::from(dt.microsecond);
         let mut width = 6;
         while fraction % 10 == 0 {
             fraction /= 10;
@@ -64,86 +60,40 @@ pub(crate) fn unix_seconds(ts: Timestamp) -> i64 {
 /// an optional `Z` or `±hh:mm` offset.
 pub(crate) fn is_date_time(text: &str) -> bool {
     let bytes = text.as_bytes();
-    let digits = |from: usize, n: usize| -> Option<u32> {
-        let part = bytes.get(from..from + n)?;
-        if !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        Some(part.iter().fold(0, |acc, b| acc * 10 + u32::from(b - b'0')))
-    };
-    let (Some(year), Some(month), Some(day)) = (digits(0, 4), digits(5, 2), digits(8, 2)) else {
-        return false;
-    };
-    if bytes.get(4) != Some(&b'-') || bytes.get(7) != Some(&b'-') {
-        return false;
-    }
-    if year == 0 || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+    let Some(date) = calendar::parse_date(bytes) else { return false };
+    // .NET's `DateTime` starts at 0001-01-01.
+    if date.year() == 0 {
         return false;
     }
     if bytes.len() == 10 {
         return true;
     }
-    if bytes.get(10) != Some(&b'T') || bytes.get(13) != Some(&b':') {
+    if bytes.get(10) != Some(&b'T') {
         return false;
     }
-    let (Some(hour), Some(minute)) = (digits(11, 2), digits(14, 2)) else { return false };
-    if hour > 23 || minute > 59 {
-        return false;
-    }
-    let mut idx = 16;
-    if bytes.get(idx) == Some(&b':') {
-        match digits(idx + 1, 2) {
-            Some(second) if second <= 59 => idx += 3,
-            _ => return false,
-        }
-        if bytes.get(idx) == Some(&b'.') {
-            let rest = bytes.get(idx + 1..).unwrap_or_default();
-            let n = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-            if !(1..=7).contains(&n) {
-                return false;
-            }
-            idx += 1 + n;
-        }
-    }
-    match bytes.get(idx..).unwrap_or_default() {
+    let Some((_, end)) = calendar::parse_time(bytes, 11, 7) else { return false };
+    match bytes.get(end..).unwrap_or_default() {
         [] | [b'Z'] => true,
-        [sign, ..] if *sign == b'+' || *sign == b'-' => {
-            bytes.len() == idx + 6
-                && bytes.get(idx + 3) == Some(&b':')
-                && digits(idx + 1, 2).is_some_and(|h| h <= 14)
-                && digits(idx + 4, 2).is_some_and(|m| m <= 59)
-        }
-        _ => false,
+        _ => calendar::parse_offset(bytes, end).is_some_and(|(offset, after)| {
+            after == end + 6 && after == bytes.len() && offset.unsigned_abs() / 3600 <= 14
+        }),
     }
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// The proleptic Gregorian date of a count of days since 1970-01-01 (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Everything Qolo writes, Qolo would read back, for every instant of years 0001..=9999.
+        #[test]
+        fn written_date_times_read_back(
+            micros in -62_135_596_800_000_000_i64..253_402_300_800_000_000,
+        ) {
+            let shown = format(Timestamp::from_unix_micros(micros));
+            proptest::prop_assert!(is_date_time(&shown), "{}", shown);
+        }
+    }
 
     #[test]
     fn timestamps_format_like_asp_net() {
@@ -157,6 +107,118 @@ mod tests {
             "2000-02-29T00:00:00.25Z"
         );
         assert_eq!(format(Timestamp::from_unix_micros(-1)), "1969-12-31T23:59:59.999999Z");
+    }
+
+    /// What .NET's JSON reader accepts for a `DateTime`: pinned before the calendar moved to
+    /// `common`.
+    #[test]
+    fn request_date_times_accept_exactly_what_they_did() {
+        for accepted in [
+            "2019-08-24",
+            "2019-08-24T14:15",
+            "2019-08-24T14:15Z",
+            "2019-08-24T14:15+05:30",
+            "2019-08-24T14:15:22",
+            "2019-08-24T14:15:22Z",
+            "2019-08-24T14:15:22.1Z",
+            "2019-08-24T14:15:22.12",
+            "2019-08-24T14:15:22.123Z",
+            "2019-08-24T14:15:22.1234-01:00",
+            "2019-08-24T14:15:22.12345Z",
+            "2019-08-24T14:15:22.123456Z",
+            "2019-08-24T14:15:22.1234567Z",
+            "2019-08-24T14:15:22+14:00",
+            "2019-08-24T14:15:22-14:59",
+            "2019-08-24T14:15:22+00:00",
+            "2019-08-24T00:00:00Z",
+            "2019-08-24T23:59:59Z",
+            "2000-02-29",
+            "2024-02-29T00:00:00Z",
+            "0001-01-01",
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.9999999Z",
+        ] {
+            assert!(is_date_time(accepted), "{accepted:?}");
+        }
+        for refused in [
+            "",
+            "yesterday",
+            "0000-01-01",
+            "0000-02-29T00:00:00Z",
+            "1900-02-29",
+            "2023-02-29",
+            "2019-04-31",
+            "2019-13-01",
+            "2019-00-01",
+            "2019-01-00",
+            "2019-01-32",
+            "2019-8-24",
+            "19-08-24",
+            "+2019-08-24",
+            " 2019-08-24",
+            "2019-08-24 ",
+            "2019/08/24",
+            "2019-08-24x",
+            "2019-08-24Z",
+            "2019-08-24T",
+            "2019-08-24T14",
+            "2019-08-24T14:",
+            "2019-08-24T14:1",
+            "2019-08-24T4:15",
+            "2019-08-24t14:15",
+            "2019-08-24 14:15:22",
+            "2019-08-24T24:00",
+            "2019-08-24T24:00:00Z",
+            "2019-08-24T23:60",
+            "2019-08-24T23:59:60",
+            "2019-08-24T23:59:60Z",
+            "2019-08-24T14:15.5",
+            "2019-08-24T14:15:2",
+            "2019-08-24T14:15:",
+            "2019-08-24T14:15:22.",
+            "2019-08-24T14:15:22.Z",
+            "2019-08-24T14:15:22.12345678Z",
+            "2019-08-24T14:15:22.123456789",
+            "2019-08-24T14:15:22,5Z",
+            "2019-08-24T14:15:22z",
+            "2019-08-24T14:15:22ZZ",
+            "2019-08-24T14:15:22Z ",
+            "2019-08-24T14:15:22Zjunk",
+            "2019-08-24T14:15:22 ",
+            "2019-08-24T14:15:22+15:00",
+            "2019-08-24T14:15:22+14:60",
+            "2019-08-24T14:15:22+0530",
+            "2019-08-24T14:15:22+05",
+            "2019-08-24T14:15:22+05:3",
+            "2019-08-24T14:15:22+05:30:00",
+            "2019-08-24T14:15:22+05:30Z",
+            "2019-08-24T14:15:22[UTC]",
+            "\u{ff12}019-08-24",
+        ] {
+            assert!(!is_date_time(refused), "{refused:?}");
+        }
+    }
+
+    /// The writer at the edges of the calendar, pinned before the calendar moved to `common`.
+    #[test]
+    fn timestamps_format_exactly_at_the_calendar_edges() {
+        for (micros, shown) in [
+            (951_827_696_789_012, "2000-02-29T12:34:56.789012Z"),
+            (951_827_696_000_001, "2000-02-29T12:34:56.000001Z"),
+            (951_827_696_100_000, "2000-02-29T12:34:56.1Z"),
+            (-2_203_891_200_000_001, "1900-02-28T23:59:59.999999Z"),
+            (-62_167_219_200_000_000, "0000-01-01T00:00:00Z"),
+            (253_402_300_799_999_999, "9999-12-31T23:59:59.999999Z"),
+            (253_402_300_800_000_000, "10000-01-01T00:00:00Z"),
+            (253_402_387_199_999_999, "10000-01-01T00:00:00Z"),
+            (-62_167_219_200_000_001, "-001-12-31T00:00:00Z"),
+            (i64::MAX, "294247-01-10T00:00:00Z"),
+            (i64::MIN, "-290308-12-21T00:00:00Z"),
+        ] {
+            assert_eq!(format(Timestamp::from_unix_micros(micros)), shown, "{micros}");
+        }
+        assert_eq!(unix_seconds(Timestamp::from_unix_micros(-1)), -1);
+        assert_eq!(unix_seconds(Timestamp::from_unix_micros(1_999_999)), 1);
     }
 
     #[test]
