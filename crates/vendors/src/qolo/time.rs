@@ -1,15 +1,24 @@
 //! Date-times as Qolo's ASP.NET backend writes them (`2026-01-01T00:00:00Z`, a fraction only
 //! when it is non-zero) and a strict check of the date-times a request may carry (`wire_date`).
 
+use std::fmt;
+
 use ledger::Timestamp;
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
 const SECONDS_PER_DAY: i64 = 86_400;
 
 /// `ts` in UTC as ISO 8601 with a `Z`: `2026-01-01T00:00:00Z`, `2026-01-01T00:00:00.25Z`.
-/// Written digit by digit: an `Account` carries eight of these, and `format!` was a tenth of an
-/// AdjustBalance's time.
+#[cfg(test)]
 pub(crate) fn format(ts: Timestamp) -> String {
+    let mut out = String::new();
+    let _ = write(ts, &mut out);
+    out
+}
+
+/// Writes `ts` as [`format`] spells it. Digit by digit into any writer, so a response can put
+/// its eight date-times straight into the body without a `String` each.
+pub(crate) fn write(ts: Timestamp, out: &mut impl fmt::Write) -> fmt::Result {
     let micros = ts.as_unix_micros();
     let seconds = micros.div_euclid(MICROS_PER_SECOND);
     let fraction = micros.rem_euclid(MICROS_PER_SECOND);
@@ -18,40 +27,39 @@ pub(crate) fn format(ts: Timestamp) -> String {
     let (year, month, day) = civil_from_days(days);
     if !(0..=9999).contains(&year) {
         // Outside .NET's DateTime range; never produced by a sane clock.
-        return format!("{year:04}-{month:02}-{day:02}T00:00:00Z");
+        return write!(out, "{year:04}-{month:02}-{day:02}T00:00:00Z");
     }
-    let mut out = String::with_capacity(28);
-    push_digits(&mut out, year, 4);
-    out.push('-');
-    push_digits(&mut out, month, 2);
-    out.push('-');
-    push_digits(&mut out, day, 2);
-    out.push('T');
-    push_digits(&mut out, second_of_day / 3600, 2);
-    out.push(':');
-    push_digits(&mut out, (second_of_day % 3600) / 60, 2);
-    out.push(':');
-    push_digits(&mut out, second_of_day % 60, 2);
+    push_digits(out, year, 4)?;
+    out.write_char('-')?;
+    push_digits(out, month, 2)?;
+    out.write_char('-')?;
+    push_digits(out, day, 2)?;
+    out.write_char('T')?;
+    push_digits(out, second_of_day / 3600, 2)?;
+    out.write_char(':')?;
+    push_digits(out, (second_of_day % 3600) / 60, 2)?;
+    out.write_char(':')?;
+    push_digits(out, second_of_day % 60, 2)?;
     if fraction != 0 {
-        out.push('.');
+        out.write_char('.')?;
         let mut fraction = fraction;
         let mut width = 6;
         while fraction % 10 == 0 {
             fraction /= 10;
             width -= 1;
         }
-        push_digits(&mut out, fraction, width);
+        push_digits(out, fraction, width)?;
     }
-    out.push('Z');
-    out
+    out.write_char('Z')
 }
 
 /// Appends the last `width` decimal digits of a non-negative `value`, zero-padded.
-fn push_digits(out: &mut String, value: i64, width: u32) {
+fn push_digits(out: &mut impl fmt::Write, value: i64, width: u32) -> fmt::Result {
     for place in (0..width).rev() {
         let digit = (value / 10_i64.pow(place)) % 10;
-        out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+        out.write_char(char::from(b'0' + u8::try_from(digit).unwrap_or(0)))?;
     }
+    Ok(())
 }
 
 /// Unix seconds of `ts` (JWT `iat`/`exp`).
