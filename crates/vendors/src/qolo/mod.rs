@@ -131,12 +131,12 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{Method, StatusCode};
+use http::{HeaderValue, Method, StatusCode};
 use ledger::{
     AccountView, IdempotencyKey, Metadata, Namespace, Status, TenantId, Transfer, TransferId,
 };
 use rust_decimal::Decimal;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use self::errors::QoloError;
@@ -146,7 +146,6 @@ use self::wire::{DateTime, Guid};
 use crate::common::accounts::{self, AccountSpec, OpenedAccount};
 use crate::common::ids::IdGen;
 use crate::common::index::AccountIndex;
-use crate::common::json;
 use crate::{Ctx, Refusal, Request, Response, Route, Vendor};
 
 /// The content type of every successful body (ASP.NET's default).
@@ -295,7 +294,9 @@ impl Qolo {
     ) -> Result<(Uuid, AccountRecord), QoloError> {
         self.state.read(tenant, |state| {
             let by_guid = |guid: Uuid, how: &str| {
-                let known = self.index.get(tenant, ACCOUNT_GUID, &guid.hyphenated().to_string());
+                let mut text = Uuid::encode_buffer();
+                let text = guid.hyphenated().encode_lower(&mut text);
+                let known = self.index.get(tenant, ACCOUNT_GUID, text);
                 let record = state.and_then(|s| s.accounts.get(&guid));
                 match (known, record) {
                     (Some(_), Some(record)) => Ok((guid, record.clone())),
@@ -399,7 +400,7 @@ impl Qolo {
                 reason: "ledger: receipt has no account side for AdjustBalance".into(),
             });
         };
-        let activity = self.state.activity(ctx.ledger, tenant, account_guid, Some(receipt.id));
+        let activity = record.activity(ctx.ledger, tenant, Some(receipt.id));
         let account = self.account_object(
             account_guid,
             &record,
@@ -550,7 +551,7 @@ impl Qolo {
         record: &'a AccountRecord,
         view: &AccountView,
     ) -> wire::AccountDto<'a> {
-        let activity = self.state.activity(ctx.ledger, tenant, account_guid, None);
+        let activity = record.activity(ctx.ledger, tenant, None);
         let balances = QoloBalances::from(view.balances);
         wire::AccountDto {
             account_guid: Guid(account_guid),
@@ -939,11 +940,11 @@ impl Qolo {
                     currency: spec.currency,
                     wallet_guid: placement.wallet_guid,
                     account_type,
-                    account_name,
+                    account_name: Arc::from(account_name),
                     opened_at,
                     opening_balance: spec.opening_balance,
                     seq,
-                    activity: Activity::default(),
+                    activity: Arc::default(),
                 },
             );
             Ok(())
@@ -1063,8 +1064,8 @@ fn card_dto<'a>(wallet_guid: Uuid, wallet_id: &'a str, card: &'a Card) -> wire::
 }
 
 /// A JSON number as .NET writes a `double`: `100`, `12.5`, `0`.
-fn number(amount: Decimal) -> Number {
-    json::number(amount.normalize())
+fn number(amount: Decimal) -> wire::Amount {
+    wire::Amount(amount)
 }
 
 /// A 2xx JSON answer with ASP.NET's content type.
@@ -1072,7 +1073,12 @@ fn ok<T: serde::Serialize>(status: StatusCode, body: &T) -> Response {
     // Sized for an AdjustBalance answer, so serializing rarely reallocates.
     let mut bytes = Vec::with_capacity(RESPONSE_BYTES_TYPICAL);
     match serde_json::to_writer(&mut bytes, body) {
-        Ok(()) => Response::json_bytes(status, bytes).with_header("content-type", JSON),
+        Ok(()) => {
+            let mut resp = Response::json_bytes(status, bytes);
+            // A static value: `with_header` would parse and copy it on every answer.
+            resp.headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+            resp
+        }
         Err(err) => {
             QoloError::Internal { reason: format!("internal: serialization failed: {err}") }
                 .into_response("", Uuid::nil())
@@ -1086,15 +1092,16 @@ fn metadata(adjustment: &Adjustment) -> Metadata {
     let echo = &adjustment.echo;
     let mut metadata = Metadata::new();
     metadata.insert("operation", "AdjustBalance");
-    metadata.insert("request_code", adjustment.request_code.clone());
+    metadata.insert("request_code", &adjustment.request_code);
+    let mut user_guid = Uuid::encode_buffer();
     let optional = [
-        ("client_reference_id", echo.client_reference_id.clone()),
-        ("description", echo.description.clone()),
-        ("memo_code", echo.memo_code.clone()),
-        ("card_proxy", echo.card_proxy.clone()),
-        ("user_guid", echo.user_guid.map(|g| g.hyphenated().to_string())),
-        ("source_code", echo.source_code.clone()),
-        ("wire_date", echo.wire_date.clone()),
+        ("client_reference_id", echo.client_reference_id.as_deref()),
+        ("description", echo.description.as_deref()),
+        ("memo_code", echo.memo_code.as_deref()),
+        ("card_proxy", echo.card_proxy.as_deref()),
+        ("user_guid", echo.user_guid.map(|g| &*g.hyphenated().encode_lower(&mut user_guid))),
+        ("source_code", echo.source_code.as_deref()),
+        ("wire_date", echo.wire_date.as_deref()),
     ];
     for (key, value) in optional {
         if let Some(value) = value {

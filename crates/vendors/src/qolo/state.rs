@@ -4,7 +4,7 @@
 //! ledger's history.
 
 use crate::common::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use ledger::{
     AccountId, Balances, Currency, Direction, Entry, EntryKind, Ledger, Order, PAGE_ENTRIES_MAX,
@@ -232,14 +232,58 @@ pub(crate) struct AccountRecord {
     pub(crate) currency: Currency,
     pub(crate) wallet_guid: Uuid,
     pub(crate) account_type: &'static str,
-    pub(crate) account_name: String,
+    /// Shared, so that a request's copy of the record costs no allocation.
+    pub(crate) account_name: Arc<str>,
     pub(crate) opened_at: Timestamp,
     /// The opening balance the admin gave (Qolo's `starting_balance_amount`).
     pub(crate) opening_balance: Decimal,
     /// Opening order within the tenant, for stable listings.
     pub(crate) seq: u64,
-    /// Cached fold of the ledger history, brought up to date on every read.
-    pub(crate) activity: Activity,
+    /// Cached fold of the ledger history, brought up to date on every read. A cell of its own,
+    /// shared by the record's copies: advancing it after a write must not take the write lock
+    /// of the whole tenant map, which every request of every tenant reads.
+    pub(crate) activity: Arc<Mutex<Activity>>,
+}
+
+impl AccountRecord {
+    /// The account's activity as of transfer `through` (or as of now), from the cached fold
+    /// plus the entries the ledger added since; the cache is advanced on the way. No lock is
+    /// held across a ledger call.
+    pub(crate) fn activity(
+        &self,
+        ledger: &Ledger,
+        tenant: TenantId,
+        through: Option<TransferId>,
+    ) -> Activity {
+        let cached = *lock(&self.activity);
+        if let Some(through) = through {
+            if cached.last_id().is_some_and(|last| last > through) {
+                // The cache already holds later changes (a concurrent write, or a replay of an
+                // old request): walk back from the newest entry to `through`. Folding the whole
+                // history forward here made concurrent writes to one account quadratic.
+                return fold_back_to(ledger, tenant, self.id, through, &cached);
+            }
+        }
+        let mut all = cached;
+        let mut upto = cached;
+        match through {
+            Some(through) => {
+                fold_from(ledger, tenant, self.id, &mut all, Some((&mut upto, through)))
+            }
+            None => fold_from(ledger, tenant, self.id, &mut all, None),
+        }
+        if all.n_folded > cached.n_folded {
+            let mut cell = lock(&self.activity);
+            if cell.n_folded < all.n_folded {
+                *cell = all;
+            }
+        }
+        if through.is_some() { upto } else { all }
+    }
+}
+
+fn lock(cell: &Mutex<Activity>) -> MutexGuard<'_, Activity> {
+    cell.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A card in a wallet, known by its proxy.
@@ -287,8 +331,8 @@ impl TenantState {
     }
 }
 
-/// Every tenant's state. Reads (every request) far outnumber writes (accounts opened, activity
-/// caches advanced), hence the `RwLock`; no lock is held across a ledger call.
+/// Every tenant's state. Reads (every request) far outnumber writes (accounts opened), hence
+/// the `RwLock`; no lock is held across a ledger call.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     tenants: RwLock<HashMap<TenantId, TenantState>>,
@@ -311,45 +355,6 @@ impl State {
     pub(crate) fn remove(&self, tenant: TenantId) {
         let mut tenants = self.tenants.write().unwrap_or_else(std::sync::PoisonError::into_inner);
         tenants.remove(&tenant);
-    }
-
-    /// `account_guid`'s activity as of transfer `through` (or as of now), from the cached fold
-    /// plus the entries the ledger added since; the cache is advanced on the way.
-    pub(crate) fn activity(
-        &self,
-        ledger: &Ledger,
-        tenant: TenantId,
-        account_guid: Uuid,
-        through: Option<TransferId>,
-    ) -> Activity {
-        let cached = self.read(tenant, |state| {
-            state.and_then(|s| s.accounts.get(&account_guid)).map(|a| (a.id, a.activity))
-        });
-        let Some((id, cached)) = cached else { return Activity::default() };
-        if let Some(through) = through {
-            if cached.last_id().is_some_and(|last| last > through) {
-                // The cache already holds later changes (a concurrent write, or a replay of an
-                // old request): walk back from the newest entry to `through`. Folding the whole
-                // history forward here made concurrent writes to one account quadratic.
-                return fold_back_to(ledger, tenant, id, through, &cached);
-            }
-        }
-        let mut all = cached;
-        let mut upto = cached;
-        match through {
-            Some(through) => fold_from(ledger, tenant, id, &mut all, Some((&mut upto, through))),
-            None => fold_from(ledger, tenant, id, &mut all, None),
-        }
-        if all.n_folded > cached.n_folded {
-            self.write(tenant, |state| {
-                if let Some(record) = state.accounts.get_mut(&account_guid) {
-                    if record.activity.n_folded < all.n_folded {
-                        record.activity = all;
-                    }
-                }
-            });
-        }
-        if through.is_some() { upto } else { all }
     }
 }
 

@@ -1,6 +1,8 @@
 //! Date-times as Qolo's ASP.NET backend writes them (`2026-01-01T00:00:00Z`, a fraction only
 //! when it is non-zero) and a strict check of the date-times a request may carry (`wire_date`).
 
+use std::fmt;
+
 use ledger::Timestamp;
 
 use crate::common::calendar;
@@ -8,46 +10,52 @@ use crate::common::calendar;
 const MICROS_PER_SECOND: i64 = 1_000_000;
 
 /// `ts` in UTC as ISO 8601 with a `Z`: `2026-01-01T00:00:00Z`, `2026-01-01T00:00:00.25Z`.
-/// Written digit by digit: an `Account` carries eight of these, and `format!` was a tenth of an
-/// AdjustBalance's time.
+#[cfg(test)]
 pub(crate) fn format(ts: Timestamp) -> String {
+    let mut out = String::new();
+    let _ = write(ts, &mut out);
+    out
+}
+
+/// Writes `ts` as [`format`] spells it. Digit by digit into any writer, so a response can put
+/// its eight date-times straight into the body without a `String` each.
+pub(crate) fn write(ts: Timestamp, out: &mut impl fmt::Write) -> fmt::Result {
     let dt = calendar::DateTime::of(ts);
     if !(0..=9999).contains(&dt.year) {
         // Outside .NET's DateTime range; never produced by a sane clock.
-        return format!("{:04}-{:02}-{:02}T00:00:00Z", dt.year, dt.month, dt.day);
+        return write!(out, "{:04}-{:02}-{:02}T00:00:00Z", dt.year, dt.month, dt.day);
     }
-    let mut out = String::with_capacity(28);
-    push_digits(&mut out, dt.year, 4);
-    out.push('-');
-    push_digits(&mut out, dt.month.into(), 2);
-    out.push('-');
-    push_digits(&mut out, dt.day.into(), 2);
-    out.push('T');
-    push_digits(&mut out, dt.hour.into(), 2);
-    out.push(':');
-    push_digits(&mut out, dt.minute.into(), 2);
-    out.push(':');
-    push_digits(&mut out, dt.second.into(), 2);
+    push_digits(out, dt.year, 4)?;
+    out.write_char('-')?;
+    push_digits(out, dt.month.into(), 2)?;
+    out.write_char('-')?;
+    push_digits(out, dt.day.into(), 2)?;
+    out.write_char('T')?;
+    push_digits(out, dt.hour.into(), 2)?;
+    out.write_char(':')?;
+    push_digits(out, dt.minute.into(), 2)?;
+    out.write_char(':')?;
+    push_digits(out, dt.second.into(), 2)?;
     if dt.microsecond != 0 {
-        out.push('.');
+        out.write_char('.')?;
         let mut fraction = i64::from(dt.microsecond);
         let mut width = 6;
         while fraction % 10 == 0 {
             fraction /= 10;
             width -= 1;
         }
-        push_digits(&mut out, fraction, width);
+        push_digits(out, fraction, width)?;
     }
-    out.push('Z');
-    out
+    out.write_char('Z')
 }
 
 /// Appends the last `width` decimal digits of a non-negative `value`, zero-padded.
-fn push_digits(out: &mut String, value: i64, width: u32) {
+fn push_digits(out: &mut impl fmt::Write, value: i64, width: u32) -> fmt::Result {
     for place in (0..width).rev() {
         let digit = (value / 10_i64.pow(place)) % 10;
-        out.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+        out.write_char(char::from(b'0' + u8::try_from(digit).unwrap_or(0)))?;
     }
+    Ok(())
 }
 
 /// Unix seconds of `ts` (JWT `iat`/`exp`).

@@ -7,13 +7,17 @@
 //! shortest form, no trailing zeros (`100`, `12.5`), but built from the exact decimal, never
 //! through a float.
 
+use std::fmt::{self, Write as _};
+
 use ledger::Timestamp;
+use rust_decimal::Decimal;
 use serde::Serialize;
-use serde::ser::{SerializeMap, Serializer};
-use serde_json::Number;
+use serde::ser::{Error as _, SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use super::time;
+use crate::common::json;
 
 /// A documented field we never fill (a nullable object or string): always `null`.
 pub(crate) type Null = Option<()>;
@@ -34,7 +38,61 @@ pub(crate) struct DateTime(pub(crate) Timestamp);
 
 impl Serialize for DateTime {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&time::format(self.0))
+        let mut text = StackText::new();
+        time::write(self.0, &mut text).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(text.as_str())
+    }
+}
+
+/// An amount or balance as .NET writes a `double`: `100`, `12.5`, `0`, from the exact decimal.
+/// Serialized from text on the stack: an `Account` carries seven of these, and a `Number`
+/// costs two heap strings each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Amount(pub(crate) Decimal);
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let amount = self.0.normalize();
+        if amount.scale() == 0 {
+            if let Ok(whole) = i64::try_from(amount.mantissa()) {
+                return serializer.serialize_i64(whole);
+            }
+        }
+        let mut text = StackText::new();
+        if write!(text, "{amount}").is_err() {
+            // Longer than any decimal's text; the heap path writes the same digits.
+            return json::number(amount).serialize(serializer);
+        }
+        // Borrowed raw JSON: the digits go into the body as they are, like a `Number`'s.
+        let raw: &RawValue = serde_json::from_str(text.as_str()).map_err(S::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+/// A short text built on the stack: a date-time or a decimal's digits.
+struct StackText {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl StackText {
+    fn new() -> StackText {
+        StackText { bytes: [0; 48], len: 0 }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only whole `str`s are ever written in.
+        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+    }
+}
+
+impl fmt::Write for StackText {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        let end = self.len + text.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?;
+        slot.copy_from_slice(text.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -53,7 +111,7 @@ pub(crate) struct LoginResponse {
 pub(crate) struct AdjustBalanceResponse<'a> {
     pub(crate) client_reference_id: Option<&'a str>,
     pub(crate) request_code: &'a str,
-    pub(crate) amount: Number,
+    pub(crate) amount: Amount,
     pub(crate) currency: &'a str,
     pub(crate) description: Option<&'a str>,
     pub(crate) account_guid: Option<Guid>,
@@ -72,17 +130,17 @@ pub(crate) struct Account<'a> {
     pub(crate) account_type: &'static str,
     pub(crate) account_name: &'a str,
     pub(crate) account_currency: &'static str,
-    pub(crate) available_balance: Number,
-    pub(crate) ledger_balance: Number,
-    pub(crate) suspense_balance: Number,
+    pub(crate) available_balance: Amount,
+    pub(crate) ledger_balance: Amount,
+    pub(crate) suspense_balance: Amount,
     pub(crate) starting_balance_date: Option<DateTime>,
-    pub(crate) starting_balance_amount: Number,
+    pub(crate) starting_balance_amount: Amount,
     pub(crate) last_credit_date: Option<DateTime>,
-    pub(crate) last_credit_amount: Number,
+    pub(crate) last_credit_amount: Amount,
     pub(crate) first_debit_date: Option<DateTime>,
-    pub(crate) first_debit_amount: Number,
+    pub(crate) first_debit_amount: Amount,
     pub(crate) last_debit_date: Option<DateTime>,
-    pub(crate) last_debit_amount: Number,
+    pub(crate) last_debit_amount: Amount,
     pub(crate) account_status: &'static str,
     pub(crate) account_status_date: DateTime,
     pub(crate) holder_account_status: &'static str,
@@ -101,9 +159,9 @@ pub(crate) struct AccountDto<'a> {
     pub(crate) account_currency: &'static str,
     pub(crate) account_name: &'a str,
     pub(crate) account_type: &'static str,
-    pub(crate) available_balance: Number,
-    pub(crate) ledger_balance: Number,
-    pub(crate) suspense_balance: Number,
+    pub(crate) available_balance: Amount,
+    pub(crate) ledger_balance: Amount,
+    pub(crate) suspense_balance: Amount,
     /// Only for credit-advance products.
     pub(crate) advance_account_details: Null,
     pub(crate) account_status: &'static str,
@@ -111,7 +169,7 @@ pub(crate) struct AccountDto<'a> {
     /// When the last transaction posted.
     pub(crate) post_date: Option<DateTime>,
     /// The last transaction's amount.
-    pub(crate) amount: Option<Number>,
+    pub(crate) amount: Option<Amount>,
     pub(crate) mask_account_number: Null,
     pub(crate) sys_utcinserted: DateTime,
     pub(crate) status_change_nonmon_detail: Null,
@@ -204,9 +262,9 @@ pub(crate) struct ProgramAccount<'a> {
     pub(crate) account_currency: &'static str,
     pub(crate) account_name: &'a str,
     pub(crate) account_type: &'static str,
-    pub(crate) available_balance: Number,
-    pub(crate) ledger_balance: Number,
-    pub(crate) suspense_balance: Number,
+    pub(crate) available_balance: Amount,
+    pub(crate) ledger_balance: Amount,
+    pub(crate) suspense_balance: Amount,
     pub(crate) account_status: &'static str,
     pub(crate) person_info: PersonInfo<'a>,
 }
