@@ -20,6 +20,10 @@ use crate::Request;
 /// Most digits of an amount (`Length: 17`).
 const AMOUNT_DIGITS_MAX: usize = 17;
 
+/// The smallest mantissa with more than [`AMOUNT_DIGITS_MAX`] digits (compared as a number,
+/// not as text, on every write).
+const AMOUNT_MANTISSA_LIMIT: u128 = 100_000_000_000_000_000;
+
 /// Which cash-in/cash-out call a command came from; it decides the answer's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Version {
@@ -235,7 +239,7 @@ fn amount(value: Option<&Value>, field: &str) -> Result<Decimal, Rejection> {
     };
     let amount =
         parsed.map_err(|err| not_numeric(&format!("not a plain decimal number ({err})")))?;
-    if amount.mantissa().unsigned_abs().to_string().len() > AMOUNT_DIGITS_MAX {
+    if amount.mantissa().unsigned_abs() >= AMOUNT_MANTISSA_LIMIT {
         return Err(not_numeric(&format!("more than {AMOUNT_DIGITS_MAX} digits")));
     }
     if amount.is_sign_negative() && !amount.is_zero() {
