@@ -716,6 +716,11 @@ fn l8v2_answer(
     let currency = account.currency;
     let card_sequence = card_sequence(&command, account);
     let history_date = Date::of(receipt.at).to_iso();
+    // Each amount and code is formatted once; a copy of the text is cheaper than formatting
+    // it again.
+    let zero = money(Decimal::ZERO, currency);
+    let open_to_buy = money(figures.open_to_buy, currency);
+    let currency_number = format!("{:03}", currency.numeric());
     wire::ModifyAccountBalanceResponse {
         asm_organization_number: command.asm_org,
         asm_representative_id: command.representative_id,
@@ -742,18 +747,18 @@ fn l8v2_answer(
         cta_file: "",
         transaction_data: wire::ModifyAccountBalanceTransactionData {
             currency_data: wire::CurrencyDataL8v2 {
-                currency_code: format!("{:03}", currency.numeric()),
+                currency_code: currency_number.clone(),
                 currency_number_of_decimal: currency.exponent(),
             },
             action_code: command.action_code,
             effective_date: command.effective_date,
-            fee_amount: money(Decimal::ZERO, currency),
+            fee_amount: zero.clone(),
             transaction_code: action.transaction_code,
             transaction_amount: money(receipt.amount, currency),
             transaction_description: command.description,
             credit_limit: money(figures.credit_limit, currency),
-            open_to_buy: money(figures.open_to_buy, currency),
-            cash_available: money(figures.open_to_buy, currency),
+            open_to_buy: open_to_buy.clone(),
+            cash_available: open_to_buy,
             plan_number: format!("{:05}", command.plan_number),
             current_balance: money(figures.current_balance, currency),
             plan_sequence: command.plan_sequence,
@@ -772,11 +777,11 @@ fn l8v2_answer(
             approval_indicator: "A",
             monetary_type: monetary_type(action),
             points_program: 0,
-            points_amount: money(Decimal::ZERO, currency),
+            points_amount: zero,
             reference_num: command.resolution_reference_number,
             fund_card: "",
             fund_card_declined_reason: "",
-            currency_number: format!("{:03}", currency.numeric()),
+            currency_number,
             authorization_number: authorization_number(receipt),
         },
         letter_data: wire::LetterData { organization: "", code: "" },
@@ -794,6 +799,8 @@ fn v2_answer(
     let currency = account.currency;
     let card_sequence = card_sequence(&command, account);
     let history_date = Date::of(receipt.at).to_iso();
+    let zero = money(Decimal::ZERO, currency);
+    let open_to_buy = money(figures.open_to_buy, currency);
     wire::PurchaseAndCashAdvanceResponse {
         account: wire::PurchaseResponseAccount {
             organization_number: account.org,
@@ -814,7 +821,7 @@ fn v2_answer(
         cta_file: "",
         transaction_data: wire::PurchaseResponseTransactionData {
             currency_data: wire::CurrencyDataV2 { currency_code: currency.code() },
-            fee_amount: money(Decimal::ZERO, currency),
+            fee_amount: zero.clone(),
             transaction_code: action.transaction_code,
             transaction_amount: money(receipt.amount, currency),
             transaction_description: if command.description.is_empty() {
@@ -823,8 +830,8 @@ fn v2_answer(
                 command.description
             },
             credit_limit: money(figures.credit_limit, currency),
-            open_to_buy: money(figures.open_to_buy, currency),
-            cash_available: money(figures.open_to_buy, currency),
+            open_to_buy: open_to_buy.clone(),
+            cash_available: open_to_buy,
             current_balance: money(figures.current_balance, currency),
             reference_number: command.reference_number,
             referral_reference_number: command.resolution_reference_number,
@@ -835,7 +842,7 @@ fn v2_answer(
             approval_indicator: true,
             monetary_type: monetary_type(action),
             points_program: 0,
-            points_amount: money(Decimal::ZERO, currency),
+            points_amount: zero,
             fund_card: "",
             fund_card_declined_reason: "",
             authorization_number: authorization_number(receipt),

@@ -145,7 +145,8 @@ fn text(value: Option<&Value>, field: &str, chars_max: usize) -> Result<Option<S
 fn integer(value: Option<&Value>, field: &str, digits_max: u32) -> Result<Option<i64>, String> {
     let parsed = match value {
         None | Some(Value::Null) => return Ok(None),
-        Some(Value::Number(number)) => crate::common::json::integer(number),
+        // The number's own text (`arbitrary_precision`), read in place rather than copied.
+        Some(Value::Number(number)) => crate::common::json::integer_text(number.as_str()),
         Some(Value::String(text)) => {
             let digits = text.trim();
             let unsigned = digits.strip_prefix('-').unwrap_or(digits);
@@ -230,7 +231,7 @@ fn amount(value: Option<&Value>, field: &str) -> Result<Decimal, Rejection> {
         None | Some(Value::Null) => {
             return Err(Rejection::vpl(Vpl::AmountRequired, format!("field {field}: is missing")));
         }
-        Some(Value::Number(number)) => crate::common::json::decimal(number),
+        Some(Value::Number(number)) => ledger::parse_decimal(number.as_str()),
         Some(Value::String(text)) if text.trim().is_empty() => {
             return Err(Rejection::vpl(Vpl::AmountRequired, format!("field {field}: is blank")));
         }
