@@ -261,7 +261,9 @@ fn effective_date(value: Option<&Value>, field: &str) -> Result<String, Rejectio
         Some(Value::String(text)) if text.trim().is_empty() => {
             Err(Rejection::vpl(Vpl::EffectiveDateRequired, format!("field {field}: is blank")))
         }
-        Some(Value::String(text)) => Date::parse(text).map(Date::to_iso).ok_or_else(|| {
+        // `Date::parse` takes only the canonical `YYYY-MM-DD`, so a date it accepts is its own
+        // ISO text: no need to format it again.
+        Some(Value::String(text)) => Date::parse(text).map(|_| text.clone()).ok_or_else(|| {
             Rejection::vpl(
                 Vpl::InvalidEffectiveDate,
                 format!("field {field}: {text:?} is not a YYYY-MM-DD calendar date"),
