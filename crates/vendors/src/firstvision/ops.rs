@@ -287,7 +287,9 @@ impl FirstVision {
             Version::L8v2 => {
                 success(l8v2_answer(command, &account, &action, receipt, &figures), tenant)
             }
-            Version::V2 => success(v2_answer(command, &account, &action, receipt, &figures), tenant),
+            Version::V2 => {
+                success(v2_answer(command, &account, &action, receipt, &figures), tenant)
+            }
         };
         Ok(res)
     }
