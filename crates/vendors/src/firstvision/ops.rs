@@ -286,10 +286,10 @@ impl FirstVision {
         let figures = figures_with(&change.after, credit_limit);
         let res = match command.version {
             Version::L8v2 => {
-                success(l8v2_answer(&command, &account, &action, receipt, &figures), tenant)
+                success(l8v2_answer(command, &account, &action, receipt, &figures), tenant)
             }
             Version::V2 => {
-                success(v2_answer(&command, &account, &action, receipt, &figures), tenant)
+                success(v2_answer(command, &account, &action, receipt, &figures), tenant)
             }
         };
         Ok(res)
@@ -707,19 +707,26 @@ fn last_moves(ctx: &Ctx<'_>, tenant: TenantId, id: AccountId, now: Timestamp) ->
     }
 }
 
-/// The L8V2 answer.
+/// The L8V2 answer. It takes the command to move its texts into the answer: a write is the
+/// hot path, and each copy would be an allocation.
 fn l8v2_answer(
-    command: &CashCommand,
+    command: CashCommand,
     account: &AccountMeta,
     action: &ActionCode,
     receipt: &Receipt,
     figures: &Figures,
 ) -> wire::ModifyAccountBalanceResponse {
     let currency = account.currency;
+    let card_sequence = card_sequence(&command, account);
     let history_date = Date::of(receipt.at).to_iso();
+    // Each amount and code is formatted once; a copy of the text is cheaper than formatting
+    // it again.
+    let zero = money(Decimal::ZERO, currency);
+    let open_to_buy = money(figures.open_to_buy, currency);
+    let currency_number = format!("{:03}", currency.numeric());
     wire::ModifyAccountBalanceResponse {
         asm_organization_number: command.asm_org,
-        asm_representative_id: command.representative_id.clone(),
+        asm_representative_id: command.representative_id,
         referral_representative: "",
         account: wire::ModifyAccountBalanceAccount {
             organization_number: account.org,
@@ -732,40 +739,40 @@ fn l8v2_answer(
         history_time: history_time(receipt.at),
         action_code_pri: 0,
         record_type: "M",
-        action_description: action.description.to_string(),
+        action_description: action.description,
         collection_sequence_number: collection_sequence(receipt),
         status: "C",
         referral_asm_organization: 0,
         purge_date: iso_date_plus(receipt.at, 365),
         action_date: history_date,
-        card_sequence: card_sequence(command, account),
+        card_sequence,
         retention: "",
         cta_file: "",
         transaction_data: wire::ModifyAccountBalanceTransactionData {
             currency_data: wire::CurrencyDataL8v2 {
-                currency_code: format!("{:03}", currency.numeric()),
+                currency_code: currency_number.clone(),
                 currency_number_of_decimal: currency.exponent(),
             },
-            action_code: command.action_code.clone(),
-            effective_date: command.effective_date.clone(),
-            fee_amount: money(Decimal::ZERO, currency),
-            transaction_code: action.transaction_code.to_string(),
+            action_code: command.action_code,
+            effective_date: command.effective_date,
+            fee_amount: zero.clone(),
+            transaction_code: action.transaction_code,
             transaction_amount: money(receipt.amount, currency),
-            transaction_description: command.description.clone(),
+            transaction_description: command.description,
             credit_limit: money(figures.credit_limit, currency),
-            open_to_buy: money(figures.open_to_buy, currency),
-            cash_available: money(figures.open_to_buy, currency),
+            open_to_buy: open_to_buy.clone(),
+            cash_available: open_to_buy,
             plan_number: format!("{:05}", command.plan_number),
             current_balance: money(figures.current_balance, currency),
             plan_sequence: command.plan_sequence,
             store_number: format!("{:09}", command.store_number),
-            department_code: command.department_code.clone(),
-            authorization_code: command.authorization_code.clone(),
+            department_code: command.department_code,
+            authorization_code: command.authorization_code,
             stock_keeping_unit_number: String::new(),
             sales_clerk: String::new(),
             ticket_number: String::new(),
             purchase_order_number: String::new(),
-            reference_number: command.reference_number.clone(),
+            reference_number: command.reference_number,
             insurance_code: String::new(),
             reversal_date: None,
             reversal_time: "",
@@ -773,38 +780,41 @@ fn l8v2_answer(
             approval_indicator: "A",
             monetary_type: monetary_type(action),
             points_program: 0,
-            points_amount: money(Decimal::ZERO, currency),
-            reference_num: command.resolution_reference_number.clone(),
+            points_amount: zero,
+            reference_num: command.resolution_reference_number,
             fund_card: "",
             fund_card_declined_reason: "",
-            currency_number: format!("{:03}", currency.numeric()),
+            currency_number,
             authorization_number: authorization_number(receipt),
         },
         letter_data: wire::LetterData { organization: "", code: "" },
     }
 }
 
-/// The v2 answer.
+/// The v2 answer, taking the command for the same reason as [`l8v2_answer`].
 fn v2_answer(
-    command: &CashCommand,
+    command: CashCommand,
     account: &AccountMeta,
     action: &ActionCode,
     receipt: &Receipt,
     figures: &Figures,
 ) -> wire::PurchaseAndCashAdvanceResponse {
     let currency = account.currency;
+    let card_sequence = card_sequence(&command, account);
     let history_date = Date::of(receipt.at).to_iso();
+    let zero = money(Decimal::ZERO, currency);
+    let open_to_buy = money(figures.open_to_buy, currency);
     wire::PurchaseAndCashAdvanceResponse {
         account: wire::PurchaseResponseAccount {
             organization_number: account.org,
             logo: account.logo,
         },
         card_number: account.card_number.clone(),
-        card_sequence: card_sequence(command, account),
+        card_sequence,
         history_date: history_date.clone(),
         history_time: history_time(receipt.at),
         record_type: "MONETARY",
-        action_description: action.description.to_string(),
+        action_description: action.description,
         collection_sequence_number: collection_sequence(receipt),
         status: "CLOSED",
         referral_asm_organization: 0,
@@ -814,32 +824,32 @@ fn v2_answer(
         cta_file: "",
         transaction_data: wire::PurchaseResponseTransactionData {
             currency_data: wire::CurrencyDataV2 { currency_code: currency.code() },
-            fee_amount: money(Decimal::ZERO, currency),
-            transaction_code: action.transaction_code.to_string(),
+            fee_amount: zero.clone(),
+            transaction_code: action.transaction_code,
             transaction_amount: money(receipt.amount, currency),
             transaction_description: if command.description.is_empty() {
                 action.description.to_string()
             } else {
-                command.description.clone()
+                command.description
             },
             credit_limit: money(figures.credit_limit, currency),
-            open_to_buy: money(figures.open_to_buy, currency),
-            cash_available: money(figures.open_to_buy, currency),
+            open_to_buy: open_to_buy.clone(),
+            cash_available: open_to_buy,
             current_balance: money(figures.current_balance, currency),
-            reference_number: command.reference_number.clone(),
-            referral_reference_number: command.resolution_reference_number.clone(),
-            insurance_code: command.insurance_code.clone(),
+            reference_number: command.reference_number,
+            referral_reference_number: command.resolution_reference_number,
+            insurance_code: command.insurance_code,
             review_date: None,
             review_time: "",
             store_organization_number: account.org,
             approval_indicator: true,
             monetary_type: monetary_type(action),
             points_program: 0,
-            points_amount: money(Decimal::ZERO, currency),
+            points_amount: zero,
             fund_card: "",
             fund_card_declined_reason: "",
             authorization_number: authorization_number(receipt),
-            installment_term_number: "00".to_string(),
+            installment_term_number: "00",
         },
     }
 }

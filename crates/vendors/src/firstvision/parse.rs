@@ -20,6 +20,10 @@ use crate::Request;
 /// Most digits of an amount (`Length: 17`).
 const AMOUNT_DIGITS_MAX: usize = 17;
 
+/// The smallest mantissa with more than [`AMOUNT_DIGITS_MAX`] digits (compared as a number,
+/// not as text, on every write).
+const AMOUNT_MANTISSA_LIMIT: u128 = 100_000_000_000_000_000;
+
 /// Which cash-in/cash-out call a command came from; it decides the answer's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Version {
@@ -141,7 +145,8 @@ fn text(value: Option<&Value>, field: &str, chars_max: usize) -> Result<Option<S
 fn integer(value: Option<&Value>, field: &str, digits_max: u32) -> Result<Option<i64>, String> {
     let parsed = match value {
         None | Some(Value::Null) => return Ok(None),
-        Some(Value::Number(number)) => crate::common::json::integer(number),
+        // The number's own text (`arbitrary_precision`), read in place rather than copied.
+        Some(Value::Number(number)) => crate::common::json::integer_text(number.as_str()),
         Some(Value::String(text)) => {
             let digits = text.trim();
             let unsigned = digits.strip_prefix('-').unwrap_or(digits);
@@ -226,7 +231,7 @@ fn amount(value: Option<&Value>, field: &str) -> Result<Decimal, Rejection> {
         None | Some(Value::Null) => {
             return Err(Rejection::vpl(Vpl::AmountRequired, format!("field {field}: is missing")));
         }
-        Some(Value::Number(number)) => crate::common::json::decimal(number),
+        Some(Value::Number(number)) => ledger::parse_decimal(number.as_str()),
         Some(Value::String(text)) if text.trim().is_empty() => {
             return Err(Rejection::vpl(Vpl::AmountRequired, format!("field {field}: is blank")));
         }
@@ -235,7 +240,7 @@ fn amount(value: Option<&Value>, field: &str) -> Result<Decimal, Rejection> {
     };
     let amount =
         parsed.map_err(|err| not_numeric(&format!("not a plain decimal number ({err})")))?;
-    if amount.mantissa().unsigned_abs().to_string().len() > AMOUNT_DIGITS_MAX {
+    if amount.mantissa().unsigned_abs() >= AMOUNT_MANTISSA_LIMIT {
         return Err(not_numeric(&format!("more than {AMOUNT_DIGITS_MAX} digits")));
     }
     if amount.is_sign_negative() && !amount.is_zero() {
@@ -256,7 +261,9 @@ fn effective_date(value: Option<&Value>, field: &str) -> Result<String, Rejectio
         Some(Value::String(text)) if text.trim().is_empty() => {
             Err(Rejection::vpl(Vpl::EffectiveDateRequired, format!("field {field}: is blank")))
         }
-        Some(Value::String(text)) => Date::parse(text).map(Date::to_iso).ok_or_else(|| {
+        // `Date::parse` takes only the canonical `YYYY-MM-DD`, so a date it accepts is its own
+        // ISO text: no need to format it again.
+        Some(Value::String(text)) => Date::parse(text).map(|_| text.clone()).ok_or_else(|| {
             Rejection::vpl(
                 Vpl::InvalidEffectiveDate,
                 format!("field {field}: {text:?} is not a YYYY-MM-DD calendar date"),

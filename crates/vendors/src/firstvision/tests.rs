@@ -258,6 +258,22 @@ fn memo_post_cash_in_raises_open_to_buy_at_once() {
 }
 
 #[test]
+fn an_amount_of_seventeen_digits_is_taken_and_eighteen_are_refused() {
+    let h = world();
+    // 17 digits with the currency's two decimals: the longest amount the service reads.
+    let longest = with_seed("transactionAmount", json!(0))
+        .replace("\"transactionAmount\":0", "\"transactionAmount\":999999999999999.99");
+    let resp = put(&h, "/account/balance", &longest, &[]);
+    assert_ne!(error_code(&resp), "VPL8SMA07E", "{}", render(&resp));
+    let too_long = longest.replace("999999999999999.99", "9999999999999999.99");
+    let before = seed_account(&h).balances;
+    let resp = put(&h, "/account/balance", &too_long, &[]);
+    assert_eq!(resp.status, 422, "{}", render(&resp));
+    assert_eq!(error_code(&resp), "VPL8SMA07E");
+    assert_eq!(seed_account(&h).balances, before);
+}
+
+#[test]
 fn refused_requests_change_nothing() {
     let h = world();
     let before = h.ledger.snapshot(h.now());

@@ -94,7 +94,7 @@ pub(crate) struct ModifyAccountBalanceResponse {
     pub(crate) history_time: String,
     pub(crate) action_code_pri: u8,
     pub(crate) record_type: &'static str,
-    pub(crate) action_description: String,
+    pub(crate) action_description: &'static str,
     pub(crate) collection_sequence_number: u32,
     pub(crate) status: &'static str,
     pub(crate) referral_asm_organization: u16,
@@ -124,7 +124,7 @@ pub(crate) struct ModifyAccountBalanceTransactionData {
     pub(crate) action_code: String,
     pub(crate) effective_date: String,
     pub(crate) fee_amount: Number,
-    pub(crate) transaction_code: String,
+    pub(crate) transaction_code: &'static str,
     pub(crate) transaction_amount: Number,
     pub(crate) transaction_description: String,
     pub(crate) credit_limit: Number,
@@ -271,7 +271,7 @@ pub(crate) struct PurchaseAndCashAdvanceResponse {
     pub(crate) history_date: String,
     pub(crate) history_time: String,
     pub(crate) record_type: &'static str,
-    pub(crate) action_description: String,
+    pub(crate) action_description: &'static str,
     pub(crate) collection_sequence_number: u32,
     pub(crate) status: &'static str,
     pub(crate) referral_asm_organization: u16,
@@ -296,7 +296,7 @@ pub(crate) struct PurchaseResponseAccount {
 pub(crate) struct PurchaseResponseTransactionData {
     pub(crate) currency_data: CurrencyDataV2,
     pub(crate) fee_amount: Number,
-    pub(crate) transaction_code: String,
+    pub(crate) transaction_code: &'static str,
     pub(crate) transaction_amount: Number,
     pub(crate) transaction_description: String,
     pub(crate) credit_limit: Number,
@@ -317,7 +317,7 @@ pub(crate) struct PurchaseResponseTransactionData {
     pub(crate) fund_card: &'static str,
     pub(crate) fund_card_declined_reason: &'static str,
     pub(crate) authorization_number: String,
-    pub(crate) installment_term_number: String,
+    pub(crate) installment_term_number: &'static str,
 }
 
 /// `PurchaseAndCashAdvanceResponse.TransactionData.CurrencyData`.
