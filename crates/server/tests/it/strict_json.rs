@@ -390,6 +390,15 @@ async fn firstvision_refuses_repeated_keys_and_invalid_json_on_every_write_and_m
     firstvision_refused(&routes[0], &reply);
     assert_eq!(reply.reason, "body: not a valid request: not a JSON object");
     assert_eq!(state(&sb, &routes[0].accounts).await, before);
+
+    // The same for a nested object: `transactionData` as an array of its fields in order.
+    let nested = format!(
+        r#"{{"asmOrganizationNumber": 970, "representativeId": "A00", "accountNumber": {number}, "transactionData": [{card}, 1, "FUND", "2026-03-10", 7777, 1, 1, 1, null, "000000000904", "1", 0, "ARRAY", null]}}"#
+    );
+    let reply = send(&sb, &routes[0], nested.into_bytes()).await;
+    firstvision_refused(&routes[0], &reply);
+    assert!(reply.reason.contains("expected a JSON object"), "{}", reply.reason);
+    assert_eq!(state(&sb, &routes[0].accounts).await, before);
 }
 
 #[tokio::test]

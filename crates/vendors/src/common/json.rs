@@ -20,7 +20,7 @@ pub use strict::{DEPTH_MAX, JsonProblem, check};
 /// reads a struct from an array of its fields in order, which no vendor accepts (Jackson, Spring
 /// and ASP.NET refuse an array where an object is declared): a body with such an array would
 /// otherwise move money.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Object<T>(pub T);
 
 impl<T> std::ops::Deref for Object<T> {

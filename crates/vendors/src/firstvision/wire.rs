@@ -12,6 +12,8 @@ mod l8vi;
 use serde::{Deserialize, Serialize};
 use serde_json::{Number, Value};
 
+use crate::common::json::Object;
+
 // GET /account/v2/accounts (M.CMS.ACCOUNT.INQ, L8VI): its answer is large enough for a file of
 // its own.
 pub(crate) use self::l8vi::*;
@@ -57,7 +59,7 @@ pub(crate) struct ModifyAccountBalanceRequest {
     pub(crate) representative_id: Option<Value>,
     pub(crate) account_number: Option<Value>,
     pub(crate) foreign_use: Option<Value>,
-    pub(crate) transaction_data: Option<ModifyAccountBalanceTxData>,
+    pub(crate) transaction_data: Option<Object<ModifyAccountBalanceTxData>>,
 }
 
 /// `ModifyAccountBalanceRequest.TxData`.
@@ -182,12 +184,12 @@ pub(crate) struct PurchaseAndCashAdvanceRequest {
     pub(crate) organization_number: Option<Value>,
     pub(crate) representative_id: Option<Value>,
     pub(crate) is_foreign: Option<Value>,
-    pub(crate) account_data: Option<PurchaseAccountData>,
+    pub(crate) account_data: Option<Object<PurchaseAccountData>>,
     pub(crate) action_code_priority: Option<Value>,
     pub(crate) has_referral: Option<Value>,
-    pub(crate) referral_representation: Option<ReferralRepresentation>,
-    pub(crate) transaction_data: Option<PurchaseTransactionData>,
-    pub(crate) meta_data: Option<MetaData>,
+    pub(crate) referral_representation: Option<Object<ReferralRepresentation>>,
+    pub(crate) transaction_data: Option<Object<PurchaseTransactionData>>,
+    pub(crate) meta_data: Option<Object<MetaData>>,
     pub(crate) fraud_prevention_data: Option<serde_json::Map<String, Value>>,
 }
 
@@ -210,7 +212,7 @@ pub(crate) struct ReferralRepresentation {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MetaData {
-    pub(crate) memo_line: Option<Vec<ItemRequestString>>,
+    pub(crate) memo_line: Option<Vec<Object<ItemRequestString>>>,
 }
 
 /// `ItemRequestString`.
