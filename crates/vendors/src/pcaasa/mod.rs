@@ -268,16 +268,21 @@ impl Pcaasa {
     ) -> Transfer {
         let mut buffer = Uuid::encode_buffer();
         let external = cmd.external_tran_uuid.map(|id| &*id.hyphenated().encode_lower(&mut buffer));
-        // Pairs in key order, so each is appended rather than inserted.
-        let mut metadata = Metadata::new();
-        metadata.insert("call", call.name());
-        metadata.insert("description", description);
-        if let Some(external) = external {
-            metadata.insert("externalTranUuid", external);
-        }
-        if let Some(code) = cmd.tran_code {
-            metadata.insert("tranCode", code.as_str());
-        }
+        // Whole arrays in key order: the text is sized once and each pair appended.
+        let (call, description) = (("call", call.name()), ("description", description));
+        let metadata = match (external, cmd.tran_code.map(parse::TranCode::as_str)) {
+            (Some(external), Some(code)) => Metadata::from([
+                call,
+                description,
+                ("externalTranUuid", external),
+                ("tranCode", code),
+            ]),
+            (Some(external), None) => {
+                Metadata::from([call, description, ("externalTranUuid", external)])
+            }
+            (None, Some(code)) => Metadata::from([call, description, ("tranCode", code)]),
+            (None, None) => Metadata::from([call, description]),
+        };
         let size = cmd.amount.abs();
         let transfer = if cmd.amount.is_sign_positive() {
             Transfer::credit(tenant, account, size, self.usd)

@@ -6,6 +6,8 @@
 //! message; `parse.rs` turns them into typed commands. Response uuids and amounts are written
 //! straight into the body, without a `String` each.
 
+use std::fmt;
+
 use ledger::Currency;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
@@ -239,6 +241,75 @@ impl Money {
 
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
+        // Written from the mantissa's integer parts into a stack buffer: `Decimal`'s own
+        // `Display`, through the serializer's escaping adapter, cost more than the rest of
+        // the amount's handling.
+        let mut text = StackText::default();
+        match self.write(&mut text).ok().and_then(|()| text.as_str()) {
+            Some(shown) => serializer.serialize_str(shown),
+            None => serializer.collect_str(&self.0),
+        }
+    }
+}
+
+impl Money {
+    /// The digits as `Decimal`'s `Display` spells them: sign, integer part, and exactly
+    /// `scale` fractional digits.
+    fn write(self, out: &mut impl fmt::Write) -> fmt::Result {
+        let sign = if self.0.is_sign_negative() { "-" } else { "" };
+        let magnitude = self.0.mantissa().unsigned_abs();
+        let scale = self.0.scale();
+        let Ok(width) = usize::try_from(scale) else { return Err(fmt::Error) };
+        if width == 0 {
+            return write!(out, "{sign}{magnitude}");
+        }
+        let unit = 10_u128.checked_pow(scale).ok_or(fmt::Error)?;
+        write!(out, "{sign}{}.{:0width$}", magnitude / unit, magnitude % unit)
+    }
+}
+
+/// Text written into a fixed buffer: room for any `Decimal`, sign and point included.
+struct StackText {
+    bytes: [u8; 64],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> StackText {
+        StackText { bytes: [0; 64], len: 0 }
+    }
+}
+
+impl StackText {
+    fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(self.bytes.get(..self.len)?).ok()
+    }
+}
+
+impl fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let slot = self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?;
+        slot.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_written_as_decimal_display_writes_it() {
+        let usd = Currency::from_code("USD").unwrap();
+        for text in ["0", "-0.00", "0.05", "-10", "490.5", "1000000000000000", "-0.01", "123.45"] {
+            let amount: Decimal = text.parse().unwrap();
+            let written = serde_json::to_string(&Money::new(usd, amount)).unwrap();
+            assert_eq!(written, format!("\"{}\"", usd.format(amount)), "{text}");
+        }
+        let fine = Decimal::from_i128_with_scale(-79_228_162_514_264_337_593_543_950_335, 28);
+        let written = serde_json::to_string(&Money(fine)).unwrap();
+        assert_eq!(written, format!("\"{fine}\""));
     }
 }
