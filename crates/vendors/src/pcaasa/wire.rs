@@ -6,8 +6,6 @@
 //! message; `parse.rs` turns them into typed commands. Response uuids and amounts are written
 //! straight into the body, without a `String` each.
 
-use std::fmt;
-
 use ledger::Currency;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
@@ -241,11 +239,11 @@ impl Money {
 
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Written from the mantissa's integer parts into a stack buffer: `Decimal`'s own
-        // `Display`, through the serializer's escaping adapter, cost more than the rest of
+        // Digits written by hand into a stack buffer: `Decimal`'s `Display` (or the integer
+        // ones of `fmt`) through the serializer's escaping adapter cost more than the rest of
         // the amount's handling.
-        let mut text = StackText::default();
-        match self.write(&mut text).ok().and_then(|()| text.as_str()) {
+        let mut buffer = [0; 64];
+        match self.text(&mut buffer) {
             Some(shown) => serializer.serialize_str(shown),
             None => serializer.collect_str(&self.0),
         }
@@ -253,46 +251,39 @@ impl Serialize for Money {
 }
 
 impl Money {
-    /// The digits as `Decimal`'s `Display` spells them: sign, integer part, and exactly
-    /// `scale` fractional digits.
-    fn write(self, out: &mut impl fmt::Write) -> fmt::Result {
-        let sign = if self.0.is_sign_negative() { "-" } else { "" };
-        let magnitude = self.0.mantissa().unsigned_abs();
-        let scale = self.0.scale();
-        let Ok(width) = usize::try_from(scale) else { return Err(fmt::Error) };
-        if width == 0 {
-            return write!(out, "{sign}{magnitude}");
+    /// The text as `Decimal`'s `Display` spells it: sign, integer digits (at least one) and
+    /// exactly `scale` fractional digits, written backwards from the end of `buffer`.
+    fn text(self, buffer: &mut [u8; 64]) -> Option<&str> {
+        let scale = usize::try_from(self.0.scale()).ok()?;
+        let mut magnitude = self.0.mantissa().unsigned_abs();
+        let mut at = buffer.len();
+        let mut digits = 0;
+        while magnitude > 0 || digits <= scale {
+            if digits == scale && scale > 0 {
+                at = at.checked_sub(1)?;
+                *buffer.get_mut(at)? = b'.';
+            }
+            // `u64` division where the amount fits: `u128`'s is a library call.
+            let digit = match u64::try_from(magnitude) {
+                Ok(small) => {
+                    magnitude = u128::from(small / 10);
+                    small % 10
+                }
+                Err(_) => {
+                    let digit = magnitude % 10;
+                    magnitude /= 10;
+                    u64::try_from(digit).ok()?
+                }
+            };
+            at = at.checked_sub(1)?;
+            *buffer.get_mut(at)? = b'0' + u8::try_from(digit).ok()?;
+            digits += 1;
         }
-        let unit = 10_u128.checked_pow(scale).ok_or(fmt::Error)?;
-        write!(out, "{sign}{}.{:0width$}", magnitude / unit, magnitude % unit)
-    }
-}
-
-/// Text written into a fixed buffer: room for any `Decimal`, sign and point included.
-struct StackText {
-    bytes: [u8; 64],
-    len: usize,
-}
-
-impl Default for StackText {
-    fn default() -> StackText {
-        StackText { bytes: [0; 64], len: 0 }
-    }
-}
-
-impl StackText {
-    fn as_str(&self) -> Option<&str> {
-        std::str::from_utf8(self.bytes.get(..self.len)?).ok()
-    }
-}
-
-impl fmt::Write for StackText {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len + s.len();
-        let slot = self.bytes.get_mut(self.len..end).ok_or(fmt::Error)?;
-        slot.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
+        if self.0.is_sign_negative() {
+            at = at.checked_sub(1)?;
+            *buffer.get_mut(at)? = b'-';
+        }
+        std::str::from_utf8(buffer.get(at..)?).ok()
     }
 }
 
@@ -303,13 +294,17 @@ mod tests {
     #[test]
     fn money_is_written_as_decimal_display_writes_it() {
         let usd = Currency::from_code("USD").unwrap();
-        for text in ["0", "-0.00", "0.05", "-10", "490.5", "1000000000000000", "-0.01", "123.45"] {
+        let texts = ["0", "-0.00", "0.05", "-10", "490.5", "1000000000000000", "-0.01", "123.45"];
+        for text in texts {
             let amount: Decimal = text.parse().unwrap();
             let written = serde_json::to_string(&Money::new(usd, amount)).unwrap();
             assert_eq!(written, format!("\"{}\"", usd.format(amount)), "{text}");
         }
         let fine = Decimal::from_i128_with_scale(-79_228_162_514_264_337_593_543_950_335, 28);
-        let written = serde_json::to_string(&Money(fine)).unwrap();
-        assert_eq!(written, format!("\"{fine}\""));
+        let whole = Decimal::from_i128_with_scale(79_228_162_514_264_337_593_543_950_335, 0);
+        for amount in [fine, whole, Decimal::ZERO] {
+            let written = serde_json::to_string(&Money(amount)).unwrap();
+            assert_eq!(written, format!("\"{amount}\""));
+        }
     }
 }
