@@ -1,17 +1,20 @@
 //! Request bodies in the three encodings a PCaaSA client may use — JSON,
-//! `application/x-www-form-urlencoded` and `multipart/form-data` — decoded into one JSON object
-//! of parameters, then into a call's wire struct.
+//! `application/x-www-form-urlencoded` and `multipart/form-data` — as the text of one JSON
+//! object of parameters, then a call's wire struct borrowed from that text.
 
-use serde::de::DeserializeOwned;
+use std::borrow::Cow;
+
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::Request;
 use crate::pcaasa::errors::PcaasaError;
 
-/// The body's parameters. Form and multipart values are strings; JSON keeps its types. A
-/// parameter given twice is refused in every encoding, as a JSON key twice is: keeping either
-/// one would move money the client did not mean.
-pub(crate) fn decode(req: &Request) -> Result<Map<String, Value>, PcaasaError> {
+/// The body's parameters as the text of one JSON object: a JSON body as sent, a form or
+/// multipart body re-encoded (its values all strings). A parameter given twice is refused in
+/// every encoding, as a JSON key twice is: keeping either one would move money the client did
+/// not mean.
+pub(crate) fn decode(req: &Request) -> Result<Cow<'_, [u8]>, PcaasaError> {
     let body = req.body.as_ref();
     let content_type = req.header("content-type");
     let (media_type, params) = match content_type {
@@ -24,39 +27,48 @@ pub(crate) fn decode(req: &Request) -> Result<Map<String, Value>, PcaasaError> {
     if media_type.eq_ignore_ascii_case("application/json")
         || media_type.to_ascii_lowercase().ends_with("+json")
     {
-        return json(body);
+        return json(body).map(Cow::Borrowed);
     }
-    if media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
-        return form(body);
-    }
-    if media_type.eq_ignore_ascii_case("multipart/form-data") {
+    let fields = if media_type.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        form(body)?
+    } else if media_type.eq_ignore_ascii_case("multipart/form-data") {
         let boundary = parameter(params, "boundary").ok_or_else(|| malformed("no boundary"))?;
-        return multipart(body, boundary);
-    }
-    Err(PcaasaError::ContentTypeUnsupported)
+        multipart(body, boundary)?
+    } else {
+        return Err(PcaasaError::ContentTypeUnsupported);
+    };
+    serde_json::to_vec(&fields).map(Cow::Owned).map_err(parameters)
 }
 
-/// The parameters as `T` (a wire struct whose fields are all optional raw values, so this only
-/// fails on a bug).
-pub(crate) fn into_wire<T: DeserializeOwned>(fields: Map<String, Value>) -> Result<T, PcaasaError> {
-    serde_json::from_value(Value::Object(fields))
-        .map_err(|e| PcaasaError::BodyMalformed { detail: format!("parameters: {e}") })
+/// The parameters as `T`, borrowing from `params` (a wire struct whose fields are all optional
+/// raw fields, so this only fails on a bug).
+pub(crate) fn into_wire<'a, T: Deserialize<'a>>(params: &'a [u8]) -> Result<T, PcaasaError> {
+    serde_json::from_slice(params).map_err(parameters)
+}
+
+fn parameters(e: serde_json::Error) -> PcaasaError {
+    PcaasaError::BodyMalformed { detail: format!("parameters: {e}") }
 }
 
 fn malformed(detail: &str) -> PcaasaError {
     PcaasaError::BodyMalformed { detail: format!("multipart/form-data: {detail}") }
 }
 
-fn json(body: &[u8]) -> Result<Map<String, Value>, PcaasaError> {
-    match crate::common::json::parse(body) {
-        // A `Value` keeps the last of a repeated key; the strict check refuses it.
-        Ok(Value::Object(map)) => match crate::common::json::check(body) {
-            Ok(()) => Ok(map),
-            Err(e) => Err(PcaasaError::BodyMalformed { detail: format!("invalid JSON: {e}") }),
-        },
-        Ok(_) => Err(PcaasaError::BodyMalformed { detail: "JSON body is not an object".into() }),
-        Err(e) => Err(PcaasaError::BodyMalformed { detail: format!("invalid JSON: {e}") }),
+/// A JSON body that is one strict JSON object, as sent. The strict check accepts only what
+/// serde reads too, so an accepted body needs no `Value` built to know it is an object.
+fn json(body: &[u8]) -> Result<&[u8], PcaasaError> {
+    let checked = crate::common::json::check(body);
+    if checked.is_ok() && body.trim_ascii_start().starts_with(b"{") {
+        return Ok(body);
     }
+    // Refused: serde's reading is reported first, so each refusal keeps the words it had when
+    // the body was read into a `Value` before the check.
+    let detail = match (crate::common::json::parse(body), checked) {
+        (Err(e), _) => format!("invalid JSON: {e}"),
+        (Ok(Value::Object(_)), Err(e)) => format!("invalid JSON: {e}"),
+        (Ok(_), _) => "JSON body is not an object".into(),
+    };
+    Err(PcaasaError::BodyMalformed { detail })
 }
 
 fn form(body: &[u8]) -> Result<Map<String, Value>, PcaasaError> {

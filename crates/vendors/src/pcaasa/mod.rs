@@ -111,6 +111,7 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -126,6 +127,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::common::ids::IdGen;
+use crate::common::json::Field;
 use crate::pcaasa::auth::{Credentials, Keys, SESSION_IDLE, SessionProblem, Sessions};
 use crate::pcaasa::errors::{Failure, PcaasaError};
 use crate::pcaasa::parse::{Adjust, Call};
@@ -176,7 +178,7 @@ impl Pcaasa {
     }
 
     /// The tenant whose live session `value` names.
-    fn authenticate(&self, ctx: &Ctx<'_>, value: &Option<Value>) -> Result<TenantId, Failure> {
+    fn authenticate(&self, ctx: &Ctx<'_>, value: &Option<Field<'_>>) -> Result<TenantId, Failure> {
         let session = parse::session_uuid(value)?;
         self.sessions.check(session, |tenant| ctx.now(tenant)).map_err(|problem| match problem {
             SessionProblem::Unknown => Failure::from(PcaasaError::SessionInvalid),
@@ -186,9 +188,9 @@ impl Pcaasa {
         })
     }
 
-    fn session_create(&self, ctx: &Ctx<'_>, req: &Request, fields: Map<String, Value>) -> Response {
+    fn session_create(&self, ctx: &Ctx<'_>, req: &Request, params: &[u8]) -> Response {
         let call = Call::SessionCreate;
-        let wire: wire::SessionCreateRequest = match body::into_wire(fields) {
+        let wire: wire::SessionCreateRequest<'_> = match body::into_wire(params) {
             Ok(wire) => wire,
             Err(err) => return Failure::from(err).render(Some(call.name()), None),
         };
@@ -209,9 +211,9 @@ impl Pcaasa {
         reply(call, echo, outcome)
     }
 
-    fn account_balance_adjust(&self, ctx: &Ctx<'_>, fields: Map<String, Value>) -> Response {
+    fn account_balance_adjust(&self, ctx: &Ctx<'_>, params: &[u8]) -> Response {
         let call = Call::AccountBalanceAdjust;
-        let wire: wire::AccountBalanceAdjustRequest = match body::into_wire(fields) {
+        let wire: wire::AccountBalanceAdjustRequest<'_> = match body::into_wire(params) {
             Ok(wire) => wire,
             Err(err) => return Failure::from(err).render(Some(call.name()), None),
         };
@@ -219,23 +221,23 @@ impl Pcaasa {
         reply(call, echo, self.adjust(ctx, &wire))
     }
 
-    fn adjust(
+    fn adjust<'a>(
         &self,
         ctx: &Ctx<'_>,
-        wire: &wire::AccountBalanceAdjustRequest,
-    ) -> Result<(TenantId, wire::AccountBalanceAdjustData), Failure> {
+        wire: &'a wire::AccountBalanceAdjustRequest<'_>,
+    ) -> Result<(TenantId, wire::AccountBalanceAdjustData<'a>), Failure> {
         let call = Call::AccountBalanceAdjust;
         parse::routing(call, &wire.app, &wire.object, &wire.action, &wire.version)?;
         let tenant = self.authenticate(ctx, &wire.session_uuid)?;
         let failed = |err: PcaasaError| Failure::from(err).for_tenant(tenant);
         let cmd = parse::adjust(wire).map_err(failed)?;
         let (account, account_uuid) = self.accounts.resolve(tenant, &cmd.target).map_err(failed)?;
-        let description = match (&cmd.description, cmd.tran_code) {
-            (Some(text), _) => text.clone(),
-            (None, Some(code)) => code.meaning().to_string(),
-            (None, None) => DESCRIPTION_DEFAULT.to_string(),
+        let description = match (cmd.description, cmd.tran_code) {
+            (Some(text), _) => text,
+            (None, Some(code)) => code.meaning(),
+            (None, None) => DESCRIPTION_DEFAULT,
         };
-        let transfer = self.transfer(tenant, account, call, &cmd, &description);
+        let transfer = self.transfer(tenant, account, call, &cmd, description);
         let now = ctx.now(tenant);
         let applied = ctx
             .ledger
@@ -245,13 +247,13 @@ impl Pcaasa {
         let change =
             receipt.credit.or(receipt.debit).ok_or_else(|| failed(PcaasaError::SystemError))?;
         let data = wire::AccountBalanceAdjustData {
-            account_uuid: account_uuid.to_string(),
-            transaction_uuid: transaction_uuid(tenant, receipt.id).to_string(),
+            account_uuid: wire::UuidText(account_uuid),
+            transaction_uuid: wire::UuidText(transaction_uuid(tenant, receipt.id)),
             tran_code: cmd.tran_code.map(parse::TranCode::as_str),
             description,
-            amount: self.usd.format(cmd.amount),
-            available_balance: self.usd.format(change.after.available),
-            current_balance: self.usd.format(change.after.posted),
+            amount: wire::Money::new(self.usd, cmd.amount),
+            available_balance: wire::Money::new(self.usd, change.after.available),
+            current_balance: wire::Money::new(self.usd, change.after.posted),
         };
         Ok((tenant, data))
     }
@@ -263,18 +265,26 @@ impl Pcaasa {
         tenant: TenantId,
         account: AccountId,
         call: Call,
-        cmd: &Adjust,
+        cmd: &Adjust<'_>,
         description: &str,
     ) -> Transfer {
-        let mut metadata = Metadata::new();
-        metadata.insert("call", call.name());
-        metadata.insert("description", description);
-        if let Some(code) = cmd.tran_code {
-            metadata.insert("tranCode", code.as_str());
-        }
-        if let Some(external) = cmd.external_tran_uuid {
-            metadata.insert("externalTranUuid", external.to_string());
-        }
+        let mut buffer = Uuid::encode_buffer();
+        let external = cmd.external_tran_uuid.map(|id| &*id.hyphenated().encode_lower(&mut buffer));
+        // Whole arrays in key order: the text is sized once and each pair appended.
+        let (call, description) = (("call", call.name()), ("description", description));
+        let metadata = match (external, cmd.tran_code.map(parse::TranCode::as_str)) {
+            (Some(external), Some(code)) => Metadata::from([
+                call,
+                description,
+                ("externalTranUuid", external),
+                ("tranCode", code),
+            ]),
+            (Some(external), None) => {
+                Metadata::from([call, description, ("externalTranUuid", external)])
+            }
+            (None, Some(code)) => Metadata::from([call, description, ("tranCode", code)]),
+            (None, None) => Metadata::from([call, description]),
+        };
         let size = cmd.amount.abs();
         let transfer = if cmd.amount.is_sign_positive() {
             Transfer::credit(tenant, account, size, self.usd)
@@ -282,9 +292,9 @@ impl Pcaasa {
             Transfer::debit(tenant, account, size, self.usd)
         };
         let transfer = transfer.with_metadata(metadata);
-        match cmd.external_tran_uuid {
+        match external {
             Some(external) => {
-                transfer.with_key(IdempotencyKey::new(self.namespace.clone(), external.to_string()))
+                transfer.with_key(IdempotencyKey::new(self.namespace.clone(), external))
             }
             None => transfer,
         }
@@ -296,7 +306,7 @@ impl Pcaasa {
         ctx: &Ctx<'_>,
         tenant: TenantId,
         account: AccountId,
-        cmd: &Adjust,
+        cmd: &Adjust<'_>,
         err: &ledger::Error,
     ) -> Failure {
         let mut failure = Failure::from(PcaasaError::from(err)).for_tenant(tenant);
@@ -325,9 +335,9 @@ impl Pcaasa {
         failure
     }
 
-    fn account_balance_get(&self, ctx: &Ctx<'_>, fields: Map<String, Value>) -> Response {
+    fn account_balance_get(&self, ctx: &Ctx<'_>, params: &[u8]) -> Response {
         let call = Call::AccountBalanceGet;
-        let wire: wire::AccountBalanceGetRequest = match body::into_wire(fields) {
+        let wire: wire::AccountBalanceGetRequest<'_> = match body::into_wire(params) {
             Ok(wire) => wire,
             Err(err) => return Failure::from(err).render(Some(call.name()), None),
         };
@@ -401,6 +411,12 @@ fn transaction_uuid(tenant: TenantId, id: TransferId) -> Uuid {
     uuid::Builder::from_random_bytes(bytes).into_uuid()
 }
 
+/// The `call` query parameter, percent-decoded; borrowed from the query unless it had escapes.
+fn call_param(req: &Request) -> Option<Cow<'_, str>> {
+    let query = req.query.as_deref()?;
+    form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "call").map(|(_, value)| value)
+}
+
 /// A fresh 16-digit payment-instrument reference number.
 fn generate_reference(ids: &IdGen) -> String {
     ids.digits(16)
@@ -416,7 +432,7 @@ impl Vendor for Pcaasa {
     }
 
     fn handle(&self, ctx: &Ctx<'_>, _operation: &'static str, req: &Request) -> Response {
-        let Some(name) = req.query_param("call") else {
+        let Some(name) = call_param(req) else {
             return Failure::from(PcaasaError::CallMissing).render(None, None);
         };
         let Some(call) = Call::parse(&name) else {
@@ -424,14 +440,14 @@ impl Vendor for Pcaasa {
             let failure = Failure::from(PcaasaError::CallUnknown { call: shown.clone() });
             return failure.render(Some(&shown), None);
         };
-        let fields = match body::decode(req) {
-            Ok(fields) => fields,
+        let params = match body::decode(req) {
+            Ok(params) => params,
             Err(err) => return Failure::from(err).render(Some(call.name()), None),
         };
         match call {
-            Call::SessionCreate => self.session_create(ctx, req, fields),
-            Call::AccountBalanceAdjust => self.account_balance_adjust(ctx, fields),
-            Call::AccountBalanceGet => self.account_balance_get(ctx, fields),
+            Call::SessionCreate => self.session_create(ctx, req, &params),
+            Call::AccountBalanceAdjust => self.account_balance_adjust(ctx, &params),
+            Call::AccountBalanceGet => self.account_balance_get(ctx, &params),
         }
     }
 

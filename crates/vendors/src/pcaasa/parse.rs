@@ -6,8 +6,9 @@ use std::borrow::Cow;
 
 use ledger::{AMOUNT_MAX, MoneyError};
 use rust_decimal::Decimal;
-use serde_json::Value;
 use uuid::Uuid;
+
+use crate::common::json::{Field, integer_text};
 
 use crate::pcaasa::errors::{AMOUNT_DECIMALS, AMOUNT_TOO_LARGE, AMOUNT_ZERO, PcaasaError};
 use crate::pcaasa::wire;
@@ -138,44 +139,44 @@ impl TranCode {
     }
 }
 
-/// Which account a call names.
+/// Which account a call names, borrowing from the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Target {
+pub(crate) enum Target<'a> {
     /// By `accountUuid`.
     Account(Uuid),
     /// By payment-instrument reference number (`field` is the name it came under).
-    Reference { reference: String, field: &'static str },
+    Reference { reference: &'a str, field: &'static str },
     /// Both given: they must name the same account.
-    Both { account: Uuid, reference: String, field: &'static str },
+    Both { account: Uuid, reference: &'a str, field: &'static str },
 }
 
 /// `account-balance-adjust-v1`, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Adjust {
+pub(crate) struct Adjust<'a> {
     /// The account.
-    pub(crate) target: Target,
+    pub(crate) target: Target<'a>,
     /// The idempotency key, lower-case hyphenated.
     pub(crate) external_tran_uuid: Option<Uuid>,
     /// The signed delta: never zero, at most 2 decimals, at most `AMOUNT_MAX` in size, and of
     /// the sign `tran_code` requires.
     pub(crate) amount: Decimal,
     /// The custom log text, 1–20 characters.
-    pub(crate) description: Option<String>,
+    pub(crate) description: Option<&'a str>,
     /// The code, when sent.
     pub(crate) tran_code: Option<TranCode>,
 }
 
 /// `account-balance-get-v1`, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct BalanceGet {
+pub(crate) struct BalanceGet<'a> {
     /// The account.
-    pub(crate) target: Target,
+    pub(crate) target: Target<'a>,
 }
 
 /// The request's `externalTranUuid` to echo back: only a valid uuid, as sent.
-pub(crate) fn echo(value: &Option<Value>) -> Option<&str> {
+pub(crate) fn echo<'a>(value: &'a Option<Field<'_>>) -> Option<&'a str> {
     match value {
-        Some(Value::String(text)) if is_uuid_text(text) => Some(text),
+        Some(Field::String(text)) if is_uuid_text(text) => Some(text),
         _ => None,
     }
 }
@@ -183,10 +184,10 @@ pub(crate) fn echo(value: &Option<Value>) -> Option<&str> {
 /// `app`/`object`/`action`/`version`, when sent, must match the call.
 pub(crate) fn routing(
     call: Call,
-    app: &Option<Value>,
-    object: &Option<Value>,
-    action: &Option<Value>,
-    version: &Option<Value>,
+    app: &Option<Field<'_>>,
+    object: &Option<Field<'_>>,
+    action: &Option<Field<'_>>,
+    version: &Option<Field<'_>>,
 ) -> Result<(), PcaasaError> {
     let routing = call.routing();
     for (field, value, expected) in [
@@ -202,8 +203,8 @@ pub(crate) fn routing(
     }
     let version_ok = match version {
         None => true,
-        Some(Value::String(text)) => text.is_empty() || text == "1",
-        Some(Value::Number(number)) => crate::common::json::integer(number) == Some(1),
+        Some(Field::String(text)) => text.is_empty() || text == "1",
+        Some(Field::Number(number)) => integer_text(number) == Some(1),
         Some(_) => false,
     };
     if !version_ok {
@@ -213,7 +214,7 @@ pub(crate) fn routing(
 }
 
 /// The required `sessionUuid`.
-pub(crate) fn session_uuid(value: &Option<Value>) -> Result<Uuid, PcaasaError> {
+pub(crate) fn session_uuid(value: &Option<Field<'_>>) -> Result<Uuid, PcaasaError> {
     uuid("sessionUuid", value)?.ok_or(PcaasaError::RequiredFieldMissing {
         field: "sessionUuid",
         message: "sessionUuid is required",
@@ -222,15 +223,18 @@ pub(crate) fn session_uuid(value: &Option<Value>) -> Result<Uuid, PcaasaError> {
 
 /// `session-create-v1`'s `apiKey`; `query_key` is one from the query string (as PCaaSA's Card
 /// Info API sends its key), used when the body has none.
-pub(crate) fn api_key(value: &Option<Value>, query_key: Option<&str>) -> Result<Uuid, PcaasaError> {
-    let from_query = query_key.map(|key| Value::String(key.to_string()));
+pub(crate) fn api_key(
+    value: &Option<Field<'_>>,
+    query_key: Option<&str>,
+) -> Result<Uuid, PcaasaError> {
+    let from_query = query_key.map(|key| Field::String(Cow::Borrowed(key)));
     let key = if value.is_some() { value } else { &from_query };
     uuid("apiKey", key)?
         .ok_or(PcaasaError::RequiredFieldMissing { field: "apiKey", message: "apiKey is required" })
 }
 
 /// `session-create-v1`'s parameters after `apiKey`.
-pub(crate) fn session_create(req: &wire::SessionCreateRequest) -> Result<(), PcaasaError> {
+pub(crate) fn session_create(req: &wire::SessionCreateRequest<'_>) -> Result<(), PcaasaError> {
     uuid("externalTranUuid", &req.external_tran_uuid)?;
     debug(&req.debug)?;
     Ok(())
@@ -238,7 +242,9 @@ pub(crate) fn session_create(req: &wire::SessionCreateRequest) -> Result<(), Pca
 
 /// `account-balance-adjust-v1`'s parameters after `sessionUuid`, in the page's order, then the
 /// sign rule.
-pub(crate) fn adjust(req: &wire::AccountBalanceAdjustRequest) -> Result<Adjust, PcaasaError> {
+pub(crate) fn adjust<'a>(
+    req: &'a wire::AccountBalanceAdjustRequest<'_>,
+) -> Result<Adjust<'a>, PcaasaError> {
     let external_tran_uuid = uuid("externalTranUuid", &req.external_tran_uuid)?;
     let target = target(
         &req.account_uuid,
@@ -256,7 +262,7 @@ pub(crate) fn adjust(req: &wire::AccountBalanceAdjustRequest) -> Result<Adjust, 
                     rule: "must be 1 to 20 characters without control characters",
                 });
             }
-            Some(text.to_string())
+            Some(text)
         }
     };
     let tran_code = match string("tranCode", &req.tran_code)? {
@@ -277,7 +283,9 @@ pub(crate) fn adjust(req: &wire::AccountBalanceAdjustRequest) -> Result<Adjust, 
 }
 
 /// `account-balance-get-v1`'s parameters after `sessionUuid`.
-pub(crate) fn balance_get(req: &wire::AccountBalanceGetRequest) -> Result<BalanceGet, PcaasaError> {
+pub(crate) fn balance_get<'a>(
+    req: &'a wire::AccountBalanceGetRequest<'_>,
+) -> Result<BalanceGet<'a>, PcaasaError> {
     uuid("externalTranUuid", &req.external_tran_uuid)?;
     let target = target(
         &req.account_uuid,
@@ -290,11 +298,11 @@ pub(crate) fn balance_get(req: &wire::AccountBalanceGetRequest) -> Result<Balanc
 
 /// One of `accountUuid` / reference number is required. The reference may come as
 /// `paymentInstrumentReferenceNumber` or `cardReferenceNumber`; both must then agree.
-fn target(
-    account: &Option<Value>,
-    reference: &Option<Value>,
-    card_reference: &Option<Value>,
-) -> Result<Target, PcaasaError> {
+fn target<'a>(
+    account: &Option<Field<'_>>,
+    reference: &'a Option<Field<'_>>,
+    card_reference: &'a Option<Field<'_>>,
+) -> Result<Target<'a>, PcaasaError> {
     let account = uuid("accountUuid", account)?;
     let reference = reference_number("paymentInstrumentReferenceNumber", reference)?;
     let card_reference = reference_number("cardReferenceNumber", card_reference)?;
@@ -311,12 +319,8 @@ fn target(
     };
     match (account, reference) {
         (Some(account), None) => Ok(Target::Account(account)),
-        (None, Some((reference, field))) => {
-            Ok(Target::Reference { reference: reference.to_string(), field })
-        }
-        (Some(account), Some((reference, field))) => {
-            Ok(Target::Both { account, reference: reference.to_string(), field })
-        }
+        (None, Some((reference, field))) => Ok(Target::Reference { reference, field }),
+        (Some(account), Some((reference, field))) => Ok(Target::Both { account, reference, field }),
         (None, None) => Err(PcaasaError::RequiredFieldMissing {
             field: "accountUuid",
             message: "accountUuid or paymentInstrumentReferenceNumber is required",
@@ -326,19 +330,20 @@ fn target(
 
 /// The page's "money" type: signed decimal text (a JSON number is read from its own text),
 /// 4 to 25 characters, at most 2 decimal places, not zero, at most `AMOUNT_MAX` in size.
-pub(crate) fn amount(value: &Option<Value>) -> Result<Decimal, PcaasaError> {
+pub(crate) fn amount(value: &Option<Field<'_>>) -> Result<Decimal, PcaasaError> {
     const NOT_MONEY: PcaasaError = PcaasaError::InvalidFormat {
         field: "amount",
         rule: "must be a money amount such as -10.00",
     };
-    let text: Cow<'_, str> = match value {
+    let text: &str = match value {
         None => None,
-        Some(Value::String(text)) => (!text.is_empty()).then_some(Cow::Borrowed(text.as_str())),
-        Some(Value::Number(number)) => Some(Cow::Owned(number.to_string())),
+        Some(Field::String(text)) => (!text.is_empty()).then_some(text.as_ref()),
+        // Its text as sent: a number is never read through `f64`.
+        Some(Field::Number(number)) => Some(*number),
         Some(_) => return Err(NOT_MONEY),
     }
     .ok_or(PcaasaError::RequiredFieldMissing { field: "amount", message: "amount is required" })?;
-    let amount = ledger::parse_decimal(&text).map_err(|err| match err {
+    let amount = ledger::parse_decimal(text).map_err(|err| match err {
         MoneyError::NotANumber | MoneyError::TooManyDecimals | MoneyError::UnknownCurrency => {
             NOT_MONEY
         }
@@ -363,41 +368,36 @@ pub(crate) fn amount(value: &Option<Value>) -> Result<Decimal, PcaasaError> {
 }
 
 /// `debug`: a boolean drawn as 0/1; accepted as `true`/`false`/`1`/`0`, then ignored.
-fn debug(value: &Option<Value>) -> Result<bool, PcaasaError> {
-    let flag = match value {
-        None => Some(false),
-        Some(Value::Bool(flag)) => Some(*flag),
-        Some(Value::Number(number)) => match crate::common::json::integer(number) {
-            Some(0) => Some(false),
-            Some(1) => Some(true),
-            _ => None,
-        },
-        Some(Value::String(text)) => match text.as_str() {
-            "" | "0" | "false" => Some(false),
-            "1" | "true" => Some(true),
-            _ => None,
-        },
-        Some(_) => None,
+fn debug(value: &Option<Field<'_>>) -> Result<(), PcaasaError> {
+    let valid = match value {
+        None | Some(Field::Bool) => true,
+        Some(Field::Number(number)) => matches!(integer_text(number), Some(0 | 1)),
+        Some(Field::String(text)) => matches!(text.as_ref(), "" | "0" | "false" | "1" | "true"),
+        Some(_) => false,
     };
-    flag.ok_or(PcaasaError::InvalidFormat { field: "debug", rule: "must be 0, 1, true or false" })
+    if valid {
+        Ok(())
+    } else {
+        Err(PcaasaError::InvalidFormat { field: "debug", rule: "must be 0, 1, true or false" })
+    }
 }
 
 /// An optional string parameter; an empty string counts as absent (HTML forms send empty
 /// fields), anything but a string is the wrong type.
 fn string<'a>(
     field: &'static str,
-    value: &'a Option<Value>,
+    value: &'a Option<Field<'_>>,
 ) -> Result<Option<&'a str>, PcaasaError> {
     match value {
         None => Ok(None),
-        Some(Value::String(text)) if text.is_empty() => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text)),
+        Some(Field::String(text)) if text.is_empty() => Ok(None),
+        Some(Field::String(text)) => Ok(Some(text)),
         Some(_) => Err(PcaasaError::InvalidFormat { field, rule: "must be a string" }),
     }
 }
 
 /// An optional uuid parameter: 36 characters, hyphenated hex.
-fn uuid(field: &'static str, value: &Option<Value>) -> Result<Option<Uuid>, PcaasaError> {
+fn uuid(field: &'static str, value: &Option<Field<'_>>) -> Result<Option<Uuid>, PcaasaError> {
     let Some(text) = string(field, value)? else { return Ok(None) };
     parse_uuid(text)
         .map(Some)
@@ -407,7 +407,7 @@ fn uuid(field: &'static str, value: &Option<Value>) -> Result<Option<Uuid>, Pcaa
 /// A payment-instrument reference number: 12 to 50 printable ASCII characters.
 fn reference_number<'a>(
     field: &'static str,
-    value: &'a Option<Value>,
+    value: &'a Option<Field<'_>>,
 ) -> Result<Option<&'a str>, PcaasaError> {
     let Some(text) = string(field, value)? else { return Ok(None) };
     if is_reference_number(text) {
@@ -443,16 +443,17 @@ fn is_uuid_text(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn text(s: &str) -> Option<Value> {
-        Some(Value::String(s.into()))
+    fn text(s: &str) -> Option<Field<'_>> {
+        Some(Field::String(s.into()))
     }
 
     #[test]
     fn amounts_follow_the_money_rules() {
         assert_eq!(amount(&text("-10.00")).unwrap().to_string(), "-10.00");
         assert_eq!(amount(&text("1000")).unwrap().to_string(), "1000");
-        let number = crate::common::json::parse(b"{\"a\": 12.50}").unwrap();
-        assert_eq!(amount(&Some(number["a"].clone())).unwrap().to_string(), "12.50");
+        let body: std::collections::HashMap<&str, Field<'_>> =
+            serde_json::from_slice(b"{\"a\": 12.50}").unwrap();
+        assert_eq!(amount(&Some(body["a"].clone())).unwrap().to_string(), "12.50");
         let code = |s: &str| amount(&text(s)).unwrap_err().code();
         assert_eq!(code("1.5"), "INVALID_FORMAT"); // 3 characters
         assert_eq!(code("1.005"), "AMOUNT_INVALID");
@@ -462,7 +463,7 @@ mod tests {
         assert_eq!(code("10000000000000000.00"), "AMOUNT_INVALID");
         assert_eq!(code("12345678901234567890.12345"), "INVALID_FORMAT"); // 26 characters
         assert_eq!(amount(&None).unwrap_err().code(), "REQUIRED_FIELD_MISSING");
-        assert_eq!(amount(&Some(Value::Bool(true))).unwrap_err().code(), "INVALID_FORMAT");
+        assert_eq!(amount(&Some(Field::Bool)).unwrap_err().code(), "INVALID_FORMAT");
     }
 
     #[test]
@@ -470,7 +471,7 @@ mod tests {
         assert!(uuid("x", &text("4b3f0c36-2a8e-4f39-9d0b-2f8e8f0b6c11")).unwrap().is_some());
         assert!(uuid("x", &text("4b3f0c362a8e4f399d0b2f8e8f0b6c11")).is_err());
         assert!(uuid("x", &text("{4b3f0c36-2a8e-4f39-9d0b-2f8e8f0b6c1}")).is_err());
-        assert!(uuid("x", &Some(Value::from(5))).is_err());
+        assert!(uuid("x", &Some(Field::Number("5"))).is_err());
         assert_eq!(uuid("x", &text("")).unwrap(), None);
     }
 }

@@ -19,10 +19,20 @@ pub(crate) const REFERENCE: &str = "paymentInstrumentReferenceNumber";
 /// Identifiers of every tenant's PCaaSA accounts.
 #[derive(Debug, Default)]
 pub(crate) struct Accounts {
+    /// Reference numbers (the `accountUuid` entries are kept for the in-use check).
     index: AccountIndex,
+    /// `accountUuid`s both ways. Read-mostly, hence the `ShardedLock`.
+    uuids: ShardedLock<Uuids>,
+}
+
+/// `accountUuid`s keyed by the parsed uuid, so a call's lookup needs no text built.
+#[derive(Debug, Default)]
+struct Uuids {
+    /// Tenant and `accountUuid` → ledger account.
+    accounts: HashMap<(TenantId, Uuid), AccountId>,
     /// Ledger account → its tenant and `accountUuid`, to answer with the `accountUuid` when a
-    /// call named the account by reference number. Read-mostly, hence the `ShardedLock`.
-    account_uuids: ShardedLock<HashMap<AccountId, (TenantId, Uuid)>>,
+    /// call named the account by reference number.
+    account_uuids: HashMap<AccountId, (TenantId, Uuid)>,
 }
 
 impl Accounts {
@@ -42,9 +52,9 @@ impl Accounts {
     ) -> Result<(), String> {
         self.index.insert(tenant, ACCOUNT_UUID, &account_uuid.to_string(), account)?;
         self.index.insert(tenant, REFERENCE, reference, account)?;
-        let mut uuids =
-            self.account_uuids.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        uuids.insert(account, (tenant, account_uuid));
+        let mut uuids = self.uuids.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        uuids.accounts.insert((tenant, account_uuid), account);
+        uuids.account_uuids.insert(account, (tenant, account_uuid));
         Ok(())
     }
 
@@ -52,7 +62,7 @@ impl Accounts {
     pub(crate) fn resolve(
         &self,
         tenant: TenantId,
-        target: &Target,
+        target: &Target<'_>,
     ) -> Result<(AccountId, Uuid), PcaasaError> {
         match target {
             Target::Account(account_uuid) => {
@@ -85,22 +95,25 @@ impl Accounts {
     }
 
     fn by_uuid(&self, tenant: TenantId, account_uuid: Uuid) -> Result<AccountId, PcaasaError> {
-        // Stored lower-case hyphenated, so an upper-case uuid from a client still matches.
-        self.index
-            .get(tenant, ACCOUNT_UUID, &account_uuid.to_string())
+        // Keyed by the parsed uuid, so an upper-case uuid from a client still matches.
+        let uuids = self.uuids.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        uuids
+            .accounts
+            .get(&(tenant, account_uuid))
+            .copied()
             .ok_or(PcaasaError::AccountNotFound { field: "accountUuid" })
     }
 
     fn account_uuid(&self, id: AccountId) -> Option<Uuid> {
-        let uuids = self.account_uuids.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        uuids.get(&id).map(|(_, account_uuid)| *account_uuid)
+        let uuids = self.uuids.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        uuids.account_uuids.get(&id).map(|(_, account_uuid)| *account_uuid)
     }
 
     /// Forgets every identifier of `tenant`.
     pub(crate) fn remove_tenant(&self, tenant: TenantId) {
         self.index.remove_tenant(tenant);
-        let mut uuids =
-            self.account_uuids.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        uuids.retain(|_, (owner, _)| *owner != tenant);
+        let mut uuids = self.uuids.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        uuids.accounts.retain(|(owner, _), _| *owner != tenant);
+        uuids.account_uuids.retain(|_, (owner, _)| *owner != tenant);
     }
 }

@@ -1,12 +1,17 @@
 //! PCaaSA's wire format: each call's body parameters, in the order the reference pages list
 //! them, and the response envelope (our design: PCaaSA publishes none, see *Choices*).
 //!
-//! Request fields are raw JSON values (form and multipart values arrive as strings), so a wrong
-//! type becomes a PCaaSA error naming the parameter rather than a serde message; `parse.rs`
-//! turns them into typed commands.
+//! Request fields are raw JSON fields borrowed from the body (form and multipart values arrive
+//! as strings), so a wrong type becomes a PCaaSA error naming the parameter rather than a serde
+//! message; `parse.rs` turns them into typed commands. Response uuids and amounts are written
+//! straight into the body, without a `String` each.
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use ledger::Currency;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize, Serializer};
+use uuid::Uuid;
+
+use crate::common::json::Field;
 
 /// `status` of a processed call.
 pub(crate) const STATUS_SUCCESS: &str = "success";
@@ -14,81 +19,111 @@ pub(crate) const STATUS_SUCCESS: &str = "success";
 pub(crate) const STATUS_ERROR: &str = "error";
 
 /// `?call=account-balance-adjust-v1`, parameters in the order of the reference page (P1).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct AccountBalanceAdjustRequest {
+pub(crate) struct AccountBalanceAdjustRequest<'a> {
     /// Defaults to `customer-account`.
-    pub(crate) app: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) app: Option<Field<'a>>,
     /// Defaults to `account-balance`.
-    pub(crate) object: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) object: Option<Field<'a>>,
     /// Defaults to `adjust`.
-    pub(crate) action: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) action: Option<Field<'a>>,
     /// int32, defaults to `1`.
-    pub(crate) version: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) version: Option<Field<'a>>,
     /// Required, uuid (36).
-    pub(crate) session_uuid: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) session_uuid: Option<Field<'a>>,
     /// Optional uuid (36) tracking this call; our idempotency key.
-    pub(crate) external_tran_uuid: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) external_tran_uuid: Option<Field<'a>>,
     /// uuid (36); this or a reference number.
-    pub(crate) account_uuid: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) account_uuid: Option<Field<'a>>,
     /// 12–50 characters; this or `accountUuid`. The page drops the name; see *Choices*.
-    pub(crate) payment_instrument_reference_number: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) payment_instrument_reference_number: Option<Field<'a>>,
     /// The same reference under the name sibling pages use for it.
-    pub(crate) card_reference_number: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) card_reference_number: Option<Field<'a>>,
     /// Required, signed money text, 4–25 characters.
-    pub(crate) amount: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) amount: Option<Field<'a>>,
     /// Optional, 1–20 characters.
-    pub(crate) description: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) description: Option<Field<'a>>,
     /// Optional enum; fixes the amount's sign.
-    pub(crate) tran_code: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) tran_code: Option<Field<'a>>,
     /// Optional boolean (0/1), default false; accepted and ignored.
-    pub(crate) debug: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) debug: Option<Field<'a>>,
 }
 
 /// `?call=account-balance-get-v1` (invented: PCaaSA publishes no balance read).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct AccountBalanceGetRequest {
+pub(crate) struct AccountBalanceGetRequest<'a> {
     /// Defaults to `customer-account`.
-    pub(crate) app: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) app: Option<Field<'a>>,
     /// Defaults to `account-balance`.
-    pub(crate) object: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) object: Option<Field<'a>>,
     /// Defaults to `get`.
-    pub(crate) action: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) action: Option<Field<'a>>,
     /// Defaults to `1`.
-    pub(crate) version: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) version: Option<Field<'a>>,
     /// Required.
-    pub(crate) session_uuid: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) session_uuid: Option<Field<'a>>,
     /// Optional; echoed.
-    pub(crate) external_tran_uuid: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) external_tran_uuid: Option<Field<'a>>,
     /// This or a reference number.
-    pub(crate) account_uuid: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) account_uuid: Option<Field<'a>>,
     /// This or `accountUuid`.
-    pub(crate) payment_instrument_reference_number: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) payment_instrument_reference_number: Option<Field<'a>>,
     /// Alias of the reference number.
-    pub(crate) card_reference_number: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) card_reference_number: Option<Field<'a>>,
     /// Accepted and ignored.
-    pub(crate) debug: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) debug: Option<Field<'a>>,
 }
 
 /// `?call=session-create-v1` (invented: PCaaSA's session call is not in any copy we have).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct SessionCreateRequest {
+pub(crate) struct SessionCreateRequest<'a> {
     /// Defaults to `core-session`.
-    pub(crate) app: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) app: Option<Field<'a>>,
     /// Defaults to `session`.
-    pub(crate) object: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) object: Option<Field<'a>>,
     /// Defaults to `create`.
-    pub(crate) action: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) action: Option<Field<'a>>,
     /// Defaults to `1`.
-    pub(crate) version: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) version: Option<Field<'a>>,
     /// Required: the uuid API key issued to the client (may also come in the query string).
-    pub(crate) api_key: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) api_key: Option<Field<'a>>,
     /// Optional; echoed.
-    pub(crate) external_tran_uuid: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) external_tran_uuid: Option<Field<'a>>,
     /// Accepted and ignored.
-    pub(crate) debug: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) debug: Option<Field<'a>>,
 }
 
 /// A processed call.
@@ -143,21 +178,21 @@ pub(crate) struct SessionCreateData {
 /// `data` of `account-balance-adjust-v1`.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct AccountBalanceAdjustData {
+pub(crate) struct AccountBalanceAdjustData<'a> {
     /// The adjusted account.
-    pub(crate) account_uuid: String,
+    pub(crate) account_uuid: UuidText,
     /// The posted transaction (stable across replays).
-    pub(crate) transaction_uuid: String,
+    pub(crate) transaction_uuid: UuidText,
     /// As sent, or null.
     pub(crate) tran_code: Option<&'static str>,
     /// The text written to the transaction log.
-    pub(crate) description: String,
+    pub(crate) description: &'a str,
     /// The signed delta, two decimals.
-    pub(crate) amount: String,
+    pub(crate) amount: Money,
     /// Available balance after the adjustment.
-    pub(crate) available_balance: String,
+    pub(crate) available_balance: Money,
     /// Current (ledger) balance after the adjustment.
-    pub(crate) current_balance: String,
+    pub(crate) current_balance: Money,
 }
 
 /// `data` of `account-balance-get-v1`.
@@ -176,4 +211,100 @@ pub(crate) struct AccountBalanceGetData {
     pub(crate) pending_balance: String,
     /// How far the available balance may go below zero.
     pub(crate) credit_line: String,
+}
+
+/// A uuid as PCaaSA writes one: 36 characters, lower-case, hyphenated.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UuidText(pub(crate) Uuid);
+
+impl Serialize for UuidText {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.hyphenated().encode_lower(&mut Uuid::encode_buffer()))
+    }
+}
+
+/// An amount written as a string with exactly its currency's decimals (`"490.00"`,
+/// `"-10.00"`), as `Currency::format` spells it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Money(Decimal);
+
+impl Money {
+    /// `amount` of `currency`.
+    pub(crate) fn new(currency: Currency, amount: Decimal) -> Money {
+        let mut shown = amount;
+        shown.rescale(currency.exponent());
+        Money(shown)
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Digits written by hand into a stack buffer: `Decimal`'s `Display` (or the integer
+        // ones of `fmt`) through the serializer's escaping adapter cost more than the rest of
+        // the amount's handling.
+        let mut buffer = [0; 64];
+        match self.text(&mut buffer) {
+            Some(shown) => serializer.serialize_str(shown),
+            None => serializer.collect_str(&self.0),
+        }
+    }
+}
+
+impl Money {
+    /// The text as `Decimal`'s `Display` spells it: sign, integer digits (at least one) and
+    /// exactly `scale` fractional digits, written backwards from the end of `buffer`.
+    fn text(self, buffer: &mut [u8; 64]) -> Option<&str> {
+        let scale = usize::try_from(self.0.scale()).ok()?;
+        let mut magnitude = self.0.mantissa().unsigned_abs();
+        let mut at = buffer.len();
+        let mut digits = 0;
+        while magnitude > 0 || digits <= scale {
+            if digits == scale && scale > 0 {
+                at = at.checked_sub(1)?;
+                *buffer.get_mut(at)? = b'.';
+            }
+            // `u64` division where the amount fits: `u128`'s is a library call.
+            let digit = match u64::try_from(magnitude) {
+                Ok(small) => {
+                    magnitude = u128::from(small / 10);
+                    small % 10
+                }
+                Err(_) => {
+                    let digit = magnitude % 10;
+                    magnitude /= 10;
+                    u64::try_from(digit).ok()?
+                }
+            };
+            at = at.checked_sub(1)?;
+            *buffer.get_mut(at)? = b'0' + u8::try_from(digit).ok()?;
+            digits += 1;
+        }
+        if self.0.is_sign_negative() {
+            at = at.checked_sub(1)?;
+            *buffer.get_mut(at)? = b'-';
+        }
+        std::str::from_utf8(buffer.get(at..)?).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_written_as_decimal_display_writes_it() {
+        let usd = Currency::from_code("USD").unwrap();
+        let texts = ["0", "-0.00", "0.05", "-10", "490.5", "1000000000000000", "-0.01", "123.45"];
+        for text in texts {
+            let amount: Decimal = text.parse().unwrap();
+            let written = serde_json::to_string(&Money::new(usd, amount)).unwrap();
+            assert_eq!(written, format!("\"{}\"", usd.format(amount)), "{text}");
+        }
+        let fine = Decimal::from_i128_with_scale(-79_228_162_514_264_337_593_543_950_335, 28);
+        let whole = Decimal::from_i128_with_scale(79_228_162_514_264_337_593_543_950_335, 0);
+        for amount in [fine, whole, Decimal::ZERO] {
+            let written = serde_json::to_string(&Money(amount)).unwrap();
+            assert_eq!(written, format!("\"{amount}\""));
+        }
+    }
 }
