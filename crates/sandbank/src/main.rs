@@ -218,26 +218,7 @@ fn conform_options(args: &ConformArgs) -> Result<conformance::Options, String> {
 /// Resolves on the first Ctrl-C or SIGTERM (a CI job cancelled); a second Ctrl-C ends the
 /// process at once.
 async fn interrupted() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
+    shutdown_signal().await;
     eprintln!("interrupted: deleting the tenants this run made (Ctrl-C again to quit now)");
     tokio::spawn(async {
         let _ = tokio::signal::ctrl_c().await;
@@ -333,7 +314,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
 /// Resolves on Ctrl-C or SIGTERM.
 async fn shutdown_signal() {
     let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     };
     #[cfg(unix)]
     let terminate = async {
