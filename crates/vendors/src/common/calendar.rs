@@ -81,6 +81,16 @@ impl fmt::Display for DateTime {
     }
 }
 
+/// Writes the last `width` decimal digits of a non-negative `value`, zero-padded: the parts of a
+/// date or time on a write's answer, digit by digit, where `format!` costs several times more.
+pub fn write_digits(out: &mut impl fmt::Write, value: i64, width: u32) -> fmt::Result {
+    for place in (0..width).rev() {
+        let digit = (value / 10_i64.pow(place)) % 10;
+        out.write_char(char::from(b'0' + u8::try_from(digit).unwrap_or(0)))?;
+    }
+    Ok(())
+}
+
 /// The number of days in `month` (1..=12) of `year`, or `None` for a month that does not exist.
 pub fn days_in_month(year: i64, month: u8) -> Option<u8> {
     // Leap years repeat with the calendar: any year answers as its counterpart in 2000..2400.

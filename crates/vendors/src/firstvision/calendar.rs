@@ -43,20 +43,12 @@ impl Date {
             return format!("{:04}-{:02}-{:02}", self.year, self.month, self.day);
         };
         let mut text = String::with_capacity(10);
-        push_digits(&mut text, year, 4);
+        digits(&mut text, year, 4);
         text.push('-');
-        push_digits(&mut text, u32::from(self.month), 2);
+        digits(&mut text, u32::from(self.month), 2);
         text.push('-');
-        push_digits(&mut text, u32::from(self.day), 2);
+        digits(&mut text, u32::from(self.day), 2);
         text
-    }
-}
-
-/// Appends the last `width` decimal digits of `value`, zero-padded.
-fn push_digits(text: &mut String, value: u32, width: u32) {
-    for place in (0..width).rev() {
-        let digit = value / 10u32.pow(place) % 10;
-        text.push(char::from_digit(digit, 10).unwrap_or('0'));
     }
 }
 
@@ -86,9 +78,14 @@ pub(crate) fn history_time(at: Timestamp) -> String {
     let mut text = String::with_capacity(7);
     let parts = [dt.hour, dt.minute, dt.second].map(u32::from);
     for (value, width) in [(parts[0], 2), (parts[1], 2), (parts[2], 2), (dt.microsecond / 100_000, 1)] {
-        push_digits(&mut text, value, width);
+        digits(&mut text, value, width);
     }
     text
+}
+
+/// [`calendar::write_digits`] into a `String`, which cannot fail to take them.
+fn digits(text: &mut String, value: u32, width: u32) {
+    let _ = calendar::write_digits(text, i64::from(value), width);
 }
 
 #[cfg(test)]

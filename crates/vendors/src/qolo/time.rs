@@ -25,17 +25,17 @@ pub(crate) fn write(ts: Timestamp, out: &mut impl fmt::Write) -> fmt::Result {
         // Outside .NET's DateTime range; never produced by a sane clock.
         return write!(out, "{:04}-{:02}-{:02}T00:00:00Z", dt.year, dt.month, dt.day);
     }
-    push_digits(out, dt.year, 4)?;
+    calendar::write_digits(out, dt.year, 4)?;
     out.write_char('-')?;
-    push_digits(out, dt.month.into(), 2)?;
+    calendar::write_digits(out, dt.month.into(), 2)?;
     out.write_char('-')?;
-    push_digits(out, dt.day.into(), 2)?;
+    calendar::write_digits(out, dt.day.into(), 2)?;
     out.write_char('T')?;
-    push_digits(out, dt.hour.into(), 2)?;
+    calendar::write_digits(out, dt.hour.into(), 2)?;
     out.write_char(':')?;
-    push_digits(out, dt.minute.into(), 2)?;
+    calendar::write_digits(out, dt.minute.into(), 2)?;
     out.write_char(':')?;
-    push_digits(out, dt.second.into(), 2)?;
+    calendar::write_digits(out, dt.second.into(), 2)?;
     if dt.microsecond != 0 {
         out.write_char('.')?;
         let mut fraction = i64::from(dt.microsecond);
@@ -44,18 +44,9 @@ pub(crate) fn write(ts: Timestamp, out: &mut impl fmt::Write) -> fmt::Result {
             fraction /= 10;
             width -= 1;
         }
-        push_digits(out, fraction, width)?;
+        calendar::write_digits(out, fraction, width)?;
     }
     out.write_char('Z')
-}
-
-/// Appends the last `width` decimal digits of a non-negative `value`, zero-padded.
-fn push_digits(out: &mut impl fmt::Write, value: i64, width: u32) -> fmt::Result {
-    for place in (0..width).rev() {
-        let digit = (value / 10_i64.pow(place)) % 10;
-        out.write_char(char::from(b'0' + u8::try_from(digit).unwrap_or(0)))?;
-    }
-    Ok(())
 }
 
 /// Unix seconds of `ts` (JWT `iat`/`exp`).
