@@ -45,10 +45,10 @@ fn head_of(raw: &str) -> String {
 }
 
 /// Each vendor's balance write and the admin API's account opening, with the status each
-/// renders for a body over the limit: FirstVision's documented statuses have no 413 and
-/// Clowd9 answers any bad body with 400 (see each vendor's module doc).
+/// renders for a body over the limit: Clowd9 answers any bad body with 400 (see its module
+/// doc); the others, 413 in their own shape.
 const WRITE_ROUTES: [(&str, &str, u16); 6] = [
-    ("PUT", "/account/balance", 400),
+    ("PUT", "/account/balance", 413),
     ("POST", "/v1/accounts/balance", 400),
     ("PUT", "/amlyze-ws-rest/account-balance", 413),
     ("POST", "/api/v1/accounts/AdjustBalance", 413),

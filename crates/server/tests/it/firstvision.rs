@@ -1156,7 +1156,7 @@ async fn malformed_or_mistyped_requests_are_refused_and_change_no_balance() {
 }
 
 #[tokio::test]
-async fn a_body_over_64_kib_is_refused_with_400_and_one_of_exactly_64_kib_is_read() {
+async fn a_body_over_64_kib_is_refused_with_413_and_one_of_exactly_64_kib_is_read() {
     let (sb, fv) = start().await;
     let account = open_seed_account(&sb, "100.00").await;
     let body = l8v2(&account, "FREV", "10", "000000000001", 0);
@@ -1166,9 +1166,9 @@ async fn a_body_over_64_kib_is_refused_with_400_and_one_of_exactly_64_kib_is_rea
     let padded = |len: usize| format!("{body}{}", " ".repeat(len - body.len()));
 
     fv.cash(&padded(limit + 1)).await.assert_refused(
-        400,
-        "400",
-        "Bad Request",
+        413,
+        "413",
+        "Payload Too Large",
         "body: larger than 65536 bytes",
     );
     assert_eq!(admin_account(&sb, &account.id).await["balances"]["posted"], "100.00");
@@ -1201,7 +1201,7 @@ async fn a_body_over_64_kib_is_refused_with_400_and_one_of_exactly_64_kib_is_rea
     })
     .await
     .unwrap();
-    assert!(raw.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{raw}");
+    assert!(raw.starts_with("HTTP/1.1 413 Payload Too Large\r\n"), "{raw}");
     assert!(
         raw.to_ascii_lowercase().contains("x-sandbank-reason: body: larger than 65536 bytes"),
         "{raw}"
@@ -1209,7 +1209,7 @@ async fn a_body_over_64_kib_is_refused_with_400_and_one_of_exactly_64_kib_is_rea
     let (_, raw_body) = raw.split_once("\r\n\r\n").unwrap();
     assert_eq!(
         serde_json::from_str::<Value>(raw_body).unwrap(),
-        envelope_error("400", "Bad Request")
+        envelope_error("413", "Payload Too Large")
     );
     assert_eq!(admin_account(&sb, &account.id).await["balances"]["posted"], "100.00");
 

@@ -196,6 +196,8 @@ pub(crate) enum FvError {
     MethodNotAllowed,
     /// 408: the body did not arrive in time.
     RequestTimeout,
+    /// 413: the body is over the server's size limit (refused before it is read).
+    PayloadTooLarge,
     /// 415: the body's content type is not the one the call takes.
     UnsupportedMediaType,
     /// 500: a bug or a back-end failure; nothing was changed.
@@ -252,6 +254,7 @@ impl FvError {
                 (StatusCode::METHOD_NOT_ALLOWED, "405", "Method Not Allowed")
             }
             FvError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, "408", "Request Timeout"),
+            FvError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "413", "Payload Too Large"),
             FvError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "415", "Unsupported Media Type")
             }

@@ -96,7 +96,8 @@
 //!   `{endpoint}/token` in its prose; both `/token` and `/firstvision/token` are served.
 //! - Generated identifiers: account numbers `org(3) + logo(3) + 13 digits` (default org 970,
 //!   logo 401), card numbers `000` + a 16-digit Luhn-valid PAN, card sequence 1.
-//! - Oversized bodies answer 400 (413 is not in the vendor's list), body timeouts 408.
+//! - Oversized bodies answer 413 and body timeouts 408, in the vendor's envelope (neither is in
+//!   the vendor's lists: they are what an HTTP gateway in front of it answers).
 //! - A date with no value is left out of the answer, never `null`: the vendor's schemas type every
 //!   date as a non-nullable string and its documents show no empty form. So L8V2's
 //!   `transactionData.reversalDate`, v2's `transactionData.reviewDate`, the balance inquiry's
@@ -272,9 +273,10 @@ impl Vendor for FirstVision {
                 FvError::MethodNotAllowed,
                 format!("route: {} is not served on {}", req.method, req.path),
             ),
-            Refusal::PayloadTooLarge { limit_bytes } => {
-                Rejection::bad_request(format!("body: larger than {limit_bytes} bytes"))
-            }
+            Refusal::PayloadTooLarge { limit_bytes } => Rejection::new(
+                FvError::PayloadTooLarge,
+                format!("body: larger than {limit_bytes} bytes"),
+            ),
             Refusal::BodyTimeout => {
                 Rejection::new(FvError::RequestTimeout, "body: not received in time")
             }

@@ -432,7 +432,7 @@ fn refusals_from_the_server_use_the_vendor_envelope() {
     let req = parse_request("PATCH /account/balance");
     let cases = [
         (Refusal::MethodNotAllowed, 405, "405"),
-        (Refusal::PayloadTooLarge { limit_bytes: 65_536 }, 400, "400"),
+        (Refusal::PayloadTooLarge { limit_bytes: 65_536 }, 413, "413"),
         (Refusal::BodyTimeout, 408, "408"),
         (Refusal::Internal, 500, "500"),
     ];
