@@ -6,6 +6,15 @@ use reqwest::{Client, Method, Response};
 use serde_json::{Value, json};
 use server::testing::{self, TestServer};
 
+/// Every vendor with a currency it serves: one account of each covers the whole registry.
+pub(crate) const ONE_OF_EACH: [(&str, &str); 5] = [
+    ("firstvision", "USD"),
+    ("clowd9", "GBP"),
+    ("amlyze", "EUR"),
+    ("qolo", "USD"),
+    ("pcaasa", "USD"),
+];
+
 /// A running server and a client for it. When it goes out of scope, every exchange in every
 /// tenant's journal is checked against `specs/`, so the specs and the server cannot drift
 /// apart silently.

@@ -6,7 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use server::testing;
 
-use crate::common::Sandbox;
+use crate::common::{ONE_OF_EACH, Sandbox};
 
 /// One answer as the script compares it: status, headers but `Date`, and the body bytes.
 #[derive(Debug, PartialEq, Eq)]
@@ -39,13 +39,7 @@ fn body(seen: &Seen) -> Value {
 
 /// Opens one account of each vendor in the tenant of `token`.
 async fn open_each(sb: &Sandbox, token: &str, out: &mut Vec<Seen>) {
-    for (vendor, currency) in [
-        ("firstvision", "USD"),
-        ("clowd9", "GBP"),
-        ("amlyze", "EUR"),
-        ("qolo", "USD"),
-        ("pcaasa", "USD"),
-    ] {
+    for (vendor, currency) in ONE_OF_EACH {
         let opening = json!({ "vendor": vendor, "currency": currency, "opening_balance": "10.00" });
         let resp = sb.admin_as(token, Method::POST, "/__admin/accounts", Some(opening)).await;
         out.push(seen(&format!("open {vendor}"), resp).await);

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::admin::tenant_ids;
-use crate::common::Sandbox;
+use crate::common::{ONE_OF_EACH, Sandbox};
 
 /// A tenant as `POST /__admin/tenants` answered it.
 struct NewTenant {
@@ -32,13 +32,7 @@ async fn delete_tenant(sb: &Sandbox, token: &str, id: &str) -> reqwest::Response
 /// Opens one account per vendor in the tenant of `token`; returns the admin answers.
 async fn open_one_of_each(sb: &Sandbox, token: &str) -> Vec<Value> {
     let mut opened = Vec::new();
-    for (vendor, currency) in [
-        ("firstvision", "USD"),
-        ("clowd9", "GBP"),
-        ("amlyze", "EUR"),
-        ("qolo", "USD"),
-        ("pcaasa", "USD"),
-    ] {
+    for (vendor, currency) in ONE_OF_EACH {
         let body = json!({ "vendor": vendor, "currency": currency, "opening_balance": "10.00" });
         let resp = sb.admin_as(token, Method::POST, "/__admin/accounts", Some(body)).await;
         assert_eq!(resp.status(), StatusCode::CREATED);
