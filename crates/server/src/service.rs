@@ -398,7 +398,7 @@ fn call_vendor(
     let (trace_id, real_now) = (arrived.trace_id, arrived.real_now);
     let clock = |tenant| app.tenants.at_real(tenant, real_now);
     let ctx = Ctx { ledger: &app.ledger, clock: &clock, trace_id, ids: &app.ids };
-    match std::panic::catch_unwind(AssertUnwindSafe(|| vendor.handle(&ctx, operation, req))) {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| vendor.handle(&ctx, route, req))) {
         Ok(resp) => resp,
         Err(_) => {
             tracing::error!(vendor = vendor.name(), operation, %trace_id, "vendor handler panicked");

@@ -80,13 +80,12 @@ impl Bench {
         let routes = self.vendor.routes();
         let matched = self.router.at(path).unwrap();
         let params = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-        let operation = routes
+        let route = routes
             .iter()
-            .find(|r| {
+            .position(|r| {
                 r.method == method
                     && self.router.at(r.path).is_ok_and(|m| *m.value == *matched.value)
             })
-            .map(|r| r.operation)
             .unwrap();
         let mut map = HeaderMap::new();
         for (name, value) in headers {
@@ -96,7 +95,7 @@ impl Bench {
             );
         }
         let req = Request { method, path: path.to_owned(), query, headers: map, body, params };
-        self.ctx(|ctx| self.vendor.handle(ctx, operation, &req))
+        self.ctx(|ctx| self.vendor.handle(ctx, route, &req))
     }
 
     fn token(&self, method: Method, target: &str, headers: &[(&str, &str)], body: &str) -> String {

@@ -4,6 +4,8 @@
 pub mod accounts;
 pub mod auth;
 pub mod calendar;
+pub mod explain;
+pub mod failure;
 pub mod ids;
 pub mod index;
 pub mod json;

@@ -12,6 +12,30 @@
 // (non-test) build still checks every production function.
 #![cfg_attr(test, allow(clippy::too_many_lines, reason = "a test reads as one scenario"))]
 
+/// Declares a vendor's route table, each entry carrying its handler: `ROUTES` (what the server
+/// mounts and [`Vendor::routes`] returns) and `HANDLERS` (what [`Vendor::handle`] calls by the
+/// route's index). One list makes both, so a route cannot lose its handler or get another's.
+///
+/// ```ignore
+/// routes! { Handler;
+///     POST "/v1/auth" "AuthenticateApi" => handlers::authenticate_api,
+/// }
+/// ```
+#[allow(unused_macros, reason = "each vendor moves its table onto it in turn")]
+macro_rules! routes {
+    ($handler:ty; $($method:ident $path:literal $operation:literal => $handle:expr),+ $(,)?) => {
+        /// Every route, in the order the server mounts them.
+        pub(crate) static ROUTES: &[$crate::Route] = &[$($crate::Route {
+            method: ::http::Method::$method,
+            path: $path,
+            operation: $operation,
+        }),+];
+
+        /// Each route's handler, at its route's index in [`ROUTES`].
+        static HANDLERS: &[$handler] = &[$($handle),+];
+    };
+}
+
 pub mod common;
 #[cfg(test)]
 mod testing;
@@ -156,7 +180,7 @@ pub struct Route {
     pub method: Method,
     /// The path pattern.
     pub path: &'static str,
-    /// The operation's name, as the spec's `operationId`; passed back to [`Vendor::handle`].
+    /// The operation's name, as the spec's `operationId` (journal, logs, the index page).
     pub operation: &'static str,
 }
 
@@ -209,8 +233,8 @@ pub trait Vendor: Send + Sync {
     /// Every route this vendor serves; the server mounts them all on one port.
     fn routes(&self) -> &'static [Route];
 
-    /// Answers one request for `operation` (a [`Route::operation`] of this vendor).
-    fn handle(&self, ctx: &Ctx<'_>, operation: &'static str, req: &Request) -> Response;
+    /// Answers one request that matched `routes()[route]`: the route's handler, found by index.
+    fn handle(&self, ctx: &Ctx<'_>, route: usize, req: &Request) -> Response;
 
     /// Renders a problem the server found, in this vendor's error shape; `trace_id` is the one
     /// the server logs and sends back, for vendors whose bodies carry a trace id.

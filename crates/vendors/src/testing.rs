@@ -76,7 +76,7 @@ impl Harness {
             panic!("no route for {} {}", req.method, req.path);
         };
         let req = Request { params, ..req };
-        self.with_ctx(|ctx| self.vendor.handle(ctx, routes[idx].operation, &req))
+        self.with_ctx(|ctx| self.vendor.handle(ctx, idx, &req))
     }
 
     /// Runs every request of a fixture and renders the exchanges.

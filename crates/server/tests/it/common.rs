@@ -171,3 +171,65 @@ impl Drop for SpecCheck {
         assert!(problems.is_empty(), "answers that do not match specs/:\n{}", problems.join("\n"));
     }
 }
+
+/// An answer as a test reads it: status, the headers tests look at, the text and its JSON
+/// (`Null` when the body is not JSON). Vendor test files add their own assertions in their own
+/// `impl Reply` blocks.
+#[derive(Debug)]
+#[allow(dead_code, reason = "each vendor's tests read a different subset")]
+pub(crate) struct Reply {
+    pub(crate) status: reqwest::StatusCode,
+    pub(crate) headers: reqwest::header::HeaderMap,
+    pub(crate) content_type: Option<String>,
+    /// `X-Sandbank-Reason`.
+    pub(crate) reason: Option<String>,
+    pub(crate) allow: Option<String>,
+    /// `WWW-Authenticate`.
+    pub(crate) challenge: Option<String>,
+    /// `X-Sandbank-Trace-Id`.
+    pub(crate) trace_id: Option<String>,
+    pub(crate) text: String,
+    pub(crate) body: Value,
+}
+
+#[allow(dead_code, reason = "each vendor's tests read a different subset")]
+impl Reply {
+    pub(crate) async fn read(resp: Response) -> Reply {
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap();
+        Reply::of(status, headers, text)
+    }
+
+    /// A raw HTTP/1.1 response (headers and a `Content-Length` body).
+    pub(crate) fn parse_raw(raw: &str) -> Reply {
+        use reqwest::header::{HeaderName, HeaderValue};
+        let (head, text) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+        let mut lines = head.lines();
+        let status_line = lines.next().unwrap_or_default();
+        let code: u16 = status_line.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (name, value) in lines.filter_map(|line| line.split_once(':')) {
+            headers.append(
+                HeaderName::from_bytes(name.trim().as_bytes()).unwrap(),
+                HeaderValue::from_str(value.trim()).unwrap(),
+            );
+        }
+        Reply::of(reqwest::StatusCode::from_u16(code).unwrap(), headers, text.to_string())
+    }
+
+    fn of(status: reqwest::StatusCode, headers: reqwest::header::HeaderMap, text: String) -> Reply {
+        let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_string());
+        Reply {
+            status,
+            content_type: header("content-type"),
+            reason: header("x-sandbank-reason"),
+            allow: header("allow"),
+            challenge: header("www-authenticate"),
+            trace_id: header("x-sandbank-trace-id"),
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            headers,
+            text,
+        }
+    }
+}

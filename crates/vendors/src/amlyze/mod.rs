@@ -262,7 +262,8 @@ impl Vendor for Amlyze {
         &ROUTES
     }
 
-    fn handle(&self, ctx: &Ctx<'_>, operation: &'static str, req: &Request) -> Response {
+    fn handle(&self, ctx: &Ctx<'_>, route: usize, req: &Request) -> Response {
+        let operation = ROUTES.get(route).map_or("", |route| route.operation);
         let tenant = match self.inner.credentials.authenticate(&req.headers) {
             Ok(tenant) => tenant,
             Err(problem) => {

@@ -515,7 +515,8 @@ fn amlyze_refusals_show_the_time_last_seen_on_the_tokens_tenant_else_on_any() {
             ids: &crate::common::ids::Ids::default(),
         };
         let req = request(Method::GET, "/amlyze-ws-rest/x", Some(WELL_KNOWN_TOKEN), "");
-        let resp = harness.vendor.handle(&ctx, "notFound", &req);
+        let not_found = super::ROUTES.iter().position(|r| r.operation == "notFound").unwrap();
+        let resp = harness.vendor.handle(&ctx, not_found, &req);
         body(&resp)["timestamp"].as_str().unwrap().to_string()
     };
     assert_eq!(

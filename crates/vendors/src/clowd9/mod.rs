@@ -816,7 +816,8 @@ impl Vendor for Clowd9 {
         &ROUTES
     }
 
-    fn handle(&self, ctx: &Ctx<'_>, operation: &'static str, req: &Request) -> Response {
+    fn handle(&self, ctx: &Ctx<'_>, route: usize, req: &Request) -> Response {
+        let operation = ROUTES.get(route).map_or("", |route| route.operation);
         match operation {
             "UpdateAccountBalance" => self.update_account_balance(ctx, req),
             "IncreaseAccountBalance" => self.authenticated(ctx, req, |tenant| {

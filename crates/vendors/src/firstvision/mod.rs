@@ -252,7 +252,8 @@ impl Vendor for FirstVision {
         &ROUTES
     }
 
-    fn handle(&self, ctx: &Ctx<'_>, operation: &'static str, req: &Request) -> Response {
+    fn handle(&self, ctx: &Ctx<'_>, route: usize, req: &Request) -> Response {
+        let operation = ROUTES.get(route).map_or("", |route| route.operation);
         let res = match operation {
             OP_TOKEN => self.token(ctx, req),
             OP_CASH_L8V2 => self.cash(ctx, req, Version::L8v2),

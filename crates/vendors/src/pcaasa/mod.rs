@@ -431,7 +431,7 @@ impl Vendor for Pcaasa {
         &ROUTES
     }
 
-    fn handle(&self, ctx: &Ctx<'_>, _operation: &'static str, req: &Request) -> Response {
+    fn handle(&self, ctx: &Ctx<'_>, _route: usize, req: &Request) -> Response {
         let Some(name) = call_param(req) else {
             return Failure::from(PcaasaError::CallMissing).render(None, None);
         };

@@ -1120,7 +1120,8 @@ impl Vendor for Qolo {
         &ROUTES
     }
 
-    fn handle(&self, ctx: &Ctx<'_>, operation: &'static str, req: &Request) -> Response {
+    fn handle(&self, ctx: &Ctx<'_>, route: usize, req: &Request) -> Response {
+        let operation = ROUTES.get(route).map_or("", |route| route.operation);
         match operation {
             "Login" => self.login(ctx, req),
             "AdjustBalance" => {
