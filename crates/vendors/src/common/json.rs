@@ -2,9 +2,10 @@
 //! `arbitrary_precision`) and written back as exact text, never through `f64`; [`Field`],
 //! one body field as sent, borrowed from the body; [`Object`], a nested struct read only from a
 //! JSON object; and [`check`], the strict validation every vendor applies to a JSON body before
-//! it is used.
+//! it is used; [`writer`], the hand-laid answers of the hot paths.
 
 mod strict;
+pub mod writer;
 
 use std::borrow::Cow;
 use std::str::FromStr;
