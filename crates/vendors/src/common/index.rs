@@ -11,8 +11,11 @@ use ledger::{AccountId, TenantId};
 /// the identifier from the request instead of building an owned key.
 #[derive(Debug, Default)]
 pub struct AccountIndex {
-    entries: ShardedLock<HashMap<(TenantId, &'static str), HashMap<Box<str>, AccountId>>>,
+    entries: ShardedLock<HashMap<(TenantId, &'static str), Identifiers>>,
 }
+
+/// One tenant's identifiers of one kind.
+type Identifiers = HashMap<Box<str>, AccountId>;
 
 impl AccountIndex {
     /// Records `value` of `kind` for `account`; refuses an identifier already in use.
