@@ -11,8 +11,9 @@ use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::calendar::Date;
-use super::errors::{FvError, Rejection, Vpl};
+use super::wire::calendar::Date;
+use super::errors::{FvError, Vpl, bad, vpl};
+use crate::common::failure::Failure;
 use super::state::is_card_number;
 use super::wire;
 use crate::Request;
@@ -90,13 +91,13 @@ pub(crate) enum AccountOrCard {
 // Bodies and headers
 
 /// Refuses a body that is not JSON by its content type (415).
-pub(crate) fn require_content_type(req: &Request, wanted: &str) -> Result<(), Rejection> {
+pub(crate) fn require_content_type(req: &Request, wanted: &str) -> Result<(), Failure<FvError>> {
     let given = req.header("content-type").unwrap_or("");
     let media = given.split(';').next().unwrap_or("").trim();
     if media.eq_ignore_ascii_case(wanted) {
         Ok(())
     } else {
-        Err(Rejection::new(
+        Err(Failure::new(
             FvError::UnsupportedMediaType,
             format!("header Content-Type: {given:?} is not {wanted}"),
         ))
@@ -104,17 +105,17 @@ pub(crate) fn require_content_type(req: &Request, wanted: &str) -> Result<(), Re
 }
 
 /// Reads a JSON body into its wire struct (400 when it is not JSON of that shape).
-pub(crate) fn body<T: DeserializeOwned>(req: &Request) -> Result<T, Rejection> {
+pub(crate) fn body<T: DeserializeOwned>(req: &Request) -> Result<T, Failure<FvError>> {
     let res = serde_json::from_slice(&req.body)
-        .map_err(|err| Rejection::bad_request(format!("body: not a valid request: {err}")))?;
+        .map_err(|err| bad(format!("body: not a valid request: {err}")))?;
     // serde skips unknown fields unchecked and keeps the last of a key repeated in a field
     // read as a `Value`.
     crate::common::json::check(&req.body).map_err(|problem| {
-        Rejection::bad_request(format!("body: not a valid request: {problem}"))
+        bad(format!("body: not a valid request: {problem}"))
     })?;
     // serde also reads a struct from a JSON array of its fields in order.
     if !req.body.trim_ascii_start().starts_with(b"{") {
-        return Err(Rejection::bad_request("body: not a valid request: not a JSON object"));
+        return Err(bad("body: not a valid request: not a JSON object"));
     }
     Ok(res)
 }
@@ -191,16 +192,12 @@ fn u32_of(number: i64) -> u32 {
     u32::try_from(number).unwrap_or(0)
 }
 
-fn bad(reason: String) -> Rejection {
-    Rejection::bad_request(reason)
-}
-
 /// Text that is required by the schema (400 when absent), with a length range.
 fn required_text(
     value: Option<&Value>,
     field: &str,
     chars: std::ops::RangeInclusive<usize>,
-) -> Result<String, Rejection> {
+) -> Result<String, Failure<FvError>> {
     let text = text(value, field, *chars.end()).map_err(bad)?;
     match text {
         Some(text) if text.chars().count() >= *chars.start() => Ok(text),
@@ -210,13 +207,13 @@ fn required_text(
 }
 
 /// An ASM or account organization: 000–998 (VPL8SMA01E otherwise).
-fn organization(value: Option<&Value>, field: &str) -> Result<u16, Rejection> {
+fn organization(value: Option<&Value>, field: &str) -> Result<u16, Failure<FvError>> {
     let number = integer(value, field, 3)
-        .map_err(|reason| Rejection::vpl(Vpl::OrgInvalid, reason))?
-        .ok_or_else(|| Rejection::vpl(Vpl::OrgInvalid, format!("field {field}: is missing")))?;
+        .map_err(|reason| vpl(Vpl::OrgInvalid, reason))?
+        .ok_or_else(|| vpl(Vpl::OrgInvalid, format!("field {field}: is missing")))?;
     match u16::try_from(number) {
         Ok(org) if org <= 998 => Ok(org),
-        _ => Err(Rejection::vpl(
+        _ => Err(vpl(
             Vpl::OrgInvalid,
             format!("field {field}: {number} is not an organization (000-998)"),
         )),
@@ -224,16 +221,16 @@ fn organization(value: Option<&Value>, field: &str) -> Result<u16, Rejection> {
 }
 
 /// `transactionAmount`: present, a plain positive number of at most 17 digits.
-fn amount(value: Option<&Value>, field: &str) -> Result<Decimal, Rejection> {
+fn amount(value: Option<&Value>, field: &str) -> Result<Decimal, Failure<FvError>> {
     let not_numeric =
-        |why: &str| Rejection::vpl(Vpl::AmountNotNumeric, format!("field {field}: {why}"));
+        |why: &str| vpl(Vpl::AmountNotNumeric, format!("field {field}: {why}"));
     let parsed = match value {
         None | Some(Value::Null) => {
-            return Err(Rejection::vpl(Vpl::AmountRequired, format!("field {field}: is missing")));
+            return Err(vpl(Vpl::AmountRequired, format!("field {field}: is missing")));
         }
         Some(Value::Number(number)) => ledger::parse_decimal(number.as_str()),
         Some(Value::String(text)) if text.trim().is_empty() => {
-            return Err(Rejection::vpl(Vpl::AmountRequired, format!("field {field}: is blank")));
+            return Err(vpl(Vpl::AmountRequired, format!("field {field}: is blank")));
         }
         Some(Value::String(text)) => ledger::parse_decimal(text.trim()),
         Some(_) => return Err(not_numeric("must be a number")),
@@ -247,29 +244,29 @@ fn amount(value: Option<&Value>, field: &str) -> Result<Decimal, Rejection> {
         return Err(not_numeric("must not be negative"));
     }
     if amount.is_zero() {
-        return Err(Rejection::vpl(Vpl::AmountRequired, format!("field {field}: is zero")));
+        return Err(vpl(Vpl::AmountRequired, format!("field {field}: is zero")));
     }
     Ok(amount)
 }
 
 /// `effectiveDate`: present (VPL8SMA16E) and a calendar date (VPL8SMA53E).
-fn effective_date(value: Option<&Value>, field: &str) -> Result<String, Rejection> {
+fn effective_date(value: Option<&Value>, field: &str) -> Result<String, Failure<FvError>> {
     match value {
         None | Some(Value::Null) => {
-            Err(Rejection::vpl(Vpl::EffectiveDateRequired, format!("field {field}: is missing")))
+            Err(vpl(Vpl::EffectiveDateRequired, format!("field {field}: is missing")))
         }
         Some(Value::String(text)) if text.trim().is_empty() => {
-            Err(Rejection::vpl(Vpl::EffectiveDateRequired, format!("field {field}: is blank")))
+            Err(vpl(Vpl::EffectiveDateRequired, format!("field {field}: is blank")))
         }
         // `Date::parse` takes only the canonical `YYYY-MM-DD`, so a date it accepts is its own
         // ISO text: no need to format it again.
         Some(Value::String(text)) => Date::parse(text).map(|_| text.clone()).ok_or_else(|| {
-            Rejection::vpl(
+            vpl(
                 Vpl::InvalidEffectiveDate,
                 format!("field {field}: {text:?} is not a YYYY-MM-DD calendar date"),
             )
         }),
-        Some(_) => Err(Rejection::vpl(
+        Some(_) => Err(vpl(
             Vpl::InvalidEffectiveDate,
             format!("field {field}: must be a YYYY-MM-DD string"),
         )),
@@ -277,7 +274,7 @@ fn effective_date(value: Option<&Value>, field: &str) -> Result<String, Rejectio
 }
 
 /// An account (or card) number given in the body: 19 characters when present.
-fn account_number_shape(value: Option<&Value>, field: &str) -> Result<Option<String>, Rejection> {
+fn account_number_shape(value: Option<&Value>, field: &str) -> Result<Option<String>, Failure<FvError>> {
     let text = filled(text(value, field, 19).map_err(bad)?);
     if let Some(text) = &text {
         if text.chars().count() != 19 {
@@ -288,7 +285,7 @@ fn account_number_shape(value: Option<&Value>, field: &str) -> Result<Option<Str
 }
 
 /// A card number given in the body: 12–19 characters when present.
-fn card_number_shape(value: Option<&Value>, field: &str) -> Result<Option<String>, Rejection> {
+fn card_number_shape(value: Option<&Value>, field: &str) -> Result<Option<String>, Failure<FvError>> {
     let text = filled(text(value, field, 19).map_err(bad)?);
     if let Some(text) = &text {
         if text.chars().count() < 12 {
@@ -303,7 +300,7 @@ fn card_number_shape(value: Option<&Value>, field: &str) -> Result<Option<String
 
 /// `ModifyAccountBalanceRequest` → a cash command.
 #[expect(clippy::too_many_lines, reason = "split in the vendor skeleton step")]
-pub(crate) fn cash_l8v2(wire: wire::ModifyAccountBalanceRequest) -> Result<CashCommand, Rejection> {
+pub(crate) fn cash_l8v2(wire: wire::ModifyAccountBalanceRequest) -> Result<CashCommand, Failure<FvError>> {
     let transaction = wire.transaction_data.unwrap_or_default();
     const TX: &str = "transactionData";
 
@@ -362,49 +359,49 @@ pub(crate) fn cash_l8v2(wire: wire::ModifyAccountBalanceRequest) -> Result<CashC
     // VisionPLUS edits (422), in the service's order.
     let asm_org = organization(wire.asm_organization_number.as_ref(), "asmOrganizationNumber")?;
     let representative_id = filled(representative_id)
-        .ok_or_else(|| Rejection::vpl(Vpl::RepBlank, "field representativeId: is blank"))?;
+        .ok_or_else(|| vpl(Vpl::RepBlank, "field representativeId: is blank"))?;
     match foreign_use.as_deref().map(str::trim) {
         None | Some("" | "0") => {}
         Some("1") => {
-            return Err(Rejection::vpl(
+            return Err(vpl(
                 Vpl::AccountNotFound,
                 "field foreignUse: 1 asks for the foreign account; mock accounts are local only",
             ));
         }
         Some(other) => {
-            return Err(Rejection::vpl(
+            return Err(vpl(
                 Vpl::ForeignUseInvalid,
                 format!("field foreignUse: {other:?} is not 0 or 1"),
             ));
         }
     }
     let account_number = account_number.ok_or_else(|| {
-        Rejection::vpl(Vpl::AccountRequired, "field accountNumber: is missing or blank")
+        vpl(Vpl::AccountRequired, "field accountNumber: is missing or blank")
     })?;
     let action_code = filled(action_code).ok_or_else(|| {
-        Rejection::vpl(Vpl::ActionCodeRequired, "field transactionData.actionCode: is missing")
+        vpl(Vpl::ActionCodeRequired, "field transactionData.actionCode: is missing")
     })?;
     let amount =
         amount(transaction.transaction_amount.as_ref(), "transactionData.transactionAmount")?;
     let effective_date =
         effective_date(transaction.effective_date.as_ref(), "transactionData.effectiveDate")?;
     let plan_number = plan_number.filter(|plan| *plan > 0).ok_or_else(|| {
-        Rejection::vpl(Vpl::PlanRequired, "field transactionData.planNumber: is missing or zero")
+        vpl(Vpl::PlanRequired, "field transactionData.planNumber: is missing or zero")
     })?;
     let card_number = card_number.ok_or_else(|| {
-        Rejection::vpl(Vpl::CardRequired, "field transactionData.cardNumber: is missing")
+        vpl(Vpl::CardRequired, "field transactionData.cardNumber: is missing")
     })?;
     let card_sequence = card_sequence.ok_or_else(|| {
-        Rejection::vpl(Vpl::CardSequenceRequired, "field transactionData.cardSequence: is missing")
+        vpl(Vpl::CardSequenceRequired, "field transactionData.cardSequence: is missing")
     })?;
     let resolution_reference_number = filled(resolution_reference_number).ok_or_else(|| {
-        Rejection::vpl(
+        vpl(
             Vpl::ResolutionRefRequired,
             "field transactionData.resolutionReferenceNumber: is missing",
         )
     })?;
     let reference_number = filled(reference_number).ok_or_else(|| {
-        Rejection::vpl(Vpl::ReferenceBlank, "field transactionData.referenceNumber: is missing")
+        vpl(Vpl::ReferenceBlank, "field transactionData.referenceNumber: is missing")
     })?;
 
     Ok(CashCommand {
@@ -437,7 +434,7 @@ pub(crate) fn cash_l8v2(wire: wire::ModifyAccountBalanceRequest) -> Result<CashC
 
 /// `PurchaseAndCashAdvanceRequest` → a cash command.
 #[expect(clippy::too_many_lines, reason = "split in the vendor skeleton step")]
-pub(crate) fn cash_v2(wire: wire::PurchaseAndCashAdvanceRequest) -> Result<CashCommand, Rejection> {
+pub(crate) fn cash_v2(wire: wire::PurchaseAndCashAdvanceRequest) -> Result<CashCommand, Failure<FvError>> {
     let account = wire.account_data.unwrap_or_default();
     let transaction = wire.transaction_data.unwrap_or_default();
     const TX: &str = "transactionData";
@@ -569,18 +566,18 @@ pub(crate) fn cash_v2(wire: wire::PurchaseAndCashAdvanceRequest) -> Result<CashC
     // VisionPLUS edits (422).
     let asm_org = organization(wire.organization_number.as_ref(), "organizationNumber")?;
     let representative_id = filled(representative_id)
-        .ok_or_else(|| Rejection::vpl(Vpl::RepBlank, "field representativeId: is blank"))?;
+        .ok_or_else(|| vpl(Vpl::RepBlank, "field representativeId: is blank"))?;
     if is_foreign == Some(true) {
-        return Err(Rejection::vpl(
+        return Err(vpl(
             Vpl::AccountNotFound,
             "field isForeign: true asks for the foreign account; mock accounts are local only",
         ));
     }
     let account_number = account_number.ok_or_else(|| {
-        Rejection::vpl(Vpl::AccountRequired, "field accountData.number: is missing or blank")
+        vpl(Vpl::AccountRequired, "field accountData.number: is missing or blank")
     })?;
     let action_code = filled(action_code).ok_or_else(|| {
-        Rejection::vpl(Vpl::ActionCodeRequired, "field transactionData.actionCode: is missing")
+        vpl(Vpl::ActionCodeRequired, "field transactionData.actionCode: is missing")
     })?;
     let amount =
         amount(transaction.transaction_amount.as_ref(), "transactionData.transactionAmount")?;
@@ -588,10 +585,10 @@ pub(crate) fn cash_v2(wire: wire::PurchaseAndCashAdvanceRequest) -> Result<CashC
         effective_date(transaction.effective_date.as_ref(), "transactionData.effectiveDate")?;
     let reference_number =
         reference_number.filter(|reference| *reference > 0).ok_or_else(|| {
-            Rejection::vpl(Vpl::ReferenceBlank, "field transactionData.referenceNumber: is missing")
+            vpl(Vpl::ReferenceBlank, "field transactionData.referenceNumber: is missing")
         })?;
     if boolean(transaction.is_open_to_buy.as_ref(), "transactionData.isOpenToBuy").is_err() {
-        return Err(Rejection::vpl(
+        return Err(vpl(
             Vpl::OtbCheckFlagInvalid,
             "field transactionData.isOpenToBuy: must be true or false",
         ));
@@ -602,7 +599,7 @@ pub(crate) fn cash_v2(wire: wire::PurchaseAndCashAdvanceRequest) -> Result<CashC
     )
     .is_err()
     {
-        return Err(Rejection::vpl(
+        return Err(vpl(
             Vpl::EcommerceFlagInvalid,
             "field transactionData.ecommerceTransactionLimitsIndicator: must be true or false",
         ));
@@ -613,7 +610,7 @@ pub(crate) fn cash_v2(wire: wire::PurchaseAndCashAdvanceRequest) -> Result<CashC
     )
     .is_err()
     {
-        return Err(Rejection::vpl(
+        return Err(vpl(
             Vpl::PaymentFlagInvalid,
             "field transactionData.paymentAcceptIndicator: must be true or false",
         ));
@@ -650,7 +647,7 @@ pub(crate) fn cash_v2(wire: wire::PurchaseAndCashAdvanceRequest) -> Result<CashC
 /// The balance inquiry body.
 pub(crate) fn balance_inquiry(
     wire: wire::BalanceInquiryRequest,
-) -> Result<BalanceInquiry, Rejection> {
+) -> Result<BalanceInquiry, Failure<FvError>> {
     // Schema pass (400).
     let account_number = text(wire.account_number.as_ref(), "accountNumber", 19).map_err(bad)?;
     let org = integer(wire.organization_number.as_ref(), "organizationNumber", 3).map_err(bad)?;
@@ -664,10 +661,10 @@ pub(crate) fn balance_inquiry(
 
     // VisionPLUS edits (422).
     let account_number = account_number.ok_or_else(|| {
-        Rejection::vpl(Vpl::InquiryAccountNotNumeric, "field accountNumber: is missing or blank")
+        vpl(Vpl::InquiryAccountNotNumeric, "field accountNumber: is missing or blank")
     })?;
     if !account_number.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(Rejection::vpl(
+        return Err(vpl(
             Vpl::InquiryAccountNotNumeric,
             format!("field accountNumber: {account_number:?} is not an account or card number"),
         ));
@@ -678,7 +675,7 @@ pub(crate) fn balance_inquiry(
         Some(org) => match u16::try_from(org) {
             Ok(org) if (1..=998).contains(&org) => Some(org),
             _ => {
-                return Err(Rejection::vpl(
+                return Err(vpl(
                     Vpl::InquiryOrgRange,
                     format!("field organizationNumber: {org} is not 001-998"),
                 ));
@@ -688,14 +685,14 @@ pub(crate) fn balance_inquiry(
     match indicator.as_deref().map(str::trim) {
         None | Some("" | "L") => {}
         Some("F") => {
-            return Err(Rejection::vpl(
+            return Err(vpl(
                 Vpl::InquiryForeignOrgNotOnFile,
                 "field dualCurrencyIndicator: F asks for the foreign organization; mock accounts \
                  are local only",
             ));
         }
         Some(other) => {
-            return Err(Rejection::vpl(
+            return Err(vpl(
                 Vpl::InquiryForeignIndicator,
                 format!("field dualCurrencyIndicator: {other:?} is not F, L or blank"),
             ));
@@ -705,7 +702,7 @@ pub(crate) fn balance_inquiry(
 }
 
 /// The account inquiry's headers and query.
-pub(crate) fn account_inquiry(req: &Request) -> Result<AccountInquiry, Rejection> {
+pub(crate) fn account_inquiry(req: &Request) -> Result<AccountInquiry, Failure<FvError>> {
     // Schema pass (400).
     let Some(org) = req.header("organization-number") else {
         return Err(bad("header organization-number: is required".to_string()));
@@ -736,26 +733,26 @@ pub(crate) fn account_inquiry(req: &Request) -> Result<AccountInquiry, Rejection
         .and_then(|org| org.parse::<u16>().ok())
         .filter(|org| *org <= 998)
         .ok_or_else(|| {
-            Rejection::vpl(
+            vpl(
                 Vpl::AccountInquiryOrgInvalid,
                 format!("header organization-number: {org:?} is not 000-998"),
             )
         })?;
     let number = number.ok_or_else(|| {
-        Rejection::vpl(
+        vpl(
             Vpl::AccountInquiryNumberInvalid,
             "headers account-number / card-number: neither was sent",
         )
     })?;
     match &number {
         AccountOrCard::Account(text) if !text.bytes().all(|b| b.is_ascii_digit()) => {
-            return Err(Rejection::vpl(
+            return Err(vpl(
                 Vpl::AccountInquiryNumberInvalid,
                 format!("header account-number: {text:?} is not numeric"),
             ));
         }
         AccountOrCard::Card(text) if !is_card_number(text) => {
-            return Err(Rejection::vpl(
+            return Err(vpl(
                 Vpl::AccountInquiryNumberInvalid,
                 format!("header card-number: {text:?} is not a card number or PAN token"),
             ));
@@ -765,14 +762,14 @@ pub(crate) fn account_inquiry(req: &Request) -> Result<AccountInquiry, Rejection
     match req.query_param("foreignUse").as_deref().map(str::trim) {
         None | Some("" | "0") => {}
         Some("1") => {
-            return Err(Rejection::vpl(
+            return Err(vpl(
                 Vpl::AccountInquiryForeignOrgNotFound,
                 "query foreignUse: 1 asks for the foreign organization; mock accounts are local \
                  only",
             ));
         }
         Some(other) => {
-            return Err(Rejection::vpl(
+            return Err(vpl(
                 Vpl::AccountInquiryForeignUseInvalid,
                 format!("query foreignUse: {other:?} is not 0, 1 or blank"),
             ));

@@ -7,6 +7,7 @@
 //! with no value is left out of an answer rather than sent as `null`: the vendor types its dates
 //! as non-nullable strings and its documents show no empty form.
 
+pub(crate) mod calendar;
 mod l8vi;
 
 use serde::{Deserialize, Serialize};

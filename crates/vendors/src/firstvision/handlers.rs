@@ -1,31 +1,30 @@
 //! FirstVision's operations: the access token, cash-in / cash-out (L8V2 and v2) on the ledger,
 //! the two balance reads, and opening accounts for the admin API.
 
+mod admin;
 mod l8vi;
 
 use std::sync::Arc;
 
 use http::StatusCode;
 use ledger::{
-    AccountId, Applied, Balances, Currency, DailyLimit, Direction, Entry, EntryKind,
+    AccountId, Applied, Balances, Currency, Direction, Entry, EntryKind,
     IdempotencyKey, Limits, Metadata, Mode, Order, Receipt, TenantId, Timestamp, Transfer,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
-use serde_json::{Map, Number, Value};
+use serde_json::Number;
 
 use super::auth::{Caller, TOKEN_LIFETIME};
-use super::calendar::{Date, history_time, iso_date_plus};
-use super::errors::{FvError, Rejection, Vpl};
+use super::wire::calendar::{Date, history_time, iso_date_plus};
+use super::errors::{FvError, Vpl, bad, vpl};
+use crate::common::failure::Failure;
 use super::parse::{self, AccountOrCard, CashCommand, Version};
-use super::state::{
-    AccountMeta, ActionCode, CreditLimitLog, DEFAULT_LOGO, DEFAULT_ORG, VENDOR_ID_KEYS, client_id,
-    generate_account_number, generate_card_number, id_integer, id_text, is_account_number,
-    is_card_number, parse_action_codes,
-};
+use super::state::{AccountMeta, ActionCode};
 use super::wire;
 use super::{FirstVision, REFERENCE_RETENTION};
-use crate::{AccountSpec, Ctx, OpenedAccount, Request, Response};
+use crate::common::explain::{self, Refused, Units};
+use crate::{Ctx, Request, Response};
 
 /// Index kinds.
 const ACCOUNT_NUMBER: &str = "accountNumber";
@@ -33,9 +32,6 @@ const CARD_NUMBER: &str = "cardNumber";
 
 /// How many history entries the balance reads look back for the last payment and debit.
 const LAST_MOVES_ENTRIES_MAX: usize = 100;
-
-/// How many random identifiers to try before giving up on a free one.
-const GENERATE_ATTEMPTS_MAX: usize = 100;
 
 /// An account's figures as VisionPLUS shows them.
 struct Figures {
@@ -70,10 +66,6 @@ fn money(amount: Decimal, currency: Currency) -> Number {
     crate::common::json::number(shown)
 }
 
-fn text_amount(amount: Decimal, currency: Currency) -> String {
-    currency.format(if amount.is_zero() { Decimal::ZERO } else { amount })
-}
-
 /// The success envelope.
 fn success<T: Serialize>(data: T, tenant: TenantId) -> Response {
     let body = wire::DResponse { has_error: false, errors: &[], data: Some(data) };
@@ -87,7 +79,7 @@ fn wallet_matches(wallet: &str, currency: Currency) -> bool {
 }
 
 impl FirstVision {
-    fn authenticate(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Caller, Rejection> {
+    fn authenticate(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Caller, Failure<FvError>> {
         self.auth.authenticate(req, ctx.clock, |tenant, org| self.state.org(tenant, org).is_some())
     }
 
@@ -113,7 +105,7 @@ impl FirstVision {
     // -----------------------------------------------------------------------------------------
     // POST /token
 
-    pub(super) fn token(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Rejection> {
+    pub(super) fn token(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failure<FvError>> {
         parse::require_content_type(req, "application/x-www-form-urlencoded")?;
         let client = self.auth.token_client(req)?;
         let tenant = client.tenant;
@@ -123,13 +115,13 @@ impl FirstVision {
         match grant.as_deref() {
             Some("client_credentials") => {}
             Some(other) => {
-                return Err(Rejection::bad_request(format!(
+                return Err(bad(format!(
                     "body grant_type: {other:?} is not client_credentials"
                 ))
                 .for_tenant(tenant));
             }
             None => {
-                return Err(Rejection::bad_request(
+                return Err(bad(
                     "body grant_type: is required (grant_type=client_credentials)",
                 )
                 .for_tenant(tenant));
@@ -150,12 +142,24 @@ impl FirstVision {
     // -----------------------------------------------------------------------------------------
     // PUT /account/balance and PUT /account/v2/balance
 
-    pub(super) fn cash(
+    pub(super) fn cash_l8v2(
+        &self,
+        ctx: &Ctx<'_>,
+        req: &Request,
+    ) -> Result<Response, Failure<FvError>> {
+        self.cash(ctx, req, Version::L8v2)
+    }
+
+    pub(super) fn cash_v2(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failure<FvError>> {
+        self.cash(ctx, req, Version::V2)
+    }
+
+    fn cash(
         &self,
         ctx: &Ctx<'_>,
         req: &Request,
         version: Version,
-    ) -> Result<Response, Rejection> {
+    ) -> Result<Response, Failure<FvError>> {
         let tenant = self.authenticate(ctx, req)?.tenant;
         self.cash_for(ctx, req, version, tenant).map_err(|rejection| rejection.for_tenant(tenant))
     }
@@ -167,14 +171,14 @@ impl FirstVision {
         req: &Request,
         version: Version,
         tenant: TenantId,
-    ) -> Result<Response, Rejection> {
+    ) -> Result<Response, Failure<FvError>> {
         parse::require_content_type(req, "application/json")?;
         let command = match version {
             Version::L8v2 => parse::cash_l8v2(parse::body(req)?)?,
             Version::V2 => parse::cash_v2(parse::body(req)?)?,
         };
         let org_table = self.state.org(tenant, command.asm_org).ok_or_else(|| {
-            Rejection::vpl(
+            vpl(
                 Vpl::AsmOrgNotFound,
                 format!(
                     "ASM organization {} is not one of this client's organizations",
@@ -183,14 +187,14 @@ impl FirstVision {
             )
         })?;
         let account = self.find(tenant, &command.account_number).ok_or_else(|| {
-            Rejection::vpl(
+            vpl(
                 Vpl::AccountNotFound,
                 format!("no account or card {} for this client", command.account_number),
             )
         })?;
         if let Some(org) = command.account_org {
             if org != account.org {
-                return Err(Rejection::vpl(
+                return Err(vpl(
                     Vpl::AccountOrgMismatch,
                     format!(
                         "field accountData.organizationNumber: {org}, but account {} is in \
@@ -201,7 +205,7 @@ impl FirstVision {
             }
         }
         if command.asm_org != account.org {
-            return Err(Rejection::vpl(
+            return Err(vpl(
                 Vpl::RepOrgNotAllowed,
                 format!(
                     "ASM organization {} cannot act on account {} of organization {}",
@@ -211,7 +215,7 @@ impl FirstVision {
         }
         if let Some(card) = &command.card_number {
             if *card != account.card_number {
-                return Err(Rejection::vpl(
+                return Err(vpl(
                     Vpl::AccountNotFound,
                     format!("card {card} is not the card of account {}", account.account_number),
                 ));
@@ -219,7 +223,7 @@ impl FirstVision {
         }
         let action =
             org_table.action_codes.get(&command.action_code).cloned().ok_or_else(|| {
-                Rejection::vpl(
+                vpl(
                     Vpl::ActionCodeNotOnFile,
                     format!(
                         "action code {:?} is not in organization {}'s action codes",
@@ -228,7 +232,7 @@ impl FirstVision {
                 )
             })?;
         if !account.currency.fits_scale(command.amount) {
-            return Err(Rejection::vpl(
+            return Err(vpl(
                 Vpl::AmountNotNumeric,
                 format!(
                     "field transactionData.transactionAmount: more decimal places than {} \
@@ -240,7 +244,7 @@ impl FirstVision {
         }
         if let Some(wallet) = &command.wallet_id {
             if !wallet_matches(wallet, account.currency) {
-                return Err(Rejection::vpl(
+                return Err(vpl(
                     Vpl::NotValidForAccount,
                     format!(
                         "field transactionData.walletId: {wallet:?}, but account {} is in {}",
@@ -252,17 +256,17 @@ impl FirstVision {
 
         let now = ctx.now(tenant);
         let transfer = self.transfer(&command, &account, &action, tenant, now);
-        let applied = ctx
-            .ledger
-            .transfer(now, transfer)
-            .map_err(|err| self.ledger_rejection(ctx, now, tenant, &account, &command, &err))?;
+        let refused = Refused::of(&transfer).keyed_by("transactionData.referenceNumber");
+        let applied = ctx.ledger.transfer(now, transfer).map_err(|err| {
+            Failure::ledger(&err, explain::refusal(ctx, tenant, &err, &refused, Units::Major))
+        })?;
         let receipt = applied.receipt();
         let change = match action.direction {
             Direction::Credit => receipt.credit,
             Direction::Debit => receipt.debit,
         };
         let Some(change) = change else {
-            return Err(Rejection::new(
+            return Err(Failure::new(
                 FvError::Backend,
                 "internal: the ledger receipt has no account side",
             ));
@@ -356,69 +360,6 @@ impl FirstVision {
             .with_key(IdempotencyKey::new(Arc::clone(&self.references), key))
     }
 
-    /// The vendor's error for a ledger refusal, with the figures that explain it.
-    fn ledger_rejection(
-        &self,
-        ctx: &Ctx<'_>,
-        now: Timestamp,
-        tenant: TenantId,
-        account: &AccountMeta,
-        command: &CashCommand,
-        err: &ledger::Error,
-    ) -> Rejection {
-        let view = ctx.ledger.account(now, tenant, account.id);
-        let currency = account.currency;
-        let show = |amount: Decimal| text_amount(amount, currency);
-        let amount = show(command.amount);
-        let reason = match (err, &view) {
-            (ledger::Error::InsufficientFunds, Some(view)) => format!(
-                "ledger: insufficient funds (open to buy {}, cash-out {amount})",
-                show(figures(&view.balances, &view.limits).open_to_buy)
-            ),
-            (ledger::Error::BalanceMaximumExceeded, Some(view)) => format!(
-                "ledger: balance would exceed the account's maximum balance {} (balance {}, \
-                 cash-in {amount})",
-                view.limits.balance_max.map_or_else(|| "-".to_string(), show),
-                show(view.balances.posted + view.balances.pending_credits)
-            ),
-            (ledger::Error::TransferMaximumExceeded, Some(view)) => format!(
-                "ledger: amount {amount} exceeds the account's per-transaction maximum {}",
-                view.limits.transfer_amount_max.map_or_else(|| "-".to_string(), show)
-            ),
-            (ledger::Error::DailyLimitExceeded { limit }, Some(view)) => {
-                let (used, max) = match limit {
-                    DailyLimit::DebitAmount => (
-                        show(view.daily.debit_amount),
-                        view.limits.daily_debit_amount_max.map(show),
-                    ),
-                    DailyLimit::CreditAmount => (
-                        show(view.daily.credit_amount),
-                        view.limits.daily_credit_amount_max.map(show),
-                    ),
-                    DailyLimit::DebitCount => (
-                        view.daily.debit_count.to_string(),
-                        view.limits.daily_debit_count_max.map(|n| n.to_string()),
-                    ),
-                    DailyLimit::CreditCount => (
-                        view.daily.credit_count.to_string(),
-                        view.limits.daily_credit_count_max.map(|n| n.to_string()),
-                    ),
-                };
-                format!(
-                    "ledger: {limit} limit exceeded (used today {used} of {}, this one {amount})",
-                    max.unwrap_or_else(|| "-".to_string())
-                )
-            }
-            (ledger::Error::IdempotencyConflict, _) => format!(
-                "ledger: referenceNumber {} was already used today on account {} for a \
-                 different transaction",
-                command.reference_number, account.account_number
-            ),
-            (err, _) => format!("ledger: {err}"),
-        };
-        Rejection::new(FvError::from(err), reason)
-    }
-
     // -----------------------------------------------------------------------------------------
     // POST /account/balance/details
 
@@ -426,7 +367,7 @@ impl FirstVision {
         &self,
         ctx: &Ctx<'_>,
         req: &Request,
-    ) -> Result<Response, Rejection> {
+    ) -> Result<Response, Failure<FvError>> {
         let tenant = self.authenticate(ctx, req)?.tenant;
         self.balance_inquiry_for(ctx, req, tenant).map_err(|rejection| rejection.for_tenant(tenant))
     }
@@ -436,19 +377,19 @@ impl FirstVision {
         ctx: &Ctx<'_>,
         req: &Request,
         tenant: TenantId,
-    ) -> Result<Response, Rejection> {
+    ) -> Result<Response, Failure<FvError>> {
         parse::require_content_type(req, "application/json")?;
         let query = parse::balance_inquiry(parse::body(req)?)?;
         if let Some(org) = query.org {
             if self.state.org(tenant, org).is_none() {
-                return Err(Rejection::vpl(
+                return Err(vpl(
                     Vpl::InquiryOrgNotFound,
                     format!("organization {org} is not one of this client's organizations"),
                 ));
             }
         }
         let not_found = || {
-            Rejection::vpl(
+            vpl(
                 Vpl::InquiryAccountNotFound,
                 format!("no account or card {} for this client", query.account_number),
             )
@@ -456,7 +397,7 @@ impl FirstVision {
         let account = self.find(tenant, &query.account_number).ok_or_else(not_found)?;
         if let Some(org) = query.org {
             if org != account.org {
-                return Err(Rejection::vpl(
+                return Err(vpl(
                     Vpl::InquiryAccountNotInOrg,
                     format!(
                         "account {} is in organization {}, not {org}",
@@ -518,7 +459,7 @@ impl FirstVision {
         &self,
         ctx: &Ctx<'_>,
         req: &Request,
-    ) -> Result<Response, Rejection> {
+    ) -> Result<Response, Failure<FvError>> {
         let tenant = self.authenticate(ctx, req)?.tenant;
         self.account_inquiry_for(ctx, req, tenant).map_err(|rejection| rejection.for_tenant(tenant))
     }
@@ -528,10 +469,10 @@ impl FirstVision {
         ctx: &Ctx<'_>,
         req: &Request,
         tenant: TenantId,
-    ) -> Result<Response, Rejection> {
+    ) -> Result<Response, Failure<FvError>> {
         let query = parse::account_inquiry(req)?;
         if self.state.org(tenant, query.org).is_none() {
-            return Err(Rejection::vpl(
+            return Err(vpl(
                 Vpl::AccountInquiryOrgNotFound,
                 format!("organization {} is not one of this client's organizations", query.org),
             ));
@@ -543,14 +484,14 @@ impl FirstVision {
             AccountOrCard::Card(number) => (self.find_kind(tenant, CARD_NUMBER, number), number),
         };
         let not_found = || {
-            Rejection::vpl(
+            vpl(
                 Vpl::AccountInquiryNotFound,
                 format!("no account or card {number} for this client"),
             )
         };
         let account = account.ok_or_else(not_found)?;
         if account.org != query.org {
-            return Err(Rejection::vpl(
+            return Err(vpl(
                 Vpl::AccountInquiryNotOnFile,
                 format!(
                     "account {} is in organization {}, not {}",
@@ -562,109 +503,6 @@ impl FirstVision {
         let view = ctx.ledger.account(now, tenant, account.id).ok_or_else(not_found)?;
         let last = last_moves(ctx, tenant, account.id, now);
         Ok(success(l8vi::answer(&account, &view, &last), tenant))
-    }
-
-    // -----------------------------------------------------------------------------------------
-    // Admin API
-
-    pub(super) fn open(
-        &self,
-        ctx: &Ctx<'_>,
-        tenant: TenantId,
-        spec: &AccountSpec,
-    ) -> Result<OpenedAccount, String> {
-        let ids = &spec.vendor_ids;
-        if let Some(key) = ids.keys().find(|key| !VENDOR_ID_KEYS.contains(&key.as_str())) {
-            return Err(format!(
-                "unknown vendor id {key:?}; firstvision takes {}",
-                VENDOR_ID_KEYS.join(", ")
-            ));
-        }
-        let org = id_integer(ids, "organizationNumber", 998)?.map_or(Ok(DEFAULT_ORG), |org| {
-            u16::try_from(org)
-                .ok()
-                .filter(|org| *org >= 1)
-                .ok_or("organizationNumber must be 1-998")
-        })?;
-        let logo = id_integer(ids, "logo", 998)?.map_or(Ok(DEFAULT_LOGO), |logo| {
-            u16::try_from(logo).ok().filter(|logo| *logo >= 1).ok_or("logo must be 1-998")
-        })?;
-        let card_sequence = id_integer(ids, "cardSequence", 9999)?.unwrap_or(1);
-        let action_codes = match ids.get("actionCodes") {
-            Some(value) => parse_action_codes(value)?,
-            None => Vec::new(),
-        };
-        let taken = |number: &str| {
-            self.index.contains(tenant, ACCOUNT_NUMBER, number)
-                || self.index.contains(tenant, CARD_NUMBER, number)
-        };
-        let account_number = match id_text(ids, "accountNumber")? {
-            Some(number) if !is_account_number(number) => {
-                return Err(format!("accountNumber {number:?} must be 19 digits"));
-            }
-            Some(number) if taken(number) => {
-                return Err(format!("accountNumber {number} is already in use"));
-            }
-            Some(number) => number.to_string(),
-            None => (0..GENERATE_ATTEMPTS_MAX)
-                .map(|_| generate_account_number(&ctx.ids(tenant), org, logo))
-                .find(|number| !taken(number))
-                .ok_or("could not generate a free accountNumber")?,
-        };
-        let card_number = match id_text(ids, "cardNumber")? {
-            Some(number) if !is_card_number(number) => {
-                return Err(format!("cardNumber {number:?} must be 12-19 letters or digits"));
-            }
-            Some(number) if taken(number) || number == account_number => {
-                return Err(format!("cardNumber {number} is already in use"));
-            }
-            Some(number) => number.to_string(),
-            None => (0..GENERATE_ATTEMPTS_MAX)
-                .map(|_| generate_card_number(&ctx.ids(tenant)))
-                .find(|number| !taken(number) && *number != account_number)
-                .ok_or("could not generate a free cardNumber")?,
-        };
-
-        let mut vendor_ids = Map::new();
-        vendor_ids.insert("organizationNumber".into(), Value::from(org));
-        vendor_ids.insert("logo".into(), Value::from(logo));
-        vendor_ids.insert("accountNumber".into(), Value::from(account_number.clone()));
-        vendor_ids.insert("cardNumber".into(), Value::from(card_number.clone()));
-        vendor_ids.insert("cardSequence".into(), Value::from(card_sequence));
-        vendor_ids.insert("X-ClientID".into(), Value::from(client_id(org)));
-        let account = crate::common::accounts::open(ctx, tenant, "firstvision", spec, &vendor_ids)?;
-        self.index.insert(tenant, ACCOUNT_NUMBER, &account_number, account.id)?;
-        self.index.insert(tenant, CARD_NUMBER, &card_number, account.id)?;
-        self.state.insert_account(
-            tenant,
-            AccountMeta {
-                id: account.id,
-                org,
-                logo,
-                account_number,
-                card_number,
-                card_sequence,
-                currency: spec.currency,
-                credit_limits: CreditLimitLog::default(),
-            },
-        );
-        self.state.ensure_org(tenant, org, action_codes);
-        if let Some(table) = self.state.org(tenant, org) {
-            let mut codes: Vec<_> = table.action_codes.iter().collect();
-            codes.sort_by(|a, b| a.0.cmp(b.0));
-            let codes: Map<String, Value> = codes
-                .into_iter()
-                .map(|(code, action)| {
-                    let direction = match action.direction {
-                        Direction::Credit => "credit",
-                        Direction::Debit => "debit",
-                    };
-                    (code.clone(), Value::from(direction))
-                })
-                .collect();
-            vendor_ids.insert("actionCodes".into(), Value::Object(codes));
-        }
-        Ok(OpenedAccount { account, vendor_ids })
     }
 }
 
