@@ -9,14 +9,14 @@ use std::sync::Arc;
 use http::StatusCode;
 use ledger::{
     AccountId, Applied, Balances, Currency, Direction, Entry, EntryKind,
-    IdempotencyKey, Limits, Metadata, Mode, Order, Receipt, TenantId, Timestamp, Transfer,
+    IdempotencyKey, Limits, Metadata, Mode, Order, TenantId, Timestamp, Transfer,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Number;
 
 use super::auth::{Caller, TOKEN_LIFETIME};
-use super::wire::calendar::{Date, history_time, iso_date_plus};
+use super::wire::calendar::Date;
 use super::errors::{FvError, Vpl, bad, vpl};
 use crate::common::failure::Failure;
 use super::parse::{self, AccountOrCard, CashCommand, Version};
@@ -33,15 +33,7 @@ const CARD_NUMBER: &str = "cardNumber";
 /// How many history entries the balance reads look back for the last payment and debit.
 const LAST_MOVES_ENTRIES_MAX: usize = 100;
 
-/// An account's figures as VisionPLUS shows them.
-struct Figures {
-    /// What the holder owes (negative when the account holds money).
-    current_balance: Decimal,
-    credit_limit: Decimal,
-    open_to_buy: Decimal,
-}
-
-fn figures(balances: &Balances, limits: &Limits) -> Figures {
+fn figures(balances: &Balances, limits: &Limits) -> wire::cash::Figures {
     figures_with(balances, credit_limit(limits))
 }
 
@@ -50,8 +42,8 @@ fn credit_limit(limits: &Limits) -> Decimal {
     (-limits.balance_min).max(Decimal::ZERO)
 }
 
-fn figures_with(balances: &Balances, credit_limit: Decimal) -> Figures {
-    Figures {
+fn figures_with(balances: &Balances, credit_limit: Decimal) -> wire::cash::Figures {
+    wire::cash::Figures {
         // Next-day credits are not in the balance until the day's batch posts them.
         current_balance: balances.deferred - balances.posted,
         credit_limit,
@@ -61,9 +53,7 @@ fn figures_with(balances: &Balances, credit_limit: Decimal) -> Figures {
 
 /// An amount as a JSON number with exactly the currency's decimals (`200.00`, never `-0.00`).
 fn money(amount: Decimal, currency: Currency) -> Number {
-    let mut shown = if amount.is_zero() { Decimal::ZERO } else { amount };
-    shown.rescale(currency.exponent());
-    crate::common::json::number(shown)
+    crate::common::json::number(wire::cash::shown(amount, currency))
 }
 
 /// The success envelope.
@@ -164,7 +154,6 @@ impl FirstVision {
         self.cash_for(ctx, req, version, tenant).map_err(|rejection| rejection.for_tenant(tenant))
     }
 
-    #[expect(clippy::too_many_lines, reason = "split in the vendor skeleton step")]
     fn cash_for(
         &self,
         ctx: &Ctx<'_>,
@@ -174,86 +163,10 @@ impl FirstVision {
     ) -> Result<Response, Failure<FvError>> {
         parse::require_content_type(req, "application/json")?;
         let command = match version {
-            Version::L8v2 => parse::cash_l8v2(parse::body(req)?)?,
-            Version::V2 => parse::cash_v2(parse::body(req)?)?,
+            Version::L8v2 => parse::cash_l8v2(&parse::body(req)?)?,
+            Version::V2 => parse::cash_v2(&parse::body(req)?)?,
         };
-        let org_table = self.state.org(tenant, command.asm_org).ok_or_else(|| {
-            vpl(
-                Vpl::AsmOrgNotFound,
-                format!(
-                    "ASM organization {} is not one of this client's organizations",
-                    command.asm_org
-                ),
-            )
-        })?;
-        let account = self.find(tenant, &command.account_number).ok_or_else(|| {
-            vpl(
-                Vpl::AccountNotFound,
-                format!("no account or card {} for this client", command.account_number),
-            )
-        })?;
-        if let Some(org) = command.account_org {
-            if org != account.org {
-                return Err(vpl(
-                    Vpl::AccountOrgMismatch,
-                    format!(
-                        "field accountData.organizationNumber: {org}, but account {} is in \
-                         organization {}",
-                        account.account_number, account.org
-                    ),
-                ));
-            }
-        }
-        if command.asm_org != account.org {
-            return Err(vpl(
-                Vpl::RepOrgNotAllowed,
-                format!(
-                    "ASM organization {} cannot act on account {} of organization {}",
-                    command.asm_org, account.account_number, account.org
-                ),
-            ));
-        }
-        if let Some(card) = &command.card_number {
-            if *card != account.card_number {
-                return Err(vpl(
-                    Vpl::AccountNotFound,
-                    format!("card {card} is not the card of account {}", account.account_number),
-                ));
-            }
-        }
-        let action =
-            org_table.action_codes.get(&command.action_code).cloned().ok_or_else(|| {
-                vpl(
-                    Vpl::ActionCodeNotOnFile,
-                    format!(
-                        "action code {:?} is not in organization {}'s action codes",
-                        command.action_code, command.asm_org
-                    ),
-                )
-            })?;
-        if !account.currency.fits_scale(command.amount) {
-            return Err(vpl(
-                Vpl::AmountNotNumeric,
-                format!(
-                    "field transactionData.transactionAmount: more decimal places than {} \
-                     allows ({})",
-                    account.currency,
-                    account.currency.exponent()
-                ),
-            ));
-        }
-        if let Some(wallet) = &command.wallet_id {
-            if !wallet_matches(wallet, account.currency) {
-                return Err(vpl(
-                    Vpl::NotValidForAccount,
-                    format!(
-                        "field transactionData.walletId: {wallet:?}, but account {} is in {}",
-                        account.account_number, account.currency
-                    ),
-                ));
-            }
-        }
-
+        let (account, action) = self.cash_target(tenant, &command)?;
         let now = ctx.now(tenant);
         let transfer = self.transfer(&command, &account, &action, tenant, now);
         let refused = Refused::of(&transfer).keyed_by("transactionData.referenceNumber");
@@ -288,15 +201,58 @@ impl FirstVision {
             }
         };
         let figures = figures_with(&change.after, credit_limit);
-        let res = match command.version {
-            Version::L8v2 => {
-                success(l8v2_answer(command, &account, &action, receipt, &figures), tenant)
-            }
-            Version::V2 => {
-                success(v2_answer(command, &account, &action, receipt, &figures), tenant)
-            }
+        let cash = wire::cash::Cash { command: &command, account: &account, action: &action, receipt, figures };
+        let body = match command.version {
+            Version::L8v2 => cash.l8v2(),
+            Version::V2 => cash.v2(),
         };
-        Ok(res)
+        Ok(Response::json_bytes(StatusCode::OK, body).with_tenant(tenant))
+    }
+
+    /// The account a cash command names and its action code, once every VisionPLUS check of
+    /// the pair passed.
+    fn cash_target(
+        &self,
+        tenant: TenantId,
+        command: &CashCommand<'_>,
+    ) -> Result<(Arc<AccountMeta>, ActionCode), Failure<FvError>> {
+        let org_table = self.state.org(tenant, command.asm_org).ok_or_else(|| {
+            vpl(
+                Vpl::AsmOrgNotFound,
+                format!(
+                    "ASM organization {} is not one of this client's organizations",
+                    command.asm_org
+                ),
+            )
+        })?;
+        let account = self.find(tenant, &command.account_number).ok_or_else(|| {
+            vpl(
+                Vpl::AccountNotFound,
+                format!("no account or card {} for this client", command.account_number),
+            )
+        })?;
+        check_organizations(command, &account)?;
+        if let Some(card) = &command.card_number {
+            if *card != account.card_number {
+                return Err(vpl(
+                    Vpl::AccountNotFound,
+                    format!("card {card} is not the card of account {}", account.account_number),
+                ));
+            }
+        }
+        let action = org_table.action_codes.get(command.action_code.as_ref()).cloned().ok_or_else(
+            || {
+                vpl(
+                    Vpl::ActionCodeNotOnFile,
+                    format!(
+                        "action code {:?} is not in organization {}'s action codes",
+                        command.action_code, command.asm_org
+                    ),
+                )
+            },
+        )?;
+        check_amount_and_wallet(command, &account)?;
+        Ok((account, action))
     }
 
     /// The ledger command: a credit (cash-in) or debit (cash-out) against the outside world,
@@ -306,7 +262,7 @@ impl FirstVision {
     /// conflict).
     fn transfer(
         &self,
-        command: &CashCommand,
+        command: &CashCommand<'_>,
         account: &AccountMeta,
         action: &ActionCode,
         tenant: TenantId,
@@ -330,27 +286,27 @@ impl FirstVision {
             Version::V2 => "v2",
         };
         let (card_sequence, plan_number, plan_sequence, store_number) = (
-            card_sequence(command, account).to_string(),
+            wire::cash::card_sequence(command, account).to_string(),
             command.plan_number.to_string(),
             command.plan_sequence.to_string(),
             command.store_number.to_string(),
         );
         let metadata = Metadata::from([
-            ("actionCode", command.action_code.as_str()),
+            ("actionCode", command.action_code.as_ref()),
             ("api", api),
-            ("authorizationCode", &command.authorization_code),
-            ("cardNumber", &account.card_number),
-            ("cardSequence", &card_sequence),
-            ("departmentCode", &command.department_code),
-            ("description", &command.description),
-            ("effectiveDate", &command.effective_date),
-            ("insuranceCode", &command.insurance_code),
-            ("planNumber", &plan_number),
-            ("planSequence", &plan_sequence),
-            ("referenceNumber", &command.reference_number),
-            ("representativeId", &command.representative_id),
-            ("resolutionReferenceNumber", &command.resolution_reference_number),
-            ("storeNumber", &store_number),
+            ("authorizationCode", command.authorization_code.as_ref()),
+            ("cardNumber", account.card_number.as_str()),
+            ("cardSequence", card_sequence.as_str()),
+            ("departmentCode", command.department_code.as_ref()),
+            ("description", command.description.as_ref()),
+            ("effectiveDate", command.effective_date.as_ref()),
+            ("insuranceCode", command.insurance_code.as_ref()),
+            ("planNumber", plan_number.as_str()),
+            ("planSequence", plan_sequence.as_str()),
+            ("referenceNumber", command.reference_number.as_ref()),
+            ("representativeId", command.representative_id.as_ref()),
+            ("resolutionReferenceNumber", command.resolution_reference_number.as_ref()),
+            ("storeNumber", store_number.as_str()),
         ]);
         let key =
             format!("{}:{}:{}", account.account_number, now.utc_day(), command.reference_number);
@@ -379,7 +335,7 @@ impl FirstVision {
         tenant: TenantId,
     ) -> Result<Response, Failure<FvError>> {
         parse::require_content_type(req, "application/json")?;
-        let query = parse::balance_inquiry(parse::body(req)?)?;
+        let query = parse::balance_inquiry(&parse::body(req)?)?;
         if let Some(org) = query.org {
             if self.state.org(tenant, org).is_none() {
                 return Err(vpl(
@@ -418,7 +374,7 @@ impl FirstVision {
                 currency_number_of_decimals: currency.exponent(),
             },
             organization_number: account.org,
-            account_or_card_number: query.account_number,
+            account_or_card_number: query.account_number.into_owned(),
             logo: account.logo,
             foreign_use: "0",
             current_balance: money(figures.current_balance, currency),
@@ -545,172 +501,62 @@ fn last_moves(ctx: &Ctx<'_>, tenant: TenantId, id: AccountId, now: Timestamp) ->
     }
 }
 
-/// The L8V2 answer. It takes the command to move its texts into the answer: a write is the
-/// hot path, and each copy would be an allocation.
-fn l8v2_answer(
-    command: CashCommand,
+/// The request's organizations against the account's: `accountData.organizationNumber` (v2)
+/// must be the account's, and so must the ASM organization.
+fn check_organizations(
+    command: &CashCommand<'_>,
     account: &AccountMeta,
-    action: &ActionCode,
-    receipt: &Receipt,
-    figures: &Figures,
-) -> wire::ModifyAccountBalanceResponse {
-    let currency = account.currency;
-    let card_sequence = card_sequence(&command, account);
-    let history_date = Date::of(receipt.at).to_iso();
-    // Each amount and code is formatted once; a copy of the text is cheaper than formatting
-    // it again.
-    let zero = money(Decimal::ZERO, currency);
-    let open_to_buy = money(figures.open_to_buy, currency);
-    let currency_number = format!("{:03}", currency.numeric());
-    wire::ModifyAccountBalanceResponse {
-        asm_organization_number: command.asm_org,
-        asm_representative_id: command.representative_id,
-        referral_representative: "",
-        account: wire::ModifyAccountBalanceAccount {
-            organization_number: account.org,
-            logo: account.logo,
-            number: account.account_number.clone(),
-        },
-        foreign_use_indicator: "0",
-        card_number: account.card_number.clone(),
-        history_date: history_date.clone(),
-        history_time: history_time(receipt.at),
-        action_code_pri: 0,
-        record_type: "M",
-        action_description: action.description,
-        collection_sequence_number: collection_sequence(receipt),
-        status: "C",
-        referral_asm_organization: 0,
-        purge_date: iso_date_plus(receipt.at, 365),
-        action_date: history_date,
-        card_sequence,
-        retention: "",
-        cta_file: "",
-        transaction_data: wire::ModifyAccountBalanceTransactionData {
-            currency_data: wire::CurrencyDataL8v2 {
-                currency_code: currency_number.clone(),
-                currency_number_of_decimal: currency.exponent(),
-            },
-            action_code: command.action_code,
-            effective_date: command.effective_date,
-            fee_amount: zero.clone(),
-            transaction_code: action.transaction_code,
-            transaction_amount: money(receipt.amount, currency),
-            transaction_description: command.description,
-            credit_limit: money(figures.credit_limit, currency),
-            open_to_buy: open_to_buy.clone(),
-            cash_available: open_to_buy,
-            plan_number: format!("{:05}", command.plan_number),
-            current_balance: money(figures.current_balance, currency),
-            plan_sequence: command.plan_sequence,
-            store_number: format!("{:09}", command.store_number),
-            department_code: command.department_code,
-            authorization_code: command.authorization_code,
-            stock_keeping_unit_number: String::new(),
-            sales_clerk: String::new(),
-            ticket_number: String::new(),
-            purchase_order_number: String::new(),
-            reference_number: command.reference_number,
-            insurance_code: String::new(),
-            reversal_date: None,
-            reversal_time: "",
-            store_organization_number: account.org,
-            approval_indicator: "A",
-            monetary_type: monetary_type(action),
-            points_program: 0,
-            points_amount: zero,
-            reference_num: command.resolution_reference_number,
-            fund_card: "",
-            fund_card_declined_reason: "",
-            currency_number,
-            authorization_number: authorization_number(receipt),
-        },
-        letter_data: wire::LetterData { organization: "", code: "" },
+) -> Result<(), Failure<FvError>> {
+    if let Some(org) = command.account_org {
+        if org != account.org {
+            return Err(vpl(
+                Vpl::AccountOrgMismatch,
+                format!(
+                    "field accountData.organizationNumber: {org}, but account {} is in \
+                     organization {}",
+                    account.account_number, account.org
+                ),
+            ));
+        }
     }
+    if command.asm_org != account.org {
+        return Err(vpl(
+            Vpl::RepOrgNotAllowed,
+            format!(
+                "ASM organization {} cannot act on account {} of organization {}",
+                command.asm_org, account.account_number, account.org
+            ),
+        ));
+    }
+    Ok(())
 }
 
-/// The v2 answer, taking the command for the same reason as [`l8v2_answer`].
-fn v2_answer(
-    command: CashCommand,
+/// The amount's decimals and the v2 wallet against the account's currency.
+fn check_amount_and_wallet(
+    command: &CashCommand<'_>,
     account: &AccountMeta,
-    action: &ActionCode,
-    receipt: &Receipt,
-    figures: &Figures,
-) -> wire::PurchaseAndCashAdvanceResponse {
-    let currency = account.currency;
-    let card_sequence = card_sequence(&command, account);
-    let history_date = Date::of(receipt.at).to_iso();
-    let zero = money(Decimal::ZERO, currency);
-    let open_to_buy = money(figures.open_to_buy, currency);
-    wire::PurchaseAndCashAdvanceResponse {
-        account: wire::PurchaseResponseAccount {
-            organization_number: account.org,
-            logo: account.logo,
-        },
-        card_number: account.card_number.clone(),
-        card_sequence,
-        history_date: history_date.clone(),
-        history_time: history_time(receipt.at),
-        record_type: "MONETARY",
-        action_description: action.description,
-        collection_sequence_number: collection_sequence(receipt),
-        status: "CLOSED",
-        referral_asm_organization: 0,
-        purge_date: iso_date_plus(receipt.at, 365),
-        action_date: history_date,
-        retention: "KEEP_FOR_HISTORY",
-        cta_file: "",
-        transaction_data: wire::PurchaseResponseTransactionData {
-            currency_data: wire::CurrencyDataV2 { currency_code: currency.code() },
-            fee_amount: zero.clone(),
-            transaction_code: action.transaction_code,
-            transaction_amount: money(receipt.amount, currency),
-            transaction_description: if command.description.is_empty() {
-                action.description.to_string()
-            } else {
-                command.description
-            },
-            credit_limit: money(figures.credit_limit, currency),
-            open_to_buy: open_to_buy.clone(),
-            cash_available: open_to_buy,
-            current_balance: money(figures.current_balance, currency),
-            reference_number: command.reference_number,
-            referral_reference_number: command.resolution_reference_number,
-            insurance_code: command.insurance_code,
-            review_date: None,
-            review_time: "",
-            store_organization_number: account.org,
-            approval_indicator: true,
-            monetary_type: monetary_type(action),
-            points_program: 0,
-            points_amount: zero,
-            fund_card: "",
-            fund_card_declined_reason: "",
-            authorization_number: authorization_number(receipt),
-            installment_term_number: "00",
-        },
+) -> Result<(), Failure<FvError>> {
+    if !account.currency.fits_scale(command.amount) {
+        return Err(vpl(
+            Vpl::AmountNotNumeric,
+            format!(
+                "field transactionData.transactionAmount: more decimal places than {} \
+                 allows ({})",
+                account.currency,
+                account.currency.exponent()
+            ),
+        ));
     }
-}
-
-/// The card sequence an answer shows: the request's with a card number (always on L8V2), else
-/// the account's card's.
-fn card_sequence(command: &CashCommand, account: &AccountMeta) -> u32 {
-    if command.card_number.is_some() { command.card_sequence } else { account.card_sequence }
-}
-
-fn monetary_type(action: &ActionCode) -> &'static str {
-    match action.direction {
-        Direction::Credit => "C",
-        Direction::Debit => "D",
+    if let Some(wallet) = &command.wallet_id {
+        if !wallet_matches(wallet, account.currency) {
+            return Err(vpl(
+                Vpl::NotValidForAccount,
+                format!(
+                    "field transactionData.walletId: {wallet:?}, but account {} is in {}",
+                    account.account_number, account.currency
+                ),
+            ));
+        }
     }
-}
-
-/// The history record's CTA sequence: the ledger's commit id, five digits.
-fn collection_sequence(receipt: &Receipt) -> u32 {
-    u32::try_from(receipt.id.0 % 100_000).unwrap_or(0)
-}
-
-/// A six-digit authorization number derived from the ledger's commit id.
-fn authorization_number(receipt: &Receipt) -> String {
-    format!("{:06}", receipt.id.0 % 1_000_000)
+    Ok(())
 }
