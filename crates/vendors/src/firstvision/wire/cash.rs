@@ -37,6 +37,84 @@ pub(crate) struct Cash<'c, 'a> {
     pub(crate) figures: Figures,
 }
 
+/// Appends `value`'s decimal digits, zero-padded to at least `width`, without a formatter:
+/// the cash answers write a dozen numbers, and `fmt` costs several times the digits.
+trait Digits {
+    /// Appends `value`'s decimal digits, zero-padded to at least `width`.
+    fn int(&mut self, value: u64, width: usize) -> &mut Self;
+    /// Appends `amount` as a JSON number with exactly its digits.
+    fn dec(&mut self, amount: Decimal) -> &mut Self;
+    /// Appends text we generated that needs no escaping (dates, times, our own codes), quoted.
+    fn quoted(&mut self, text: &str) -> &mut Self;
+}
+
+impl Digits for Writer {
+    fn int(&mut self, value: u64, width: usize) -> &mut Self {
+        integer(self, value, width);
+        self
+    }
+
+    fn dec(&mut self, amount: Decimal) -> &mut Self {
+        decimal(self, amount);
+        self
+    }
+
+    fn quoted(&mut self, text: &str) -> &mut Self {
+        self.raw("\"").raw(text).raw("\"")
+    }
+}
+
+fn integer(w: &mut Writer, value: u64, width: usize) {
+    let mut buf = [b'0'; 24];
+    let mut at = buf.len();
+    let mut rest = value;
+    while at > 0 {
+        at -= 1;
+        buf[at] = digit(rest);
+        rest /= 10;
+        if rest == 0 && buf.len() - at >= width {
+            break;
+        }
+    }
+    w.raw(std::str::from_utf8(&buf[at..]).unwrap_or("0"));
+}
+
+/// Appends `amount` as a JSON number with exactly its digits, as its `Display` writes it.
+fn decimal(w: &mut Writer, amount: Decimal) {
+    let Ok(mut rest) = u64::try_from(amount.mantissa().unsigned_abs()) else {
+        w.decimal(amount);
+        return;
+    };
+    let scale = usize::try_from(amount.scale()).unwrap_or(0);
+    let mut buf = [b'0'; 64];
+    let mut at = buf.len();
+    let mut written = 0;
+    while at > 1 {
+        at -= 1;
+        buf[at] = digit(rest);
+        rest /= 10;
+        written += 1;
+        if written == scale {
+            at -= 1;
+            buf[at] = b'.';
+        }
+        if rest == 0 && written > scale {
+            break;
+        }
+    }
+    if amount.is_sign_negative() && !amount.is_zero() && at > 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    w.raw(std::str::from_utf8(&buf[at..]).unwrap_or("0"));
+}
+
+/// The last decimal digit of `value`, as ASCII.
+fn digit(value: u64) -> u8 {
+    // `value % 10` is below 10, so the conversion never falls back.
+    b'0' + u8::try_from(value % 10).unwrap_or(0)
+}
+
 /// An amount with exactly the currency's decimals (`200.00`, never `-0.00`).
 pub(crate) fn shown(amount: Decimal, currency: Currency) -> Decimal {
     let mut shown = if amount.is_zero() { Decimal::ZERO } else { amount };
@@ -73,7 +151,7 @@ impl Cash<'_, '_> {
     }
 
     fn amount(&self, w: &mut Writer, amount: Decimal) {
-        w.decimal(shown(amount, self.account.currency));
+        w.dec(shown(amount, self.account.currency));
     }
 
     /// The success envelope of the L8V2 answer.
@@ -82,31 +160,31 @@ impl Cash<'_, '_> {
         let history_date = Date::of(self.receipt.at).to_iso();
         let mut w = Writer::with_capacity(ANSWER_BYTES);
         w.raw(r#"{"hasError":false,"errors":[],"data":{"asmOrganizationNumber":"#)
-            .display(command.asm_org)
+            .int(u64::from(command.asm_org), 0)
             .raw(r#","asmRepresentativeId":"#)
             .string(&command.representative_id)
             .raw(r#","referralRepresentative":"","account":{"organizationNumber":"#)
-            .display(account.org)
+            .int(u64::from(account.org), 0)
             .raw(r#","logo":"#)
-            .display(account.logo)
+            .int(u64::from(account.logo), 0)
             .raw(r#","number":"#)
             .string(&account.account_number)
             .raw(r#"},"foreignUseIndicator":"0","cardNumber":"#)
             .string(&account.card_number)
             .raw(r#","historyDate":"#)
-            .string(&history_date)
+            .quoted(&history_date)
             .raw(r#","historyTime":"#)
-            .string(&history_time(self.receipt.at))
+            .quoted(&history_time(self.receipt.at))
             .raw(r#","actionCodePri":0,"recordType":"M","actionDescription":"#)
-            .string(self.action.description)
+            .quoted(self.action.description)
             .raw(r#","collectionSequenceNumber":"#)
-            .display(self.collection_sequence())
+            .int(self.collection_sequence(), 0)
             .raw(r#","status":"C","referralAsmOrganization":0,"purgeDate":"#)
-            .string(&iso_date_plus(self.receipt.at, PURGE_AFTER_DAYS))
+            .quoted(&iso_date_plus(self.receipt.at, PURGE_AFTER_DAYS))
             .raw(r#","actionDate":"#)
-            .string(&history_date)
+            .quoted(&history_date)
             .raw(r#","cardSequence":"#)
-            .display(self.card_sequence())
+            .int(u64::from(self.card_sequence()), 0)
             .raw(r#","retention":"","ctaFile":"","transactionData":"#);
         self.l8v2_transaction(&mut w);
         w.raw(r#","letterData":{"organization":"","code":""}}}"#);
@@ -117,16 +195,16 @@ impl Cash<'_, '_> {
     fn l8v2_transaction(&self, w: &mut Writer) {
         let (command, currency, figures) = (self.command, self.account.currency, self.figures);
         w.raw(r#"{"currencyData":{"currencyCode":""#)
-            .display(format_args!("{:03}", currency.numeric()))
+            .int(u64::from(currency.numeric()), 3)
             .raw(r#"","currencyNumberOfDecimal":"#)
-            .display(currency.exponent())
+            .int(u64::from(currency.exponent()), 0)
             .raw(r#"},"actionCode":"#)
             .string(&command.action_code)
             .raw(r#","effectiveDate":"#)
             .string(&command.effective_date)
             .raw(r#","feeAmount":"#);
         self.amount(w, Decimal::ZERO);
-        w.raw(r#","transactionCode":"#).string(self.action.transaction_code);
+        w.raw(r#","transactionCode":"#).quoted(self.action.transaction_code);
         w.raw(r#","transactionAmount":"#);
         self.amount(w, self.receipt.amount);
         w.raw(r#","transactionDescription":"#).string(&command.description);
@@ -136,13 +214,13 @@ impl Cash<'_, '_> {
         self.amount(w, figures.open_to_buy);
         w.raw(r#","cashAvailable":"#);
         self.amount(w, figures.open_to_buy);
-        w.raw(r#","planNumber":""#).display(format_args!("{:05}", command.plan_number));
+        w.raw(r#","planNumber":""#).int(u64::from(command.plan_number), 5);
         w.raw(r#"","currentBalance":"#);
         self.amount(w, figures.current_balance);
         w.raw(r#","planSequence":"#)
-            .display(command.plan_sequence)
+            .int(u64::from(command.plan_sequence), 0)
             .raw(r#","storeNumber":""#)
-            .display(format_args!("{:09}", command.store_number))
+            .int(u64::from(command.store_number), 9)
             .raw(r#"","departmentCode":"#)
             .string(&command.department_code)
             .raw(r#","authorizationCode":"#)
@@ -152,7 +230,7 @@ impl Cash<'_, '_> {
             )
             .string(&command.reference_number)
             .raw(r#","insuranceCode":"","reversalTime":"","storeOrganizationNumber":"#)
-            .display(self.account.org)
+            .int(u64::from(self.account.org), 0)
             .raw(r#","approvalIndicator":"A","monetaryType":""#)
             .raw(self.monetary_type())
             .raw(r#"","pointsProgram":0,"pointsAmount":"#);
@@ -160,9 +238,9 @@ impl Cash<'_, '_> {
         w.raw(r#","referenceNum":"#)
             .string(&command.resolution_reference_number)
             .raw(r#","fundCard":"","fundCardDeclinedReason":"","currencyNumber":""#)
-            .display(format_args!("{:03}", currency.numeric()))
+            .int(u64::from(currency.numeric()), 3)
             .raw(r#"","authorizationNumber":""#)
-            .display(format_args!("{:06}", self.authorization_number()))
+            .int(self.authorization_number(), 6)
             .raw(r#""}"#);
     }
 
@@ -172,25 +250,25 @@ impl Cash<'_, '_> {
         let history_date = Date::of(self.receipt.at).to_iso();
         let mut w = Writer::with_capacity(ANSWER_BYTES);
         w.raw(r#"{"hasError":false,"errors":[],"data":{"account":{"organizationNumber":"#)
-            .display(account.org)
+            .int(u64::from(account.org), 0)
             .raw(r#","logo":"#)
-            .display(account.logo)
+            .int(u64::from(account.logo), 0)
             .raw(r#"},"cardNumber":"#)
             .string(&account.card_number)
             .raw(r#","cardSequence":"#)
-            .display(self.card_sequence())
+            .int(u64::from(self.card_sequence()), 0)
             .raw(r#","historyDate":"#)
-            .string(&history_date)
+            .quoted(&history_date)
             .raw(r#","historyTime":"#)
-            .string(&history_time(self.receipt.at))
+            .quoted(&history_time(self.receipt.at))
             .raw(r#","recordType":"MONETARY","actionDescription":"#)
-            .string(self.action.description)
+            .quoted(self.action.description)
             .raw(r#","collectionSequenceNumber":"#)
-            .display(self.collection_sequence())
+            .int(self.collection_sequence(), 0)
             .raw(r#","status":"CLOSED","referralAsmOrganization":0,"purgeDate":"#)
-            .string(&iso_date_plus(self.receipt.at, PURGE_AFTER_DAYS))
+            .quoted(&iso_date_plus(self.receipt.at, PURGE_AFTER_DAYS))
             .raw(r#","actionDate":"#)
-            .string(&history_date)
+            .quoted(&history_date)
             .raw(r#","retention":"KEEP_FOR_HISTORY","ctaFile":"","transactionData":"#);
         self.v2_transaction(&mut w);
         w.raw("}}");
@@ -206,10 +284,10 @@ impl Cash<'_, '_> {
             &command.description
         };
         w.raw(r#"{"currencyData":{"currencyCode":"#)
-            .string(self.account.currency.code())
+            .quoted(self.account.currency.code())
             .raw(r#"},"feeAmount":"#);
         self.amount(w, Decimal::ZERO);
-        w.raw(r#","transactionCode":"#).string(self.action.transaction_code);
+        w.raw(r#","transactionCode":"#).quoted(self.action.transaction_code);
         w.raw(r#","transactionAmount":"#);
         self.amount(w, self.receipt.amount);
         w.raw(r#","transactionDescription":"#).string(description);
@@ -228,13 +306,54 @@ impl Cash<'_, '_> {
             .raw(r#","insuranceCode":"#)
             .string(&command.insurance_code)
             .raw(r#","reviewTime":"","storeOrganizationNumber":"#)
-            .display(self.account.org)
+            .int(u64::from(self.account.org), 0)
             .raw(r#","approvalIndicator":true,"monetaryType":""#)
             .raw(self.monetary_type())
             .raw(r#"","pointsProgram":0,"pointsAmount":"#);
         self.amount(w, Decimal::ZERO);
         w.raw(r#","fundCard":"","fundCardDeclinedReason":"","authorizationNumber":""#)
-            .display(format_args!("{:06}", self.authorization_number()))
+            .int(self.authorization_number(), 6)
             .raw(r#"","installmentTermNumber":"00"}"#);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn written(f: impl FnOnce(&mut Writer)) -> String {
+        let mut w = Writer::default();
+        f(&mut w);
+        String::from_utf8(w.finish()).unwrap()
+    }
+
+    proptest! {
+        /// The hand-written digits are what `format!` writes.
+        #[test]
+        fn integers_are_written_as_format_writes_them(value in any::<u64>(), width in 0_usize..12) {
+            prop_assert_eq!(written(|w| { w.int(value, width); }), format!("{value:0width$}"));
+        }
+
+        /// Amounts are written exactly as their `Display` (what serde_json wrote before).
+        #[test]
+        fn amounts_are_written_as_their_display(
+            mantissa in any::<i64>(),
+            wide in any::<i128>(),
+            scale in 0_u32..=28,
+        ) {
+            for amount in [Decimal::new(mantissa, scale), Decimal::from_i128_with_scale(wide >> 32, scale)] {
+                prop_assert_eq!(written(|w| { w.dec(amount); }), amount.to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn zero_and_small_amounts_keep_their_scale() {
+        for (amount, text) in [(Decimal::new(0, 2), "0.00"), (Decimal::new(5, 2), "0.05"),
+            (Decimal::new(-5, 2), "-0.05"), (Decimal::new(7, 0), "7"), (Decimal::new(12345, 2), "123.45")] {
+            assert_eq!(written(|w| { w.dec(amount); }), text);
+        }
     }
 }
