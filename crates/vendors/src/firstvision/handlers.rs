@@ -22,6 +22,7 @@ use crate::common::failure::Failure;
 use super::parse::{self, AccountOrCard, CashCommand, Version};
 use super::state::{AccountMeta, ActionCode};
 use super::wire;
+use super::wire::cash::digits;
 use super::{FirstVision, REFERENCE_RETENTION};
 use crate::common::explain::{self, Refused, Units};
 use crate::{Ctx, Request, Response};
@@ -285,31 +286,44 @@ impl FirstVision {
             Version::L8v2 => "L8V2",
             Version::V2 => "v2",
         };
-        let (card_sequence, plan_number, plan_sequence, store_number) = (
-            wire::cash::card_sequence(command, account).to_string(),
-            command.plan_number.to_string(),
-            command.plan_sequence.to_string(),
-            command.store_number.to_string(),
-        );
+        // The numbers as text without a formatter or an allocation each: a write is the hot
+        // path.
+        let mut bufs = [[0_u8; 24]; 4];
+        let [card_sequence, plan_number, plan_sequence, store_number] = &mut bufs;
+        let card_sequence =
+            digits(card_sequence, u64::from(wire::cash::card_sequence(command, account)), 0);
+        let plan_number = digits(plan_number, u64::from(command.plan_number), 0);
+        let plan_sequence = digits(plan_sequence, u64::from(command.plan_sequence), 0);
+        let store_number = digits(store_number, u64::from(command.store_number), 0);
         let metadata = Metadata::from([
             ("actionCode", command.action_code.as_ref()),
             ("api", api),
             ("authorizationCode", command.authorization_code.as_ref()),
             ("cardNumber", account.card_number.as_str()),
-            ("cardSequence", card_sequence.as_str()),
+            ("cardSequence", card_sequence),
             ("departmentCode", command.department_code.as_ref()),
             ("description", command.description.as_ref()),
             ("effectiveDate", command.effective_date.as_ref()),
             ("insuranceCode", command.insurance_code.as_ref()),
-            ("planNumber", plan_number.as_str()),
-            ("planSequence", plan_sequence.as_str()),
+            ("planNumber", plan_number),
+            ("planSequence", plan_sequence),
             ("referenceNumber", command.reference_number.as_ref()),
             ("representativeId", command.representative_id.as_ref()),
             ("resolutionReferenceNumber", command.resolution_reference_number.as_ref()),
-            ("storeNumber", store_number.as_str()),
+            ("storeNumber", store_number),
         ]);
-        let key =
-            format!("{}:{}:{}", account.account_number, now.utc_day(), command.reference_number);
+        let mut key = String::with_capacity(
+            account.account_number.len() + command.reference_number.len() + 24,
+        );
+        key.push_str(&account.account_number);
+        key.push(':');
+        match u64::try_from(now.utc_day()) {
+            Ok(day) => key.push_str(digits(&mut [0; 24], day, 0)),
+            // Before 1970: as the formatter writes it, sign and all.
+            Err(_) => key.push_str(&now.utc_day().to_string()),
+        }
+        key.push(':');
+        key.push_str(&command.reference_number);
         transfer
             .with_mode(mode)
             .with_metadata(metadata)

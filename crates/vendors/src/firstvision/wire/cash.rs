@@ -66,6 +66,12 @@ impl Digits for Writer {
 
 fn integer(w: &mut Writer, value: u64, width: usize) {
     let mut buf = [b'0'; 24];
+    w.raw(digits(&mut buf, value, width));
+}
+
+/// `value`'s decimal digits, zero-padded to at least `width` (at most the buffer's length), in
+/// the end of `buf`: text for an answer or the history without a formatter.
+pub(crate) fn digits(buf: &mut [u8; 24], value: u64, width: usize) -> &str {
     let mut at = buf.len();
     let mut rest = value;
     while at > 0 {
@@ -76,7 +82,7 @@ fn integer(w: &mut Writer, value: u64, width: usize) {
             break;
         }
     }
-    w.raw(std::str::from_utf8(&buf[at..]).unwrap_or("0"));
+    std::str::from_utf8(&buf[at..]).unwrap_or("0")
 }
 
 /// Appends `amount` as a JSON number with exactly its digits, as its `Display` writes it.
