@@ -10,8 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ledger::{TenantId, Timestamp};
+use serde_json::{Value, json};
 
-use super::errors::{FvError, Rejection};
+use super::errors::{FvError, bad, unauthorized};
+use crate::common::failure::Failure;
 use crate::Request;
 use crate::common::auth::{Grant, TokenProblem, TokenStore, bearer, hmac_sha256_base64};
 
@@ -127,22 +129,22 @@ impl Auth {
 
     /// The token call's client: Basic `apikey:client_secret`, and the `apikey` header (when
     /// sent) naming the same client.
-    pub(crate) fn token_client(&self, req: &Request) -> Result<Arc<Client>, Rejection> {
+    pub(crate) fn token_client(&self, req: &Request) -> Result<Arc<Client>, Failure<FvError>> {
         let Some((user, password)) = crate::common::auth::basic(&req.headers) else {
-            return Err(Rejection::unauthorized(
+            return Err(unauthorized(
                 "auth: token call needs Authorization: Basic base64(apikey:client_secret)",
             ));
         };
         let Some(client) = self.client(&user) else {
-            return Err(Rejection::unauthorized("auth: Basic user is not a known apikey"));
+            return Err(unauthorized("auth: Basic user is not a known apikey"));
         };
         if client.secret != password {
-            return Err(Rejection::unauthorized("auth: client secret does not match the apikey")
+            return Err(unauthorized("auth: client secret does not match the apikey")
                 .for_tenant(client.tenant));
         }
         if let Some(header) = req.header("apikey") {
             if header != client.api_key {
-                return Err(Rejection::unauthorized(
+                return Err(unauthorized(
                     "auth: apikey header differs from the Basic user",
                 )
                 .for_tenant(client.tenant));
@@ -176,16 +178,16 @@ impl Auth {
         req: &Request,
         clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
         has_org: impl Fn(TenantId, u16) -> bool,
-    ) -> Result<Caller, Rejection> {
+    ) -> Result<Caller, Failure<FvError>> {
         let Some(api_key) = req.header("apikey") else {
-            return Err(Rejection::unauthorized("auth: apikey header is missing"));
+            return Err(unauthorized("auth: apikey header is missing"));
         };
         let Some(client) = self.client(api_key) else {
-            return Err(Rejection::unauthorized("auth: apikey is not known"));
+            return Err(unauthorized("auth: apikey is not known"));
         };
         let tenant = client.tenant;
         let Some(token) = bearer(&req.headers) else {
-            return Err(Rejection::unauthorized(
+            return Err(unauthorized(
                 "auth: Authorization: Bearer <access_token> header is missing",
             )
             .for_tenant(tenant));
@@ -193,33 +195,33 @@ impl Auth {
         match self.tokens.check(token, clock) {
             Ok(grant) if grant.tenant == tenant => {}
             Ok(_) => {
-                return Err(Rejection::unauthorized(
+                return Err(unauthorized(
                     "auth: access token was not issued to this apikey",
                 )
                 .for_tenant(tenant));
             }
             Err(TokenProblem::Unknown) => {
                 return Err(
-                    Rejection::unauthorized("auth: access token is not valid").for_tenant(tenant)
+                    unauthorized("auth: access token is not valid").for_tenant(tenant)
                 );
             }
             Err(TokenProblem::Expired) => {
                 return Err(
-                    Rejection::unauthorized("auth: access token expired").for_tenant(tenant)
+                    unauthorized("auth: access token expired").for_tenant(tenant)
                 );
             }
         }
         let Some(client_id) = req.header("x-clientid") else {
-            return Err(Rejection::bad_request("header X-ClientID is missing").for_tenant(tenant));
+            return Err(bad("header X-ClientID is missing").for_tenant(tenant));
         };
         let client_org = parse_client_id(client_id).ok_or_else(|| {
-            Rejection::bad_request(format!(
+            bad(format!(
                 "header X-ClientID: {client_id:?} is not a zero-padded organization number (00970)"
             ))
             .for_tenant(tenant)
         })?;
         if !has_org(tenant, client_org) {
-            return Err(Rejection::new(
+            return Err(Failure::new(
                 FvError::Forbidden,
                 format!(
                     "auth: X-ClientID {client_id}: this apikey has no account in organization \
@@ -232,7 +234,7 @@ impl Auth {
             self.verify_signature(req, &client, signature, clock(tenant))
                 .map_err(|rejection| rejection.for_tenant(tenant))?;
         } else if req.headers.contains_key("signature") {
-            return Err(Rejection::unauthorized("auth: Signature header is not valid text")
+            return Err(unauthorized("auth: Signature header is not valid text")
                 .for_tenant(tenant));
         }
         Ok(Caller { tenant })
@@ -247,26 +249,26 @@ impl Auth {
         client: &Client,
         signature: &str,
         now: Timestamp,
-    ) -> Result<(), Rejection> {
+    ) -> Result<(), Failure<FvError>> {
         let Some(request_id) = req.header("x-client-request-id").filter(|id| !id.is_empty()) else {
-            return Err(Rejection::unauthorized(
+            return Err(unauthorized(
                 "auth: signed request without X-Client-Request-Id",
             ));
         };
         if request_id.chars().count() > CLIENT_REQUEST_ID_CHARS_MAX {
-            return Err(Rejection::unauthorized(format!(
+            return Err(unauthorized(format!(
                 "auth: X-Client-Request-Id longer than {CLIENT_REQUEST_ID_CHARS_MAX} characters"
             )));
         }
         let Some(timestamp) = req.header("timestamp") else {
-            return Err(Rejection::unauthorized("auth: signed request without Timestamp"));
+            return Err(unauthorized("auth: signed request without Timestamp"));
         };
         let Some(sent_ms) = timestamp
             .parse::<i64>()
             .ok()
             .filter(|_| !timestamp.is_empty() && timestamp.bytes().all(|b| b.is_ascii_digit()))
         else {
-            return Err(Rejection::unauthorized(
+            return Err(unauthorized(
                 "auth: Timestamp must be epoch milliseconds (digits only)",
             ));
         };
@@ -274,7 +276,7 @@ impl Auth {
         let window_ms = i64::try_from(SIGNATURE_WINDOW.as_millis()).unwrap_or(i64::MAX);
         let skew_ms = now_ms.saturating_sub(sent_ms);
         if skew_ms.saturating_abs() > window_ms {
-            return Err(Rejection::unauthorized(format!(
+            return Err(unauthorized(format!(
                 "auth: Timestamp {sent_ms} is {skew_ms} ms from the tenant clock ({now_ms}); \
                  the limit is {window_ms} ms"
             )));
@@ -288,14 +290,14 @@ impl Auth {
         message.extend_from_slice(&req.body);
         let expected = hmac_sha256_base64(client.secret.as_bytes(), &message);
         if expected != signature.trim() {
-            return Err(Rejection::unauthorized(
+            return Err(unauthorized(
                 "auth: Signature does not match Base64(HMAC-SHA256(client_secret, apikey + \
                  X-Client-Request-Id + Timestamp + body))",
             ));
         }
         let mut nonces = self.nonces.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if !nonces.entry(client.tenant).or_default().insert(request_id, now) {
-            return Err(Rejection::unauthorized(format!(
+            return Err(unauthorized(format!(
                 "auth: X-Client-Request-Id {request_id} was already used in the last 5 minutes"
             )));
         }
@@ -330,4 +332,23 @@ fn parse_client_id(text: &str) -> Option<u16> {
         return None;
     }
     text.parse().ok()
+}
+
+/// `client`'s credentials as the admin API and the start-up banner show them, with how to use
+/// them.
+pub(crate) fn provisioned(client: &Client) -> Value {
+    json!({
+        "apikey": client.api_key,
+        "clientSecret": client.secret,
+        "tokenPath": "/firstvision/token",
+        "tokenExpiresInSeconds": TOKEN_LIFETIME.as_secs(),
+        "headers": {
+            "apikey": client.api_key,
+            "Authorization": "Bearer <access_token from the token call>",
+            "X-ClientID": "the zero-padded organization of an account, e.g. 00970",
+        },
+        "signature": "optional Signature header: Base64(HMAC-SHA256(clientSecret, apikey + \
+                      X-Client-Request-Id + Timestamp + body)); Timestamp in epoch ms within \
+                      5 minutes; X-Client-Request-Id not reused within 5 minutes",
+    })
 }

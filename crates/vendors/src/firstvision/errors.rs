@@ -2,10 +2,11 @@
 //! VisionPLUS codes such as `VPL8SMA71E`) and how ledger outcomes map onto them.
 
 use http::StatusCode;
-use ledger::{Status, TenantId};
+use ledger::Status;
 
 use super::wire::{DResponse, ErrorItem};
-use crate::Response;
+use crate::{Refusal, Request, Response};
+use crate::common::failure::{Failure, Render};
 
 /// A VisionPLUS error code with the message the service prints, answered as 422.
 ///
@@ -267,47 +268,48 @@ impl FvError {
     }
 }
 
-/// A refused request: the vendor's error, the rule that fired (for `X-Sandbank-Reason`), and
-/// the tenant once known.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Rejection {
-    pub(crate) error: FvError,
-    pub(crate) reason: String,
-    pub(crate) tenant: Option<TenantId>,
+/// `vpl`, because of `reason` (422).
+pub(crate) fn vpl(vpl: Vpl, reason: impl Into<String>) -> Failure<FvError> {
+    Failure::new(FvError::Vpl(vpl), reason)
 }
 
-impl Rejection {
-    pub(crate) fn new(error: FvError, reason: impl Into<String>) -> Rejection {
-        Rejection { error, reason: reason.into(), tenant: None }
-    }
+/// A schema problem, because of `reason` (400).
+pub(crate) fn bad(reason: impl Into<String>) -> Failure<FvError> {
+    Failure::new(FvError::BadRequest, reason)
+}
 
-    pub(crate) fn vpl(vpl: Vpl, reason: impl Into<String>) -> Rejection {
-        Rejection::new(FvError::Vpl(vpl), reason)
-    }
+/// Refused credentials, because of `reason` (401).
+pub(crate) fn unauthorized(reason: impl Into<String>) -> Failure<FvError> {
+    Failure::new(FvError::Unauthorized, reason)
+}
 
-    pub(crate) fn bad_request(reason: impl Into<String>) -> Rejection {
-        Rejection::new(FvError::BadRequest, reason)
-    }
-
-    pub(crate) fn unauthorized(reason: impl Into<String>) -> Rejection {
-        Rejection::new(FvError::Unauthorized, reason)
-    }
-
-    /// The same rejection, attributed to `tenant`.
-    pub(crate) fn for_tenant(mut self, tenant: TenantId) -> Rejection {
-        self.tenant = Some(tenant);
-        self
-    }
+impl Render for FvError {
+    /// FirstVision's error body shows nothing besides the error.
+    type Scene<'a> = ();
 
     /// Status and `{hasError, errors, data}` body exactly as FirstVision sends them.
-    pub(crate) fn into_response(self) -> Response {
-        let (status, code, description) = self.error.parts();
+    fn render(&self, (): ()) -> Response {
+        let (status, code, description) = self.parts();
         let errors = [ErrorItem { code, description }];
         let body: DResponse<'_, ()> = DResponse { has_error: true, errors: &errors, data: None };
-        let resp = Response::json(status, &body).with_reason(self.reason);
-        match self.tenant {
-            Some(tenant) => resp.with_tenant(tenant),
-            None => resp,
+        Response::json(status, &body)
+    }
+}
+
+/// A problem the server found before the vendor saw the request, as FirstVision answers it.
+pub(crate) fn refusal(refusal: Refusal, req: &Request) -> Failure<FvError> {
+    match refusal {
+        Refusal::MethodNotAllowed => Failure::new(
+            FvError::MethodNotAllowed,
+            format!("route: {} is not served on {}", req.method, req.path),
+        ),
+        Refusal::PayloadTooLarge { limit_bytes } => Failure::new(
+            FvError::PayloadTooLarge,
+            format!("body: larger than {limit_bytes} bytes"),
+        ),
+        Refusal::BodyTimeout => Failure::new(FvError::RequestTimeout, "body: not received in time"),
+        Refusal::Internal => {
+            Failure::new(FvError::Backend, "internal: the handler failed; nothing was changed")
         }
     }
 }

@@ -129,9 +129,8 @@
 //!   record is gone (past that bound, or racing the first call) shows the current limit.
 
 mod auth;
-mod calendar;
 mod errors;
-mod ops;
+mod handlers;
 mod parse;
 mod state;
 mod wire;
@@ -143,43 +142,38 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::Method;
 use ledger::{Namespace, TenantId};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use self::auth::{Auth, TOKEN_LIFETIME};
-use self::errors::{FvError, Rejection};
-use self::parse::Version;
+use self::auth::Auth;
+use self::errors::FvError;
 use self::state::State;
+use crate::common::failure::Failure;
 use crate::common::index::AccountIndex;
 use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
 
-/// Operation names, as the vendor's `operationId`s (the token call has none).
-const OP_TOKEN: &str = "Access Token";
-const OP_CASH_L8V2: &str = "Cash-in & Cash-out";
-const OP_CASH_V2: &str = "Balance Update (Cash-in & Cash-out)";
-const OP_BALANCE_INQUIRY: &str = "Account Balance Inquiry";
-const OP_ACCOUNT_INQUIRY: &str = "Account Information Inquiry";
+/// What a route's handler is: one operation, answered or refused in the vendor's shape.
+type Handler = fn(&FirstVision, &Ctx<'_>, &Request) -> Result<Response, Failure<FvError>>;
 
-const fn route(method: Method, path: &'static str, operation: &'static str) -> Route {
-    Route { method, path, operation }
+// Operation names are the vendor's `operationId`s (the token call has none). `PUT` on the
+// accounts path is the vendor's account update, which the mock does not serve: the server
+// answers it with `refuse(MethodNotAllowed)`, a 405 in the vendor's shape.
+routes! { Handler;
+    POST "/token" "Access Token" => FirstVision::token,
+    POST "/firstvision/token" "Access Token" => FirstVision::token,
+    POST "/latam-gfs-apis/portal/token" "Access Token" => FirstVision::token,
+    PUT "/account/balance" "Cash-in & Cash-out" => FirstVision::cash_l8v2,
+    PUT "/latam-gfs-apis/portal/account/balance" "Cash-in & Cash-out" => FirstVision::cash_l8v2,
+    PUT "/account/v2/balance" "Balance Update (Cash-in & Cash-out)" => FirstVision::cash_v2,
+    PUT "/latam-gfs-apis/portal/account/v2/balance" "Balance Update (Cash-in & Cash-out)"
+        => FirstVision::cash_v2,
+    POST "/account/balance/details" "Account Balance Inquiry" => FirstVision::balance_inquiry,
+    POST "/latam-gfs-apis/portal/account/balance/details" "Account Balance Inquiry"
+        => FirstVision::balance_inquiry,
+    GET "/account/v2/accounts" "Account Information Inquiry" => FirstVision::account_inquiry,
+    GET "/latam-gfs-apis/portal/account/v2/accounts" "Account Information Inquiry"
+        => FirstVision::account_inquiry,
 }
-
-static ROUTES: [Route; 11] = [
-    route(Method::POST, "/token", OP_TOKEN),
-    route(Method::POST, "/firstvision/token", OP_TOKEN),
-    route(Method::POST, "/latam-gfs-apis/portal/token", OP_TOKEN),
-    route(Method::PUT, "/account/balance", OP_CASH_L8V2),
-    route(Method::PUT, "/latam-gfs-apis/portal/account/balance", OP_CASH_L8V2),
-    route(Method::PUT, "/account/v2/balance", OP_CASH_V2),
-    route(Method::PUT, "/latam-gfs-apis/portal/account/v2/balance", OP_CASH_V2),
-    route(Method::POST, "/account/balance/details", OP_BALANCE_INQUIRY),
-    route(Method::POST, "/latam-gfs-apis/portal/account/balance/details", OP_BALANCE_INQUIRY),
-    route(Method::GET, "/account/v2/accounts", OP_ACCOUNT_INQUIRY),
-    // `PUT` on this path is the vendor's account update, which the mock does not serve: the
-    // server answers it with `refuse(MethodNotAllowed)`, a 405 in the vendor's shape.
-    route(Method::GET, "/latam-gfs-apis/portal/account/v2/accounts", OP_ACCOUNT_INQUIRY),
-];
 
 /// How long a `referenceNumber` is remembered: its processing day (part of the key) plus
 /// slack for a clock set back a little.
@@ -196,51 +190,16 @@ pub(crate) struct FirstVision {
 
 /// This vendor.
 pub fn vendor() -> Box<dyn Vendor> {
-    Box::new(FirstVision::new())
-}
-
-impl FirstVision {
-    fn new() -> FirstVision {
-        FirstVision {
-            auth: Auth::default(),
-            index: AccountIndex::default(),
-            state: State::default(),
-            references: Arc::new(Namespace {
-                name: Cow::Borrowed("firstvision/referenceNumber"),
-                remember_rejections: false,
-                retention: REFERENCE_RETENTION,
-            }),
-        }
-    }
-}
-
-impl FirstVision {
-    /// An account's identifiers in the vendor's JSON types (organization, logo and card
-    /// sequence are numbers in every FirstVision call), with its organization's action codes.
-    fn ids_of(&self, tenant: TenantId, meta: &state::AccountMeta) -> Map<String, Value> {
-        let mut ids = Map::new();
-        ids.insert("organizationNumber".into(), Value::from(meta.org));
-        ids.insert("logo".into(), Value::from(meta.logo));
-        ids.insert("accountNumber".into(), Value::from(meta.account_number.clone()));
-        ids.insert("cardNumber".into(), Value::from(meta.card_number.clone()));
-        ids.insert("cardSequence".into(), Value::from(meta.card_sequence));
-        ids.insert("X-ClientID".into(), Value::from(state::client_id(meta.org)));
-        if let Some(table) = self.state.org(tenant, meta.org) {
-            let codes: Map<String, Value> = table
-                .action_codes
-                .iter()
-                .map(|(code, action)| {
-                    let direction = match action.direction {
-                        ledger::Direction::Credit => "credit",
-                        ledger::Direction::Debit => "debit",
-                    };
-                    (code.clone(), Value::from(direction))
-                })
-                .collect();
-            ids.insert("actionCodes".into(), Value::Object(codes));
-        }
-        ids
-    }
+    Box::new(FirstVision {
+        auth: Auth::default(),
+        index: AccountIndex::default(),
+        state: State::default(),
+        references: Arc::new(Namespace {
+            name: Cow::Borrowed("firstvision/referenceNumber"),
+            remember_rejections: false,
+            retention: REFERENCE_RETENTION,
+        }),
+    })
 }
 
 impl Vendor for FirstVision {
@@ -249,44 +208,22 @@ impl Vendor for FirstVision {
     }
 
     fn routes(&self) -> &'static [Route] {
-        &ROUTES
+        ROUTES
     }
 
     fn handle(&self, ctx: &Ctx<'_>, route: usize, req: &Request) -> Response {
-        let operation = ROUTES.get(route).map_or("", |route| route.operation);
-        let res = match operation {
-            OP_TOKEN => self.token(ctx, req),
-            OP_CASH_L8V2 => self.cash(ctx, req, Version::L8v2),
-            OP_CASH_V2 => self.cash(ctx, req, Version::V2),
-            OP_BALANCE_INQUIRY => self.balance_inquiry(ctx, req),
-            OP_ACCOUNT_INQUIRY => self.account_inquiry(ctx, req),
-            other => Err(Rejection::new(
+        let res = match HANDLERS.get(route) {
+            Some(handler) => handler(self, ctx, req),
+            None => Err(Failure::new(
                 FvError::Backend,
-                format!("internal: firstvision has no operation {other:?}"),
+                format!("internal: firstvision has no route {route}"),
             )),
         };
-        res.unwrap_or_else(Rejection::into_response)
+        res.unwrap_or_else(|failure| failure.into_response(()))
     }
 
     fn refuse(&self, refusal: Refusal, req: &Request, _trace_id: uuid::Uuid) -> Response {
-        let rejection = match refusal {
-            Refusal::MethodNotAllowed => Rejection::new(
-                FvError::MethodNotAllowed,
-                format!("route: {} is not served on {}", req.method, req.path),
-            ),
-            Refusal::PayloadTooLarge { limit_bytes } => Rejection::new(
-                FvError::PayloadTooLarge,
-                format!("body: larger than {limit_bytes} bytes"),
-            ),
-            Refusal::BodyTimeout => {
-                Rejection::new(FvError::RequestTimeout, "body: not received in time")
-            }
-            Refusal::Internal => Rejection::new(
-                FvError::Backend,
-                "internal: the handler failed; nothing was changed",
-            ),
-        };
-        rejection.into_response()
+        errors::refusal(refusal, req).into_response(())
     }
 
     fn provision_tenant(
@@ -294,22 +231,8 @@ impl Vendor for FirstVision {
         tenant: TenantId,
         well_known: bool,
         ids: &crate::common::ids::IdGen,
-    ) -> serde_json::Value {
-        let client = self.auth.provision(tenant, well_known, ids);
-        json!({
-            "apikey": client.api_key,
-            "clientSecret": client.secret,
-            "tokenPath": "/firstvision/token",
-            "tokenExpiresInSeconds": TOKEN_LIFETIME.as_secs(),
-            "headers": {
-                "apikey": client.api_key,
-                "Authorization": "Bearer <access_token from the token call>",
-                "X-ClientID": "the zero-padded organization of an account, e.g. 00970",
-            },
-            "signature": "optional Signature header: Base64(HMAC-SHA256(clientSecret, apikey + \
-                          X-Client-Request-Id + Timestamp + body)); Timestamp in epoch ms within \
-                          5 minutes; X-Client-Request-Id not reused within 5 minutes",
-        })
+    ) -> Value {
+        auth::provisioned(&self.auth.provision(tenant, well_known, ids))
     }
 
     fn open_account(

@@ -447,6 +447,47 @@ fn refusals_from_the_server_use_the_vendor_envelope() {
     }
 }
 
+/// The server passes the matched route's index; one past the table (a bug) is the vendor's
+/// internal error in its envelope, never a panic, and moves nothing.
+#[test]
+fn a_route_index_past_the_table_is_an_internal_error_and_moves_nothing() {
+    let h = world();
+    let before = h.ledger.snapshot(h.now());
+    let req = parse_request(&format!(
+        "PUT /account/balance\nContent-Type: application/json\napikey: {API_KEY}\n\
+         X-ClientID: 00970\nAuthorization: Bearer {}\n\n{SEED_BODY}",
+        h.vars["token"]
+    ));
+    let past = h.vendor.routes().len();
+    let resp = h.with_ctx(|ctx| h.vendor.handle(ctx, past, &req));
+    assert_eq!(resp.status, 500, "{}", render(&resp));
+    assert_eq!(error_code(&resp), "500");
+    assert!(resp.reason.unwrap().contains("no route"));
+    assert_eq!(h.ledger.snapshot(h.now()), before);
+}
+
+/// VisionPLUS's Java service reads a JSON boolean where it takes text as its text: a cash-in
+/// described `true` shows `"true"`, and a representative `false` is five characters (400).
+#[test]
+fn a_boolean_where_text_is_expected_reads_as_true_or_false() {
+    let h = world();
+    for flag in [true, false] {
+        let mut body: Value = serde_json::from_str(&with_seed("description", json!(flag))).unwrap();
+        body["transactionData"]["referenceNumber"] = json!(format!("{flag}"));
+        let resp = put(&h, "/account/balance", &body.to_string(), &[]);
+        assert_eq!(resp.status, 200, "{}", render(&resp));
+        let answer: Value = serde_json::from_slice(&resp.body).unwrap();
+        let shown = &answer["data"]["transactionData"];
+        assert_eq!(shown["transactionDescription"], json!(flag.to_string()));
+        assert_eq!(shown["referenceNumber"], json!(flag.to_string()));
+    }
+    let mut body: Value = serde_json::from_str(SEED_BODY).unwrap();
+    body["representativeId"] = json!(false);
+    let resp = put(&h, "/account/balance", &body.to_string(), &[]);
+    assert_eq!(resp.status, 400, "{}", render(&resp));
+    assert_eq!(resp.reason.as_deref(), Some("field representativeId: longer than 3 characters"));
+}
+
 #[test]
 fn reset_forgets_accounts_but_keeps_credentials_and_tokens() {
     let h = world();

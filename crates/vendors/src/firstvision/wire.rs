@@ -1,22 +1,68 @@
 //! FirstVision's wire types, named and ordered as the vendor's OpenAPI documents them
 //! (`reference/1.0.0/Accounts.yaml` for L8V2, `reference/1.2.0/Accounts.yaml` for v2).
 //!
-//! Request fields are kept as raw JSON values so `parse.rs` can tell a missing field from a
-//! wrongly typed one and answer each with the vendor's own code; responses are plain structs
-//! serialized in the documented field order. Amounts are exact `serde_json::Number`s. A date
+//! Request fields are kept as sent ([`Sent`], borrowed from the body) so `parse.rs` can tell a
+//! missing field from a wrongly typed one and answer each with the vendor's own code; responses
+//! are plain structs serialized in the documented field order, or, for the cash answers on the
+//! write's hot path, laid out by hand in that order ([`cash`]). Amounts are exact `serde_json::Number`s. A date
 //! with no value is left out of an answer rather than sent as `null`: the vendor types its dates
 //! as non-nullable strings and its documents show no empty form.
 
+pub(crate) mod calendar;
+pub(crate) mod cash;
 mod l8vi;
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Number, Value};
+use std::borrow::Cow;
 
-use crate::common::json::Object;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Number;
+use serde_json::value::RawValue;
+
+use crate::common::json::{Field, Object};
 
 // GET /account/v2/accounts (M.CMS.ACCOUNT.INQ, L8VI): its answer is large enough for a file of
 // its own.
 pub(crate) use self::l8vi::*;
+
+// ---------------------------------------------------------------------------------------------
+// A field as sent
+
+/// One body field as sent: its [`Field`] and, for a boolean, which one. VisionPLUS's Java
+/// service reads a boolean where it takes text as `"true"` / `"false"`, and `Field::Bool` does
+/// not say which it was. `null` reads as absent, as for [`Field`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Sent<'a> {
+    pub(crate) field: Field<'a>,
+    /// `Some` exactly when the field is a JSON boolean.
+    pub(crate) flag: Option<bool>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Sent<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Sent<'a>, D::Error> {
+        let raw = <&'de RawValue>::deserialize(deserializer)?;
+        let text = raw.get();
+        let flag = match text {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        };
+        // Valid JSON text, classified by its first byte as `Field` does.
+        let field = match text.as_bytes().first() {
+            Some(b'"') => match text.get(1..text.len() - 1) {
+                Some(inner) if !inner.contains('\\') => Field::String(Cow::Borrowed(inner)),
+                _ => Field::String(Cow::Owned(
+                    serde_json::from_str(text).map_err(serde::de::Error::custom)?,
+                )),
+            },
+            Some(b't' | b'f') => Field::Bool,
+            Some(b'n') => Field::Null,
+            Some(b'[') => Field::Array,
+            Some(b'{') => Field::Object,
+            _ => Field::Number(text),
+        };
+        Ok(Sent { field, flag })
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Envelope and token
@@ -54,124 +100,51 @@ pub(crate) struct TokenResponse {
 /// `ModifyAccountBalanceRequest`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ModifyAccountBalanceRequest {
-    pub(crate) asm_organization_number: Option<Value>,
-    pub(crate) representative_id: Option<Value>,
-    pub(crate) account_number: Option<Value>,
-    pub(crate) foreign_use: Option<Value>,
-    pub(crate) transaction_data: Option<Object<ModifyAccountBalanceTxData>>,
+pub(crate) struct ModifyAccountBalanceRequest<'a> {
+    #[serde(borrow)]
+    pub(crate) asm_organization_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) representative_id: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) account_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) foreign_use: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) transaction_data: Option<Object<ModifyAccountBalanceTxData<'a>>>,
 }
 
 /// `ModifyAccountBalanceRequest.TxData`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct ModifyAccountBalanceTxData {
-    pub(crate) card_number: Option<Value>,
-    pub(crate) card_sequence: Option<Value>,
-    pub(crate) action_code: Option<Value>,
-    pub(crate) effective_date: Option<Value>,
-    pub(crate) transaction_amount: Option<Value>,
-    pub(crate) plan_number: Option<Value>,
-    pub(crate) plan_sequence: Option<Value>,
-    pub(crate) store_number: Option<Value>,
-    pub(crate) authorization_code: Option<Value>,
-    pub(crate) reference_number: Option<Value>,
-    pub(crate) resolution_reference_number: Option<Value>,
-    pub(crate) otb_update_indicator: Option<Value>,
-    pub(crate) description: Option<Value>,
-    pub(crate) department_code: Option<Value>,
-}
-
-/// `ModifyAccountBalanceResponse`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ModifyAccountBalanceResponse {
-    pub(crate) asm_organization_number: u16,
-    pub(crate) asm_representative_id: String,
-    pub(crate) referral_representative: &'static str,
-    pub(crate) account: ModifyAccountBalanceAccount,
-    pub(crate) foreign_use_indicator: &'static str,
-    pub(crate) card_number: String,
-    pub(crate) history_date: String,
-    pub(crate) history_time: String,
-    pub(crate) action_code_pri: u8,
-    pub(crate) record_type: &'static str,
-    pub(crate) action_description: &'static str,
-    pub(crate) collection_sequence_number: u32,
-    pub(crate) status: &'static str,
-    pub(crate) referral_asm_organization: u16,
-    pub(crate) purge_date: String,
-    pub(crate) action_date: String,
-    pub(crate) card_sequence: u32,
-    pub(crate) retention: &'static str,
-    pub(crate) cta_file: &'static str,
-    pub(crate) transaction_data: ModifyAccountBalanceTransactionData,
-    pub(crate) letter_data: LetterData,
-}
-
-/// `ModifyAccountBalanceResponse.Account`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ModifyAccountBalanceAccount {
-    pub(crate) organization_number: u16,
-    pub(crate) logo: u16,
-    pub(crate) number: String,
-}
-
-/// `ModifyAccountBalanceResponse.TransactionData`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ModifyAccountBalanceTransactionData {
-    pub(crate) currency_data: CurrencyDataL8v2,
-    pub(crate) action_code: String,
-    pub(crate) effective_date: String,
-    pub(crate) fee_amount: Number,
-    pub(crate) transaction_code: &'static str,
-    pub(crate) transaction_amount: Number,
-    pub(crate) transaction_description: String,
-    pub(crate) credit_limit: Number,
-    pub(crate) open_to_buy: Number,
-    pub(crate) cash_available: Number,
-    pub(crate) plan_number: String,
-    pub(crate) current_balance: Number,
-    pub(crate) plan_sequence: u32,
-    pub(crate) store_number: String,
-    pub(crate) department_code: String,
-    pub(crate) authorization_code: String,
-    pub(crate) stock_keeping_unit_number: String,
-    pub(crate) sales_clerk: String,
-    pub(crate) ticket_number: String,
-    pub(crate) purchase_order_number: String,
-    pub(crate) reference_number: String,
-    pub(crate) insurance_code: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) reversal_date: Option<String>,
-    pub(crate) reversal_time: &'static str,
-    pub(crate) store_organization_number: u16,
-    pub(crate) approval_indicator: &'static str,
-    pub(crate) monetary_type: &'static str,
-    pub(crate) points_program: u8,
-    pub(crate) points_amount: Number,
-    pub(crate) reference_num: String,
-    pub(crate) fund_card: &'static str,
-    pub(crate) fund_card_declined_reason: &'static str,
-    pub(crate) currency_number: String,
-    pub(crate) authorization_number: String,
-}
-
-/// `ModifyAccountBalanceResponse.TransactionData.CurrencyData`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct CurrencyDataL8v2 {
-    pub(crate) currency_code: String,
-    pub(crate) currency_number_of_decimal: u32,
-}
-
-/// `ModifyAccountBalanceResponse.LetterData`.
-#[derive(Debug, Serialize)]
-pub(crate) struct LetterData {
-    pub(crate) organization: &'static str,
-    pub(crate) code: &'static str,
+pub(crate) struct ModifyAccountBalanceTxData<'a> {
+    #[serde(borrow)]
+    pub(crate) card_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) card_sequence: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) action_code: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) effective_date: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) transaction_amount: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) plan_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) plan_sequence: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) store_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) authorization_code: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) reference_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) resolution_reference_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) otb_update_indicator: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) description: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) department_code: Option<Sent<'a>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -180,153 +153,148 @@ pub(crate) struct LetterData {
 /// `PurchaseAndCashAdvanceRequest`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct PurchaseAndCashAdvanceRequest {
-    pub(crate) organization_number: Option<Value>,
-    pub(crate) representative_id: Option<Value>,
-    pub(crate) is_foreign: Option<Value>,
-    pub(crate) account_data: Option<Object<PurchaseAccountData>>,
-    pub(crate) action_code_priority: Option<Value>,
-    pub(crate) has_referral: Option<Value>,
-    pub(crate) referral_representation: Option<Object<ReferralRepresentation>>,
-    pub(crate) transaction_data: Option<Object<PurchaseTransactionData>>,
-    pub(crate) meta_data: Option<Object<MetaData>>,
-    pub(crate) fraud_prevention_data: Option<serde_json::Map<String, Value>>,
+pub(crate) struct PurchaseAndCashAdvanceRequest<'a> {
+    #[serde(borrow)]
+    pub(crate) organization_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) representative_id: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) is_foreign: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) account_data: Option<Object<PurchaseAccountData<'a>>>,
+    #[serde(borrow)]
+    pub(crate) action_code_priority: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) has_referral: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) referral_representation: Option<Object<ReferralRepresentation<'a>>>,
+    #[serde(borrow)]
+    pub(crate) transaction_data: Option<Object<PurchaseTransactionData<'a>>>,
+    #[serde(borrow)]
+    pub(crate) meta_data: Option<Object<MetaData<'a>>>,
+    #[serde(borrow)]
+    pub(crate) fraud_prevention_data: Option<Object<FraudPreventionData<'a>>>,
 }
 
 /// `PurchaseAndCashAdvanceRequest.AccountData`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct PurchaseAccountData {
-    pub(crate) organization_number: Option<Value>,
-    pub(crate) number: Option<Value>,
+pub(crate) struct PurchaseAccountData<'a> {
+    #[serde(borrow)]
+    pub(crate) organization_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) number: Option<Sent<'a>>,
 }
 
 /// `PurchaseAndCashAdvanceRequest.ReferralRepresentation`.
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct ReferralRepresentation {
-    pub(crate) organization: Option<Value>,
-    pub(crate) id: Option<Value>,
+pub(crate) struct ReferralRepresentation<'a> {
+    #[serde(borrow)]
+    pub(crate) organization: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) id: Option<Sent<'a>>,
 }
 
 /// `PurchaseAndCashAdvanceRequest.MetaData`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct MetaData {
-    pub(crate) memo_line: Option<Vec<Object<ItemRequestString>>>,
+pub(crate) struct MetaData<'a> {
+    #[serde(borrow)]
+    pub(crate) memo_line: Option<Vec<Object<ItemRequestString<'a>>>>,
+}
+
+/// `PurchaseAndCashAdvanceRequest.FraudPreventionData`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct FraudPreventionData<'a> {
+    #[serde(borrow)]
+    pub(crate) identifier: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) key_tracing: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) payment_description: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) card_label_id: Option<Sent<'a>>,
 }
 
 /// `ItemRequestString`.
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct ItemRequestString {
-    pub(crate) id: Option<Value>,
-    pub(crate) value: Option<Value>,
+pub(crate) struct ItemRequestString<'a> {
+    #[serde(borrow)]
+    pub(crate) id: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) value: Option<Sent<'a>>,
 }
 
 /// `PurchaseAndCashAdvanceRequest.TransactionData`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct PurchaseTransactionData {
-    pub(crate) effective_date: Option<Value>,
-    pub(crate) transaction_amount: Option<Value>,
-    pub(crate) plan_number: Option<Value>,
-    pub(crate) plan_sequence: Option<Value>,
-    pub(crate) department_code: Option<Value>,
-    pub(crate) authorization_code: Option<Value>,
-    pub(crate) store_number: Option<Value>,
-    pub(crate) stock_keeping_unit_number: Option<Value>,
-    pub(crate) sales_clerk: Option<Value>,
-    pub(crate) letter_information: Option<LetterInformation>,
-    pub(crate) card_number: Option<Value>,
-    pub(crate) card_sequence: Option<Value>,
-    pub(crate) ticket_number: Option<Value>,
-    pub(crate) purchase_order_number: Option<Value>,
-    pub(crate) reference_number: Option<Value>,
-    pub(crate) insurance_code: Option<Value>,
-    pub(crate) action_code: Option<Value>,
-    pub(crate) installment_number: Option<Value>,
-    pub(crate) wallet_id: Option<Value>,
-    pub(crate) description: Option<Value>,
-    pub(crate) resolution_reference_number: Option<Value>,
-    pub(crate) open_to_buy_update_indicator: Option<Value>,
-    pub(crate) is_reversed_memo: Option<Value>,
-    pub(crate) monetary_supress: Option<Value>,
-    pub(crate) account_level_by_pass: Option<Value>,
-    pub(crate) is_open_to_buy: Option<Value>,
-    pub(crate) ecommerce_transaction_limits_indicator: Option<Value>,
-    pub(crate) payment_accept_indicator: Option<Value>,
+pub(crate) struct PurchaseTransactionData<'a> {
+    #[serde(borrow)]
+    pub(crate) effective_date: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) transaction_amount: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) plan_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) plan_sequence: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) department_code: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) authorization_code: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) store_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) stock_keeping_unit_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) sales_clerk: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) letter_information: Option<LetterInformation<'a>>,
+    #[serde(borrow)]
+    pub(crate) card_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) card_sequence: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) ticket_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) purchase_order_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) reference_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) insurance_code: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) action_code: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) installment_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) wallet_id: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) description: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) resolution_reference_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) open_to_buy_update_indicator: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) is_reversed_memo: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) monetary_supress: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) account_level_by_pass: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) is_open_to_buy: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) ecommerce_transaction_limits_indicator: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) payment_accept_indicator: Option<Sent<'a>>,
 }
 
 /// `PurchaseAndCashAdvanceRequest.LetterInformation`.
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct LetterInformation {
-    pub(crate) code: Option<Value>,
-    pub(crate) organization: Option<Value>,
-}
-
-/// `PurchaseAndCashAdvanceResponse`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct PurchaseAndCashAdvanceResponse {
-    pub(crate) account: PurchaseResponseAccount,
-    pub(crate) card_number: String,
-    pub(crate) card_sequence: u32,
-    pub(crate) history_date: String,
-    pub(crate) history_time: String,
-    pub(crate) record_type: &'static str,
-    pub(crate) action_description: &'static str,
-    pub(crate) collection_sequence_number: u32,
-    pub(crate) status: &'static str,
-    pub(crate) referral_asm_organization: u16,
-    pub(crate) purge_date: String,
-    pub(crate) action_date: String,
-    pub(crate) retention: &'static str,
-    pub(crate) cta_file: &'static str,
-    pub(crate) transaction_data: PurchaseResponseTransactionData,
-}
-
-/// `PurchaseAndCashAdvanceResponse.Account`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct PurchaseResponseAccount {
-    pub(crate) organization_number: u16,
-    pub(crate) logo: u16,
-}
-
-/// `PurchaseAndCashAdvanceResponse.TransactionData`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct PurchaseResponseTransactionData {
-    pub(crate) currency_data: CurrencyDataV2,
-    pub(crate) fee_amount: Number,
-    pub(crate) transaction_code: &'static str,
-    pub(crate) transaction_amount: Number,
-    pub(crate) transaction_description: String,
-    pub(crate) credit_limit: Number,
-    pub(crate) open_to_buy: Number,
-    pub(crate) cash_available: Number,
-    pub(crate) current_balance: Number,
-    pub(crate) reference_number: String,
-    pub(crate) referral_reference_number: String,
-    pub(crate) insurance_code: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) review_date: Option<String>,
-    pub(crate) review_time: &'static str,
-    pub(crate) store_organization_number: u16,
-    pub(crate) approval_indicator: bool,
-    pub(crate) monetary_type: &'static str,
-    pub(crate) points_program: u8,
-    pub(crate) points_amount: Number,
-    pub(crate) fund_card: &'static str,
-    pub(crate) fund_card_declined_reason: &'static str,
-    pub(crate) authorization_number: String,
-    pub(crate) installment_term_number: &'static str,
-}
-
-/// `PurchaseAndCashAdvanceResponse.TransactionData.CurrencyData`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct CurrencyDataV2 {
-    pub(crate) currency_code: &'static str,
+pub(crate) struct LetterInformation<'a> {
+    #[serde(borrow)]
+    pub(crate) code: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) organization: Option<Sent<'a>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,10 +303,13 @@ pub(crate) struct CurrencyDataV2 {
 /// Account balance inquiry request.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct BalanceInquiryRequest {
-    pub(crate) account_number: Option<Value>,
-    pub(crate) organization_number: Option<Value>,
-    pub(crate) dual_currency_indicator: Option<Value>,
+pub(crate) struct BalanceInquiryRequest<'a> {
+    #[serde(borrow)]
+    pub(crate) account_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) organization_number: Option<Sent<'a>>,
+    #[serde(borrow)]
+    pub(crate) dual_currency_indicator: Option<Sent<'a>>,
 }
 
 /// Account balance inquiry response.

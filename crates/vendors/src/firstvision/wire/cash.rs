@@ -1,0 +1,365 @@
+//! The cash-in / cash-out answers (L8V2's `ModifyAccountBalanceResponse`, v2's
+//! `PurchaseAndCashAdvanceResponse`) in their envelope, laid out by hand in the documented
+//! field order with [`Writer`]: they are the answers of the write, the hot path, and a
+//! serializer walk per field cost more than everything else the write does. The snapshots and
+//! the spec check of every server test pin them byte for byte.
+
+use ledger::{Currency, Direction, Receipt};
+use rust_decimal::Decimal;
+
+use super::super::parse::CashCommand;
+use super::super::state::{AccountMeta, ActionCode};
+use super::calendar::{Date, history_time, iso_date_plus};
+use crate::common::json::writer::Writer;
+
+/// Room for either answer in its envelope, so the buffer never grows.
+const ANSWER_BYTES: usize = 1536;
+
+/// How long the history record of a transaction is kept, in days (its `purgeDate`).
+const PURGE_AFTER_DAYS: i64 = 365;
+
+/// An account's figures as VisionPLUS shows them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Figures {
+    /// What the holder owes (negative when the account holds money).
+    pub(crate) current_balance: Decimal,
+    pub(crate) credit_limit: Decimal,
+    pub(crate) open_to_buy: Decimal,
+}
+
+/// What a cash answer shows: the request, the account, its action code, the ledger's receipt
+/// and the figures after the change.
+pub(crate) struct Cash<'c, 'a> {
+    pub(crate) command: &'c CashCommand<'a>,
+    pub(crate) account: &'c AccountMeta,
+    pub(crate) action: &'c ActionCode,
+    pub(crate) receipt: &'c Receipt,
+    pub(crate) figures: Figures,
+}
+
+/// Appends `value`'s decimal digits, zero-padded to at least `width`, without a formatter:
+/// the cash answers write a dozen numbers, and `fmt` costs several times the digits.
+trait Digits {
+    /// Appends `value`'s decimal digits, zero-padded to at least `width`.
+    fn int(&mut self, value: u64, width: usize) -> &mut Self;
+    /// Appends `amount` as a JSON number with exactly its digits.
+    fn dec(&mut self, amount: Decimal) -> &mut Self;
+    /// Appends text we generated that needs no escaping (dates, times, our own codes), quoted.
+    fn quoted(&mut self, text: &str) -> &mut Self;
+}
+
+impl Digits for Writer {
+    fn int(&mut self, value: u64, width: usize) -> &mut Self {
+        integer(self, value, width);
+        self
+    }
+
+    fn dec(&mut self, amount: Decimal) -> &mut Self {
+        decimal(self, amount);
+        self
+    }
+
+    fn quoted(&mut self, text: &str) -> &mut Self {
+        self.raw("\"").raw(text).raw("\"")
+    }
+}
+
+fn integer(w: &mut Writer, value: u64, width: usize) {
+    let mut buf = [b'0'; 24];
+    w.raw(digits(&mut buf, value, width));
+}
+
+/// `value`'s decimal digits, zero-padded to at least `width` (at most the buffer's length), in
+/// the end of `buf`: text for an answer or the history without a formatter.
+pub(crate) fn digits(buf: &mut [u8; 24], value: u64, width: usize) -> &str {
+    let mut at = buf.len();
+    let mut rest = value;
+    while at > 0 {
+        at -= 1;
+        buf[at] = digit(rest);
+        rest /= 10;
+        if rest == 0 && buf.len() - at >= width {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or("0")
+}
+
+/// Appends `amount` as a JSON number with exactly its digits, as its `Display` writes it.
+fn decimal(w: &mut Writer, amount: Decimal) {
+    let Ok(mut rest) = u64::try_from(amount.mantissa().unsigned_abs()) else {
+        w.decimal(amount);
+        return;
+    };
+    let scale = usize::try_from(amount.scale()).unwrap_or(0);
+    let mut buf = [b'0'; 64];
+    let mut at = buf.len();
+    let mut written = 0;
+    while at > 1 {
+        at -= 1;
+        buf[at] = digit(rest);
+        rest /= 10;
+        written += 1;
+        if written == scale {
+            at -= 1;
+            buf[at] = b'.';
+        }
+        if rest == 0 && written > scale {
+            break;
+        }
+    }
+    if amount.is_sign_negative() && !amount.is_zero() && at > 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    w.raw(std::str::from_utf8(&buf[at..]).unwrap_or("0"));
+}
+
+/// The last decimal digit of `value`, as ASCII.
+fn digit(value: u64) -> u8 {
+    // `value % 10` is below 10, so the conversion never falls back.
+    b'0' + u8::try_from(value % 10).unwrap_or(0)
+}
+
+/// An amount with exactly the currency's decimals (`200.00`, never `-0.00`).
+pub(crate) fn shown(amount: Decimal, currency: Currency) -> Decimal {
+    let mut shown = if amount.is_zero() { Decimal::ZERO } else { amount };
+    shown.rescale(currency.exponent());
+    shown
+}
+
+/// The card sequence a cash answer shows (and its history keeps): the request's with a card
+/// number (always on L8V2), else the account's card's.
+pub(crate) fn card_sequence(command: &CashCommand<'_>, account: &AccountMeta) -> u32 {
+    if command.card_number.is_some() { command.card_sequence } else { account.card_sequence }
+}
+
+impl Cash<'_, '_> {
+    fn card_sequence(&self) -> u32 {
+        card_sequence(self.command, self.account)
+    }
+
+    fn monetary_type(&self) -> &'static str {
+        match self.action.direction {
+            Direction::Credit => "C",
+            Direction::Debit => "D",
+        }
+    }
+
+    /// The history record's CTA sequence: the ledger's commit id, five digits.
+    fn collection_sequence(&self) -> u64 {
+        self.receipt.id.0 % 100_000
+    }
+
+    /// A six-digit authorization number derived from the ledger's commit id.
+    fn authorization_number(&self) -> u64 {
+        self.receipt.id.0 % 1_000_000
+    }
+
+    fn amount(&self, w: &mut Writer, amount: Decimal) {
+        w.dec(shown(amount, self.account.currency));
+    }
+
+    /// The success envelope of the L8V2 answer.
+    pub(crate) fn l8v2(&self) -> Vec<u8> {
+        let (command, account) = (self.command, self.account);
+        let history_date = Date::of(self.receipt.at).to_iso();
+        let mut w = Writer::with_capacity(ANSWER_BYTES);
+        w.raw(r#"{"hasError":false,"errors":[],"data":{"asmOrganizationNumber":"#)
+            .int(u64::from(command.asm_org), 0)
+            .raw(r#","asmRepresentativeId":"#)
+            .string(&command.representative_id)
+            .raw(r#","referralRepresentative":"","account":{"organizationNumber":"#)
+            .int(u64::from(account.org), 0)
+            .raw(r#","logo":"#)
+            .int(u64::from(account.logo), 0)
+            .raw(r#","number":"#)
+            .string(&account.account_number)
+            .raw(r#"},"foreignUseIndicator":"0","cardNumber":"#)
+            .string(&account.card_number)
+            .raw(r#","historyDate":"#)
+            .quoted(&history_date)
+            .raw(r#","historyTime":"#)
+            .quoted(&history_time(self.receipt.at))
+            .raw(r#","actionCodePri":0,"recordType":"M","actionDescription":"#)
+            .quoted(self.action.description)
+            .raw(r#","collectionSequenceNumber":"#)
+            .int(self.collection_sequence(), 0)
+            .raw(r#","status":"C","referralAsmOrganization":0,"purgeDate":"#)
+            .quoted(&iso_date_plus(self.receipt.at, PURGE_AFTER_DAYS))
+            .raw(r#","actionDate":"#)
+            .quoted(&history_date)
+            .raw(r#","cardSequence":"#)
+            .int(u64::from(self.card_sequence()), 0)
+            .raw(r#","retention":"","ctaFile":"","transactionData":"#);
+        self.l8v2_transaction(&mut w);
+        w.raw(r#","letterData":{"organization":"","code":""}}}"#);
+        w.finish()
+    }
+
+    /// L8V2's `transactionData`.
+    fn l8v2_transaction(&self, w: &mut Writer) {
+        let (command, currency, figures) = (self.command, self.account.currency, self.figures);
+        w.raw(r#"{"currencyData":{"currencyCode":""#)
+            .int(u64::from(currency.numeric()), 3)
+            .raw(r#"","currencyNumberOfDecimal":"#)
+            .int(u64::from(currency.exponent()), 0)
+            .raw(r#"},"actionCode":"#)
+            .string(&command.action_code)
+            .raw(r#","effectiveDate":"#)
+            .string(&command.effective_date)
+            .raw(r#","feeAmount":"#);
+        self.amount(w, Decimal::ZERO);
+        w.raw(r#","transactionCode":"#).quoted(self.action.transaction_code);
+        w.raw(r#","transactionAmount":"#);
+        self.amount(w, self.receipt.amount);
+        w.raw(r#","transactionDescription":"#).string(&command.description);
+        w.raw(r#","creditLimit":"#);
+        self.amount(w, figures.credit_limit);
+        w.raw(r#","openToBuy":"#);
+        self.amount(w, figures.open_to_buy);
+        w.raw(r#","cashAvailable":"#);
+        self.amount(w, figures.open_to_buy);
+        w.raw(r#","planNumber":""#).int(u64::from(command.plan_number), 5);
+        w.raw(r#"","currentBalance":"#);
+        self.amount(w, figures.current_balance);
+        w.raw(r#","planSequence":"#)
+            .int(u64::from(command.plan_sequence), 0)
+            .raw(r#","storeNumber":""#)
+            .int(u64::from(command.store_number), 9)
+            .raw(r#"","departmentCode":"#)
+            .string(&command.department_code)
+            .raw(r#","authorizationCode":"#)
+            .string(&command.authorization_code)
+            .raw(
+                r#","stockKeepingUnitNumber":"","salesClerk":"","ticketNumber":"","purchaseOrderNumber":"","referenceNumber":"#,
+            )
+            .string(&command.reference_number)
+            .raw(r#","insuranceCode":"","reversalTime":"","storeOrganizationNumber":"#)
+            .int(u64::from(self.account.org), 0)
+            .raw(r#","approvalIndicator":"A","monetaryType":""#)
+            .raw(self.monetary_type())
+            .raw(r#"","pointsProgram":0,"pointsAmount":"#);
+        self.amount(w, Decimal::ZERO);
+        w.raw(r#","referenceNum":"#)
+            .string(&command.resolution_reference_number)
+            .raw(r#","fundCard":"","fundCardDeclinedReason":"","currencyNumber":""#)
+            .int(u64::from(currency.numeric()), 3)
+            .raw(r#"","authorizationNumber":""#)
+            .int(self.authorization_number(), 6)
+            .raw(r#""}"#);
+    }
+
+    /// The success envelope of the v2 answer.
+    pub(crate) fn v2(&self) -> Vec<u8> {
+        let account = self.account;
+        let history_date = Date::of(self.receipt.at).to_iso();
+        let mut w = Writer::with_capacity(ANSWER_BYTES);
+        w.raw(r#"{"hasError":false,"errors":[],"data":{"account":{"organizationNumber":"#)
+            .int(u64::from(account.org), 0)
+            .raw(r#","logo":"#)
+            .int(u64::from(account.logo), 0)
+            .raw(r#"},"cardNumber":"#)
+            .string(&account.card_number)
+            .raw(r#","cardSequence":"#)
+            .int(u64::from(self.card_sequence()), 0)
+            .raw(r#","historyDate":"#)
+            .quoted(&history_date)
+            .raw(r#","historyTime":"#)
+            .quoted(&history_time(self.receipt.at))
+            .raw(r#","recordType":"MONETARY","actionDescription":"#)
+            .quoted(self.action.description)
+            .raw(r#","collectionSequenceNumber":"#)
+            .int(self.collection_sequence(), 0)
+            .raw(r#","status":"CLOSED","referralAsmOrganization":0,"purgeDate":"#)
+            .quoted(&iso_date_plus(self.receipt.at, PURGE_AFTER_DAYS))
+            .raw(r#","actionDate":"#)
+            .quoted(&history_date)
+            .raw(r#","retention":"KEEP_FOR_HISTORY","ctaFile":"","transactionData":"#);
+        self.v2_transaction(&mut w);
+        w.raw("}}");
+        w.finish()
+    }
+
+    /// v2's `transactionData`.
+    fn v2_transaction(&self, w: &mut Writer) {
+        let (command, figures) = (self.command, self.figures);
+        let description = if command.description.is_empty() {
+            self.action.description
+        } else {
+            &command.description
+        };
+        w.raw(r#"{"currencyData":{"currencyCode":"#)
+            .quoted(self.account.currency.code())
+            .raw(r#"},"feeAmount":"#);
+        self.amount(w, Decimal::ZERO);
+        w.raw(r#","transactionCode":"#).quoted(self.action.transaction_code);
+        w.raw(r#","transactionAmount":"#);
+        self.amount(w, self.receipt.amount);
+        w.raw(r#","transactionDescription":"#).string(description);
+        w.raw(r#","creditLimit":"#);
+        self.amount(w, figures.credit_limit);
+        w.raw(r#","openToBuy":"#);
+        self.amount(w, figures.open_to_buy);
+        w.raw(r#","cashAvailable":"#);
+        self.amount(w, figures.open_to_buy);
+        w.raw(r#","currentBalance":"#);
+        self.amount(w, figures.current_balance);
+        w.raw(r#","referenceNumber":"#)
+            .string(&command.reference_number)
+            .raw(r#","referralReferenceNumber":"#)
+            .string(&command.resolution_reference_number)
+            .raw(r#","insuranceCode":"#)
+            .string(&command.insurance_code)
+            .raw(r#","reviewTime":"","storeOrganizationNumber":"#)
+            .int(u64::from(self.account.org), 0)
+            .raw(r#","approvalIndicator":true,"monetaryType":""#)
+            .raw(self.monetary_type())
+            .raw(r#"","pointsProgram":0,"pointsAmount":"#);
+        self.amount(w, Decimal::ZERO);
+        w.raw(r#","fundCard":"","fundCardDeclinedReason":"","authorizationNumber":""#)
+            .int(self.authorization_number(), 6)
+            .raw(r#"","installmentTermNumber":"00"}"#);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn written(f: impl FnOnce(&mut Writer)) -> String {
+        let mut w = Writer::default();
+        f(&mut w);
+        String::from_utf8(w.finish()).unwrap()
+    }
+
+    proptest! {
+        /// The hand-written digits are what `format!` writes.
+        #[test]
+        fn integers_are_written_as_format_writes_them(value in any::<u64>(), width in 0_usize..12) {
+            prop_assert_eq!(written(|w| { w.int(value, width); }), format!("{value:0width$}"));
+        }
+
+        /// Amounts are written exactly as their `Display` (what serde_json wrote before).
+        #[test]
+        fn amounts_are_written_as_their_display(
+            mantissa in any::<i64>(),
+            wide in any::<i128>(),
+            scale in 0_u32..=28,
+        ) {
+            for amount in [Decimal::new(mantissa, scale), Decimal::from_i128_with_scale(wide >> 32, scale)] {
+                prop_assert_eq!(written(|w| { w.dec(amount); }), amount.to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn zero_and_small_amounts_keep_their_scale() {
+        for (amount, text) in [(Decimal::new(0, 2), "0.00"), (Decimal::new(5, 2), "0.05"),
+            (Decimal::new(-5, 2), "-0.05"), (Decimal::new(7, 0), "7"), (Decimal::new(12345, 2), "123.45")] {
+            assert_eq!(written(|w| { w.dec(amount); }), text);
+        }
+    }
+}
