@@ -692,7 +692,7 @@ async fn the_daily_debit_limit_refuses_the_excess_and_resets_after_a_day() {
     assert_eq!(
         over.reason(),
         "ledger: daily limit exceeded: daily debit amount \
-         (debited today 3000, debit 2001, daily maximum 5000 minor units)"
+         (today 3000, this one 2001, daily maximum 5000 minor units)"
     );
     let admin = admin_account(&sb, &account.id).await;
     assert_eq!(admin["balances"]["posted"], "970.00");

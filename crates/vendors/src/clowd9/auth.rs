@@ -15,7 +15,7 @@ use std::time::Duration;
 use ledger::{TenantId, Timestamp};
 use uuid::Uuid;
 
-use super::errors::Clowd9Error;
+use super::errors::{Clowd9Error, Failure};
 use crate::common::auth::{Grant, TokenProblem, TokenStore, bearer, hs256_jwt, random_secret};
 use crate::{Ctx, Request};
 
@@ -152,16 +152,14 @@ impl Auth {
         ctx: &Ctx<'_>,
         key: &str,
         secret: &str,
-    ) -> Result<Issued, Clowd9Error> {
+    ) -> Result<Issued, Failure> {
         let (tenant, api_id) = {
             let keys = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
             let credential = keys
                 .get(key)
-                .ok_or(Clowd9Error::InvalidCredentials { rule: "auth: unknown key" })?;
+                .ok_or_else(|| Failure::new(Clowd9Error::InvalidCredentials, "auth: unknown key"))?;
             if credential.secret != secret {
-                return Err(Clowd9Error::InvalidCredentials {
-                    rule: "auth: wrong secret for this key",
-                });
+                return Err(Failure::new(Clowd9Error::InvalidCredentials, "auth: wrong secret for this key"));
             }
             (credential.tenant, credential.api_id)
         };
@@ -175,12 +173,10 @@ impl Auth {
 
     /// `POST /v1/auth/refresh`: a new access token for the session of the refresh token sent as
     /// bearer; the refresh token itself is handed back unchanged.
-    pub(crate) fn refresh(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Issued, Clowd9Error> {
+    pub(crate) fn refresh(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Issued, Failure> {
         let (token, grant) = self.check(ctx, req)?;
         if grant.data.kind != TokenKind::Refresh {
-            return Err(Clowd9Error::Forbidden {
-                rule: "auth: refresh needs the refresh_token as bearer, not the access_token",
-            });
+            return Err(Failure::new(Clowd9Error::Forbidden, "auth: refresh needs the refresh_token as bearer, not the access_token"));
         }
         let tenant = grant.tenant;
         let now = ctx.now(tenant);
@@ -200,13 +196,11 @@ impl Auth {
         &self,
         ctx: &Ctx<'_>,
         req: &Request,
-    ) -> Result<TenantId, Clowd9Error> {
+    ) -> Result<TenantId, Failure> {
         let (_, grant) = self.check(ctx, req)?;
         match grant.data.kind {
             TokenKind::Access => Ok(grant.tenant),
-            TokenKind::Refresh => Err(Clowd9Error::Forbidden {
-                rule: "auth: a refresh_token cannot call the API; send the access_token",
-            }),
+            TokenKind::Refresh => Err(Failure::new(Clowd9Error::Forbidden, "auth: a refresh_token cannot call the API; send the access_token")),
         }
     }
 
@@ -214,17 +208,13 @@ impl Auth {
         &self,
         ctx: &Ctx<'_>,
         req: &'r Request,
-    ) -> Result<(&'r str, Grant<Session>), Clowd9Error> {
+    ) -> Result<(&'r str, Grant<Session>), Failure> {
         let token = bearer(&req.headers)
-            .ok_or(Clowd9Error::Unauthorized { rule: "auth: no Authorization: Bearer header" })?;
+            .ok_or_else(|| Failure::new(Clowd9Error::Unauthorized, "auth: no Authorization: Bearer header"))?;
         match self.tokens.check(token, |tenant| ctx.now(tenant)) {
             Ok(grant) => Ok((token, grant)),
-            Err(TokenProblem::Unknown) => Err(Clowd9Error::Unauthorized {
-                rule: "auth: bearer token was not issued by this server",
-            }),
-            Err(TokenProblem::Expired) => Err(Clowd9Error::Unauthorized {
-                rule: "auth: bearer token expired (access 120 minutes, session 720 minutes)",
-            }),
+            Err(TokenProblem::Unknown) => Err(Failure::new(Clowd9Error::Unauthorized, "auth: bearer token was not issued by this server")),
+            Err(TokenProblem::Expired) => Err(Failure::new(Clowd9Error::Unauthorized, "auth: bearer token expired (access 120 minutes, session 720 minutes)")),
         }
     }
 

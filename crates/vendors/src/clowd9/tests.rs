@@ -410,7 +410,7 @@ fn refusals_use_the_rpc_status_body() {
 
 #[test]
 fn every_ledger_error_maps_to_a_documented_status() {
-    use super::errors::Clowd9Error;
+    use super::errors::{Failure, Scene};
     use ledger::{DailyLimit, Error};
     let all = [
         Error::IdempotencyConflict,
@@ -433,7 +433,7 @@ fn every_ledger_error_maps_to_a_documented_status() {
         Error::JournalUnavailable,
     ];
     for err in all {
-        let resp = Clowd9Error::from(&err).into_response();
+        let resp = Failure::ledger(&err, format!("ledger: {err}")).into_response(Scene::Rpc);
         assert!([400, 500].contains(&resp.status.as_u16()), "{err}");
         let body = body_json(&resp);
         assert_eq!(body["code"], resp.status.as_u16());
@@ -445,7 +445,8 @@ fn every_ledger_error_maps_to_a_documented_status() {
         (Error::InsufficientFunds, "insufficient balance"),
     ];
     for (err, reason) in published {
-        let resp = Clowd9Error::from(&err).into_update_response(SEED_ACCOUNT_ID, uuid::Uuid::nil());
+        let seed = Scene::Seed { account_id: SEED_ACCOUNT_ID, trace_id: uuid::Uuid::nil() };
+        let resp = Failure::ledger(&err, "").into_response(seed);
         let body = body_json(&resp);
         assert_eq!(
             body,
