@@ -88,21 +88,15 @@ pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Failur
 
 /// A Clowd9 UUID identifier (`^[a-fA-F0-9]{8}-…-[a-fA-F0-9]{12}$`), nothing looser.
 pub(crate) fn uuid(text: &str, field: &'static str) -> Result<Uuid, Failure> {
-    let bytes = text.as_bytes();
-    let shaped = bytes.len() == 36
-        && bytes.iter().enumerate().all(|(idx, byte)| match idx {
-            8 | 13 | 18 | 23 => *byte == b'-',
-            _ => byte.is_ascii_hexdigit(),
-        });
-    if !shaped {
-        return Err(Failure::new(
+    // At 36 bytes the uuid crate reads exactly the hyphenated form (hex digits, dashes at 8,
+    // 13, 18 and 23); the length check keeps out its other forms (simple, braced, URN).
+    match Uuid::try_parse(text) {
+        Ok(uuid) if text.len() == 36 => Ok(uuid),
+        _ => Err(Failure::new(
             Clowd9Error::Invalid(field),
             format!("field {field}: not a UUID (8-4-4-4-12 hex digits)"),
-        ));
+        )),
     }
-    Uuid::try_parse(text).map_err(|err| {
-        Failure::new(Clowd9Error::Invalid(field), format!("field {field}: not a UUID ({err})"))
-    })
 }
 
 /// An optional string field of at most `chars_max` characters.
@@ -113,7 +107,10 @@ fn optional_text<'a>(
 ) -> Result<Option<&'a str>, Failure> {
     match value {
         None => Ok(None),
-        Some(Field::String(text)) if text.chars().count() <= chars_max => Ok(Some(text)),
+        // A text of at most `chars_max` bytes has at most as many characters: no count needed.
+        Some(Field::String(text)) if text.len() <= chars_max || text.chars().count() <= chars_max => {
+            Ok(Some(text))
+        }
         Some(Field::String(_)) => Err(Failure::new(
             Clowd9Error::Invalid(field),
             format!("field {field}: longer than {chars_max} characters"),
@@ -284,12 +281,13 @@ pub(crate) fn update(
         Direction::Credit => "credit",
         Direction::Debit => "debit",
     };
-    metadata.insert(meta::ENTRY_TYPE, entry_type);
+    // In key order, so each pair is appended (see `ledger::Metadata::insert`).
     insert(&mut metadata, meta::CLIENT_ID, client_id);
-    insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     insert(&mut metadata, meta::DESTINATION, destination);
+    metadata.insert(meta::ENTRY_TYPE, entry_type);
     insert(&mut metadata, meta::REFERENCE, reference);
     insert(&mut metadata, meta::REFERENCE_ID, reference_id);
+    insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     Ok(BalanceCommand {
         account_id,
         amount_minor,
@@ -316,9 +314,9 @@ pub(crate) fn increase_or_decrease(
         Direction::Debit => "decrease",
     };
     metadata.insert(meta::ENTRY_TYPE, entry_type);
-    insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     insert(&mut metadata, meta::REFERENCE, reference);
     insert(&mut metadata, meta::REFERENCE_ID, reference_id);
+    insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     Ok(BalanceCommand {
         account_id,
         amount_minor,
@@ -346,9 +344,9 @@ pub(crate) fn correct(
         optional_text(&body.correction_type, "correction_type", FREE_TEXT_CHARS_MAX)?;
     let reference_id = reference_id_or_empty(&body.reference_id)?;
     let mut metadata = Metadata::new();
-    metadata.insert(meta::ENTRY_TYPE, "InternalCorrection");
     metadata.insert(meta::CORRECTION_REASON, reason);
     insert(&mut metadata, meta::CORRECTION_TYPE, correction_type);
+    metadata.insert(meta::ENTRY_TYPE, "InternalCorrection");
     insert(&mut metadata, meta::REFERENCE_ID, reference_id);
     Ok(BalanceCommand {
         account_id,
@@ -403,9 +401,9 @@ pub(crate) fn transfer(
     let reference_id = reference_id(&body.reference_id)?;
     let mut metadata = Metadata::new();
     metadata.insert(meta::ENTRY_TYPE, "transfer");
-    insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     insert(&mut metadata, meta::REFERENCE, reference);
     insert(&mut metadata, meta::REFERENCE_ID, reference_id);
+    insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     Ok(TransferCommand {
         source,
         destination,

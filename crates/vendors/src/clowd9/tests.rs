@@ -390,6 +390,32 @@ fn another_tenants_token_sees_only_its_own_accounts() {
     assert_eq!(body_json(&ours), body_json(&unknown));
 }
 
+/// The route index comes from the server's router; one past the table (a routing bug) is
+/// Clowd9's 500 in `rpcStatus`, never a panic, and moves nothing.
+#[test]
+fn a_route_index_past_the_table_is_an_internal_error_and_changes_nothing() {
+    let harness = world();
+    let (token, _) = login_well_known(&harness);
+    let body = format!(
+        r#"{{"account_id":"{SEED_ACCOUNT_ID}","amount":100,"direction":"Credit"}}"#
+    );
+    let mut req = parse_request(&format!(
+        "POST /v1/accounts/balance\nAuthorization: Bearer {token}\ncontent-type: application/json\n\n{body}"
+    ));
+    let before = harness.ledger.snapshot(harness.now());
+    for route in [harness.vendor.routes().len(), usize::MAX] {
+        req.params.clear();
+        let resp = harness.with_ctx(|ctx| harness.vendor.handle(ctx, route, &req));
+        assert_eq!(resp.status, 500);
+        assert_eq!(
+            body_json(&resp),
+            json!({"code": 500, "message": "internal error", "details": []})
+        );
+        assert!(resp.reason.as_deref().unwrap().starts_with("internal: no route"), "{resp:?}");
+    }
+    assert_eq!(harness.ledger.snapshot(harness.now()), before);
+}
+
 #[test]
 fn refusals_use_the_rpc_status_body() {
     let harness = world();

@@ -218,3 +218,21 @@ async fn a_wrong_method_on_a_known_path_is_405_and_changes_nothing() {
     assert_eq!(refused.len(), 8);
     assert!(refused.iter().all(|entry| entry["vendor"] == "clowd9"));
 }
+
+/// Text limits count characters, not bytes: a `reference` of 100 two-byte characters is
+/// within its 100, one more is `invalid reference` and moves nothing.
+#[tokio::test]
+async fn a_reference_of_100_accented_characters_is_accepted_and_101_are_refused() {
+    let sb = start().await;
+    let account = open(&sb, "0", json!({})).await;
+    let token = login(&sb).await.access;
+    let path = format!("/v1/accounts/{}/increase", account.account_id);
+    let body = |n: usize| json!({ "amount": 100, "reference": "é".repeat(n) });
+
+    let long = call(&sb, Method::POST, &path, Some(&token), Some(body(101))).await;
+    long.assert_rpc_status(StatusCode::BAD_REQUEST, "invalid reference");
+    assert_eq!(admin_posted(&sb, &account.id).await, 0);
+    let most = call(&sb, Method::POST, &path, Some(&token), Some(body(100))).await;
+    assert_eq!(most.status, StatusCode::OK, "{}", most.body);
+    assert_eq!(admin_posted(&sb, &account.id).await, 100);
+}

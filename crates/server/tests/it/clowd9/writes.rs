@@ -152,6 +152,8 @@ async fn a_replay_with_the_same_reference_id_moves_money_once_and_a_changed_one_
     changed["amount"] = json!(501);
     let conflict = call(&sb, Method::POST, UPDATE, Some(&token), Some(changed)).await;
     conflict.assert_seed_failure(&account.account_id, "duplicate reference_id");
+    // The reason names the request field the key came from, in the shared sentence.
+    assert_eq!(conflict.reason_line(), "ledger: reference_id reused with a different request");
     let mut debit = body.clone();
     debit["direction"] = json!("Debit");
     let conflict = call(&sb, Method::POST, UPDATE, Some(&token), Some(debit)).await;
@@ -166,6 +168,7 @@ async fn a_replay_with_the_same_reference_id_moves_money_once_and_a_changed_one_
     )
     .await;
     increase.assert_rpc_status(StatusCode::BAD_REQUEST, "duplicate reference_id");
+    assert_eq!(increase.reason_line(), "ledger: reference_id reused with a different request");
 
     assert_eq!(vendor_balance(&sb, &token, &account.account_id).await, (1500, 1500));
     let entries = admin_entries(&sb, &account.id).await;
@@ -312,4 +315,26 @@ async fn a_transfer_id_of_36_characters_that_is_no_uuid_is_an_unknown_account_on
     let moved = call(&sb, Method::POST, "/v1/accounts/transfer", Some(&token), Some(body)).await;
     assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
     assert_eq!(admin_posted(&sb, &destination.id).await, 100);
+}
+
+/// A refused S1 change explains itself with the account's figures in the minor units the
+/// client sent, through the one explainer every vendor shares.
+#[tokio::test]
+async fn an_increase_over_the_per_transfer_maximum_names_amount_and_maximum_in_minor_units() {
+    let sb = start().await;
+    let account = open(&sb, "10.00", json!({ "limits": { "transfer_amount_max": "10.00" } })).await;
+    let token = login(&sb).await.access;
+    let path = format!("/v1/accounts/{}/increase", account.account_id);
+
+    let over = call(&sb, Method::POST, &path, Some(&token), Some(json!({ "amount": 1001 }))).await;
+    over.assert_rpc_status(StatusCode::BAD_REQUEST, "exceeds transaction limit");
+    assert_eq!(
+        over.reason_line(),
+        "ledger: amount exceeds the account's per-transfer maximum \
+         (amount 1001, maximum 1000 minor units)"
+    );
+    assert_eq!(admin_posted(&sb, &account.id).await, 1000);
+    let at = call(&sb, Method::POST, &path, Some(&token), Some(json!({ "amount": 1000 }))).await;
+    assert_eq!(at.status, StatusCode::OK, "{}", at.body);
+    assert_eq!(admin_posted(&sb, &account.id).await, 2000);
 }
