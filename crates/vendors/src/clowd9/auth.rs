@@ -209,12 +209,19 @@ impl Auth {
         ctx: &Ctx<'_>,
         req: &'r Request,
     ) -> Result<(&'r str, Grant<Session>), Failure> {
-        let token = bearer(&req.headers)
-            .ok_or_else(|| Failure::new(Clowd9Error::Unauthorized, "auth: no Authorization: Bearer header"))?;
+        let token = bearer(&req.headers).ok_or_else(|| {
+            Failure::new(Clowd9Error::Unauthorized, "auth: no Authorization: Bearer header")
+        })?;
         match self.tokens.check(token, |tenant| ctx.now(tenant)) {
             Ok(grant) => Ok((token, grant)),
-            Err(TokenProblem::Unknown) => Err(Failure::new(Clowd9Error::Unauthorized, "auth: bearer token was not issued by this server")),
-            Err(TokenProblem::Expired) => Err(Failure::new(Clowd9Error::Unauthorized, "auth: bearer token expired (access 120 minutes, session 720 minutes)")),
+            Err(TokenProblem::Unknown) => Err(Failure::new(
+                Clowd9Error::Unauthorized,
+                "auth: bearer token was not issued by this server",
+            )),
+            Err(TokenProblem::Expired) => Err(Failure::new(
+                Clowd9Error::Unauthorized,
+                "auth: bearer token expired (access 120 minutes, session 720 minutes)",
+            )),
         }
     }
 

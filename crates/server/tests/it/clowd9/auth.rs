@@ -222,3 +222,38 @@ async fn another_tenants_token_finds_the_default_tenants_account_not_found_and_l
         .await;
     assert_eq!(peek.status(), StatusCode::NOT_FOUND);
 }
+
+/// A good token with anything but ASCII around it in the header is no bearer token: the fast
+/// path that finds good tokens must refuse exactly what the header check refuses.
+#[tokio::test]
+async fn a_good_token_with_a_non_breaking_space_after_it_is_refused_and_moves_nothing() {
+    let sb = start().await;
+    let account = open(&sb, "10.00", json!({})).await;
+    let token = login(&sb).await.access;
+    let addr = sb.server.base_url.trim_start_matches("http://").to_string();
+    let body = json!({ "account_id": account.account_id, "amount": 100, "direction": "Credit" })
+        .to_string();
+    let request = |after_token: &[u8]| {
+        let mut request = format!(
+            "POST {UPDATE} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\nAuthorization: Bearer {token}",
+            body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(after_token);
+        request.extend_from_slice(b"\r\n\r\n");
+        request.extend_from_slice(body.as_bytes());
+        request
+    };
+
+    // U+00A0 in UTF-8: whitespace to `str::trim`, but no visible ASCII.
+    let raw = raw_exchange(&sb, &request(b"\xc2\xa0")).await;
+    let refused = Reply::parse_raw(&raw);
+    refused.assert_rpc_status(StatusCode::UNAUTHORIZED, "unauthorized");
+    assert_eq!(refused.reason_line(), "auth: no Authorization: Bearer header");
+    assert_eq!(admin_posted(&sb, &account.id).await, 1000);
+    // The same request with ASCII space after the token is served.
+    let served = Reply::parse_raw(&raw_exchange(&sb, &request(b" ")).await);
+    assert_eq!(served.status, StatusCode::OK, "{}", served.text);
+    assert_eq!(admin_posted(&sb, &account.id).await, 1100);
+}

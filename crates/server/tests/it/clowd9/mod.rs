@@ -15,7 +15,7 @@ use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
-use crate::common::{Reply, Sandbox};
+use crate::common::{Reply, Sandbox, raw_exchange};
 
 /// The default tenant's well-known test-mode credentials.
 const KEY: &str = "sandbank-clowd9-key";
