@@ -95,7 +95,22 @@ impl Clowd9Error {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
             Clowd9Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            _ => StatusCode::BAD_REQUEST,
+            // No wildcard: a new entry must pick its status deliberately.
+            Clowd9Error::ExceedsDailyLimit
+            | Clowd9Error::ExceedsMaximumBalance
+            | Clowd9Error::InsufficientBalance
+            | Clowd9Error::AccountNotFound
+            | Clowd9Error::AccountNotActive
+            | Clowd9Error::ExceedsTransactionLimit
+            | Clowd9Error::DuplicateReferenceId
+            | Clowd9Error::CurrencyMismatch
+            | Clowd9Error::SameAccount
+            | Clowd9Error::InvalidBody
+            | Clowd9Error::InvalidContentType
+            | Clowd9Error::Missing(_)
+            | Clowd9Error::Invalid(_)
+            | Clowd9Error::BodyTooLarge
+            | Clowd9Error::BodyTimeout => StatusCode::BAD_REQUEST,
         }
     }
 
