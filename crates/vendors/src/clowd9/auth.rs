@@ -171,24 +171,48 @@ impl Auth {
         Ok(Issued { access_token, refresh_token, api_id, tenant })
     }
 
-    /// `POST /v1/auth/refresh`: a new access token for the session of the refresh token sent as
-    /// bearer; the refresh token itself is handed back unchanged.
-    pub(crate) fn refresh(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Issued, Failure> {
+    /// `POST /v1/auth/refresh`, its check: the refresh token sent as bearer and its session.
+    /// Nothing is issued yet, so a refresh refused after this (for its body) changes nothing.
+    pub(crate) fn refresh_grant<'r>(
+        &self,
+        ctx: &Ctx<'_>,
+        req: &'r Request,
+    ) -> Result<(&'r str, Grant<Session>), Failure> {
         let (token, grant) = self.check(ctx, req)?;
         if grant.data.kind != TokenKind::Refresh {
-            return Err(Failure::new(Clowd9Error::Forbidden, "auth: refresh needs the refresh_token as bearer, not the access_token"));
+            return Err(Failure::new(
+                Clowd9Error::Forbidden,
+                "auth: refresh needs the refresh_token as bearer, not the access_token",
+            ));
         }
+        Ok((token, grant))
+    }
+
+    /// `POST /v1/auth/refresh`, its effect: a new access token for the session of
+    /// `refresh_token`; the refresh token itself is handed back unchanged.
+    pub(crate) fn renew(
+        &self,
+        ctx: &Ctx<'_>,
+        refresh_token: &str,
+        grant: &Grant<Session>,
+    ) -> Issued {
         let tenant = grant.tenant;
         let now = ctx.now(tenant);
         let access_token =
             self.issue(tenant, now, TokenKind::Access, grant.data.api_id, grant.data.ends_at);
         self.prune_now_and_then(ctx);
-        Ok(Issued {
+        Issued {
             access_token,
-            refresh_token: token.to_string(),
+            refresh_token: refresh_token.to_string(),
             api_id: grant.data.api_id,
             tenant,
-        })
+        }
+    }
+
+    /// How many tokens are issued and not yet pruned.
+    #[cfg(test)]
+    pub(crate) fn n_tokens(&self) -> usize {
+        self.tokens.len()
     }
 
     /// The tenant behind the request's access token.

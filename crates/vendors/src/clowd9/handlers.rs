@@ -47,11 +47,12 @@ pub(super) fn authenticate_api(clowd9: &Clowd9, ctx: &Ctx<'_>, req: &Request) ->
     rpc(res.map(|issued| wire::issued(ctx, &issued)))
 }
 
-/// `POST /v1/auth/refresh`: the refresh token as bearer for a new access token.
+/// `POST /v1/auth/refresh`: the refresh token as bearer for a new access token, issued only
+/// once the body is read too.
 pub(super) fn refresh_token(clowd9: &Clowd9, ctx: &Ctx<'_>, req: &Request) -> Response {
-    let res = clowd9.auth.refresh(ctx, req).and_then(|issued| match parse::refresh_body(req) {
-        Ok(()) => Ok(wire::issued(ctx, &issued)),
-        Err(failure) => Err(failure.for_tenant(issued.tenant)),
+    let res = clowd9.auth.refresh_grant(ctx, req).and_then(|(token, grant)| {
+        parse::refresh_body(req).map_err(|failure| failure.for_tenant(grant.tenant))?;
+        Ok(wire::issued(ctx, &clowd9.auth.renew(ctx, token, &grant)))
     });
     rpc(res)
 }

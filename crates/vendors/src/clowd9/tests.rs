@@ -390,6 +390,34 @@ fn another_tenants_token_sees_only_its_own_accounts() {
     assert_eq!(body_json(&ours), body_json(&unknown));
 }
 
+/// A refresh refused for its body issues no access token: the refused call changes nothing.
+#[test]
+fn a_refresh_refused_for_its_body_issues_no_token() {
+    use crate::Vendor as _;
+    let harness = world();
+    let clowd9 = super::Clowd9::default();
+    clowd9.auth.provision(TENANT, true, &crate::common::ids::IdGen::random());
+    let send = |route: usize, raw: &str| {
+        harness.with_ctx(|ctx| clowd9.handle(ctx, route, &parse_request(raw)))
+    };
+    let login = send(
+        0,
+        "POST /v1/auth\ncontent-type: application/json\n\n\
+         {\"key\":\"sandbank-clowd9-key\",\"secret\":\"sandbank-clowd9-secret\"}",
+    );
+    assert_eq!(login.status, 200);
+    let refresh = body_json(&login)["refresh_token"].as_str().unwrap().to_string();
+    let n_tokens = clowd9.auth.n_tokens();
+
+    let refused = send(1, &format!("POST /v1/auth/refresh\nAuthorization: Bearer {refresh}\n\n[1]"));
+    assert_eq!(refused.status, 400);
+    assert_eq!(body_json(&refused)["message"], "invalid request body");
+    assert_eq!(clowd9.auth.n_tokens(), n_tokens);
+    let renewed = send(1, &format!("POST /v1/auth/refresh\nAuthorization: Bearer {refresh}\n\n{{}}"));
+    assert_eq!(renewed.status, 200);
+    assert_eq!(clowd9.auth.n_tokens(), n_tokens + 1);
+}
+
 /// The route index comes from the server's router; one past the table (a routing bug) is
 /// Clowd9's 500 in `rpcStatus`, never a panic, and moves nothing.
 #[test]
