@@ -15,7 +15,7 @@ use std::time::Duration;
 use ledger::{TenantId, Timestamp};
 use uuid::Uuid;
 
-use super::errors::Clowd9Error;
+use super::errors::{Clowd9Error, Failure};
 use crate::common::auth::{Grant, TokenProblem, TokenStore, bearer, hs256_jwt, random_secret};
 use crate::{Ctx, Request};
 
@@ -152,16 +152,14 @@ impl Auth {
         ctx: &Ctx<'_>,
         key: &str,
         secret: &str,
-    ) -> Result<Issued, Clowd9Error> {
+    ) -> Result<Issued, Failure> {
         let (tenant, api_id) = {
             let keys = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
             let credential = keys
                 .get(key)
-                .ok_or(Clowd9Error::InvalidCredentials { rule: "auth: unknown key" })?;
+                .ok_or_else(|| Failure::new(Clowd9Error::InvalidCredentials, "auth: unknown key"))?;
             if credential.secret != secret {
-                return Err(Clowd9Error::InvalidCredentials {
-                    rule: "auth: wrong secret for this key",
-                });
+                return Err(Failure::new(Clowd9Error::InvalidCredentials, "auth: wrong secret for this key"));
             }
             (credential.tenant, credential.api_id)
         };
@@ -173,26 +171,48 @@ impl Auth {
         Ok(Issued { access_token, refresh_token, api_id, tenant })
     }
 
-    /// `POST /v1/auth/refresh`: a new access token for the session of the refresh token sent as
-    /// bearer; the refresh token itself is handed back unchanged.
-    pub(crate) fn refresh(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Issued, Clowd9Error> {
+    /// `POST /v1/auth/refresh`, its check: the refresh token sent as bearer and its session.
+    /// Nothing is issued yet, so a refresh refused after this (for its body) changes nothing.
+    pub(crate) fn refresh_grant<'r>(
+        &self,
+        ctx: &Ctx<'_>,
+        req: &'r Request,
+    ) -> Result<(&'r str, Grant<Session>), Failure> {
         let (token, grant) = self.check(ctx, req)?;
         if grant.data.kind != TokenKind::Refresh {
-            return Err(Clowd9Error::Forbidden {
-                rule: "auth: refresh needs the refresh_token as bearer, not the access_token",
-            });
+            return Err(Failure::new(
+                Clowd9Error::Forbidden,
+                "auth: refresh needs the refresh_token as bearer, not the access_token",
+            ));
         }
+        Ok((token, grant))
+    }
+
+    /// `POST /v1/auth/refresh`, its effect: a new access token for the session of
+    /// `refresh_token`; the refresh token itself is handed back unchanged.
+    pub(crate) fn renew(
+        &self,
+        ctx: &Ctx<'_>,
+        refresh_token: &str,
+        grant: &Grant<Session>,
+    ) -> Issued {
         let tenant = grant.tenant;
         let now = ctx.now(tenant);
         let access_token =
             self.issue(tenant, now, TokenKind::Access, grant.data.api_id, grant.data.ends_at);
         self.prune_now_and_then(ctx);
-        Ok(Issued {
+        Issued {
             access_token,
-            refresh_token: token.to_string(),
+            refresh_token: refresh_token.to_string(),
             api_id: grant.data.api_id,
             tenant,
-        })
+        }
+    }
+
+    /// How many tokens are issued and not yet pruned.
+    #[cfg(test)]
+    pub(crate) fn n_tokens(&self) -> usize {
+        self.tokens.len()
     }
 
     /// The tenant behind the request's access token.
@@ -200,13 +220,11 @@ impl Auth {
         &self,
         ctx: &Ctx<'_>,
         req: &Request,
-    ) -> Result<TenantId, Clowd9Error> {
+    ) -> Result<TenantId, Failure> {
         let (_, grant) = self.check(ctx, req)?;
         match grant.data.kind {
             TokenKind::Access => Ok(grant.tenant),
-            TokenKind::Refresh => Err(Clowd9Error::Forbidden {
-                rule: "auth: a refresh_token cannot call the API; send the access_token",
-            }),
+            TokenKind::Refresh => Err(Failure::new(Clowd9Error::Forbidden, "auth: a refresh_token cannot call the API; send the access_token")),
         }
     }
 
@@ -214,17 +232,20 @@ impl Auth {
         &self,
         ctx: &Ctx<'_>,
         req: &'r Request,
-    ) -> Result<(&'r str, Grant<Session>), Clowd9Error> {
-        let token = bearer(&req.headers)
-            .ok_or(Clowd9Error::Unauthorized { rule: "auth: no Authorization: Bearer header" })?;
+    ) -> Result<(&'r str, Grant<Session>), Failure> {
+        let token = bearer(&req.headers).ok_or_else(|| {
+            Failure::new(Clowd9Error::Unauthorized, "auth: no Authorization: Bearer header")
+        })?;
         match self.tokens.check(token, |tenant| ctx.now(tenant)) {
             Ok(grant) => Ok((token, grant)),
-            Err(TokenProblem::Unknown) => Err(Clowd9Error::Unauthorized {
-                rule: "auth: bearer token was not issued by this server",
-            }),
-            Err(TokenProblem::Expired) => Err(Clowd9Error::Unauthorized {
-                rule: "auth: bearer token expired (access 120 minutes, session 720 minutes)",
-            }),
+            Err(TokenProblem::Unknown) => Err(Failure::new(
+                Clowd9Error::Unauthorized,
+                "auth: bearer token was not issued by this server",
+            )),
+            Err(TokenProblem::Expired) => Err(Failure::new(
+                Clowd9Error::Unauthorized,
+                "auth: bearer token expired (access 120 minutes, session 720 minutes)",
+            )),
         }
     }
 

@@ -1,4 +1,4 @@
-//! Clowd9's documented error responses and how ledger outcomes map onto them.
+//! Clowd9's error catalogue, how each entry is drawn, and how ledger refusals map onto it.
 //!
 //! Two bodies exist. Every OpenAPI operation answers errors with the `rpcStatus` body
 //! `{"code":<status>,"message":"…","details":[]}` (400 bad request, 401 token missing, wrong or
@@ -9,7 +9,8 @@
 //!
 //! The external text (`reason` / `message`) is lower case like the seed's three published
 //! reasons, which are kept byte-exact: `exceeds daily limit`, `exceeds maximum balance`,
-//! `insufficient balance`. The internal rule that fired goes to `X-Sandbank-Reason` only.
+//! `insufficient balance`. The rule that fired travels beside it in [`Failure`] and goes to
+//! `X-Sandbank-Reason` only.
 
 use std::borrow::Cow;
 
@@ -18,179 +19,166 @@ use ledger::Error as LedgerError;
 use uuid::Uuid;
 
 use super::wire::{RpcStatus, TraceUuid, UpdateAccountBalanceFailure};
-use crate::Response;
+use crate::{Refusal, Response};
+use crate::common::failure::Render;
 
-/// What a rejected request is told, as the seed's `reason` or the spec's `message`.
+/// A refused Clowd9 request: its catalogue entry, the rule that fired, the tenant.
+pub(crate) type Failure = crate::common::failure::Failure<Clowd9Error>;
+
+/// Every error Clowd9 answers with, as the client sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reason {
-    /// Published by Clowd9 (seed): a daily load or spend limit would be broken.
-    ExceedsDailyLimit,
-    /// Published by Clowd9 (seed): the credit would take the balance over its maximum.
-    ExceedsMaximumBalance,
-    /// Published by Clowd9 (seed): the debit is more than the account can spend.
-    InsufficientBalance,
-    /// The account does not exist for this client (or is another tenant's).
-    AccountNotFound,
-    /// The account is frozen or closed.
-    AccountNotActive,
-    /// Above the account's per-transaction threshold.
-    ExceedsTransactionLimit,
-    /// The `reference_id` was already used on this account for a different request.
-    DuplicateReferenceId,
-    /// A transfer between accounts of different currencies.
-    CurrencyMismatch,
-    /// A transfer from an account to itself.
-    SameAccount,
-    /// The body is not a JSON object of the documented shape.
-    InvalidBody,
-    /// A `Content-Type` other than JSON.
-    InvalidContentType,
-    /// A required field is absent (or `null`).
-    Missing(&'static str),
-    /// A field or parameter has the wrong type, format, length or value.
-    Invalid(&'static str),
-    /// The body is over the server's size limit.
-    BodyTooLarge,
-    /// The client did not send the body in time.
-    BodyTimeout,
-}
-
-impl Reason {
-    /// The external text.
-    pub(crate) fn text(self) -> Cow<'static, str> {
-        Cow::Borrowed(match self {
-            Reason::ExceedsDailyLimit => "exceeds daily limit",
-            Reason::ExceedsMaximumBalance => "exceeds maximum balance",
-            Reason::InsufficientBalance => "insufficient balance",
-            Reason::AccountNotFound => "account not found",
-            Reason::AccountNotActive => "account not active",
-            Reason::ExceedsTransactionLimit => "exceeds transaction limit",
-            Reason::DuplicateReferenceId => "duplicate reference_id",
-            Reason::CurrencyMismatch => "currency mismatch",
-            Reason::SameAccount => "source and destination account are the same",
-            Reason::InvalidBody => "invalid request body",
-            Reason::InvalidContentType => "invalid content type",
-            Reason::BodyTooLarge => "request body too large",
-            Reason::BodyTimeout => "request body timeout",
-            Reason::Missing(field) => return Cow::Owned(format!("{field} is required")),
-            Reason::Invalid(field) => return Cow::Owned(format!("invalid {field}")),
-        })
-    }
-}
-
-/// Every error Clowd9 answers with, plus the rule that fired (for `X-Sandbank-Reason`).
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Clowd9Error {
-    /// 400: the request or the balance change was refused.
-    BadRequest {
-        /// What the client is told.
-        reason: Reason,
-        /// Which rule fired.
-        rule: String,
-    },
+    /// 400, published by Clowd9 (seed): a daily load or spend limit would be broken.
+    ExceedsDailyLimit,
+    /// 400, published by Clowd9 (seed): the credit would take the balance over its maximum.
+    ExceedsMaximumBalance,
+    /// 400, published by Clowd9 (seed): the debit is more than the account can spend.
+    InsufficientBalance,
+    /// 400: the account does not exist for this client (or is another tenant's).
+    AccountNotFound,
+    /// 400: the account is frozen or closed.
+    AccountNotActive,
+    /// 400: above the account's per-transaction threshold.
+    ExceedsTransactionLimit,
+    /// 400: the `reference_id` was already used on this account for a different request.
+    DuplicateReferenceId,
+    /// 400: a transfer between accounts of different currencies.
+    CurrencyMismatch,
+    /// 400: a transfer from an account to itself.
+    SameAccount,
+    /// 400: the body is not a JSON object of the documented shape.
+    InvalidBody,
+    /// 400: a `Content-Type` other than JSON.
+    InvalidContentType,
+    /// 400: a required field is absent (or `null`).
+    Missing(&'static str),
+    /// 400: a field or parameter has the wrong type, format, length or value.
+    Invalid(&'static str),
+    /// 400: the body is over the server's size limit.
+    BodyTooLarge,
+    /// 400: the client did not send the body in time.
+    BodyTimeout,
     /// 401 `unauthorized`: no bearer token, or an unknown or expired one.
-    Unauthorized {
-        /// Which auth check failed.
-        rule: &'static str,
-    },
+    Unauthorized,
     /// 403 `You do not have correct access rights`: a valid token of the wrong kind.
-    Forbidden {
-        /// Which auth check failed.
-        rule: &'static str,
-    },
+    Forbidden,
     /// 500 `Invalid authentication details`: wrong key or secret on `POST /v1/auth`.
-    InvalidCredentials {
-        /// Which credential check failed.
-        rule: &'static str,
-    },
+    InvalidCredentials,
     /// 405: the path exists with another method (the gRPC gateway's answer).
     MethodNotAllowed,
     /// 500: a bug or an unavailable journal; nothing was changed.
-    Internal {
-        /// What broke.
-        rule: String,
+    Internal,
+}
+
+/// Where an error is shown: the `rpcStatus` body of the S1 operations, or the seed's call,
+/// whose 400s echo its `account_id` (as sent) and the request's trace id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scene<'a> {
+    /// An S1 operation (and every non-400 of the seed's call).
+    Rpc,
+    /// The seed's "Update Account Balance".
+    Seed {
+        /// `account_id` as the request sent it (`""` when absent or not a string).
+        account_id: &'a str,
+        /// This request's trace id.
+        trace_id: Uuid,
     },
 }
 
 impl Clowd9Error {
-    /// A 400 with `reason`, explained by `rule`.
-    pub(crate) fn bad(reason: Reason, rule: impl Into<String>) -> Clowd9Error {
-        Clowd9Error::BadRequest { reason, rule: rule.into() }
-    }
-
-    fn status_and_message(&self) -> (StatusCode, Cow<'static, str>) {
+    /// The HTTP status.
+    pub(crate) fn status(self) -> StatusCode {
         match self {
-            Clowd9Error::BadRequest { reason, .. } => (StatusCode::BAD_REQUEST, reason.text()),
-            Clowd9Error::Unauthorized { .. } => {
-                (StatusCode::UNAUTHORIZED, Cow::Borrowed("unauthorized"))
+            Clowd9Error::Unauthorized => StatusCode::UNAUTHORIZED,
+            Clowd9Error::Forbidden => StatusCode::FORBIDDEN,
+            Clowd9Error::InvalidCredentials | Clowd9Error::Internal => {
+                StatusCode::INTERNAL_SERVER_ERROR
             }
-            Clowd9Error::Forbidden { .. } => {
-                (StatusCode::FORBIDDEN, Cow::Borrowed("You do not have correct access rights"))
-            }
-            Clowd9Error::InvalidCredentials { .. } => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Cow::Borrowed("Invalid authentication details"))
-            }
-            Clowd9Error::MethodNotAllowed => {
-                (StatusCode::METHOD_NOT_ALLOWED, Cow::Borrowed("Method Not Allowed"))
-            }
-            Clowd9Error::Internal { .. } => {
-                (StatusCode::INTERNAL_SERVER_ERROR, Cow::Borrowed("internal error"))
-            }
+            Clowd9Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            // No wildcard: a new entry must pick its status deliberately.
+            Clowd9Error::ExceedsDailyLimit
+            | Clowd9Error::ExceedsMaximumBalance
+            | Clowd9Error::InsufficientBalance
+            | Clowd9Error::AccountNotFound
+            | Clowd9Error::AccountNotActive
+            | Clowd9Error::ExceedsTransactionLimit
+            | Clowd9Error::DuplicateReferenceId
+            | Clowd9Error::CurrencyMismatch
+            | Clowd9Error::SameAccount
+            | Clowd9Error::InvalidBody
+            | Clowd9Error::InvalidContentType
+            | Clowd9Error::Missing(_)
+            | Clowd9Error::Invalid(_)
+            | Clowd9Error::BodyTooLarge
+            | Clowd9Error::BodyTimeout => StatusCode::BAD_REQUEST,
         }
     }
 
-    fn rule(&self) -> Cow<'_, str> {
-        match self {
-            Clowd9Error::BadRequest { rule, .. } | Clowd9Error::Internal { rule } => {
-                Cow::Borrowed(rule)
+    /// The external text: the seed's `reason`, the spec's `message`.
+    pub(crate) fn text(self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Clowd9Error::ExceedsDailyLimit => "exceeds daily limit",
+            Clowd9Error::ExceedsMaximumBalance => "exceeds maximum balance",
+            Clowd9Error::InsufficientBalance => "insufficient balance",
+            Clowd9Error::AccountNotFound => "account not found",
+            Clowd9Error::AccountNotActive => "account not active",
+            Clowd9Error::ExceedsTransactionLimit => "exceeds transaction limit",
+            Clowd9Error::DuplicateReferenceId => "duplicate reference_id",
+            Clowd9Error::CurrencyMismatch => "currency mismatch",
+            Clowd9Error::SameAccount => "source and destination account are the same",
+            Clowd9Error::InvalidBody => "invalid request body",
+            Clowd9Error::InvalidContentType => "invalid content type",
+            Clowd9Error::BodyTooLarge => "request body too large",
+            Clowd9Error::BodyTimeout => "request body timeout",
+            Clowd9Error::Missing(field) => return Cow::Owned(format!("{field} is required")),
+            Clowd9Error::Invalid(field) => return Cow::Owned(format!("invalid {field}")),
+            Clowd9Error::Unauthorized => "unauthorized",
+            Clowd9Error::Forbidden => "You do not have correct access rights",
+            Clowd9Error::InvalidCredentials => "Invalid authentication details",
+            Clowd9Error::MethodNotAllowed => "Method Not Allowed",
+            Clowd9Error::Internal => "internal error",
+        })
+    }
+}
+
+impl Render for Clowd9Error {
+    type Scene<'a> = Scene<'a>;
+
+    /// The seed's unsuccessful body for a 400 of its call; `rpcStatus` for everything else.
+    fn render(&self, scene: Scene<'_>) -> Response {
+        let (status, text) = (self.status(), self.text());
+        match scene {
+            Scene::Seed { account_id, trace_id } if status == StatusCode::BAD_REQUEST => {
+                let body = UpdateAccountBalanceFailure {
+                    account_id,
+                    reason: &text,
+                    trace_id: TraceUuid(trace_id),
+                };
+                Response::json(status, &body)
             }
-            Clowd9Error::Unauthorized { rule }
-            | Clowd9Error::Forbidden { rule }
-            | Clowd9Error::InvalidCredentials { rule } => Cow::Borrowed(rule),
-            Clowd9Error::MethodNotAllowed => Cow::Borrowed("method not allowed on this path"),
+            Scene::Seed { .. } | Scene::Rpc => {
+                Response::json(status, &RpcStatus { code: status.as_u16(), message: &text, details: [] })
+            }
         }
-    }
-
-    /// The `rpcStatus` body every OpenAPI operation documents.
-    pub(crate) fn into_response(self) -> Response {
-        let (status, message) = self.status_and_message();
-        let body = RpcStatus { code: status.as_u16(), message: &message, details: [] };
-        Response::json(status, &body).with_reason(self.rule())
-    }
-
-    /// The seed's unsuccessful body for a 400 of "Update Account Balance"; other errors of that
-    /// operation (auth) keep the `rpcStatus` body.
-    pub(crate) fn into_update_response(self, account_id: &str, trace_id: Uuid) -> Response {
-        let Clowd9Error::BadRequest { reason, rule } = &self else {
-            return self.into_response();
-        };
-        let reason_text = reason.text();
-        let body = UpdateAccountBalanceFailure {
-            account_id,
-            reason: &reason_text,
-            trace_id: TraceUuid(trace_id),
-        };
-        Response::json(StatusCode::BAD_REQUEST, &body).with_reason(rule.as_str())
     }
 }
 
 impl From<&LedgerError> for Clowd9Error {
     fn from(err: &LedgerError) -> Clowd9Error {
-        let rule = format!("ledger: {err}");
         // No wildcard arm: a new ledger variant must be mapped here deliberately.
-        let reason = match err {
-            LedgerError::IdempotencyConflict => Reason::DuplicateReferenceId,
+        match err {
+            LedgerError::IdempotencyConflict => Clowd9Error::DuplicateReferenceId,
             LedgerError::AmountNotPositive
             | LedgerError::AmountScaleExceeded
-            | LedgerError::AmountTooLarge => Reason::Invalid("amount"),
-            LedgerError::AccountNotFound => Reason::AccountNotFound,
-            LedgerError::SameAccount => Reason::SameAccount,
-            LedgerError::CurrencyMismatch => Reason::CurrencyMismatch,
-            LedgerError::AccountNotActive { .. } => Reason::AccountNotActive,
-            LedgerError::TransferMaximumExceeded => Reason::ExceedsTransactionLimit,
-            LedgerError::DailyLimitExceeded { .. } => Reason::ExceedsDailyLimit,
-            LedgerError::InsufficientFunds => Reason::InsufficientBalance,
-            LedgerError::BalanceMaximumExceeded => Reason::ExceedsMaximumBalance,
+            | LedgerError::AmountTooLarge => Clowd9Error::Invalid("amount"),
+            LedgerError::AccountNotFound => Clowd9Error::AccountNotFound,
+            LedgerError::SameAccount => Clowd9Error::SameAccount,
+            LedgerError::CurrencyMismatch => Clowd9Error::CurrencyMismatch,
+            LedgerError::AccountNotActive { .. } => Clowd9Error::AccountNotActive,
+            LedgerError::TransferMaximumExceeded => Clowd9Error::ExceedsTransactionLimit,
+            LedgerError::DailyLimitExceeded { .. } => Clowd9Error::ExceedsDailyLimit,
+            LedgerError::InsufficientFunds => Clowd9Error::InsufficientBalance,
+            LedgerError::BalanceMaximumExceeded => Clowd9Error::ExceedsMaximumBalance,
             // Clowd9's balance calls never post or void a hold, so these cannot come back from
             // them; if one does it is our bug, and the ledger is unchanged.
             LedgerError::PendingNotFound
@@ -198,8 +186,30 @@ impl From<&LedgerError> for Clowd9Error {
             | LedgerError::PendingAlreadyVoided
             | LedgerError::PendingExpired
             | LedgerError::PendingAmountExceeded
-            | LedgerError::JournalUnavailable => return Clowd9Error::Internal { rule },
-        };
-        Clowd9Error::BadRequest { reason, rule }
+            | LedgerError::JournalUnavailable => Clowd9Error::Internal,
+        }
     }
+}
+
+/// A problem the server found before the vendor saw the request.
+pub(crate) fn refusal(refusal: Refusal) -> Failure {
+    match refusal {
+        Refusal::MethodNotAllowed => {
+            Failure::new(Clowd9Error::MethodNotAllowed, "method not allowed on this path")
+        }
+        Refusal::PayloadTooLarge { limit_bytes } => Failure::new(
+            Clowd9Error::BodyTooLarge,
+            format!("body: over the {limit_bytes}-byte limit"),
+        ),
+        Refusal::BodyTimeout => Failure::new(Clowd9Error::BodyTimeout, "body: not received in time"),
+        Refusal::Internal => Failure::new(
+            Clowd9Error::Internal,
+            "internal: the handler failed; nothing was changed",
+        ),
+    }
+}
+
+/// A route index the table does not have: a bug in the server's routing.
+pub(crate) fn no_route(route: usize) -> Failure {
+    Failure::new(Clowd9Error::Internal, format!("internal: no route at index {route}"))
 }

@@ -136,8 +136,8 @@
 //! - `details[]` of `rpcStatus` is always empty.
 
 mod auth;
-mod calendar;
 mod errors;
+mod handlers;
 mod parse;
 mod state;
 mod wire;
@@ -149,26 +149,12 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{Method, StatusCode};
-use ledger::{
-    AccountChange, AccountView, DailyLimit, Direction, Entry, EntryKind, Namespace, Party, Status,
-    TenantId, Transfer,
-};
-use rust_decimal::Decimal;
-use serde_json::{Map, Value};
+use ledger::{Namespace, TenantId};
 use uuid::Uuid;
 
 use self::auth::Auth;
-use self::errors::{Clowd9Error, Reason};
-use self::state::{AccountEntry, Accounts};
-use self::wire::{
-    AccountDetails, AuthenticateApiResponse, BalanceChangeResponse, CurrencyNumeric,
-    GetAccountBalanceResponse, GetAccountResponse, GetLedgerEntriesResponse, LedgerEntry,
-    MinorText, Text, TraceHex, TraceUuid, TransferFromAccountToAccountResponse,
-    UpdateAccountBalanceRequest, UpdateAccountBalanceResponse,
-    UpdateAccountBalanceResponseAsExample,
-};
-use crate::common::accounts;
+use self::errors::Scene;
+use self::state::Accounts;
 use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
 
 /// The vendor's one-word name.
@@ -177,52 +163,36 @@ const NAME: &str = "clowd9";
 /// How long a `reference_id` is remembered, in ledger time.
 const REFERENCE_ID_RETENTION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
-/// The header that asks for the seed example's misspelled keys, and its value.
-const SPELLING_HEADER: &str = "x-sandbank-clowd9-spelling";
-const SPELLING_AS_EXAMPLE: &str = "example";
+/// What a route runs: the two auth calls check their own tokens; every other operation needs
+/// an access token, checked once in [`Vendor::handle`] before its handler runs.
+enum Handler {
+    /// `POST /v1/auth` and `POST /v1/auth/refresh`.
+    Auth(fn(&Clowd9, &Ctx<'_>, &Request) -> Response),
+    /// An API call, given the tenant of its access token.
+    Api(fn(&Clowd9, &Ctx<'_>, TenantId, &Request) -> Response),
+}
 
-/// History entries read per ledger-entries request at most, so a narrow date filter over a long
-/// history stays bounded; the page then ends early with a `next_page_token`.
-const ENTRIES_SCANNED_MAX: usize = 10_000;
-
-/// Literal paths come before `{account_id}` ones, so a router that tries routes in order
-/// (the tests' one) prefers them, as `matchit` does.
-static ROUTES: [Route; 10] = [
-    Route { method: Method::POST, path: "/v1/auth", operation: "AuthenticateApi" },
-    Route { method: Method::POST, path: "/v1/auth/refresh", operation: "RefreshToken" },
-    Route { method: Method::POST, path: "/v1/accounts/balance", operation: "UpdateAccountBalance" },
-    Route {
-        method: Method::POST,
-        path: "/v1/accounts/transfer",
-        operation: "TransferFromAccountToAccount",
-    },
-    Route {
-        method: Method::POST,
-        path: "/v1/accounts/{account_id}/increase",
-        operation: "IncreaseAccountBalance",
-    },
-    Route {
-        method: Method::POST,
-        path: "/v1/accounts/{account_id}/decrease",
-        operation: "DecreaseAccountBalance",
-    },
-    Route {
-        method: Method::POST,
-        path: "/v1/accounts/{account_id}/correct",
-        operation: "CorrectAccountBalance",
-    },
-    Route {
-        method: Method::GET,
-        path: "/v1/accounts/{account_id}/balances",
-        operation: "GetAccountBalance",
-    },
-    Route {
-        method: Method::GET,
-        path: "/v1/accounts/{account_id}/ledger-entries",
-        operation: "GetLedgerEntriesForAccount",
-    },
-    Route { method: Method::GET, path: "/v1/accounts/{account_id}", operation: "GetAccount" },
-];
+// Literal paths come before `{account_id}` ones, so a router that tries routes in order (the
+// tests' one) prefers them, as `matchit` does.
+routes! { Handler;
+    POST "/v1/auth" "AuthenticateApi" => Handler::Auth(handlers::authenticate_api),
+    POST "/v1/auth/refresh" "RefreshToken" => Handler::Auth(handlers::refresh_token),
+    POST "/v1/accounts/balance" "UpdateAccountBalance"
+        => Handler::Api(handlers::update_account_balance),
+    POST "/v1/accounts/transfer" "TransferFromAccountToAccount"
+        => Handler::Api(handlers::transfer_from_account_to_account),
+    POST "/v1/accounts/{account_id}/increase" "IncreaseAccountBalance"
+        => Handler::Api(handlers::increase_account_balance),
+    POST "/v1/accounts/{account_id}/decrease" "DecreaseAccountBalance"
+        => Handler::Api(handlers::decrease_account_balance),
+    POST "/v1/accounts/{account_id}/correct" "CorrectAccountBalance"
+        => Handler::Api(handlers::correct_account_balance),
+    GET "/v1/accounts/{account_id}/balances" "GetAccountBalance"
+        => Handler::Api(handlers::get_account_balance),
+    GET "/v1/accounts/{account_id}/ledger-entries" "GetLedgerEntriesForAccount"
+        => Handler::Api(handlers::get_ledger_entries_for_account),
+    GET "/v1/accounts/{account_id}" "GetAccount" => Handler::Api(handlers::get_account),
+}
 
 /// This vendor.
 pub fn vendor() -> Box<dyn Vendor> {
@@ -250,619 +220,28 @@ impl Default for Clowd9 {
     }
 }
 
-/// An amount as integer minor units of its currency (exact: balances never have more decimals
-/// than the currency allows, and `i128` holds any ledger balance).
-fn minor(amount: Decimal, currency: ledger::Currency) -> i128 {
-    let mut scaled = amount;
-    scaled.rescale(currency.exponent());
-    scaled.mantissa()
-}
-
-/// The seed's `*_direction`: `credit` for a balance ≥ 0, `debit` below.
-fn balance_direction(minor: i128) -> &'static str {
-    if minor < 0 { "debit" } else { "credit" }
-}
-
-/// The change to `direction`'s side of a receipt: our account's before and after.
-fn account_change(
-    receipt: &ledger::Receipt,
-    direction: Direction,
-) -> Result<AccountChange, Clowd9Error> {
-    let side = match direction {
-        Direction::Credit => receipt.credit,
-        Direction::Debit => receipt.debit,
-    };
-    side.ok_or_else(|| Clowd9Error::Internal {
-        rule: "internal: receipt lacks the account's side".to_string(),
-    })
-}
-
-/// The (debit, credit) customer accounts of a change of `account` in `direction`.
-fn sides(
-    direction: Direction,
-    account: AccountEntry,
-) -> (Option<AccountEntry>, Option<AccountEntry>) {
-    match direction {
-        Direction::Credit => (None, Some(account)),
-        Direction::Debit => (Some(account), None),
-    }
-}
-
-fn status_text(status: Status) -> &'static str {
-    match status {
-        Status::Active => "active",
-        Status::Frozen => "freeze",
-        Status::Closed => "closed",
-    }
-}
-
-impl Clowd9 {
-    /// The tenant's account `account_id`, or `account not found`.
-    fn account(&self, tenant: TenantId, account_id: Uuid) -> Result<AccountEntry, Clowd9Error> {
-        self.accounts.get(tenant, account_id).ok_or_else(|| {
-            Clowd9Error::bad(
-                Reason::AccountNotFound,
-                format!("account {account_id}: no such account for this client"),
-            )
-        })
-    }
-
-    /// A transfer's account: an id that is no UUID (`None`) is as unknown as any other.
-    fn transfer_account(
-        &self,
-        tenant: TenantId,
-        account_id: Option<Uuid>,
-        field: &'static str,
-    ) -> Result<AccountEntry, Clowd9Error> {
-        match account_id {
-            Some(account_id) => self.account(tenant, account_id),
-            None => Err(Clowd9Error::bad(
-                Reason::AccountNotFound,
-                format!("field {field}: not a UUID, so no account of this client"),
-            )),
-        }
-    }
-
-    /// The Clowd9 error for a refused transfer, with the numbers behind a limit in the rule
-    /// (read only on this failure path):
-    /// `ledger: insufficient funds (available 60, minimum 0, debit 61 minor units)`.
-    fn refused(
-        &self,
-        ctx: &Ctx<'_>,
-        tenant: TenantId,
-        err: &ledger::Error,
-        amount_minor: i64,
-        sides: (Option<AccountEntry>, Option<AccountEntry>),
-    ) -> Clowd9Error {
-        let mut error = Clowd9Error::from(err);
-        let (debit, credit) = sides;
-        let view = |side: Option<AccountEntry>| {
-            side.and_then(|account| ctx.ledger.account(ctx.now(tenant), tenant, account.id))
-        };
-        let detail = match err {
-            ledger::Error::InsufficientFunds => view(debit).map(|view| {
-                let m = |amount| minor(amount, view.currency);
-                format!(
-                    "available {}, minimum {}, debit {amount_minor} minor units",
-                    m(view.balances.available),
-                    m(view.limits.balance_min)
-                )
-            }),
-            ledger::Error::BalanceMaximumExceeded => view(credit).map(|view| {
-                let m = |amount| minor(amount, view.currency);
-                let max = view.limits.balance_max.map(m).map_or("none".into(), |n| n.to_string());
-                format!(
-                    "balance {}, incoming {}, credit {amount_minor}, maximum {max} minor units",
-                    m(view.balances.posted),
-                    m(view.balances.pending_credits)
-                )
-            }),
-            ledger::Error::DailyLimitExceeded { limit } => {
-                let (side, label) = match limit {
-                    DailyLimit::DebitAmount | DailyLimit::DebitCount => (debit, "debit"),
-                    DailyLimit::CreditAmount | DailyLimit::CreditCount => (credit, "credit"),
-                };
-                view(side).map(|view| {
-                    let m = |amount| minor(amount, view.currency);
-                    let (limits, daily) = (&view.limits, view.daily);
-                    let shown =
-                        |max: Option<Decimal>| max.map(m).map_or("none".into(), |n| n.to_string());
-                    let shown_count =
-                        |max: Option<u32>| max.map_or("none".into(), |n| n.to_string());
-                    match limit {
-                        DailyLimit::DebitAmount => format!(
-                            "debited today {}, {label} {amount_minor}, daily maximum {} minor units",
-                            m(daily.debit_amount),
-                            shown(limits.daily_debit_amount_max)
-                        ),
-                        DailyLimit::CreditAmount => format!(
-                            "credited today {}, {label} {amount_minor}, daily maximum {} minor units",
-                            m(daily.credit_amount),
-                            shown(limits.daily_credit_amount_max)
-                        ),
-                        DailyLimit::DebitCount => format!(
-                            "debits today {}, daily maximum {}",
-                            daily.debit_count,
-                            shown_count(limits.daily_debit_count_max)
-                        ),
-                        DailyLimit::CreditCount => format!(
-                            "credits today {}, daily maximum {}",
-                            daily.credit_count,
-                            shown_count(limits.daily_credit_count_max)
-                        ),
-                    }
-                })
-            }
-            ledger::Error::TransferMaximumExceeded => {
-                [debit, credit].into_iter().find_map(|side| {
-                    let view = view(side)?;
-                    let max = view.limits.transfer_amount_max?;
-                    let max = minor(max, view.currency);
-                    (i128::from(amount_minor) > max).then(|| {
-                        format!("amount {amount_minor}, per-change maximum {max} minor units")
-                    })
-                })
-            }
-            _ => None,
-        };
-        if let (Clowd9Error::BadRequest { rule, .. }, Some(detail)) = (&mut error, detail) {
-            rule.push_str(&format!(" ({detail})"));
-        }
-        error
-    }
-
-    /// The `{account_id}` path parameter, validated and resolved.
-    fn path_account(
-        &self,
-        tenant: TenantId,
-        req: &Request,
-    ) -> Result<(Uuid, AccountEntry), Clowd9Error> {
-        let text = req.param("account_id").unwrap_or_default();
-        let account_id = parse::uuid(text, "account_id")?;
-        Ok((account_id, self.account(tenant, account_id)?))
-    }
-
-    fn view(
-        &self,
-        ctx: &Ctx<'_>,
-        tenant: TenantId,
-        account_id: Uuid,
-        account: AccountEntry,
-    ) -> Result<AccountView, Clowd9Error> {
-        ctx.ledger.account(ctx.now(tenant), tenant, account.id).ok_or_else(|| {
-            Clowd9Error::bad(
-                Reason::AccountNotFound,
-                format!("account {account_id}: indexed but gone from the ledger"),
-            )
-        })
-    }
-
-    fn authenticate_api(&self, ctx: &Ctx<'_>, req: &Request) -> Response {
-        let res = parse::body(req).and_then(|body: wire::AuthenticateApiRequest<'_>| {
-            let (key, secret) = parse::credentials(&body)?;
-            self.auth.login(ctx, key, secret)
-        });
-        match res {
-            Ok(issued) => issued_response(ctx, &issued),
-            Err(err) => err.into_response(),
-        }
-    }
-
-    fn refresh_token(&self, ctx: &Ctx<'_>, req: &Request) -> Response {
-        match self.auth.refresh(ctx, req) {
-            Ok(issued) => match parse::refresh_body(req) {
-                Ok(()) => issued_response(ctx, &issued),
-                Err(err) => err.into_response().with_tenant(issued.tenant),
-            },
-            Err(err) => err.into_response(),
-        }
-    }
-
-    /// The seed's call: the hot path (token check, one index read, one ledger call).
-    fn update_account_balance(&self, ctx: &Ctx<'_>, req: &Request) -> Response {
-        let tenant = match self.auth.authenticate(ctx, req) {
-            Ok(tenant) => tenant,
-            Err(err) => return err.into_response(),
-        };
-        let body: UpdateAccountBalanceRequest<'_> = match parse::body(req) {
-            Ok(body) => body,
-            Err(err) => return err.into_update_response("", ctx.trace_id).with_tenant(tenant),
-        };
-        let echoed = parse::echoed_account_id(&body);
-        let res = self.apply_update(ctx, tenant, &body, echoed, req);
-        match res {
-            Ok(resp) => resp,
-            Err(err) => err.into_update_response(echoed, ctx.trace_id),
-        }
-        .with_tenant(tenant)
-    }
-
-    fn apply_update(
-        &self,
-        ctx: &Ctx<'_>,
-        tenant: TenantId,
-        body: &UpdateAccountBalanceRequest<'_>,
-        echoed: &str,
-        req: &Request,
-    ) -> Result<Response, Clowd9Error> {
-        let command = parse::update(body)?;
-        let account = self.account(tenant, command.account_id)?;
-        let (direction, amount_minor) = (command.direction, command.amount_minor);
-        let transfer = command.into_transfer(tenant, account, &self.namespace);
-        let applied = ctx.ledger.transfer(ctx.now(tenant), transfer).map_err(|err| {
-            self.refused(ctx, tenant, &err, amount_minor, sides(direction, account))
-        })?;
-        let change = account_change(applied.receipt(), direction)?;
-        let previous = minor(change.before.posted, account.currency);
-        let new = minor(change.after.posted, account.currency);
-        let trace_id = TraceUuid(ctx.trace_id);
-        let as_example = req
-            .header(SPELLING_HEADER)
-            .is_some_and(|value| value.eq_ignore_ascii_case(SPELLING_AS_EXAMPLE));
-        Ok(if as_example {
-            Response::json(
-                StatusCode::OK,
-                &UpdateAccountBalanceResponseAsExample {
-                    account_id: echoed,
-                    previous_account_balance: MinorText(previous.abs()),
-                    previous_account_balance_driection: balance_direction(previous),
-                    new_account_balance: MinorText(new.abs()),
-                    new_account_balance_driection: balance_direction(new),
-                    trace_id,
-                },
-            )
-        } else {
-            Response::json(
-                StatusCode::OK,
-                &UpdateAccountBalanceResponse {
-                    account_id: echoed,
-                    previous_account_balance: MinorText(previous.abs()),
-                    previous_account_balance_direction: balance_direction(previous),
-                    new_account_balance: MinorText(new.abs()),
-                    new_account_balance_direction: balance_direction(new),
-                    trace_id,
-                },
-            )
-        })
-    }
-
-    /// Runs `handler` for the tenant of the request's access token; renders either outcome.
-    fn authenticated(
-        &self,
-        ctx: &Ctx<'_>,
-        req: &Request,
-        handler: impl FnOnce(TenantId) -> Result<Response, Clowd9Error>,
-    ) -> Response {
-        match self.auth.authenticate(ctx, req) {
-            Ok(tenant) => {
-                handler(tenant).unwrap_or_else(Clowd9Error::into_response).with_tenant(tenant)
-            }
-            Err(err) => err.into_response(),
-        }
-    }
-
-    /// Increase, decrease and correct: one account, S1 balance-change body.
-    fn change_balance(
-        &self,
-        ctx: &Ctx<'_>,
-        tenant: TenantId,
-        req: &Request,
-        operation: Operation,
-    ) -> Result<Response, Clowd9Error> {
-        let account_id = parse::uuid(req.param("account_id").unwrap_or_default(), "account_id")?;
-        let command = match operation {
-            Operation::Increase => {
-                parse::increase_or_decrease(account_id, &parse::body(req)?, Direction::Credit)?
-            }
-            Operation::Decrease => {
-                parse::increase_or_decrease(account_id, &parse::body(req)?, Direction::Debit)?
-            }
-            Operation::Correct => parse::correct(account_id, &parse::body(req)?)?,
-        };
-        let account = self.account(tenant, account_id)?;
-        let (direction, amount_minor) = (command.direction, command.amount_minor);
-        let transfer = command.into_transfer(tenant, account, &self.namespace);
-        let applied = ctx.ledger.transfer(ctx.now(tenant), transfer).map_err(|err| {
-            self.refused(ctx, tenant, &err, amount_minor, sides(direction, account))
-        })?;
-        let change = account_change(applied.receipt(), direction)?;
-        let currency = account.currency;
-        Ok(Response::json(
-            StatusCode::OK,
-            &BalanceChangeResponse {
-                previous_actual_balance: MinorText(minor(change.before.posted, currency)),
-                new_actual_balance: MinorText(minor(change.after.posted, currency)),
-                previous_available_balance: MinorText(minor(change.before.available, currency)),
-                new_available_balance: MinorText(minor(change.after.available, currency)),
-                trace_id: TraceHex(ctx.trace_id),
-            },
-        ))
-    }
-
-    fn transfer(
-        &self,
-        ctx: &Ctx<'_>,
-        tenant: TenantId,
-        req: &Request,
-    ) -> Result<Response, Clowd9Error> {
-        let command = parse::transfer(&parse::body(req)?)?;
-        let source = self.transfer_account(tenant, command.source, "source_account_id")?;
-        let destination =
-            self.transfer_account(tenant, command.destination, "destination_account_id")?;
-        let mut transfer = Transfer::between(
-            tenant,
-            Party::Account(source.id),
-            Party::Account(destination.id),
-            source.currency.from_minor(command.amount_minor),
-            source.currency,
-        )
-        .with_metadata(command.metadata);
-        if let Some(key) = command.key {
-            transfer = transfer.with_key(ledger::IdempotencyKey::new(self.namespace.clone(), key));
-        }
-        ctx.ledger.transfer(ctx.now(tenant), transfer).map_err(|err| {
-            let sides = (Some(source), Some(destination));
-            self.refused(ctx, tenant, &err, command.amount_minor, sides)
-        })?;
-        Ok(Response::json(
-            StatusCode::OK,
-            &TransferFromAccountToAccountResponse { trace_id: TraceHex(ctx.trace_id) },
-        ))
-    }
-
-    fn get_account_balance(
-        &self,
-        ctx: &Ctx<'_>,
-        tenant: TenantId,
-        req: &Request,
-    ) -> Result<Response, Clowd9Error> {
-        let (account_id, account) = self.path_account(tenant, req)?;
-        let view = self.view(ctx, tenant, account_id, account)?;
-        let currency = view.currency;
-        Ok(Response::json(
-            StatusCode::OK,
-            &GetAccountBalanceResponse {
-                actual_balance: MinorText(minor(view.balances.posted, currency)),
-                available_balance: MinorText(minor(view.balances.available, currency)),
-                overdraft_value: MinorText(minor(-view.limits.balance_min, currency)),
-                authorized: MinorText(minor(view.balances.pending_debits, currency)),
-                trace_id: TraceHex(ctx.trace_id),
-            },
-        ))
-    }
-
-    fn get_account(
-        &self,
-        ctx: &Ctx<'_>,
-        tenant: TenantId,
-        req: &Request,
-    ) -> Result<Response, Clowd9Error> {
-        let (account_id, account) = self.path_account(tenant, req)?;
-        let view = self.view(ctx, tenant, account_id, account)?;
-        let currency = view.currency;
-        let label = |name: &str| view.labels.get(name).map(String::as_str);
-        let details = AccountDetails {
-            account_id: Text(account_id.hyphenated()),
-            account_profile_id: label("account_profile_id").unwrap_or_default(),
-            main_account_id: label("main_account_id"),
-            account_name: label("account_name").unwrap_or_default(),
-            account_status: status_text(view.status),
-            account_currency_code: Text(CurrencyNumeric(currency.numeric())),
-            account_currency: currency.code(),
-            account_type: "single",
-            multi_currency: "n",
-            external_id: label("external_id").unwrap_or_default(),
-            actual_balance: minor(view.balances.posted, currency),
-            available_balance: minor(view.balances.available, currency),
-            overdraft_value: MinorText(minor(-view.limits.balance_min, currency)),
-            authorized: MinorText(minor(view.balances.pending_debits, currency)),
-            trace_id: TraceHex(ctx.trace_id),
-        };
-        Ok(Response::json(StatusCode::OK, &GetAccountResponse { account_details: [details] }))
-    }
-
-    fn get_ledger_entries(
-        &self,
-        ctx: &Ctx<'_>,
-        tenant: TenantId,
-        req: &Request,
-    ) -> Result<Response, Clowd9Error> {
-        let (account_id, account) = self.path_account(tenant, req)?;
-        let query = parse::entries_query(req)?;
-        let (entries, next) = self.collect_entries(ctx, tenant, account_id, account, &query)?;
-        let rows: Vec<LedgerEntry<'_>> =
-            entries.iter().map(|entry| ledger_row(account_id, account.currency, entry)).collect();
-        let count = rows.len();
-        Ok(Response::json(
-            StatusCode::OK,
-            &GetLedgerEntriesResponse {
-                accounts: rows,
-                next_page_token: next
-                    .map(|position| parse::page_token(query.order, position))
-                    .unwrap_or_default(),
-                count: Text(count),
-                trace_id: TraceHex(ctx.trace_id),
-            },
-        ))
-    }
-
-    /// Walks history from the query's cursor in its order, keeping entries inside the time
-    /// window, until `limit` are found, history ends, or [`ENTRIES_SCANNED_MAX`] were read.
-    /// Returns them and the history position to resume from, if anything is left.
-    fn collect_entries(
-        &self,
-        ctx: &Ctx<'_>,
-        tenant: TenantId,
-        account_id: Uuid,
-        account: AccountEntry,
-        query: &parse::EntriesQuery,
-    ) -> Result<(Vec<Entry>, Option<u64>), Clowd9Error> {
-        let mut found = Vec::new();
-        let mut cursor = query.cursor;
-        let mut n_scanned = 0;
-        // The first read asks for just a page's worth (all of it when nothing is filtered out);
-        // later reads, needed only when the time window skips entries, take the ledger's most.
-        let mut n_wanted = query.limit;
-        loop {
-            let page = ctx
-                .ledger
-                .entries(tenant, account.id, cursor, n_wanted, query.order)
-                .ok_or_else(|| {
-                    Clowd9Error::bad(
-                        Reason::AccountNotFound,
-                        format!("account {account_id}: indexed but gone from the ledger"),
-                    )
-                })?;
-            let n_page = page.entries.len();
-            // The absolute history index of the page's first entry, and the step between
-            // entries: oldest-first pages count up from the cursor, newest-first pages count
-            // down to the next cursor (see `ledger::Ledger::entries`).
-            let (first, step): (i128, i128) = match query.order {
-                ledger::Order::OldestFirst => (i128::from(cursor.map_or(0, |c| c.0)), 1),
-                ledger::Order::NewestFirst => {
-                    let start = page.next.map_or(0, |c| c.0);
-                    (i128::from(start) + i128::try_from(n_page).unwrap_or(0) - 1, -1)
-                }
-            };
-            for (idx, entry) in page.entries.into_iter().enumerate() {
-                n_scanned += 1;
-                let at = entry.at.as_unix_micros();
-                if (query.from_micros..query.to_micros).contains(&at) {
-                    found.push(entry);
-                }
-                let more = idx + 1 < n_page || page.next.is_some();
-                if more && (found.len() == query.limit || n_scanned >= ENTRIES_SCANNED_MAX) {
-                    let position = first + step * i128::try_from(idx).unwrap_or(0);
-                    // Resume after this entry: one further on for oldest-first; for newest-first
-                    // the cursor is the exclusive end, i.e. this entry's own index.
-                    let resume = match query.order {
-                        ledger::Order::OldestFirst => position + 1,
-                        ledger::Order::NewestFirst => position,
-                    };
-                    return Ok((found, u64::try_from(resume).ok()));
-                }
-            }
-            match page.next {
-                Some(next) => cursor = Some(next),
-                None => return Ok((found, None)),
-            }
-            n_wanted = ledger::PAGE_ENTRIES_MAX;
-        }
-    }
-}
-
-/// The three single-account S1 balance changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Operation {
-    Increase,
-    Decrease,
-    Correct,
-}
-
-fn issued_response(ctx: &Ctx<'_>, issued: &auth::Issued) -> Response {
-    Response::json(
-        StatusCode::OK,
-        &AuthenticateApiResponse {
-            access_token: &issued.access_token,
-            refresh_token: &issued.refresh_token,
-            trace_id: TraceHex(ctx.trace_id),
-            api_id: TraceUuid(issued.api_id),
-        },
-    )
-    .with_tenant(issued.tenant)
-}
-
-/// One history entry as a Clowd9 ledger entry row.
-fn ledger_row(account_id: Uuid, currency: ledger::Currency, entry: &Entry) -> LedgerEntry<'_> {
-    let meta = |key: &str| entry.metadata.as_deref().and_then(|metadata| metadata.get(key));
-    let magnitude = minor(entry.amount, currency);
-    let raises = match (entry.kind, entry.direction) {
-        (EntryKind::PendingVoided, Direction::Debit) => true,
-        (EntryKind::PendingVoided, Direction::Credit) => false,
-        (_, direction) => direction == Direction::Credit,
-    };
-    let balance_type = match entry.kind {
-        EntryKind::Posted | EntryKind::PendingPosted => "Actual",
-        EntryKind::Pending | EntryKind::PendingVoided => "Available",
-    };
-    let entry_type = meta(parse::meta::ENTRY_TYPE);
-    LedgerEntry {
-        account_id: Text(account_id.hyphenated()),
-        amount: MinorText(if raises { magnitude } else { -magnitude }),
-        balance_type,
-        date_time: Text(calendar::DateTime(entry.at)),
-        entry_source: if entry_type.is_some() { "API" } else { "Sandbank" },
-        entry_type: entry_type.or_else(|| meta("description")).unwrap_or("adjustment"),
-        reference: meta(parse::meta::REFERENCE).unwrap_or_default(),
-        reference_id: meta(parse::meta::REFERENCE_ID).unwrap_or_default(),
-        reference_name: meta(parse::meta::REFERENCE_NAME).unwrap_or_default(),
-    }
-}
-
-/// Reads one `vendor_ids` value that must be a string of at most `chars_max` characters.
-fn vendor_text<'a>(key: &str, value: &'a Value, chars_max: usize) -> Result<&'a str, String> {
-    match value {
-        Value::String(text) if !text.is_empty() && text.chars().count() <= chars_max => Ok(text),
-        _ => Err(format!("{key} must be a non-empty string of at most {chars_max} characters")),
-    }
-}
-
 impl Vendor for Clowd9 {
     fn name(&self) -> &'static str {
         NAME
     }
 
     fn routes(&self) -> &'static [Route] {
-        &ROUTES
+        ROUTES
     }
 
     fn handle(&self, ctx: &Ctx<'_>, route: usize, req: &Request) -> Response {
-        let operation = ROUTES.get(route).map_or("", |route| route.operation);
-        match operation {
-            "UpdateAccountBalance" => self.update_account_balance(ctx, req),
-            "IncreaseAccountBalance" => self.authenticated(ctx, req, |tenant| {
-                self.change_balance(ctx, tenant, req, Operation::Increase)
-            }),
-            "DecreaseAccountBalance" => self.authenticated(ctx, req, |tenant| {
-                self.change_balance(ctx, tenant, req, Operation::Decrease)
-            }),
-            "CorrectAccountBalance" => self.authenticated(ctx, req, |tenant| {
-                self.change_balance(ctx, tenant, req, Operation::Correct)
-            }),
-            "TransferFromAccountToAccount" => {
-                self.authenticated(ctx, req, |tenant| self.transfer(ctx, tenant, req))
-            }
-            "GetAccountBalance" => {
-                self.authenticated(ctx, req, |tenant| self.get_account_balance(ctx, tenant, req))
-            }
-            "GetAccount" => {
-                self.authenticated(ctx, req, |tenant| self.get_account(ctx, tenant, req))
-            }
-            "GetLedgerEntriesForAccount" => {
-                self.authenticated(ctx, req, |tenant| self.get_ledger_entries(ctx, tenant, req))
-            }
-            "AuthenticateApi" => self.authenticate_api(ctx, req),
-            "RefreshToken" => self.refresh_token(ctx, req),
-            other => Clowd9Error::Internal { rule: format!("internal: no operation {other}") }
-                .into_response(),
+        match HANDLERS.get(route) {
+            Some(Handler::Auth(handler)) => handler(self, ctx, req),
+            Some(Handler::Api(handler)) => match self.auth.authenticate(ctx, req) {
+                Ok(tenant) => handler(self, ctx, tenant, req).with_tenant(tenant),
+                Err(failure) => failure.into_response(Scene::Rpc),
+            },
+            None => errors::no_route(route).into_response(Scene::Rpc),
         }
     }
 
     fn refuse(&self, refusal: Refusal, _req: &Request, _trace_id: Uuid) -> Response {
-        match refusal {
-            Refusal::MethodNotAllowed => Clowd9Error::MethodNotAllowed,
-            Refusal::PayloadTooLarge { limit_bytes } => Clowd9Error::bad(
-                Reason::BodyTooLarge,
-                format!("body: over the {limit_bytes}-byte limit"),
-            ),
-            Refusal::BodyTimeout => {
-                Clowd9Error::bad(Reason::BodyTimeout, "body: not received in time")
-            }
-            Refusal::Internal => Clowd9Error::Internal {
-                rule: "internal: the handler failed; nothing was changed".to_string(),
-            },
-        }
-        .into_response()
+        errors::refusal(refusal).into_response(Scene::Rpc)
     }
 
     fn provision_tenant(
@@ -870,7 +249,7 @@ impl Vendor for Clowd9 {
         tenant: TenantId,
         well_known: bool,
         ids: &crate::common::ids::IdGen,
-    ) -> Value {
+    ) -> serde_json::Value {
         self.auth.provision(tenant, well_known, ids)
     }
 
@@ -880,54 +259,7 @@ impl Vendor for Clowd9 {
         tenant: TenantId,
         spec: &AccountSpec,
     ) -> Result<OpenedAccount, String> {
-        let mut account_id = None;
-        let mut account_profile_id = None;
-        let mut main_account_id = None;
-        let mut account_name = None;
-        let mut external_id = None;
-        let as_uuid = |key: &'static str, value: &Value| -> Result<Uuid, String> {
-            let text = vendor_text(key, value, 36)?;
-            parse::uuid(text, key).map_err(|_| format!("{key} {text:?} is not a UUID"))
-        };
-        for (key, value) in &spec.vendor_ids {
-            match key.as_str() {
-                "account_id" => account_id = Some(as_uuid("account_id", value)?),
-                "account_profile_id" => {
-                    account_profile_id = Some(as_uuid("account_profile_id", value)?);
-                }
-                "main_account_id" => main_account_id = Some(as_uuid("main_account_id", value)?),
-                "account_name" => account_name = Some(vendor_text(key, value, 100)?),
-                "external_id" => external_id = Some(vendor_text(key, value, 100)?),
-                other => {
-                    return Err(format!(
-                        "unknown clowd9 identifier {other:?}; known: account_id, \
-                         account_profile_id, main_account_id, account_name, external_id"
-                    ));
-                }
-            }
-        }
-        let ids = ctx.ids(tenant);
-        let account_id = account_id.unwrap_or_else(|| ids.uuid());
-        let account_profile_id = account_profile_id.unwrap_or_else(|| ids.uuid());
-        let mut vendor_ids = Map::new();
-        let uuid_value = |id: Uuid| Value::String(id.hyphenated().to_string());
-        vendor_ids.insert("account_id".into(), uuid_value(account_id));
-        vendor_ids.insert("account_profile_id".into(), uuid_value(account_profile_id));
-        if let Some(main_account_id) = main_account_id {
-            vendor_ids.insert("main_account_id".into(), uuid_value(main_account_id));
-        }
-        if let Some(account_name) = account_name {
-            vendor_ids.insert("account_name".into(), Value::String(account_name.to_string()));
-        }
-        if let Some(external_id) = external_id {
-            vendor_ids.insert("external_id".into(), Value::String(external_id.to_string()));
-        }
-        let account = self.accounts.open_with(tenant, account_id, external_id, || {
-            let view = accounts::open(ctx, tenant, NAME, spec, &vendor_ids)?;
-            let entry = AccountEntry { id: view.id, currency: view.currency };
-            Ok((view, entry))
-        })?;
-        Ok(OpenedAccount { account, vendor_ids })
+        handlers::open_account(self, ctx, tenant, spec)
     }
 
     fn reset_tenant(&self, tenant: TenantId) {

@@ -14,10 +14,9 @@ use ledger::{Cursor, Direction, IdempotencyKey, Metadata, Namespace, Order, Tena
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::calendar;
-use super::errors::{Clowd9Error, Reason};
+use super::errors::{Clowd9Error, Failure};
 use super::state::AccountEntry;
-use super::wire::{
+use super::wire::{time,
     AuthenticateApiRequest, CorrectAccountBalanceRequest, IncreaseAccountBalanceRequest,
     TransferFromAccountToAccountRequest, UpdateAccountBalanceRequest,
 };
@@ -60,15 +59,15 @@ pub(crate) mod meta {
 }
 
 /// Reads a JSON object body of type `T`: JSON content type (or none), an object, then serde.
-pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Clowd9Error> {
+pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Failure> {
     if let Some(content_type) = req.headers.get(http::header::CONTENT_TYPE) {
         let is_json = content_type.to_str().ok().is_some_and(|text| {
             let essence = text.split(';').next().unwrap_or_default().trim();
             essence.eq_ignore_ascii_case("application/json")
         });
         if !is_json {
-            return Err(Clowd9Error::bad(
-                Reason::InvalidContentType,
+            return Err(Failure::new(
+                Clowd9Error::InvalidContentType,
                 format!("content type {content_type:?} is not application/json"),
             ));
         }
@@ -77,33 +76,27 @@ pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Clowd9
     // are objects only.
     let first = req.body.iter().find(|byte| !byte.is_ascii_whitespace());
     if first.is_some_and(|byte| *byte != b'{') {
-        return Err(Clowd9Error::bad(Reason::InvalidBody, "body: not a JSON object"));
+        return Err(Failure::new(Clowd9Error::InvalidBody, "body: not a JSON object"));
     }
     let res = serde_json::from_slice(&req.body)
-        .map_err(|err| Clowd9Error::bad(Reason::InvalidBody, format!("body: {err}")))?;
+        .map_err(|err| Failure::new(Clowd9Error::InvalidBody, format!("body: {err}")))?;
     // serde skips unknown fields unchecked and refuses only a known field twice.
     json::check(&req.body)
-        .map_err(|problem| Clowd9Error::bad(Reason::InvalidBody, format!("body: {problem}")))?;
+        .map_err(|problem| Failure::new(Clowd9Error::InvalidBody, format!("body: {problem}")))?;
     Ok(res)
 }
 
 /// A Clowd9 UUID identifier (`^[a-fA-F0-9]{8}-…-[a-fA-F0-9]{12}$`), nothing looser.
-pub(crate) fn uuid(text: &str, field: &'static str) -> Result<Uuid, Clowd9Error> {
-    let bytes = text.as_bytes();
-    let shaped = bytes.len() == 36
-        && bytes.iter().enumerate().all(|(idx, byte)| match idx {
-            8 | 13 | 18 | 23 => *byte == b'-',
-            _ => byte.is_ascii_hexdigit(),
-        });
-    if !shaped {
-        return Err(Clowd9Error::bad(
-            Reason::Invalid(field),
+pub(crate) fn uuid(text: &str, field: &'static str) -> Result<Uuid, Failure> {
+    // At 36 bytes the uuid crate reads exactly the hyphenated form (hex digits, dashes at 8,
+    // 13, 18 and 23); the length check keeps out its other forms (simple, braced, URN).
+    match Uuid::try_parse(text) {
+        Ok(uuid) if text.len() == 36 => Ok(uuid),
+        _ => Err(Failure::new(
+            Clowd9Error::Invalid(field),
             format!("field {field}: not a UUID (8-4-4-4-12 hex digits)"),
-        ));
+        )),
     }
-    Uuid::try_parse(text).map_err(|err| {
-        Clowd9Error::bad(Reason::Invalid(field), format!("field {field}: not a UUID ({err})"))
-    })
 }
 
 /// An optional string field of at most `chars_max` characters.
@@ -111,16 +104,19 @@ fn optional_text<'a>(
     value: &'a Option<Field<'_>>,
     field: &'static str,
     chars_max: usize,
-) -> Result<Option<&'a str>, Clowd9Error> {
+) -> Result<Option<&'a str>, Failure> {
     match value {
         None => Ok(None),
-        Some(Field::String(text)) if text.chars().count() <= chars_max => Ok(Some(text)),
-        Some(Field::String(_)) => Err(Clowd9Error::bad(
-            Reason::Invalid(field),
+        // A text of at most `chars_max` bytes has at most as many characters: no count needed.
+        Some(Field::String(text)) if text.len() <= chars_max || text.chars().count() <= chars_max => {
+            Ok(Some(text))
+        }
+        Some(Field::String(_)) => Err(Failure::new(
+            Clowd9Error::Invalid(field),
             format!("field {field}: longer than {chars_max} characters"),
         )),
-        Some(other) => Err(Clowd9Error::bad(
-            Reason::Invalid(field),
+        Some(other) => Err(Failure::new(
+            Clowd9Error::Invalid(field),
             format!("field {field}: {} where a string is expected", other.type_name()),
         )),
     }
@@ -131,20 +127,20 @@ fn required_text<'a>(
     value: &'a Option<Field<'_>>,
     field: &'static str,
     chars_max: usize,
-) -> Result<&'a str, Clowd9Error> {
+) -> Result<&'a str, Failure> {
     match optional_text(value, field, chars_max)? {
         Some(text) if !text.is_empty() => Ok(text),
-        Some(_) => Err(Clowd9Error::bad(Reason::Missing(field), format!("field {field}: empty"))),
-        None => Err(Clowd9Error::bad(Reason::Missing(field), format!("field {field}: missing"))),
+        Some(_) => Err(Failure::new(Clowd9Error::Missing(field), format!("field {field}: empty"))),
+        None => Err(Failure::new(Clowd9Error::Missing(field), format!("field {field}: missing"))),
     }
 }
 
 /// `reference_id` of increase, decrease and transfer: optional, but at least one character
 /// when sent (the CLOWD9 API's `minLength: 1` on those three operations).
-fn reference_id<'a>(value: &'a Option<Field<'_>>) -> Result<Option<&'a str>, Clowd9Error> {
+fn reference_id<'a>(value: &'a Option<Field<'_>>) -> Result<Option<&'a str>, Failure> {
     match optional_text(value, "reference_id", FREE_TEXT_CHARS_MAX)? {
-        Some("") => Err(Clowd9Error::bad(
-            Reason::Invalid("reference_id"),
+        Some("") => Err(Failure::new(
+            Clowd9Error::Invalid("reference_id"),
             "field reference_id: empty (minLength 1)",
         )),
         other => Ok(other),
@@ -154,24 +150,24 @@ fn reference_id<'a>(value: &'a Option<Field<'_>>) -> Result<Option<&'a str>, Clo
 /// `reference_id` of a correction and of the seed's call, where the vendor declares a plain
 /// string (and the seed's own example sends `""`): an empty one is accepted and, naming no
 /// change, keys nothing, so it is treated as absent.
-fn reference_id_or_empty<'a>(value: &'a Option<Field<'_>>) -> Result<Option<&'a str>, Clowd9Error> {
+fn reference_id_or_empty<'a>(value: &'a Option<Field<'_>>) -> Result<Option<&'a str>, Failure> {
     Ok(optional_text(value, "reference_id", FREE_TEXT_CHARS_MAX)?.filter(|text| !text.is_empty()))
 }
 
 /// A required JSON integer of minor units that fits `int64` (sign checked by the caller).
-fn amount(value: &Option<Field<'_>>) -> Result<i64, Clowd9Error> {
+fn amount(value: &Option<Field<'_>>) -> Result<i64, Failure> {
     match value {
-        None => Err(Clowd9Error::bad(Reason::Missing("amount"), "field amount: missing")),
+        None => Err(Failure::new(Clowd9Error::Missing("amount"), "field amount: missing")),
         Some(Field::Number(number)) => json::integer_text(number).ok_or_else(|| {
-            Clowd9Error::bad(
-                Reason::Invalid("amount"),
+            Failure::new(
+                Clowd9Error::Invalid("amount"),
                 format!(
                     "field amount: {number} is not an integer count of minor units within int64"
                 ),
             )
         }),
-        Some(other) => Err(Clowd9Error::bad(
-            Reason::Invalid("amount"),
+        Some(other) => Err(Failure::new(
+            Clowd9Error::Invalid("amount"),
             format!(
                 "field amount: {} where an integer of minor units is expected",
                 other.type_name()
@@ -181,11 +177,11 @@ fn amount(value: &Option<Field<'_>>) -> Result<i64, Clowd9Error> {
 }
 
 /// A required positive amount of minor units.
-fn positive_amount(value: &Option<Field<'_>>) -> Result<i64, Clowd9Error> {
+fn positive_amount(value: &Option<Field<'_>>) -> Result<i64, Failure> {
     let minor = amount(value)?;
     if minor <= 0 {
-        return Err(Clowd9Error::bad(
-            Reason::Invalid("amount"),
+        return Err(Failure::new(
+            Clowd9Error::Invalid("amount"),
             format!("field amount: {minor} is not positive"),
         ));
     }
@@ -257,7 +253,7 @@ pub(crate) fn echoed_account_id<'a>(body: &'a UpdateAccountBalanceRequest<'_>) -
 /// `direction` is `Credit` or `Debit` in any case.
 pub(crate) fn update(
     body: &UpdateAccountBalanceRequest<'_>,
-) -> Result<BalanceCommand, Clowd9Error> {
+) -> Result<BalanceCommand, Failure> {
     let account_id = uuid(required_text(&body.account_id, "account_id", 36)?, "account_id")?;
     let amount_minor = positive_amount(&body.amount)?;
     let direction_text = required_text(&body.direction, "direction", 16)?;
@@ -266,8 +262,8 @@ pub(crate) fn update(
     } else if direction_text.eq_ignore_ascii_case("debit") {
         Direction::Debit
     } else {
-        return Err(Clowd9Error::bad(
-            Reason::Invalid("direction"),
+        return Err(Failure::new(
+            Clowd9Error::Invalid("direction"),
             format!("field direction: {direction_text:?} is neither Credit nor Debit"),
         ));
     };
@@ -285,12 +281,13 @@ pub(crate) fn update(
         Direction::Credit => "credit",
         Direction::Debit => "debit",
     };
-    metadata.insert(meta::ENTRY_TYPE, entry_type);
+    // In key order, so each pair is appended (see `ledger::Metadata::insert`).
     insert(&mut metadata, meta::CLIENT_ID, client_id);
-    insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     insert(&mut metadata, meta::DESTINATION, destination);
+    metadata.insert(meta::ENTRY_TYPE, entry_type);
     insert(&mut metadata, meta::REFERENCE, reference);
     insert(&mut metadata, meta::REFERENCE_ID, reference_id);
+    insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     Ok(BalanceCommand {
         account_id,
         amount_minor,
@@ -305,7 +302,7 @@ pub(crate) fn increase_or_decrease(
     account_id: Uuid,
     body: &IncreaseAccountBalanceRequest<'_>,
     direction: Direction,
-) -> Result<BalanceCommand, Clowd9Error> {
+) -> Result<BalanceCommand, Failure> {
     let amount_minor = positive_amount(&body.amount)?;
     let reference_name =
         optional_text(&body.reference_name, "reference_name", REFERENCE_NAME_CHARS_MAX)?;
@@ -317,9 +314,9 @@ pub(crate) fn increase_or_decrease(
         Direction::Debit => "decrease",
     };
     metadata.insert(meta::ENTRY_TYPE, entry_type);
-    insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     insert(&mut metadata, meta::REFERENCE, reference);
     insert(&mut metadata, meta::REFERENCE_ID, reference_id);
+    insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     Ok(BalanceCommand {
         account_id,
         amount_minor,
@@ -333,23 +330,23 @@ pub(crate) fn increase_or_decrease(
 pub(crate) fn correct(
     account_id: Uuid,
     body: &CorrectAccountBalanceRequest<'_>,
-) -> Result<BalanceCommand, Clowd9Error> {
+) -> Result<BalanceCommand, Failure> {
     let signed = amount(&body.amount)?;
     if signed == 0 {
-        return Err(Clowd9Error::bad(Reason::Invalid("amount"), "field amount: zero correction"));
+        return Err(Failure::new(Clowd9Error::Invalid("amount"), "field amount: zero correction"));
     }
     let amount_minor = signed
         .checked_abs()
-        .ok_or_else(|| Clowd9Error::bad(Reason::Invalid("amount"), "field amount: out of range"))?;
+        .ok_or_else(|| Failure::new(Clowd9Error::Invalid("amount"), "field amount: out of range"))?;
     let direction = if signed > 0 { Direction::Credit } else { Direction::Debit };
     let reason = required_text(&body.reason, "reason", REFERENCE_CHARS_MAX)?;
     let correction_type =
         optional_text(&body.correction_type, "correction_type", FREE_TEXT_CHARS_MAX)?;
     let reference_id = reference_id_or_empty(&body.reference_id)?;
     let mut metadata = Metadata::new();
-    metadata.insert(meta::ENTRY_TYPE, "InternalCorrection");
     metadata.insert(meta::CORRECTION_REASON, reason);
     insert(&mut metadata, meta::CORRECTION_TYPE, correction_type);
+    metadata.insert(meta::ENTRY_TYPE, "InternalCorrection");
     insert(&mut metadata, meta::REFERENCE_ID, reference_id);
     Ok(BalanceCommand {
         account_id,
@@ -379,12 +376,12 @@ pub(crate) struct TransferCommand {
 fn transfer_account_id(
     value: &Option<Field<'_>>,
     field: &'static str,
-) -> Result<Option<Uuid>, Clowd9Error> {
+) -> Result<Option<Uuid>, Failure> {
     // No maximum: the vendor states none, the id is never stored, and the body limit bounds it.
     let text = required_text(value, field, usize::MAX)?;
     if text.chars().count() < TRANSFER_ACCOUNT_ID_CHARS_MIN {
-        return Err(Clowd9Error::bad(
-            Reason::Invalid(field),
+        return Err(Failure::new(
+            Clowd9Error::Invalid(field),
             format!("field {field}: shorter than {TRANSFER_ACCOUNT_ID_CHARS_MIN} characters"),
         ));
     }
@@ -394,7 +391,7 @@ fn transfer_account_id(
 /// `TransferFromAccountToAccount`.
 pub(crate) fn transfer(
     body: &TransferFromAccountToAccountRequest<'_>,
-) -> Result<TransferCommand, Clowd9Error> {
+) -> Result<TransferCommand, Failure> {
     let source = transfer_account_id(&body.source_account_id, "source_account_id")?;
     let destination = transfer_account_id(&body.destination_account_id, "destination_account_id")?;
     let amount_minor = positive_amount(&body.amount)?;
@@ -404,9 +401,9 @@ pub(crate) fn transfer(
     let reference_id = reference_id(&body.reference_id)?;
     let mut metadata = Metadata::new();
     metadata.insert(meta::ENTRY_TYPE, "transfer");
-    insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     insert(&mut metadata, meta::REFERENCE, reference);
     insert(&mut metadata, meta::REFERENCE_ID, reference_id);
+    insert(&mut metadata, meta::REFERENCE_NAME, reference_name);
     Ok(TransferCommand {
         source,
         destination,
@@ -419,7 +416,7 @@ pub(crate) fn transfer(
 /// `AuthenticateApi`: both `key` and `secret` required strings.
 pub(crate) fn credentials<'a>(
     body: &'a AuthenticateApiRequest<'_>,
-) -> Result<(&'a str, &'a str), Clowd9Error> {
+) -> Result<(&'a str, &'a str), Failure> {
     let key = required_text(&body.key, "key", CREDENTIAL_CHARS_MAX)?;
     let secret = required_text(&body.secret, "secret", CREDENTIAL_CHARS_MAX)?;
     Ok((key, secret))
@@ -427,7 +424,7 @@ pub(crate) fn credentials<'a>(
 
 /// `RefreshToken`'s body: the spec declares an (empty) JSON object; an empty body is let
 /// through too.
-pub(crate) fn refresh_body(req: &Request) -> Result<(), Clowd9Error> {
+pub(crate) fn refresh_body(req: &Request) -> Result<(), Failure> {
     if req.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(());
     }
@@ -449,23 +446,23 @@ pub(crate) struct EntriesQuery {
     pub(crate) cursor: Option<Cursor>,
 }
 
-fn query_error(name: &'static str, rule: impl Into<String>) -> Clowd9Error {
-    Clowd9Error::bad(Reason::Invalid(name), rule)
+fn query_error(name: &'static str, rule: impl Into<String>) -> Failure {
+    Failure::new(Clowd9Error::Invalid(name), rule)
 }
 
 /// `from_date`/`to_date` (required, `YYYY-MM-DD`), `from_time`/`to_time` (`HH:MM:SS` UTC,
 /// defaulting to the whole days), `sort`, `limit`, `next_page_token`.
-pub(crate) fn entries_query(req: &Request) -> Result<EntriesQuery, Clowd9Error> {
-    let date = |name: &'static str| -> Result<i64, Clowd9Error> {
+pub(crate) fn entries_query(req: &Request) -> Result<EntriesQuery, Failure> {
+    let date = |name: &'static str| -> Result<i64, Failure> {
         let text = req.query_param(name).ok_or_else(|| {
-            Clowd9Error::bad(Reason::Missing(name), format!("query {name}: missing"))
+            Failure::new(Clowd9Error::Missing(name), format!("query {name}: missing"))
         })?;
-        calendar::parse_date(&text)
+        time::parse_date(&text)
             .ok_or_else(|| query_error(name, format!("query {name}: {text:?} is not YYYY-MM-DD")))
     };
-    let time = |name: &'static str| -> Result<Option<i64>, Clowd9Error> {
+    let time = |name: &'static str| -> Result<Option<i64>, Failure> {
         let Some(text) = req.query_param(name) else { return Ok(None) };
-        calendar::parse_time(&text)
+        time::parse_time(&text)
             .map(Some)
             .ok_or_else(|| query_error(name, format!("query {name}: {text:?} is not HH:MM:SS")))
     };

@@ -390,6 +390,60 @@ fn another_tenants_token_sees_only_its_own_accounts() {
     assert_eq!(body_json(&ours), body_json(&unknown));
 }
 
+/// A refresh refused for its body issues no access token: the refused call changes nothing.
+#[test]
+fn a_refresh_refused_for_its_body_issues_no_token() {
+    use crate::Vendor as _;
+    let harness = world();
+    let clowd9 = super::Clowd9::default();
+    clowd9.auth.provision(TENANT, true, &crate::common::ids::IdGen::random());
+    let send = |route: usize, raw: &str| {
+        harness.with_ctx(|ctx| clowd9.handle(ctx, route, &parse_request(raw)))
+    };
+    let login = send(
+        0,
+        "POST /v1/auth\ncontent-type: application/json\n\n\
+         {\"key\":\"sandbank-clowd9-key\",\"secret\":\"sandbank-clowd9-secret\"}",
+    );
+    assert_eq!(login.status, 200);
+    let refresh = body_json(&login)["refresh_token"].as_str().unwrap().to_string();
+    let n_tokens = clowd9.auth.n_tokens();
+
+    let refused = send(1, &format!("POST /v1/auth/refresh\nAuthorization: Bearer {refresh}\n\n[1]"));
+    assert_eq!(refused.status, 400);
+    assert_eq!(body_json(&refused)["message"], "invalid request body");
+    assert_eq!(clowd9.auth.n_tokens(), n_tokens);
+    let renewed = send(1, &format!("POST /v1/auth/refresh\nAuthorization: Bearer {refresh}\n\n{{}}"));
+    assert_eq!(renewed.status, 200);
+    assert_eq!(clowd9.auth.n_tokens(), n_tokens + 1);
+}
+
+/// The route index comes from the server's router; one past the table (a routing bug) is
+/// Clowd9's 500 in `rpcStatus`, never a panic, and moves nothing.
+#[test]
+fn a_route_index_past_the_table_is_an_internal_error_and_changes_nothing() {
+    let harness = world();
+    let (token, _) = login_well_known(&harness);
+    let body = format!(
+        r#"{{"account_id":"{SEED_ACCOUNT_ID}","amount":100,"direction":"Credit"}}"#
+    );
+    let mut req = parse_request(&format!(
+        "POST /v1/accounts/balance\nAuthorization: Bearer {token}\ncontent-type: application/json\n\n{body}"
+    ));
+    let before = harness.ledger.snapshot(harness.now());
+    for route in [harness.vendor.routes().len(), usize::MAX] {
+        req.params.clear();
+        let resp = harness.with_ctx(|ctx| harness.vendor.handle(ctx, route, &req));
+        assert_eq!(resp.status, 500);
+        assert_eq!(
+            body_json(&resp),
+            json!({"code": 500, "message": "internal error", "details": []})
+        );
+        assert!(resp.reason.as_deref().unwrap().starts_with("internal: no route"), "{resp:?}");
+    }
+    assert_eq!(harness.ledger.snapshot(harness.now()), before);
+}
+
 #[test]
 fn refusals_use_the_rpc_status_body() {
     let harness = world();
@@ -410,7 +464,7 @@ fn refusals_use_the_rpc_status_body() {
 
 #[test]
 fn every_ledger_error_maps_to_a_documented_status() {
-    use super::errors::Clowd9Error;
+    use super::errors::{Failure, Scene};
     use ledger::{DailyLimit, Error};
     let all = [
         Error::IdempotencyConflict,
@@ -433,7 +487,7 @@ fn every_ledger_error_maps_to_a_documented_status() {
         Error::JournalUnavailable,
     ];
     for err in all {
-        let resp = Clowd9Error::from(&err).into_response();
+        let resp = Failure::ledger(&err, format!("ledger: {err}")).into_response(Scene::Rpc);
         assert!([400, 500].contains(&resp.status.as_u16()), "{err}");
         let body = body_json(&resp);
         assert_eq!(body["code"], resp.status.as_u16());
@@ -445,7 +499,8 @@ fn every_ledger_error_maps_to_a_documented_status() {
         (Error::InsufficientFunds, "insufficient balance"),
     ];
     for (err, reason) in published {
-        let resp = Clowd9Error::from(&err).into_update_response(SEED_ACCOUNT_ID, uuid::Uuid::nil());
+        let seed = Scene::Seed { account_id: SEED_ACCOUNT_ID, trace_id: uuid::Uuid::nil() };
+        let resp = Failure::ledger(&err, "").into_response(seed);
         let body = body_json(&resp);
         assert_eq!(
             body,
