@@ -2,12 +2,15 @@
 //! (types, lengths, uuids, money text), and the tranCode sign rule. Pure: nothing here reads
 //! state, so a request that fails here has changed nothing.
 
+pub(crate) mod body;
+
 use std::borrow::Cow;
 
 use ledger::{AMOUNT_MAX, MoneyError};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::Request;
 use crate::common::json::{Field, integer_text};
 
 use crate::pcaasa::errors::{AMOUNT_DECIMALS, AMOUNT_TOO_LARGE, AMOUNT_ZERO, PcaasaError};
@@ -31,16 +34,22 @@ struct Routing {
     action: &'static str,
 }
 
+/// The `call` query parameter, percent-decoded; borrowed from the query unless it had escapes.
+pub(crate) fn call_param(req: &Request) -> Option<Cow<'_, str>> {
+    let query = req.query.as_deref()?;
+    form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "call").map(|(_, value)| value)
+}
+
+/// The call a request names, if this mock serves it.
+pub(crate) fn call(req: &Request) -> Option<Call> {
+    let name = call_param(req)?;
+    Call::ALL.into_iter().find(|call| call.name() == name)
+}
+
 impl Call {
-    /// The call named by the query parameter, exactly as spelled.
-    pub(crate) fn parse(name: &str) -> Option<Call> {
-        match name {
-            "session-create-v1" => Some(Call::SessionCreate),
-            "account-balance-adjust-v1" => Some(Call::AccountBalanceAdjust),
-            "account-balance-get-v1" => Some(Call::AccountBalanceGet),
-            _ => None,
-        }
-    }
+    /// Every call, in the order the module doc lists them.
+    pub(crate) const ALL: [Call; 3] =
+        [Call::AccountBalanceAdjust, Call::SessionCreate, Call::AccountBalanceGet];
 
     /// Its name, as in `?call=`.
     pub(crate) fn name(self) -> &'static str {

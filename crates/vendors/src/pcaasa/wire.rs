@@ -6,17 +6,19 @@
 //! message; `parse.rs` turns them into typed commands. Response uuids and amounts are written
 //! straight into the body, without a `String` each.
 
+use http::StatusCode;
 use ledger::Currency;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize, Serializer};
 use uuid::Uuid;
 
+use crate::Response;
 use crate::common::json::Field;
 
 /// `status` of a processed call.
-pub(crate) const STATUS_SUCCESS: &str = "success";
+const STATUS_SUCCESS: &str = "success";
 /// `status` of a failed call.
-pub(crate) const STATUS_ERROR: &str = "error";
+const STATUS_ERROR: &str = "error";
 
 /// `?call=account-balance-adjust-v1`, parameters in the order of the reference page (P1).
 #[derive(Debug, Deserialize)]
@@ -126,9 +128,47 @@ pub(crate) struct SessionCreateRequest<'a> {
     pub(crate) debug: Option<Field<'a>>,
 }
 
+/// What every answer repeats of its request: the call and the caller's tracking id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Echo<'a> {
+    /// The `call` query parameter, or null when absent.
+    call: Option<&'a str>,
+    /// The request's `externalTranUuid` when it was a valid uuid, or null.
+    external_tran_uuid: Option<&'a str>,
+}
+
+impl<'a> Echo<'a> {
+    /// Echoes `call` and `external_tran_uuid`.
+    pub(crate) fn new(call: Option<&'a str>, external_tran_uuid: Option<&'a str>) -> Echo<'a> {
+        Echo { call, external_tran_uuid }
+    }
+}
+
+/// A processed call's success envelope around `data`.
+pub(crate) fn success<T: Serialize>(echo: Echo<'_>, data: &T) -> Response {
+    let body = SuccessEnvelope {
+        status: STATUS_SUCCESS,
+        call: echo.call.unwrap_or_default(),
+        external_tran_uuid: echo.external_tran_uuid,
+        data,
+    };
+    Response::json(StatusCode::OK, &body)
+}
+
+/// A failed call's error envelope around its one error.
+pub(crate) fn error(status: StatusCode, echo: Echo<'_>, item: ErrorItem<'_>) -> Response {
+    let body = ErrorEnvelope {
+        status: STATUS_ERROR,
+        call: echo.call,
+        external_tran_uuid: echo.external_tran_uuid,
+        errors: [item],
+    };
+    Response::json(status, &body)
+}
+
 /// A processed call.
 #[derive(Debug, Serialize)]
-pub(crate) struct SuccessEnvelope<'a, T> {
+struct SuccessEnvelope<'a, T> {
     /// Always `success`.
     pub(crate) status: &'static str,
     /// The `call` query parameter.
@@ -142,7 +182,7 @@ pub(crate) struct SuccessEnvelope<'a, T> {
 
 /// A failed call.
 #[derive(Debug, Serialize)]
-pub(crate) struct ErrorEnvelope<'a> {
+struct ErrorEnvelope<'a> {
     /// Always `error`.
     pub(crate) status: &'static str,
     /// The `call` query parameter, or null when absent.
