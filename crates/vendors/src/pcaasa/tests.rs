@@ -310,6 +310,31 @@ fn refusals_use_the_error_envelope_with_the_closest_status() {
 }
 
 #[test]
+fn a_route_index_outside_the_table_is_a_system_error_and_moves_nothing() {
+    let harness = harness();
+    let before = balances(&harness, "7d3f1a52-9c4e-4b8a-a1f6-0e5b2c9d4a17");
+    let session = "5a4db4a4-0000-4000-8000-000000000002";
+    let form = format!(
+        "sessionUuid={session}&accountUuid=7d3f1a52-9c4e-4b8a-a1f6-0e5b2c9d4a17&amount=-10.00"
+    );
+    let req = parse_request(&format!(
+        "POST /?call=account-balance-adjust-v1\nContent-Type: application/x-www-form-urlencoded\n\n\
+         {form}"
+    ));
+    let n_routes = harness.vendor.routes().len();
+    let resp = harness.with_ctx(|ctx| harness.vendor.handle(ctx, n_routes, &req));
+    assert_eq!(resp.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let body = body_json(&resp);
+    assert_eq!(body["call"], "account-balance-adjust-v1");
+    assert_eq!(body["errors"][0]["code"], "SYSTEM_ERROR");
+    assert_eq!(resp.reason.as_deref(), Some(format!("internal: no route {n_routes}").as_str()));
+    assert_eq!(balances(&harness, "7d3f1a52-9c4e-4b8a-a1f6-0e5b2c9d4a17"), before);
+    // The one route in the table is the adjustment itself.
+    let resp = harness.with_ctx(|ctx| harness.vendor.handle(ctx, 0, &req));
+    assert_eq!(body_json(&resp)["status"], "success", "{:?}", resp.reason);
+}
+
+#[test]
 fn a_form_body_that_is_not_utf8_is_a_malformed_body() {
     let harness = harness();
     let mut req = parse_request(
