@@ -108,15 +108,15 @@ fn adjust(
     let change =
         receipt.credit.or(receipt.debit).ok_or_else(|| failed(PcaasaError::SystemError))?;
     let data = wire::AccountBalanceAdjustData {
-        account_uuid: wire::UuidText(account_uuid),
-        transaction_uuid: wire::UuidText(transaction_uuid(tenant, receipt.id)),
+        account_uuid,
+        transaction_uuid: transaction_uuid(tenant, receipt.id),
         tran_code: cmd.tran_code.map(parse::TranCode::as_str),
         description,
         amount: wire::Money::new(vendor.usd, cmd.amount),
         available_balance: wire::Money::new(vendor.usd, change.after.available),
         current_balance: wire::Money::new(vendor.usd, change.after.posted),
     };
-    Ok(wire::success(echo, &data).with_tenant(tenant))
+    Ok(wire::adjusted(echo, &data).with_tenant(tenant))
 }
 
 /// The ledger command for an adjustment: a credit for a positive amount, a debit of the
