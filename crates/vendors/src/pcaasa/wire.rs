@@ -162,13 +162,23 @@ pub(crate) fn success<T: Serialize>(echo: Echo<'_>, data: &T) -> Response {
 /// the field order and bytes serde's derive would write (the snapshots pin them).
 pub(crate) fn adjusted(echo: Echo<'_>, data: &AccountBalanceAdjustData<'_>) -> Response {
     let mut out = Writer::with_capacity(384);
-    out.raw(r#"{"status":"success","call":"#).string(echo.call.unwrap_or_default());
-    out.raw(r#","externalTranUuid":"#).string_or_null(echo.external_tran_uuid);
+    // Only the description is the client's free text; the call's name, the echoed uuid (only a
+    // valid one is echoed) and the tranCode are ours or checked, and need no escaping.
+    out.raw(r#"{"status":"success","call":""#).raw(echo.call.unwrap_or_default());
+    out.raw(r#"","externalTranUuid":"#);
+    match echo.external_tran_uuid {
+        Some(id) => out.raw("\"").raw(id).raw("\""),
+        None => out.raw("null"),
+    };
     out.raw(r#","data":{"accountUuid":"#);
     uuid(&mut out, data.account_uuid);
     out.raw(r#","transactionUuid":"#);
     uuid(&mut out, data.transaction_uuid);
-    out.raw(r#","tranCode":"#).string_or_null(data.tran_code);
+    out.raw(r#","tranCode":"#);
+    match data.tran_code {
+        Some(code) => out.raw("\"").raw(code).raw("\""),
+        None => out.raw("null"),
+    };
     out.raw(r#","description":"#).string(data.description);
     out.raw(r#","amount":"#);
     data.amount.write(&mut out);
