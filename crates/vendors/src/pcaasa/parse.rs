@@ -37,11 +37,11 @@ struct Routing {
 /// The `call` query parameter, percent-decoded; borrowed from the query unless it had escapes.
 pub(crate) fn call_param(req: &Request) -> Option<Cow<'_, str>> {
     let query = req.query.as_deref()?;
-    // Every call is sent this way, as the only parameter; its name has nothing to decode.
-    if let Some(name) = query.strip_prefix("call=") {
-        if !name.contains(['&', '%', '+']) {
-            return Some(Cow::Borrowed(name));
-        }
+    // Every call is sent this way, as the only parameter, and a served call's name has nothing
+    // to decode.
+    let sent = query.strip_prefix("call=");
+    if let Some(call) = Call::ALL.into_iter().find(|call| sent == Some(call.name())) {
+        return Some(Cow::Borrowed(call.name()));
     }
     form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "call").map(|(_, value)| value)
 }

@@ -24,7 +24,7 @@ type Fields<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 /// not mean.
 pub(crate) fn decode(req: &Request) -> Result<Cow<'_, [u8]>, PcaasaError> {
     let body = req.body.as_ref();
-    let content_type = req.header("content-type");
+    let content_type = req.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let (media_type, params) = match content_type {
         Some(value) => value.split_once(';').unwrap_or((value, "")),
         // No content type: sniff, as a lenient PHP-style endpoint would.

@@ -33,8 +33,10 @@ impl Money {
     /// The text as `Decimal`'s `Display` spells it: sign, integer digits (at least one) and
     /// exactly `scale` fractional digits, written backwards from the end of `buffer`.
     fn text(self, buffer: &mut [u8; 64]) -> Option<&str> {
-        let scale = usize::try_from(self.0.scale()).ok()?;
-        let mut magnitude = self.0.mantissa().unsigned_abs();
+        let scale = self.0.scale();
+        // Amounts past `u64` (over 10^17 cents) are left to `Display`: `u128` division is a
+        // library call per digit.
+        let mut magnitude = u64::try_from(self.0.mantissa().unsigned_abs()).ok()?;
         let mut at = buffer.len();
         let mut digits = 0;
         while magnitude > 0 || digits <= scale {
@@ -42,20 +44,9 @@ impl Money {
                 at = at.checked_sub(1)?;
                 *buffer.get_mut(at)? = b'.';
             }
-            // `u64` division where the amount fits: `u128`'s is a library call.
-            let digit = match u64::try_from(magnitude) {
-                Ok(small) => {
-                    magnitude = u128::from(small / 10);
-                    small % 10
-                }
-                Err(_) => {
-                    let digit = magnitude % 10;
-                    magnitude /= 10;
-                    u64::try_from(digit).ok()?
-                }
-            };
             at = at.checked_sub(1)?;
-            *buffer.get_mut(at)? = b'0' + u8::try_from(digit).ok()?;
+            *buffer.get_mut(at)? = b'0' + u8::try_from(magnitude % 10).ok()?;
+            magnitude /= 10;
             digits += 1;
         }
         if self.0.is_sign_negative() {
@@ -80,6 +71,7 @@ mod tests {
     fn money_is_written_as_decimal_display_writes_it() {
         let usd = Currency::from_code("USD").unwrap();
         let texts = ["0", "-0.00", "0.05", "-10", "490.5", "1000000000000000", "-0.01", "123.45"];
+        let texts = texts.into_iter().chain(["184467440737095516.15", "-184467440737095516.16"]);
         for text in texts {
             let amount: Decimal = text.parse().unwrap();
             let written = written(Money::new(usd, amount));
