@@ -118,10 +118,9 @@ use std::time::Duration;
 use ledger::{Currency, Namespace, TenantId};
 use serde_json::Value;
 
-use crate::common::failure::Failure;
 use crate::common::ids::IdGen;
 use crate::pcaasa::auth::{Keys, Sessions};
-use crate::pcaasa::errors::PcaasaError;
+use crate::pcaasa::errors::{Failure, PcaasaError};
 use crate::pcaasa::parse::Call;
 use crate::pcaasa::state::Accounts;
 use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
@@ -196,7 +195,7 @@ impl Vendor for Pcaasa {
             Refusal::BodyTimeout => PcaasaError::RequestTimeout,
             Refusal::Internal => PcaasaError::SystemError,
         };
-        errors::Failure::from(error).into_response(wire::Echo::new(parse::call(req).map(Call::name), None))
+        Failure::from(error).into_response(wire::Echo::new(parse::call(req).map(Call::name), None))
     }
 
     fn provision_tenant(&self, tenant: TenantId, well_known: bool, ids: &IdGen) -> Value {

@@ -259,6 +259,25 @@ fn a_tenant_cannot_read_or_adjust_another_tenants_account() {
 }
 
 #[test]
+fn form_values_that_json_must_escape_arrive_as_sent() {
+    let harness = harness();
+    // A quote, a backslash, a slash and a non-ASCII letter: a form's fields are written as JSON
+    // text before the call's wire struct reads them, so each must be escaped there exactly.
+    let description = r#"a"b\c/é"#;
+    let form = format!(
+        "sessionUuid={}&accountUuid={}&amount=1.00&description={}&x%22y=%5C",
+        harness.vars["session"],
+        harness.vars["account"],
+        form_urlencoded::byte_serialize(description.as_bytes()).collect::<String>()
+    );
+    let resp = call(&harness, "account-balance-adjust-v1", &form);
+    let body = body_json(&resp);
+    assert_eq!(body["status"], "success", "{resp:?}");
+    assert_eq!(body["data"]["description"], description);
+    assert_eq!(balances(&harness, harness.vars["account"].as_str()).1, "501.00");
+}
+
+#[test]
 fn multipart_bodies_with_crlf_line_endings_are_read() {
     let harness = harness();
     let boundary = "----formdata-sandbank-7f3a";
