@@ -51,20 +51,27 @@ fn session_create(vendor: &Pcaasa, ctx: &Ctx<'_>, req: &Request, params: &[u8]) 
         Err(err) => return Failure::from(err).into_response(Echo::new(Some(call.name()), None)),
     };
     let echo = Echo::new(Some(call.name()), parse::echo(&wire.external_tran_uuid));
-    let outcome = (|| {
-        parse::routing(call, &wire.app, &wire.object, &wire.action, &wire.version)?;
-        let api_key = parse::api_key(&wire.api_key, req.query_param("apiKey").as_deref())?;
-        let tenant = vendor.keys.tenant(api_key).ok_or(PcaasaError::ApiKeyInvalid)?;
-        parse::session_create(&wire).map_err(|e| Failure::from(e).for_tenant(tenant))?;
-        let session =
-            vendor.sessions.create(tenant, ctx.now(tenant), |t| ctx.now(t), &ctx.ids(tenant));
-        let data = wire::SessionCreateData {
-            session_uuid: session.to_string(),
-            session_timeout_seconds: SESSION_IDLE.as_secs(),
-        };
-        Ok::<_, Failure>(wire::success(echo, &data).with_tenant(tenant))
-    })();
-    outcome.unwrap_or_else(|failure| failure.into_response(echo))
+    create_session(vendor, ctx, req, &wire, echo).unwrap_or_else(|f| f.into_response(echo))
+}
+
+fn create_session(
+    vendor: &Pcaasa,
+    ctx: &Ctx<'_>,
+    req: &Request,
+    wire: &wire::SessionCreateRequest<'_>,
+    echo: Echo<'_>,
+) -> Result<Response, Failure> {
+    let call = Call::SessionCreate;
+    parse::routing(call, &wire.app, &wire.object, &wire.action, &wire.version)?;
+    let api_key = parse::api_key(&wire.api_key, req.query_param("apiKey").as_deref())?;
+    let tenant = vendor.keys.tenant(api_key).ok_or(PcaasaError::ApiKeyInvalid)?;
+    parse::session_create(wire).map_err(|e| Failure::from(e).for_tenant(tenant))?;
+    let session = vendor.sessions.create(tenant, ctx.now(tenant), |t| ctx.now(t), &ctx.ids(tenant));
+    let data = wire::SessionCreateData {
+        session_uuid: session.to_string(),
+        session_timeout_seconds: SESSION_IDLE.as_secs(),
+    };
+    Ok(wire::success(echo, &data).with_tenant(tenant))
 }
 
 /// `account-balance-adjust-v1`: the signed amount credited to or debited from the account.
@@ -74,14 +81,17 @@ fn account_balance_adjust(vendor: &Pcaasa, ctx: &Ctx<'_>, _: &Request, params: &
         Ok(wire) => wire,
         Err(err) => return Failure::from(err).into_response(Echo::new(Some(call.name()), None)),
     };
-    let echo = Echo::new(Some(call.name()), parse::echo(&wire.external_tran_uuid));
-    adjust(vendor, ctx, &wire, echo).unwrap_or_else(|failure| failure.into_response(echo))
+    let tracked = parse::tracking(&wire.external_tran_uuid);
+    let echo = Echo::new(Some(call.name()), tracked.map(|(text, _)| text));
+    let tracked = tracked.map(|(_, id)| id);
+    adjust(vendor, ctx, &wire, tracked, echo).unwrap_or_else(|failure| failure.into_response(echo))
 }
 
 fn adjust(
     vendor: &Pcaasa,
     ctx: &Ctx<'_>,
     wire: &wire::AccountBalanceAdjustRequest<'_>,
+    tracked: Option<Uuid>,
     echo: Echo<'_>,
 ) -> Result<Response, Failure> {
     let call = Call::AccountBalanceAdjust;
@@ -89,7 +99,7 @@ fn adjust(
     let session = parse::session_uuid(&wire.session_uuid)?;
     let tenant = vendor.sessions.authenticate(session, |tenant| ctx.now(tenant))?;
     let failed = |err: PcaasaError| Failure::from(err).for_tenant(tenant);
-    let cmd = parse::adjust(wire).map_err(failed)?;
+    let cmd = parse::adjust(wire, tracked).map_err(failed)?;
     let (account, account_uuid) = vendor.accounts.resolve(tenant, &cmd.target).map_err(failed)?;
     let description = match (cmd.description, cmd.tran_code) {
         (Some(text), _) => text,

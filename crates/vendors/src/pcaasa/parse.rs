@@ -190,8 +190,14 @@ pub(crate) struct BalanceGet<'a> {
 
 /// The request's `externalTranUuid` to echo back: only a valid uuid, as sent.
 pub(crate) fn echo<'a>(value: &'a Option<Field<'_>>) -> Option<&'a str> {
+    tracking(value).map(|(text, _)| text)
+}
+
+/// The request's `externalTranUuid` when it is a valid uuid: its text as sent, to echo, and
+/// its value, so an adjustment reads it once.
+pub(crate) fn tracking<'a>(value: &'a Option<Field<'_>>) -> Option<(&'a str, Uuid)> {
     match value {
-        Some(Field::String(text)) if is_uuid_text(text) => Some(text),
+        Some(Field::String(text)) => parse_uuid(text).map(|id| (text.as_ref(), id)),
         _ => None,
     }
 }
@@ -257,10 +263,16 @@ pub(crate) fn session_create(req: &wire::SessionCreateRequest<'_>) -> Result<(),
 
 /// `account-balance-adjust-v1`'s parameters after `sessionUuid`, in the page's order, then the
 /// sign rule.
+///
+/// `tracked` is the `externalTranUuid` [`tracking`] already read, if valid.
 pub(crate) fn adjust<'a>(
     req: &'a wire::AccountBalanceAdjustRequest<'_>,
+    tracked: Option<Uuid>,
 ) -> Result<Adjust<'a>, PcaasaError> {
-    let external_tran_uuid = uuid("externalTranUuid", &req.external_tran_uuid)?;
+    let external_tran_uuid = match tracked {
+        Some(id) => Some(id),
+        None => uuid("externalTranUuid", &req.external_tran_uuid)?,
+    };
     let target = target(
         &req.account_uuid,
         &req.payment_instrument_reference_number,
@@ -446,10 +458,6 @@ pub(crate) fn parse_uuid(text: &str) -> Option<Uuid> {
     if text.len() == 36 { Uuid::try_parse(text).ok() } else { None }
 }
 
-/// Whether `text` is a uuid in PCaaSA's form.
-fn is_uuid_text(text: &str) -> bool {
-    parse_uuid(text).is_some()
-}
 
 #[cfg(test)]
 mod tests {

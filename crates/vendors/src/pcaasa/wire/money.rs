@@ -38,20 +38,28 @@ impl Money {
         // library call per digit.
         let mut magnitude = u64::try_from(self.0.mantissa().unsigned_abs()).ok()?;
         let mut at = buffer.len();
-        let mut digits = 0;
-        while magnitude > 0 || digits <= scale {
-            if digits == scale && scale > 0 {
-                at = at.checked_sub(1)?;
-                *buffer.get_mut(at)? = b'.';
-            }
-            at = at.checked_sub(1)?;
-            *buffer.get_mut(at)? = b'0' + u8::try_from(magnitude % 10).ok()?;
+        let mut put = |at: &mut usize, byte: u8| -> Option<()> {
+            *at = at.checked_sub(1)?;
+            *buffer.get_mut(*at)? = byte;
+            Some(())
+        };
+        for _ in 0..scale {
+            put(&mut at, b'0' + u8::try_from(magnitude % 10).ok()?)?;
             magnitude /= 10;
-            digits += 1;
+        }
+        if scale > 0 {
+            put(&mut at, b'.')?;
+        }
+        // At least one integer digit: `0.05`.
+        loop {
+            put(&mut at, b'0' + u8::try_from(magnitude % 10).ok()?)?;
+            magnitude /= 10;
+            if magnitude == 0 {
+                break;
+            }
         }
         if self.0.is_sign_negative() {
-            at = at.checked_sub(1)?;
-            *buffer.get_mut(at)? = b'-';
+            put(&mut at, b'-')?;
         }
         std::str::from_utf8(buffer.get(at..)?).ok()
     }
