@@ -102,11 +102,11 @@ fn adjust(
     let cmd = parse::adjust(wire, tracked).map_err(failed)?;
     let (account, account_uuid) = vendor.accounts.resolve(tenant, &cmd.target).map_err(failed)?;
     let description = match (cmd.description, cmd.tran_code) {
-        (Some(text), _) => text,
-        (None, Some(code)) => code.meaning(),
-        (None, None) => DESCRIPTION_DEFAULT,
+        (Some(text), _) => wire::Description::Sent(text),
+        (None, Some(code)) => wire::Description::Ours(code.meaning()),
+        (None, None) => wire::Description::Ours(DESCRIPTION_DEFAULT),
     };
-    let transfer = transfer(vendor, tenant, account, call, &cmd, description);
+    let transfer = transfer(vendor, tenant, account, call, &cmd, description.text());
     let refused = Refused::of(&transfer).keyed_by("externalTranUuid");
     let now = ctx.now(tenant);
     let applied = ctx.ledger.transfer(now, transfer).map_err(|err| {

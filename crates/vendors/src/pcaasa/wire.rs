@@ -162,8 +162,8 @@ pub(crate) fn success<T: Serialize>(echo: Echo<'_>, data: &T) -> Response {
 /// the field order and bytes serde's derive would write (the snapshots pin them).
 pub(crate) fn adjusted(echo: Echo<'_>, data: &AccountBalanceAdjustData<'_>) -> Response {
     let mut out = Writer::with_capacity(384);
-    // Only the description is the client's free text; the call's name, the echoed uuid (only a
-    // valid one is echoed) and the tranCode are ours or checked, and need no escaping.
+    // Only a description the client sent is free text; the call's name, the echoed uuid (only a
+    // valid one is echoed), the tranCode and our descriptions need no escaping.
     out.raw(r#"{"status":"success","call":""#).raw(echo.call.unwrap_or_default());
     out.raw(r#"","externalTranUuid":"#);
     match echo.external_tran_uuid {
@@ -179,7 +179,11 @@ pub(crate) fn adjusted(echo: Echo<'_>, data: &AccountBalanceAdjustData<'_>) -> R
         Some(code) => out.raw("\"").raw(code).raw("\""),
         None => out.raw("null"),
     };
-    out.raw(r#","description":"#).string(data.description);
+    out.raw(r#","description":"#);
+    match data.description {
+        Description::Sent(text) => out.string(text),
+        Description::Ours(text) => out.raw("\"").raw(text).raw("\""),
+    };
     out.raw(r#","amount":"#);
     data.amount.write(&mut out);
     out.raw(r#","availableBalance":"#);
@@ -265,13 +269,31 @@ pub(crate) struct AccountBalanceAdjustData<'a> {
     /// As sent, or null.
     pub(crate) tran_code: Option<&'static str>,
     /// The text written to the transaction log.
-    pub(crate) description: &'a str,
+    pub(crate) description: Description<'a>,
     /// The signed delta, two decimals.
     pub(crate) amount: Money,
     /// Available balance after the adjustment.
     pub(crate) available_balance: Money,
     /// Current (ledger) balance after the adjustment.
     pub(crate) current_balance: Money,
+}
+
+/// The text an adjustment writes to the transaction log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Description<'a> {
+    /// The client's `description`, free text.
+    Sent(&'a str),
+    /// Ours: the tranCode's meaning or the default, plain ASCII.
+    Ours(&'static str),
+}
+
+impl<'a> Description<'a> {
+    /// The text.
+    pub(crate) fn text(self) -> &'a str {
+        match self {
+            Description::Sent(text) | Description::Ours(text) => text,
+        }
+    }
 }
 
 /// `data` of `account-balance-get-v1`.
