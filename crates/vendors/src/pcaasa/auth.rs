@@ -7,7 +7,11 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use ledger::{TenantId, Timestamp};
+use serde_json::Value;
 use uuid::Uuid;
+
+use crate::common::ids::IdGen;
+use crate::pcaasa::errors::{Failure, PcaasaError};
 
 /// How long a session may sit unused before it expires. Every accepted call restarts it.
 pub(crate) const SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
@@ -160,5 +164,46 @@ impl Sessions {
         // `fetch_max` leaves a standing session's `i64::MAX` alone.
         session.expires_at_micros.fetch_max(renewed, Ordering::Relaxed);
         Ok(session.tenant)
+    }
+}
+
+/// Creates `tenant`'s API key and standing session (the documented ones for the default tenant,
+/// `well_known`), retiring any earlier ones, and answers them for the admin API.
+pub(crate) fn provision(
+    keys: &Keys,
+    sessions: &Sessions,
+    tenant: TenantId,
+    well_known: bool,
+    ids: &IdGen,
+) -> Value {
+    let credentials = if well_known {
+        Credentials { api_key: WELL_KNOWN_API_KEY, standing_session: WELL_KNOWN_SESSION }
+    } else {
+        Credentials { api_key: ids.secret_uuid(), standing_session: ids.secret_uuid() }
+    };
+    if let Some(old) = keys.insert(tenant, credentials) {
+        sessions.remove(old.standing_session);
+    }
+    sessions.insert_standing(tenant, credentials.standing_session);
+    serde_json::json!({
+        "apiKey": credentials.api_key.to_string(),
+        "sessionUuid": credentials.standing_session.to_string(),
+        "sessionTimeoutSeconds": SESSION_IDLE.as_secs(),
+    })
+}
+
+impl Sessions {
+    /// The tenant whose live session `session` is, on that tenant's clock.
+    pub(crate) fn authenticate(
+        &self,
+        session: Uuid,
+        clock: impl Fn(TenantId) -> Timestamp,
+    ) -> Result<TenantId, Failure> {
+        self.check(session, clock).map_err(|problem| match problem {
+            SessionProblem::Unknown => Failure::from(PcaasaError::SessionInvalid),
+            SessionProblem::Expired { tenant } => {
+                Failure::from(PcaasaError::SessionExpired).for_tenant(tenant)
+            }
+        })
     }
 }

@@ -1,13 +1,16 @@
-//! PCaaSA's error answers and how ledger outcomes map onto them.
+//! PCaaSA's error catalogue, how each entry draws itself ([`Render`]) and how ledger refusals
+//! map onto it.
 //!
 //! PCaaSA publishes no error list, so the codes below are ours (see *Choices* in the module
-//! doc). Every code lives here, with its HTTP status, its external message and the one-line
-//! reason sandbank logs; changing the envelope means changing this file and `wire.rs` only.
+//! doc). Every code lives here, with its HTTP status and its external message; a refusal's
+//! one-line reason is the entry's own (parse and auth) or the shared explainer's (the ledger).
+//! Changing the envelope means changing this file and `wire.rs` only.
 
 use http::StatusCode;
-use ledger::{DailyLimit, Status, TenantId};
+use ledger::{DailyLimit, Status};
 
 use crate::Response;
+use crate::common::failure::Render;
 use crate::pcaasa::wire;
 
 /// Every error the mock answers with.
@@ -271,8 +274,9 @@ impl PcaasaError {
         }
     }
 
-    /// The one-line rule that fired, for `X-Sandbank-Reason` and the journal.
-    pub(crate) fn reason(&self) -> String {
+    /// The one-line rule that fired, for `X-Sandbank-Reason` and the journal, when the error is
+    /// not a ledger refusal.
+    fn reason(&self) -> String {
         match self {
             PcaasaError::CallMissing => "call: no call query parameter".into(),
             PcaasaError::CallUnknown { call } => format!("call: unknown call {call:?}"),
@@ -303,64 +307,39 @@ impl PcaasaError {
             PcaasaError::AccountNotFound { field } => {
                 format!("field {field}: no such account for this client")
             }
-            PcaasaError::AccountClosed => "ledger: account is closed".into(),
-            PcaasaError::AccountBlocked => "ledger: account is blocked (frozen)".into(),
-            PcaasaError::InsufficientFunds => "ledger: insufficient funds".into(),
-            PcaasaError::BalanceLimitExceeded => "ledger: maximum balance exceeded".into(),
-            PcaasaError::AmountLimitExceeded => "ledger: per-transfer maximum exceeded".into(),
-            PcaasaError::DailyLimitExceeded { limit } => format!("ledger: {limit} limit exceeded"),
-            PcaasaError::DuplicateExternalTranUuid => {
-                "idempotency: externalTranUuid reused with a different request".into()
-            }
+            // Only the ledger refuses these, and its refusals are explained with their figures by
+            // `common::explain`; this line is for a caller that has no refusal to explain.
+            PcaasaError::AccountClosed
+            | PcaasaError::AccountBlocked
+            | PcaasaError::InsufficientFunds
+            | PcaasaError::BalanceLimitExceeded
+            | PcaasaError::AmountLimitExceeded
+            | PcaasaError::DailyLimitExceeded { .. }
+            | PcaasaError::DuplicateExternalTranUuid
+            | PcaasaError::SystemUnavailable => format!("ledger: {}", self.message()),
             PcaasaError::SystemError => "internal: invariant broken, nothing changed".into(),
-            PcaasaError::SystemUnavailable => "ledger: journal unavailable".into(),
         }
     }
 }
 
-/// An error on its way out: the error, the tenant if known, and any detail for the reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Failure {
-    pub(crate) error: PcaasaError,
-    pub(crate) tenant: Option<TenantId>,
-    /// Appended to the reason in parentheses (balances for a refused debit).
-    pub(crate) detail: Option<String>,
-}
+/// A refused call: PCaaSA's error, why, and whose call it was.
+pub(crate) type Failure = crate::common::failure::Failure<PcaasaError>;
 
 impl From<PcaasaError> for Failure {
+    /// `error` with the reason it always has; a ledger refusal gets its figures from
+    /// [`crate::common::explain::refusal`] instead.
     fn from(error: PcaasaError) -> Failure {
-        Failure { error, tenant: None, detail: None }
+        let reason = error.reason();
+        Failure::new(error, reason)
     }
 }
 
-impl Failure {
-    /// The same failure, attributed to `tenant`.
-    pub(crate) fn for_tenant(mut self, tenant: TenantId) -> Failure {
-        self.tenant = Some(tenant);
-        self
-    }
+impl Render for PcaasaError {
+    type Scene<'a> = wire::Echo<'a>;
 
-    /// The error envelope, echoing `call` and `external_tran_uuid`.
-    pub(crate) fn render(&self, call: Option<&str>, external_tran_uuid: Option<&str>) -> Response {
-        let message = self.error.message();
-        let body = wire::ErrorEnvelope {
-            status: wire::STATUS_ERROR,
-            call,
-            external_tran_uuid,
-            errors: [wire::ErrorItem {
-                code: self.error.code(),
-                field: self.error.field(),
-                message: &message,
-            }],
-        };
-        let reason = match &self.detail {
-            Some(detail) => format!("{} ({detail})", self.error.reason()),
-            None => self.error.reason(),
-        };
-        let resp = Response::json(self.error.status(), &body).with_reason(reason);
-        match self.tenant {
-            Some(tenant) => resp.with_tenant(tenant),
-            None => resp,
-        }
+    fn render(&self, echo: wire::Echo<'_>) -> Response {
+        let message = self.message();
+        let item = wire::ErrorItem { code: self.code(), field: self.field(), message: &message };
+        wire::error(self.status(), echo, item)
     }
 }

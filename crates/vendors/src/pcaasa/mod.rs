@@ -9,8 +9,9 @@
 //! …). Facts and their confidence: `shared/vendors/pcaasa.md`. Base URL in PCaaSA's UAT:
 //! `https://processor-api.uat1.pcaasa.com/`; here, the server root.
 //!
-//! Every call is `POST /?call=<name>`; this module registers `POST /` once and dispatches on the
-//! `call` query parameter:
+//! Every call is `POST /?call=<name>`; this module registers `POST /` once and its handler
+//! dispatches on the `call` query parameter through its own table of calls
+//! (`handlers.rs`):
 //!
 //! | call | status |
 //! |---|---|
@@ -102,8 +103,8 @@
 //! - One account has one payment instrument here; PCaaSA accounts may have several.
 
 mod auth;
-mod body;
 mod errors;
+mod handlers;
 mod parse;
 mod state;
 mod wire;
@@ -111,39 +112,29 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
-use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{Method, StatusCode};
-use ledger::{
-    AccountId, Currency, IdempotencyKey, Metadata, Namespace, Status, TenantId, Transfer,
-    TransferId,
-};
-use rust_decimal::Decimal;
-use serde::Serialize;
-use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
-use uuid::Uuid;
+use ledger::{Currency, Namespace, TenantId};
+use serde_json::Value;
 
 use crate::common::ids::IdGen;
-use crate::common::json::Field;
-use crate::pcaasa::auth::{Credentials, Keys, SESSION_IDLE, SessionProblem, Sessions};
+use crate::pcaasa::auth::{Keys, Sessions};
 use crate::pcaasa::errors::{Failure, PcaasaError};
-use crate::pcaasa::parse::{Adjust, Call};
+use crate::pcaasa::parse::Call;
 use crate::pcaasa::state::Accounts;
 use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
 
-/// The one operation: the Processor API's RPC endpoint.
-const OPERATION: &str = "processorApiCall";
+/// What every route's handler is: the vendor, the context and the request to an answer.
+type Handler = fn(&Pcaasa, &Ctx<'_>, &Request) -> Response;
 
-static ROUTES: [Route; 1] = [Route { method: Method::POST, path: "/", operation: OPERATION }];
+routes! { Handler;
+    // The one operation: the Processor API's RPC endpoint.
+    POST "/" "processorApiCall" => handlers::processor_api_call,
+}
 
 /// How long an `externalTranUuid` is remembered, in the tenant's time.
 const IDEMPOTENCY_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// The log description of an adjustment sent without `tranCode` or `description`.
-const DESCRIPTION_DEFAULT: &str = "Balance Adjustment";
 
 /// This vendor.
 pub fn vendor() -> Box<dyn Vendor> {
@@ -176,250 +167,6 @@ impl Pcaasa {
             usd,
         }
     }
-
-    /// The tenant whose live session `value` names.
-    fn authenticate(&self, ctx: &Ctx<'_>, value: &Option<Field<'_>>) -> Result<TenantId, Failure> {
-        let session = parse::session_uuid(value)?;
-        self.sessions.check(session, |tenant| ctx.now(tenant)).map_err(|problem| match problem {
-            SessionProblem::Unknown => Failure::from(PcaasaError::SessionInvalid),
-            SessionProblem::Expired { tenant } => {
-                Failure::from(PcaasaError::SessionExpired).for_tenant(tenant)
-            }
-        })
-    }
-
-    fn session_create(&self, ctx: &Ctx<'_>, req: &Request, params: &[u8]) -> Response {
-        let call = Call::SessionCreate;
-        let wire: wire::SessionCreateRequest<'_> = match body::into_wire(params) {
-            Ok(wire) => wire,
-            Err(err) => return Failure::from(err).render(Some(call.name()), None),
-        };
-        let echo = parse::echo(&wire.external_tran_uuid);
-        let outcome = (|| {
-            parse::routing(call, &wire.app, &wire.object, &wire.action, &wire.version)?;
-            let api_key = parse::api_key(&wire.api_key, req.query_param("apiKey").as_deref())?;
-            let tenant = self.keys.tenant(api_key).ok_or(PcaasaError::ApiKeyInvalid)?;
-            parse::session_create(&wire).map_err(|e| Failure::from(e).for_tenant(tenant))?;
-            let session =
-                self.sessions.create(tenant, ctx.now(tenant), |t| ctx.now(t), &ctx.ids(tenant));
-            let data = wire::SessionCreateData {
-                session_uuid: session.to_string(),
-                session_timeout_seconds: SESSION_IDLE.as_secs(),
-            };
-            Ok::<_, Failure>((tenant, data))
-        })();
-        reply(call, echo, outcome)
-    }
-
-    fn account_balance_adjust(&self, ctx: &Ctx<'_>, params: &[u8]) -> Response {
-        let call = Call::AccountBalanceAdjust;
-        let wire: wire::AccountBalanceAdjustRequest<'_> = match body::into_wire(params) {
-            Ok(wire) => wire,
-            Err(err) => return Failure::from(err).render(Some(call.name()), None),
-        };
-        let echo = parse::echo(&wire.external_tran_uuid);
-        reply(call, echo, self.adjust(ctx, &wire))
-    }
-
-    fn adjust<'a>(
-        &self,
-        ctx: &Ctx<'_>,
-        wire: &'a wire::AccountBalanceAdjustRequest<'_>,
-    ) -> Result<(TenantId, wire::AccountBalanceAdjustData<'a>), Failure> {
-        let call = Call::AccountBalanceAdjust;
-        parse::routing(call, &wire.app, &wire.object, &wire.action, &wire.version)?;
-        let tenant = self.authenticate(ctx, &wire.session_uuid)?;
-        let failed = |err: PcaasaError| Failure::from(err).for_tenant(tenant);
-        let cmd = parse::adjust(wire).map_err(failed)?;
-        let (account, account_uuid) = self.accounts.resolve(tenant, &cmd.target).map_err(failed)?;
-        let description = match (cmd.description, cmd.tran_code) {
-            (Some(text), _) => text,
-            (None, Some(code)) => code.meaning(),
-            (None, None) => DESCRIPTION_DEFAULT,
-        };
-        let transfer = self.transfer(tenant, account, call, &cmd, description);
-        let now = ctx.now(tenant);
-        let applied = ctx
-            .ledger
-            .transfer(now, transfer)
-            .map_err(|err| self.ledger_failure(ctx, tenant, account, &cmd, &err))?;
-        let receipt = applied.receipt();
-        let change =
-            receipt.credit.or(receipt.debit).ok_or_else(|| failed(PcaasaError::SystemError))?;
-        let data = wire::AccountBalanceAdjustData {
-            account_uuid: wire::UuidText(account_uuid),
-            transaction_uuid: wire::UuidText(transaction_uuid(tenant, receipt.id)),
-            tran_code: cmd.tran_code.map(parse::TranCode::as_str),
-            description,
-            amount: wire::Money::new(self.usd, cmd.amount),
-            available_balance: wire::Money::new(self.usd, change.after.available),
-            current_balance: wire::Money::new(self.usd, change.after.posted),
-        };
-        Ok((tenant, data))
-    }
-
-    /// The ledger command for an adjustment: a credit for a positive amount, a debit of the
-    /// absolute value for a negative one, keyed by `externalTranUuid` when sent.
-    fn transfer(
-        &self,
-        tenant: TenantId,
-        account: AccountId,
-        call: Call,
-        cmd: &Adjust<'_>,
-        description: &str,
-    ) -> Transfer {
-        let mut buffer = Uuid::encode_buffer();
-        let external = cmd.external_tran_uuid.map(|id| &*id.hyphenated().encode_lower(&mut buffer));
-        // Whole arrays in key order: the text is sized once and each pair appended.
-        let (call, description) = (("call", call.name()), ("description", description));
-        let metadata = match (external, cmd.tran_code.map(parse::TranCode::as_str)) {
-            (Some(external), Some(code)) => Metadata::from([
-                call,
-                description,
-                ("externalTranUuid", external),
-                ("tranCode", code),
-            ]),
-            (Some(external), None) => {
-                Metadata::from([call, description, ("externalTranUuid", external)])
-            }
-            (None, Some(code)) => Metadata::from([call, description, ("tranCode", code)]),
-            (None, None) => Metadata::from([call, description]),
-        };
-        let size = cmd.amount.abs();
-        let transfer = if cmd.amount.is_sign_positive() {
-            Transfer::credit(tenant, account, size, self.usd)
-        } else {
-            Transfer::debit(tenant, account, size, self.usd)
-        };
-        let transfer = transfer.with_metadata(metadata);
-        match external {
-            Some(external) => {
-                transfer.with_key(IdempotencyKey::new(self.namespace.clone(), external))
-            }
-            None => transfer,
-        }
-    }
-
-    /// A refused adjustment, with the balances or limit behind it in the reason.
-    fn ledger_failure(
-        &self,
-        ctx: &Ctx<'_>,
-        tenant: TenantId,
-        account: AccountId,
-        cmd: &Adjust<'_>,
-        err: &ledger::Error,
-    ) -> Failure {
-        let mut failure = Failure::from(PcaasaError::from(err)).for_tenant(tenant);
-        let view = ctx.ledger.account(ctx.now(tenant), tenant, account);
-        let amount = self.usd.format(cmd.amount);
-        let format = |value: Option<Decimal>| match value {
-            Some(value) => self.usd.format(value),
-            None => "none".into(),
-        };
-        failure.detail = match (err, view) {
-            (ledger::Error::InsufficientFunds, Some(view)) => Some(format!(
-                "available {}, adjustment {amount}",
-                self.usd.format(view.balances.available)
-            )),
-            (ledger::Error::BalanceMaximumExceeded, Some(view)) => Some(format!(
-                "current {}, maximum {}, adjustment {amount}",
-                self.usd.format(view.balances.posted),
-                format(view.limits.balance_max)
-            )),
-            (ledger::Error::TransferMaximumExceeded, Some(view)) => Some(format!(
-                "maximum {}, adjustment {amount}",
-                format(view.limits.transfer_amount_max)
-            )),
-            _ => None,
-        };
-        failure
-    }
-
-    fn account_balance_get(&self, ctx: &Ctx<'_>, params: &[u8]) -> Response {
-        let call = Call::AccountBalanceGet;
-        let wire: wire::AccountBalanceGetRequest<'_> = match body::into_wire(params) {
-            Ok(wire) => wire,
-            Err(err) => return Failure::from(err).render(Some(call.name()), None),
-        };
-        let echo = parse::echo(&wire.external_tran_uuid);
-        let outcome = (|| {
-            parse::routing(call, &wire.app, &wire.object, &wire.action, &wire.version)?;
-            let tenant = self.authenticate(ctx, &wire.session_uuid)?;
-            let failed = |err: PcaasaError| Failure::from(err).for_tenant(tenant);
-            let cmd = parse::balance_get(&wire).map_err(failed)?;
-            let (account, account_uuid) =
-                self.accounts.resolve(tenant, &cmd.target).map_err(failed)?;
-            let view = ctx
-                .ledger
-                .account(ctx.now(tenant), tenant, account)
-                .ok_or_else(|| failed(PcaasaError::AccountNotFound { field: "accountUuid" }))?;
-            let balances = view.balances;
-            let data = wire::AccountBalanceGetData {
-                account_uuid: account_uuid.to_string(),
-                account_status: match view.status {
-                    Status::Active => "Open",
-                    Status::Frozen => "Blocked",
-                    Status::Closed => "Closed",
-                },
-                available_balance: self.usd.format(balances.available),
-                current_balance: self.usd.format(balances.posted),
-                pending_balance: self.usd.format(balances.posted - balances.available),
-                credit_line: self.usd.format(if view.limits.balance_min < Decimal::ZERO {
-                    -view.limits.balance_min
-                } else {
-                    Decimal::ZERO
-                }),
-            };
-            Ok::<_, Failure>((tenant, data))
-        })();
-        reply(call, echo, outcome)
-    }
-}
-
-/// The success or error envelope of a call's outcome.
-fn reply<T: Serialize>(
-    call: Call,
-    echo: Option<&str>,
-    outcome: Result<(TenantId, T), Failure>,
-) -> Response {
-    match outcome {
-        Ok((tenant, data)) => {
-            let body = wire::SuccessEnvelope {
-                status: wire::STATUS_SUCCESS,
-                call: call.name(),
-                external_tran_uuid: echo,
-                data,
-            };
-            Response::json(StatusCode::OK, &body).with_tenant(tenant)
-        }
-        Err(failure) => failure.render(Some(call.name()), echo),
-    }
-}
-
-/// A transaction's uuid, derived from its tenant and ledger id so a replay answers the same
-/// one; shaped as a v4 uuid like every PCaaSA uuid.
-fn transaction_uuid(tenant: TenantId, id: TransferId) -> Uuid {
-    let mut hasher = Sha256::new();
-    hasher.update(b"pcaasa transaction");
-    hasher.update(tenant.0.as_bytes());
-    hasher.update(id.0.to_be_bytes());
-    let digest = hasher.finalize();
-    let mut bytes = [0; 16];
-    if let Some(head) = digest.first_chunk::<16>() {
-        bytes = *head;
-    }
-    uuid::Builder::from_random_bytes(bytes).into_uuid()
-}
-
-/// The `call` query parameter, percent-decoded; borrowed from the query unless it had escapes.
-fn call_param(req: &Request) -> Option<Cow<'_, str>> {
-    let query = req.query.as_deref()?;
-    form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "call").map(|(_, value)| value)
-}
-
-/// A fresh 16-digit payment-instrument reference number.
-fn generate_reference(ids: &IdGen) -> String {
-    ids.digits(16)
 }
 
 impl Vendor for Pcaasa {
@@ -428,26 +175,14 @@ impl Vendor for Pcaasa {
     }
 
     fn routes(&self) -> &'static [Route] {
-        &ROUTES
+        ROUTES
     }
 
-    fn handle(&self, ctx: &Ctx<'_>, _route: usize, req: &Request) -> Response {
-        let Some(name) = call_param(req) else {
-            return Failure::from(PcaasaError::CallMissing).render(None, None);
-        };
-        let Some(call) = Call::parse(&name) else {
-            let shown: String = name.chars().take(64).collect();
-            let failure = Failure::from(PcaasaError::CallUnknown { call: shown.clone() });
-            return failure.render(Some(&shown), None);
-        };
-        let params = match body::decode(req) {
-            Ok(params) => params,
-            Err(err) => return Failure::from(err).render(Some(call.name()), None),
-        };
-        match call {
-            Call::SessionCreate => self.session_create(ctx, req, &params),
-            Call::AccountBalanceAdjust => self.account_balance_adjust(ctx, &params),
-            Call::AccountBalanceGet => self.account_balance_get(ctx, &params),
+    fn handle(&self, ctx: &Ctx<'_>, route: usize, req: &Request) -> Response {
+        match HANDLERS.get(route) {
+            Some(handle) => handle(self, ctx, req),
+            None => Failure::new(PcaasaError::SystemError, format!("internal: no route {route}"))
+                .into_response(wire::Echo::new(parse::call(req).map(Call::name), None)),
         }
     }
 
@@ -460,28 +195,11 @@ impl Vendor for Pcaasa {
             Refusal::BodyTimeout => PcaasaError::RequestTimeout,
             Refusal::Internal => PcaasaError::SystemError,
         };
-        let call = req.query_param("call").and_then(|name| Call::parse(&name));
-        Failure::from(error).render(call.map(Call::name), None)
+        Failure::from(error).into_response(wire::Echo::new(parse::call(req).map(Call::name), None))
     }
 
     fn provision_tenant(&self, tenant: TenantId, well_known: bool, ids: &IdGen) -> Value {
-        let credentials = if well_known {
-            Credentials {
-                api_key: auth::WELL_KNOWN_API_KEY,
-                standing_session: auth::WELL_KNOWN_SESSION,
-            }
-        } else {
-            Credentials { api_key: ids.secret_uuid(), standing_session: ids.secret_uuid() }
-        };
-        if let Some(old) = self.keys.insert(tenant, credentials) {
-            self.sessions.remove(old.standing_session);
-        }
-        self.sessions.insert_standing(tenant, credentials.standing_session);
-        serde_json::json!({
-            "apiKey": credentials.api_key.to_string(),
-            "sessionUuid": credentials.standing_session.to_string(),
-            "sessionTimeoutSeconds": SESSION_IDLE.as_secs(),
-        })
+        auth::provision(&self.keys, &self.sessions, tenant, well_known, ids)
     }
 
     fn open_account(
@@ -490,52 +208,7 @@ impl Vendor for Pcaasa {
         tenant: TenantId,
         spec: &AccountSpec,
     ) -> Result<OpenedAccount, String> {
-        if spec.currency != self.usd {
-            return Err(format!("pcaasa accounts are in USD, not {}", spec.currency));
-        }
-        let mut account_uuid = None;
-        let mut reference = None;
-        for (key, value) in &spec.vendor_ids {
-            match key.as_str() {
-                "accountUuid" => {
-                    let parsed = value.as_str().and_then(parse::parse_uuid);
-                    account_uuid = Some(parsed.ok_or("accountUuid must be a 36-character uuid")?);
-                }
-                "paymentInstrumentReferenceNumber" | "cardReferenceNumber" => {
-                    let text = value.as_str().filter(|text| parse::is_reference_number(text));
-                    let text = text.ok_or_else(|| {
-                        format!("{key} must be 12 to 50 printable characters without spaces")
-                    })?;
-                    if reference.replace(text.to_string()).is_some() {
-                        return Err("give paymentInstrumentReferenceNumber or \
-                                    cardReferenceNumber, not both"
-                            .into());
-                    }
-                }
-                other => {
-                    return Err(format!(
-                        "unknown pcaasa identifier {other:?} (known: accountUuid, \
-                         paymentInstrumentReferenceNumber)"
-                    ));
-                }
-            }
-        }
-        let ids = ctx.ids(tenant);
-        let account_uuid = account_uuid.unwrap_or_else(|| ids.uuid());
-        let reference = reference.unwrap_or_else(|| generate_reference(&ids));
-        if self.accounts.taken(tenant, account_uuid, &reference) {
-            return Err(format!(
-                "accountUuid {account_uuid} or paymentInstrumentReferenceNumber {reference} \
-                 is already in use"
-            ));
-        }
-        let mut vendor_ids = Map::new();
-        vendor_ids.insert("accountUuid".into(), Value::String(account_uuid.to_string()));
-        vendor_ids
-            .insert("paymentInstrumentReferenceNumber".into(), Value::String(reference.clone()));
-        let view = crate::common::accounts::open(ctx, tenant, self.name(), spec, &vendor_ids)?;
-        self.accounts.insert(tenant, view.id, account_uuid, &reference)?;
-        Ok(OpenedAccount { account: view, vendor_ids })
+        self.accounts.open(ctx, tenant, spec, self.usd)
     }
 
     fn reset_tenant(&self, tenant: TenantId) {

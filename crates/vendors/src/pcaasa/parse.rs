@@ -2,12 +2,15 @@
 //! (types, lengths, uuids, money text), and the tranCode sign rule. Pure: nothing here reads
 //! state, so a request that fails here has changed nothing.
 
+pub(crate) mod body;
+
 use std::borrow::Cow;
 
 use ledger::{AMOUNT_MAX, MoneyError};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::Request;
 use crate::common::json::{Field, integer_text};
 
 use crate::pcaasa::errors::{AMOUNT_DECIMALS, AMOUNT_TOO_LARGE, AMOUNT_ZERO, PcaasaError};
@@ -31,16 +34,28 @@ struct Routing {
     action: &'static str,
 }
 
-impl Call {
-    /// The call named by the query parameter, exactly as spelled.
-    pub(crate) fn parse(name: &str) -> Option<Call> {
-        match name {
-            "session-create-v1" => Some(Call::SessionCreate),
-            "account-balance-adjust-v1" => Some(Call::AccountBalanceAdjust),
-            "account-balance-get-v1" => Some(Call::AccountBalanceGet),
-            _ => None,
-        }
+/// The `call` query parameter, percent-decoded; borrowed from the query unless it had escapes.
+pub(crate) fn call_param(req: &Request) -> Option<Cow<'_, str>> {
+    let query = req.query.as_deref()?;
+    // Every call is sent this way, as the only parameter, and a served call's name has nothing
+    // to decode.
+    let sent = query.strip_prefix("call=");
+    if let Some(call) = Call::ALL.into_iter().find(|call| sent == Some(call.name())) {
+        return Some(Cow::Borrowed(call.name()));
     }
+    form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "call").map(|(_, value)| value)
+}
+
+/// The call a request names, if this mock serves it.
+pub(crate) fn call(req: &Request) -> Option<Call> {
+    let name = call_param(req)?;
+    Call::ALL.into_iter().find(|call| call.name() == name)
+}
+
+impl Call {
+    /// Every call, in the order the module doc lists them.
+    pub(crate) const ALL: [Call; 3] =
+        [Call::AccountBalanceAdjust, Call::SessionCreate, Call::AccountBalanceGet];
 
     /// Its name, as in `?call=`.
     pub(crate) fn name(self) -> &'static str {
@@ -175,8 +190,14 @@ pub(crate) struct BalanceGet<'a> {
 
 /// The request's `externalTranUuid` to echo back: only a valid uuid, as sent.
 pub(crate) fn echo<'a>(value: &'a Option<Field<'_>>) -> Option<&'a str> {
+    tracking(value).map(|(text, _)| text)
+}
+
+/// The request's `externalTranUuid` when it is a valid uuid: its text as sent, to echo, and
+/// its value, so an adjustment reads it once.
+pub(crate) fn tracking<'a>(value: &'a Option<Field<'_>>) -> Option<(&'a str, Uuid)> {
     match value {
-        Some(Field::String(text)) if is_uuid_text(text) => Some(text),
+        Some(Field::String(text)) => parse_uuid(text).map(|id| (text.as_ref(), id)),
         _ => None,
     }
 }
@@ -242,10 +263,16 @@ pub(crate) fn session_create(req: &wire::SessionCreateRequest<'_>) -> Result<(),
 
 /// `account-balance-adjust-v1`'s parameters after `sessionUuid`, in the page's order, then the
 /// sign rule.
+///
+/// `tracked` is the `externalTranUuid` [`tracking`] already read, if valid.
 pub(crate) fn adjust<'a>(
     req: &'a wire::AccountBalanceAdjustRequest<'_>,
+    tracked: Option<Uuid>,
 ) -> Result<Adjust<'a>, PcaasaError> {
-    let external_tran_uuid = uuid("externalTranUuid", &req.external_tran_uuid)?;
+    let external_tran_uuid = match tracked {
+        Some(id) => Some(id),
+        None => uuid("externalTranUuid", &req.external_tran_uuid)?,
+    };
     let target = target(
         &req.account_uuid,
         &req.payment_instrument_reference_number,
@@ -425,19 +452,12 @@ pub(crate) fn is_reference_number(text: &str) -> bool {
     (12..=50).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// A uuid in PCaaSA's 36-character hyphenated form.
+/// A uuid in PCaaSA's 36-character hyphenated form (`8-4-4-4-12` hex digits): at that length
+/// `Uuid::try_parse` takes nothing else.
 pub(crate) fn parse_uuid(text: &str) -> Option<Uuid> {
-    is_uuid_text(text).then(|| Uuid::try_parse(text).ok()).flatten()
+    if text.len() == 36 { Uuid::try_parse(text).ok() } else { None }
 }
 
-/// `8-4-4-4-12` hex digits.
-fn is_uuid_text(text: &str) -> bool {
-    text.len() == 36
-        && text.bytes().enumerate().all(|(idx, b)| match idx {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
-}
 
 #[cfg(test)]
 mod tests {

@@ -4,12 +4,15 @@
 use crate::common::HashMap;
 use crossbeam_utils::sync::ShardedLock;
 
-use ledger::{AccountId, TenantId};
+use ledger::{AccountId, Currency, TenantId};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use crate::common::ids::IdGen;
 use crate::common::index::AccountIndex;
 use crate::pcaasa::errors::PcaasaError;
-use crate::pcaasa::parse::Target;
+use crate::pcaasa::parse::{self, Target};
+use crate::{AccountSpec, Ctx, OpenedAccount};
 
 /// The `AccountIndex` kind of an `accountUuid` (lower-case hyphenated).
 pub(crate) const ACCOUNT_UUID: &str = "accountUuid";
@@ -36,6 +39,37 @@ struct Uuids {
 }
 
 impl Accounts {
+    /// Opens an account (admin API) in `usd` under the given identifiers or generated ones, in
+    /// the ledger and in this index.
+    pub(crate) fn open(
+        &self,
+        ctx: &Ctx<'_>,
+        tenant: TenantId,
+        spec: &AccountSpec,
+        usd: Currency,
+    ) -> Result<OpenedAccount, String> {
+        if spec.currency != usd {
+            return Err(format!("pcaasa accounts are in USD, not {}", spec.currency));
+        }
+        let (account_uuid, reference) = given_ids(&spec.vendor_ids)?;
+        let ids = ctx.ids(tenant);
+        let account_uuid = account_uuid.unwrap_or_else(|| ids.uuid());
+        let reference = reference.unwrap_or_else(|| generate_reference(&ids));
+        if self.taken(tenant, account_uuid, &reference) {
+            return Err(format!(
+                "accountUuid {account_uuid} or paymentInstrumentReferenceNumber {reference} \
+                 is already in use"
+            ));
+        }
+        let mut vendor_ids = Map::new();
+        vendor_ids.insert("accountUuid".into(), Value::String(account_uuid.to_string()));
+        vendor_ids
+            .insert("paymentInstrumentReferenceNumber".into(), Value::String(reference.clone()));
+        let view = crate::common::accounts::open(ctx, tenant, "pcaasa", spec, &vendor_ids)?;
+        self.insert(tenant, view.id, account_uuid, &reference)?;
+        Ok(OpenedAccount { account: view, vendor_ids })
+    }
+
     /// Whether `account_uuid` or `reference` is already taken in `tenant`.
     pub(crate) fn taken(&self, tenant: TenantId, account_uuid: Uuid, reference: &str) -> bool {
         self.index.contains(tenant, ACCOUNT_UUID, &account_uuid.to_string())
@@ -116,4 +150,41 @@ impl Accounts {
         uuids.accounts.retain(|(owner, _), _| *owner != tenant);
         uuids.account_uuids.retain(|_, (owner, _)| *owner != tenant);
     }
+}
+
+/// The `accountUuid` and reference number an admin gave an account to open, each checked.
+fn given_ids(vendor_ids: &Map<String, Value>) -> Result<(Option<Uuid>, Option<String>), String> {
+    let mut account_uuid = None;
+    let mut reference = None;
+    for (key, value) in vendor_ids {
+        match key.as_str() {
+            "accountUuid" => {
+                let parsed = value.as_str().and_then(parse::parse_uuid);
+                account_uuid = Some(parsed.ok_or("accountUuid must be a 36-character uuid")?);
+            }
+            "paymentInstrumentReferenceNumber" | "cardReferenceNumber" => {
+                let text = value.as_str().filter(|text| parse::is_reference_number(text));
+                let text = text.ok_or_else(|| {
+                    format!("{key} must be 12 to 50 printable characters without spaces")
+                })?;
+                if reference.replace(text.to_string()).is_some() {
+                    return Err("give paymentInstrumentReferenceNumber or cardReferenceNumber, \
+                                not both"
+                        .into());
+                }
+            }
+            other => {
+                return Err(format!(
+                    "unknown pcaasa identifier {other:?} (known: accountUuid, \
+                     paymentInstrumentReferenceNumber)"
+                ));
+            }
+        }
+    }
+    Ok((account_uuid, reference))
+}
+
+/// A fresh 16-digit payment-instrument reference number.
+fn generate_reference(ids: &IdGen) -> String {
+    ids.digits(16)
 }

@@ -259,6 +259,25 @@ fn a_tenant_cannot_read_or_adjust_another_tenants_account() {
 }
 
 #[test]
+fn form_values_that_json_must_escape_arrive_as_sent() {
+    let harness = harness();
+    // A quote, a backslash, a slash and a non-ASCII letter: a form's fields are written as JSON
+    // text before the call's wire struct reads them, so each must be escaped there exactly.
+    let description = r#"a"b\c/é"#;
+    let form = format!(
+        "sessionUuid={}&accountUuid={}&amount=1.00&description={}&x%22y=%5C",
+        harness.vars["session"],
+        harness.vars["account"],
+        form_urlencoded::byte_serialize(description.as_bytes()).collect::<String>()
+    );
+    let resp = call(&harness, "account-balance-adjust-v1", &form);
+    let body = body_json(&resp);
+    assert_eq!(body["status"], "success", "{resp:?}");
+    assert_eq!(body["data"]["description"], description);
+    assert_eq!(balances(&harness, harness.vars["account"].as_str()).1, "501.00");
+}
+
+#[test]
 fn multipart_bodies_with_crlf_line_endings_are_read() {
     let harness = harness();
     let boundary = "----formdata-sandbank-7f3a";
@@ -307,6 +326,31 @@ fn refusals_use_the_error_envelope_with_the_closest_status() {
         assert_eq!(body["errors"][0]["code"], code);
         assert!(resp.reason.is_some());
     }
+}
+
+#[test]
+fn a_route_index_outside_the_table_is_a_system_error_and_moves_nothing() {
+    let harness = harness();
+    let before = balances(&harness, "7d3f1a52-9c4e-4b8a-a1f6-0e5b2c9d4a17");
+    let session = "5a4db4a4-0000-4000-8000-000000000002";
+    let form = format!(
+        "sessionUuid={session}&accountUuid=7d3f1a52-9c4e-4b8a-a1f6-0e5b2c9d4a17&amount=-10.00"
+    );
+    let req = parse_request(&format!(
+        "POST /?call=account-balance-adjust-v1\nContent-Type: application/x-www-form-urlencoded\n\n\
+         {form}"
+    ));
+    let n_routes = harness.vendor.routes().len();
+    let resp = harness.with_ctx(|ctx| harness.vendor.handle(ctx, n_routes, &req));
+    assert_eq!(resp.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let body = body_json(&resp);
+    assert_eq!(body["call"], "account-balance-adjust-v1");
+    assert_eq!(body["errors"][0]["code"], "SYSTEM_ERROR");
+    assert_eq!(resp.reason.as_deref(), Some(format!("internal: no route {n_routes}").as_str()));
+    assert_eq!(balances(&harness, "7d3f1a52-9c4e-4b8a-a1f6-0e5b2c9d4a17"), before);
+    // The one route in the table is the adjustment itself.
+    let resp = harness.with_ctx(|ctx| harness.vendor.handle(ctx, 0, &req));
+    assert_eq!(body_json(&resp)["status"], "success", "{:?}", resp.reason);
 }
 
 #[test]

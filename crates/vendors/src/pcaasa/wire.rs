@@ -6,17 +6,22 @@
 //! message; `parse.rs` turns them into typed commands. Response uuids and amounts are written
 //! straight into the body, without a `String` each.
 
-use ledger::Currency;
-use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize, Serializer};
+mod money;
+
+use http::StatusCode;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+pub(crate) use crate::pcaasa::wire::money::Money;
+
+use crate::Response;
 use crate::common::json::Field;
+use crate::common::json::writer::Writer;
 
 /// `status` of a processed call.
-pub(crate) const STATUS_SUCCESS: &str = "success";
+const STATUS_SUCCESS: &str = "success";
 /// `status` of a failed call.
-pub(crate) const STATUS_ERROR: &str = "error";
+const STATUS_ERROR: &str = "error";
 
 /// `?call=account-balance-adjust-v1`, parameters in the order of the reference page (P1).
 #[derive(Debug, Deserialize)]
@@ -126,9 +131,88 @@ pub(crate) struct SessionCreateRequest<'a> {
     pub(crate) debug: Option<Field<'a>>,
 }
 
+/// What every answer repeats of its request: the call and the caller's tracking id.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Echo<'a> {
+    /// The `call` query parameter, or null when absent.
+    call: Option<&'a str>,
+    /// The request's `externalTranUuid` when it was a valid uuid, or null.
+    external_tran_uuid: Option<&'a str>,
+}
+
+impl<'a> Echo<'a> {
+    /// Echoes `call` and `external_tran_uuid`.
+    pub(crate) fn new(call: Option<&'a str>, external_tran_uuid: Option<&'a str>) -> Echo<'a> {
+        Echo { call, external_tran_uuid }
+    }
+}
+
+/// A processed call's success envelope around `data`.
+pub(crate) fn success<T: Serialize>(echo: Echo<'_>, data: &T) -> Response {
+    let body = SuccessEnvelope {
+        status: STATUS_SUCCESS,
+        call: echo.call.unwrap_or_default(),
+        external_tran_uuid: echo.external_tran_uuid,
+        data,
+    };
+    Response::json(StatusCode::OK, &body)
+}
+
+/// `account-balance-adjust-v1`'s success envelope, laid out by hand: the write's hot path, in
+/// the field order and bytes serde's derive would write (the snapshots pin them).
+pub(crate) fn adjusted(echo: Echo<'_>, data: &AccountBalanceAdjustData<'_>) -> Response {
+    let mut out = Writer::with_capacity(384);
+    // Only a description the client sent is free text; the call's name, the echoed uuid (only a
+    // valid one is echoed), the tranCode and our descriptions need no escaping.
+    out.raw(r#"{"status":"success","call":""#).raw(echo.call.unwrap_or_default());
+    out.raw(r#"","externalTranUuid":"#);
+    match echo.external_tran_uuid {
+        Some(id) => out.raw("\"").raw(id).raw("\""),
+        None => out.raw("null"),
+    };
+    out.raw(r#","data":{"accountUuid":"#);
+    uuid(&mut out, data.account_uuid);
+    out.raw(r#","transactionUuid":"#);
+    uuid(&mut out, data.transaction_uuid);
+    out.raw(r#","tranCode":"#);
+    match data.tran_code {
+        Some(code) => out.raw("\"").raw(code).raw("\""),
+        None => out.raw("null"),
+    };
+    out.raw(r#","description":"#);
+    match data.description {
+        Description::Sent(text) => out.string(text),
+        Description::Ours(text) => out.raw("\"").raw(text).raw("\""),
+    };
+    out.raw(r#","amount":"#);
+    data.amount.write(&mut out);
+    out.raw(r#","availableBalance":"#);
+    data.available_balance.write(&mut out);
+    out.raw(r#","currentBalance":"#);
+    data.current_balance.write(&mut out);
+    out.raw("}}");
+    Response::json_bytes(StatusCode::OK, out.finish())
+}
+
+/// A uuid as PCaaSA writes one: 36 characters, lower-case, hyphenated, as a JSON string.
+fn uuid(out: &mut Writer, id: Uuid) {
+    out.raw("\"").raw(id.hyphenated().encode_lower(&mut Uuid::encode_buffer())).raw("\"");
+}
+
+/// A failed call's error envelope around its one error.
+pub(crate) fn error(status: StatusCode, echo: Echo<'_>, item: ErrorItem<'_>) -> Response {
+    let body = ErrorEnvelope {
+        status: STATUS_ERROR,
+        call: echo.call,
+        external_tran_uuid: echo.external_tran_uuid,
+        errors: [item],
+    };
+    Response::json(status, &body)
+}
+
 /// A processed call.
 #[derive(Debug, Serialize)]
-pub(crate) struct SuccessEnvelope<'a, T> {
+struct SuccessEnvelope<'a, T> {
     /// Always `success`.
     pub(crate) status: &'static str,
     /// The `call` query parameter.
@@ -142,7 +226,7 @@ pub(crate) struct SuccessEnvelope<'a, T> {
 
 /// A failed call.
 #[derive(Debug, Serialize)]
-pub(crate) struct ErrorEnvelope<'a> {
+struct ErrorEnvelope<'a> {
     /// Always `error`.
     pub(crate) status: &'static str,
     /// The `call` query parameter, or null when absent.
@@ -175,24 +259,41 @@ pub(crate) struct SessionCreateData {
     pub(crate) session_timeout_seconds: u64,
 }
 
-/// `data` of `account-balance-adjust-v1`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// `data` of `account-balance-adjust-v1`, written by [`adjusted`].
+#[derive(Debug)]
 pub(crate) struct AccountBalanceAdjustData<'a> {
     /// The adjusted account.
-    pub(crate) account_uuid: UuidText,
+    pub(crate) account_uuid: Uuid,
     /// The posted transaction (stable across replays).
-    pub(crate) transaction_uuid: UuidText,
+    pub(crate) transaction_uuid: Uuid,
     /// As sent, or null.
     pub(crate) tran_code: Option<&'static str>,
     /// The text written to the transaction log.
-    pub(crate) description: &'a str,
+    pub(crate) description: Description<'a>,
     /// The signed delta, two decimals.
     pub(crate) amount: Money,
     /// Available balance after the adjustment.
     pub(crate) available_balance: Money,
     /// Current (ledger) balance after the adjustment.
     pub(crate) current_balance: Money,
+}
+
+/// The text an adjustment writes to the transaction log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Description<'a> {
+    /// The client's `description`, free text.
+    Sent(&'a str),
+    /// Ours: the tranCode's meaning or the default, plain ASCII.
+    Ours(&'static str),
+}
+
+impl<'a> Description<'a> {
+    /// The text.
+    pub(crate) fn text(self) -> &'a str {
+        match self {
+            Description::Sent(text) | Description::Ours(text) => text,
+        }
+    }
 }
 
 /// `data` of `account-balance-get-v1`.
@@ -211,100 +312,4 @@ pub(crate) struct AccountBalanceGetData {
     pub(crate) pending_balance: String,
     /// How far the available balance may go below zero.
     pub(crate) credit_line: String,
-}
-
-/// A uuid as PCaaSA writes one: 36 characters, lower-case, hyphenated.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct UuidText(pub(crate) Uuid);
-
-impl Serialize for UuidText {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.0.hyphenated().encode_lower(&mut Uuid::encode_buffer()))
-    }
-}
-
-/// An amount written as a string with exactly its currency's decimals (`"490.00"`,
-/// `"-10.00"`), as `Currency::format` spells it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Money(Decimal);
-
-impl Money {
-    /// `amount` of `currency`.
-    pub(crate) fn new(currency: Currency, amount: Decimal) -> Money {
-        let mut shown = amount;
-        shown.rescale(currency.exponent());
-        Money(shown)
-    }
-}
-
-impl Serialize for Money {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Digits written by hand into a stack buffer: `Decimal`'s `Display` (or the integer
-        // ones of `fmt`) through the serializer's escaping adapter cost more than the rest of
-        // the amount's handling.
-        let mut buffer = [0; 64];
-        match self.text(&mut buffer) {
-            Some(shown) => serializer.serialize_str(shown),
-            None => serializer.collect_str(&self.0),
-        }
-    }
-}
-
-impl Money {
-    /// The text as `Decimal`'s `Display` spells it: sign, integer digits (at least one) and
-    /// exactly `scale` fractional digits, written backwards from the end of `buffer`.
-    fn text(self, buffer: &mut [u8; 64]) -> Option<&str> {
-        let scale = usize::try_from(self.0.scale()).ok()?;
-        let mut magnitude = self.0.mantissa().unsigned_abs();
-        let mut at = buffer.len();
-        let mut digits = 0;
-        while magnitude > 0 || digits <= scale {
-            if digits == scale && scale > 0 {
-                at = at.checked_sub(1)?;
-                *buffer.get_mut(at)? = b'.';
-            }
-            // `u64` division where the amount fits: `u128`'s is a library call.
-            let digit = match u64::try_from(magnitude) {
-                Ok(small) => {
-                    magnitude = u128::from(small / 10);
-                    small % 10
-                }
-                Err(_) => {
-                    let digit = magnitude % 10;
-                    magnitude /= 10;
-                    u64::try_from(digit).ok()?
-                }
-            };
-            at = at.checked_sub(1)?;
-            *buffer.get_mut(at)? = b'0' + u8::try_from(digit).ok()?;
-            digits += 1;
-        }
-        if self.0.is_sign_negative() {
-            at = at.checked_sub(1)?;
-            *buffer.get_mut(at)? = b'-';
-        }
-        std::str::from_utf8(buffer.get(at..)?).ok()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_is_written_as_decimal_display_writes_it() {
-        let usd = Currency::from_code("USD").unwrap();
-        let texts = ["0", "-0.00", "0.05", "-10", "490.5", "1000000000000000", "-0.01", "123.45"];
-        for text in texts {
-            let amount: Decimal = text.parse().unwrap();
-            let written = serde_json::to_string(&Money::new(usd, amount)).unwrap();
-            assert_eq!(written, format!("\"{}\"", usd.format(amount)), "{text}");
-        }
-        let fine = Decimal::from_i128_with_scale(-79_228_162_514_264_337_593_543_950_335, 28);
-        let whole = Decimal::from_i128_with_scale(79_228_162_514_264_337_593_543_950_335, 0);
-        for amount in [fine, whole, Decimal::ZERO] {
-            let written = serde_json::to_string(&Money(amount)).unwrap();
-            assert_eq!(written, format!("\"{amount}\""));
-        }
-    }
 }

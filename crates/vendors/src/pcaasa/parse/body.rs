@@ -1,14 +1,22 @@
 //! Request bodies in the three encodings a PCaaSA client may use — JSON,
 //! `application/x-www-form-urlencoded` and `multipart/form-data` — as the text of one JSON
-//! object of parameters, then a call's wire struct borrowed from that text.
+//! object of parameters, then a call's wire struct borrowed from that text. A form's fields are
+//! written as JSON text, so every encoding reaches the call's wire struct through one serde
+//! derive, and no body is ever read into a `serde_json::Value`.
+
+mod shape;
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use crate::Request;
+use crate::common::HashSet;
+use crate::common::json::writer::Writer;
 use crate::pcaasa::errors::PcaasaError;
+
+/// A form or multipart body's text fields, in the order sent.
+type Fields<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
 /// The body's parameters as the text of one JSON object: a JSON body as sent, a form or
 /// multipart body re-encoded (its values all strings). A parameter given twice is refused in
@@ -16,7 +24,7 @@ use crate::pcaasa::errors::PcaasaError;
 /// not mean.
 pub(crate) fn decode(req: &Request) -> Result<Cow<'_, [u8]>, PcaasaError> {
     let body = req.body.as_ref();
-    let content_type = req.header("content-type");
+    let content_type = req.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
     let (media_type, params) = match content_type {
         Some(value) => value.split_once(';').unwrap_or((value, "")),
         // No content type: sniff, as a lenient PHP-style endpoint would.
@@ -37,7 +45,22 @@ pub(crate) fn decode(req: &Request) -> Result<Cow<'_, [u8]>, PcaasaError> {
     } else {
         return Err(PcaasaError::ContentTypeUnsupported);
     };
-    serde_json::to_vec(&fields).map(Cow::Owned).map_err(parameters)
+    Ok(Cow::Owned(encode(&fields)))
+}
+
+/// `fields` as the text of one JSON object of strings.
+fn encode(fields: &Fields<'_>) -> Vec<u8> {
+    let capacity: usize = fields.iter().map(|(name, value)| name.len() + value.len() + 6).sum();
+    let mut out = Writer::with_capacity(capacity + 2);
+    out.raw("{");
+    for (idx, (name, value)) in fields.iter().enumerate() {
+        if idx > 0 {
+            out.raw(",");
+        }
+        out.string(name).raw(":").string(value);
+    }
+    out.raw("}");
+    out.finish()
 }
 
 /// The parameters as `T`, borrowing from `params` (a wire struct whose fields are all optional
@@ -63,38 +86,37 @@ fn json(body: &[u8]) -> Result<&[u8], PcaasaError> {
     }
     // Refused: serde's reading is reported first, so each refusal keeps the words it had when
     // the body was read into a `Value` before the check.
-    let detail = match (crate::common::json::parse(body), checked) {
+    let detail = match (shape::of(body), checked) {
         (Err(e), _) => format!("invalid JSON: {e}"),
-        (Ok(Value::Object(_)), Err(e)) => format!("invalid JSON: {e}"),
+        (Ok(shape::Shape::Object), Err(e)) => format!("invalid JSON: {e}"),
         (Ok(_), _) => "JSON body is not an object".into(),
     };
     Err(PcaasaError::BodyMalformed { detail })
 }
 
-fn form(body: &[u8]) -> Result<Map<String, Value>, PcaasaError> {
+fn form(body: &[u8]) -> Result<Fields<'_>, PcaasaError> {
     if std::str::from_utf8(body).is_err() {
         return Err(PcaasaError::BodyMalformed { detail: "form body is not UTF-8".into() });
     }
-    let mut fields = Map::new();
-    for (key, value) in form_urlencoded::parse(body) {
-        insert_once(&mut fields, key.into_owned(), value.into_owned(), "form")?;
+    let fields: Fields<'_> = form_urlencoded::parse(body).collect();
+    let mut names = HashSet::default();
+    for (name, _) in &fields {
+        first_time(&mut names, name, "form")?;
     }
     Ok(fields)
 }
 
-/// Adds one text parameter, refusing a name already there.
-fn insert_once(
-    fields: &mut Map<String, Value>,
-    name: String,
-    value: String,
+/// Records a parameter's `name`, refusing one already in `names`.
+fn first_time<'a>(
+    names: &mut HashSet<&'a str>,
+    name: &'a str,
     encoding: &str,
 ) -> Result<(), PcaasaError> {
-    if fields.contains_key(&name) {
-        let shown = crate::common::json::JsonProblem::DuplicateKey { key: name }.to_string();
-        return Err(PcaasaError::BodyMalformed { detail: format!("{encoding} body: {shown}") });
+    if names.insert(name) {
+        return Ok(());
     }
-    fields.insert(name, Value::String(value));
-    Ok(())
+    let shown = crate::common::json::JsonProblem::DuplicateKey { key: name.into() }.to_string();
+    Err(PcaasaError::BodyMalformed { detail: format!("{encoding} body: {shown}") })
 }
 
 /// A `key=value` parameter of a header value (`boundary=…`, `name="…"`), unquoted.
@@ -110,7 +132,7 @@ fn parameter<'a>(params: &'a str, name: &str) -> Option<&'a str> {
 
 /// RFC 7578 text fields. Lines may end in CRLF (as clients send) or bare LF (hand-written
 /// requests); file parts are read as text like any other field.
-fn multipart(body: &[u8], boundary: &str) -> Result<Map<String, Value>, PcaasaError> {
+fn multipart<'a>(body: &'a [u8], boundary: &str) -> Result<Fields<'a>, PcaasaError> {
     if boundary.is_empty() || boundary.len() > 70 {
         return Err(malformed("boundary must be 1 to 70 characters"));
     }
@@ -118,7 +140,7 @@ fn multipart(body: &[u8], boundary: &str) -> Result<Map<String, Value>, PcaasaEr
     let delimiter = format!("--{boundary}");
     let start = text.find(&delimiter).ok_or_else(|| malformed("no boundary line"))?;
     let mut rest = &text[start + delimiter.len()..];
-    let mut fields = Map::new();
+    let (mut fields, mut names) = (Fields::new(), HashSet::default());
     loop {
         if rest.starts_with("--") {
             return Ok(fields);
@@ -138,7 +160,8 @@ fn multipart(body: &[u8], boundary: &str) -> Result<Map<String, Value>, PcaasaEr
             .find(|(header, _)| header.trim().eq_ignore_ascii_case("content-disposition"))
             .and_then(|(_, value)| parameter(value, "name"))
             .ok_or_else(|| malformed("part without a Content-Disposition name"))?;
-        insert_once(&mut fields, name.to_string(), value.to_string(), "multipart/form-data")?;
+        first_time(&mut names, name, "multipart/form-data")?;
+        fields.push((Cow::Borrowed(name), Cow::Borrowed(value)));
     }
 }
 
