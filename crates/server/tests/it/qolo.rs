@@ -1562,7 +1562,9 @@ async fn a_debit_past_the_available_balance_is_insufficient_funds_and_moves_noth
     assert_eq!(reply.body["title"], "Bad Request");
     let reason = reply.reason.as_deref().unwrap();
     assert!(
-        reason.starts_with("ledger: insufficient funds (available 100.00, debit 100.01, minimum "),
+        reason.starts_with(
+            "ledger: insufficient funds (available 100.00, minimum 0.00, debit 100.01)"
+        ),
         "{reason}"
     );
     // A debit code of any kind is refused alike.
@@ -1601,8 +1603,10 @@ async fn a_credit_past_the_maximum_balance_is_refused_and_moves_nothing() {
     assert_detail(&reply, 400, ADJUST, over);
     let reason = reply.reason.as_deref().unwrap();
     assert!(
-        reason
-            .starts_with("ledger: balance would exceed the maximum (ledger 900.00, credit 100.01"),
+        reason.starts_with(
+            "ledger: balance would exceed the account's maximum balance (balance 900.00, incoming \
+             0.00, credit 100.01"
+        ),
         "{reason}"
     );
     assert_eq!(ledger_state(&sb).await, before);
@@ -1633,7 +1637,7 @@ async fn the_daily_debit_limit_refuses_past_its_allowance_and_resets_after_a_day
     assert_detail(&reply, 400, ADJUST, exceeded);
     let reason = reply.reason.as_deref().unwrap();
     assert!(reason.contains("daily debit amount"), "{reason}");
-    assert!(reason.contains("used today 60.00"), "{reason}");
+    assert!(reason.contains("today 60.00, this one 40.01"), "{reason}");
     assert_eq!(ledger_state(&sb).await, before);
     adjust(&sb, &token, &adjustment(&account.guid, "FT-FEE", "40.00"))
         .await
@@ -1681,7 +1685,13 @@ async fn the_per_transaction_maximum_and_the_daily_counts_refuse_but_an_opening_
         let reply = adjust(&sb, &token, &adjustment(&account.guid, code, "300.01")).await;
         assert_detail(&reply, 400, ADJUST, per_transaction);
         let reason = reply.reason.as_deref().unwrap();
-        assert!(reason.starts_with("ledger: amount 300.01 exceeds the per-transfer maximum 300"));
+        assert!(
+            reason.starts_with(
+                "ledger: amount exceeds the account's per-transfer maximum (amount 300.01, maximum \
+                 300.00)"
+            ),
+            "{reason}"
+        );
     }
     adjust(&sb, &token, &adjustment(&account.guid, "LT-ACH_IN", "300.00"))
         .await

@@ -3,6 +3,8 @@
 //! account's activity (last transaction, last credit, first and last debit) folded from the
 //! ledger's history.
 
+pub(crate) mod open;
+
 use crate::common::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
