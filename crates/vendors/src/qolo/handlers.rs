@@ -117,7 +117,7 @@ pub(crate) fn adjust_balance(
         user_guid: Guid(echo.user_guid.unwrap_or(Uuid::nil())),
         source_code: echo.source_code.as_deref(),
     };
-    wire::ok(StatusCode::CREATED, &body)
+    Ok(wire::json_answer(StatusCode::CREATED, body.to_json()))
 }
 
 /// A refused adjustment: the ledger's outcome in Qolo's words, and the shared sentence with the

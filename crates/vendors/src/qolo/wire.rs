@@ -8,12 +8,13 @@
 //! shortest form, no trailing zeros (`100`, `12.5`), but built from the exact decimal, never
 //! through a float.
 
+mod adjust;
 pub(crate) mod request;
 pub(crate) mod time;
 
 use std::fmt::{self, Write as _};
 
-use http::{HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 use ledger::Timestamp;
 use rust_decimal::Decimal;
@@ -44,10 +45,10 @@ pub(crate) fn ok<T: Serialize>(status: StatusCode, body: &T) -> Result<Response,
 
 /// A 2xx answer of these JSON bytes, with ASP.NET's content type.
 pub(crate) fn json_answer(status: StatusCode, bytes: Vec<u8>) -> Response {
-    let mut resp = Response::json_bytes(status, bytes);
+    let mut headers = HeaderMap::with_capacity(1);
     // A static value: `with_header` would parse and copy it on every answer.
-    resp.headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(JSON));
-    resp
+    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+    Response { status, headers, body: bytes.into(), tenant: None, reason: None }
 }
 
 /// A documented field we never fill (a nullable object or string): always `null`.
@@ -101,17 +102,17 @@ impl Serialize for Amount {
 }
 
 /// A short text built on the stack: a date-time or a decimal's digits.
-struct StackText {
+pub(crate) struct StackText {
     bytes: [u8; 48],
     len: usize,
 }
 
 impl StackText {
-    fn new() -> StackText {
+    pub(crate) fn new() -> StackText {
         StackText { bytes: [0; 48], len: 0 }
     }
 
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         // Only whole `str`s are ever written in.
         std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
     }
@@ -124,6 +125,19 @@ impl fmt::Write for StackText {
         slot.copy_from_slice(text.as_bytes());
         self.len = end;
         Ok(())
+    }
+
+    /// Dates are written digit by digit: an ASCII character goes in as its byte, without the
+    /// UTF-8 encoding round trip of the default.
+    fn write_char(&mut self, c: char) -> fmt::Result {
+        match (u8::try_from(c), self.bytes.get_mut(self.len)) {
+            (Ok(byte), Some(slot)) if byte.is_ascii() => {
+                *slot = byte;
+                self.len += 1;
+                Ok(())
+            }
+            _ => self.write_str(c.encode_utf8(&mut [0; 4])),
+        }
     }
 }
 
