@@ -251,7 +251,9 @@ async fn a_replay_with_the_same_idempotency_key_answers_the_same_bytes_and_moves
     {
         let reply = adjust_keyed(&sb, &token, "6b0c7c1e-wire-0001", &body).await;
         assert_detail(&reply, 400, ADJUST, conflict);
-        assert!(reply.reason.as_deref().unwrap().starts_with("ledger: "), "{reply:#?}");
+        // The shared explainer names the field the key came from.
+        let reason = "ledger: IdempotencyKey reused with a different request";
+        assert_eq!(reply.reason.as_deref(), Some(reason), "{reply:#?}");
     }
     assert_eq!(ledger_state(&sb).await, before);
     // Keys are per client: another key with the first request moves money again.
@@ -302,6 +304,8 @@ async fn without_the_header_a_client_reference_id_replays_and_refuses_reuse() {
     let reply = adjust(&sb, &token, &credit).await;
     let reused = "The client_reference_id was already used for a different request.";
     assert_detail(&reply, 400, ADJUST, reused);
+    let reason = "ledger: client_reference_id reused with a different request";
+    assert_eq!(reply.reason.as_deref(), Some(reason));
     assert_eq!(ledger_state(&sb).await, before);
     // An IdempotencyKey header takes precedence: the reference is then only echoed.
     adjust_keyed(&sb, &token, "explicit-1", &credit).await.ok(StatusCode::CREATED);

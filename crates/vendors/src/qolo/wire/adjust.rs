@@ -216,7 +216,8 @@ mod tests {
             account_type: "GENERAL",
             account_name: name,
             account_currency: "USD",
-            available_balance: amount("-0.00"),
+            // Negative zero, which .NET writes as 0.
+            available_balance: Amount(-Decimal::new(0, 2)),
             ledger_balance: amount("12.50"),
             suspense_balance: amount("79228162514264337593543950335"),
             starting_balance_date: date,
