@@ -117,7 +117,7 @@ pub(crate) fn adjust_balance(
         user_guid: Guid(echo.user_guid.unwrap_or(Uuid::nil())),
         source_code: echo.source_code.as_deref(),
     };
-    Ok(wire::json_answer(StatusCode::CREATED, body.to_json()))
+    Ok(wire::json_answer(StatusCode::CREATED, body.to_json(record.statics.as_deref())))
 }
 
 /// A refused adjustment: the ledger's outcome in Qolo's words, and the shared sentence with the

@@ -12,6 +12,8 @@ mod adjust;
 pub(crate) mod request;
 pub(crate) mod time;
 
+pub(crate) use self::adjust::AccountStatics;
+
 use std::fmt::{self, Write as _};
 
 use http::{HeaderMap, HeaderValue, StatusCode};

@@ -76,6 +76,17 @@ impl Qolo {
         }
     }
 
+    /// The unchanging parts of `record`'s `Account` object, laid out once.
+    pub(crate) fn account_statics(
+        &self,
+        account_guid: Uuid,
+        record: &AccountRecord,
+    ) -> wire::AccountStatics {
+        let zero = QoloBalances { ledger: Decimal::ZERO, available: Decimal::ZERO, suspense: Decimal::ZERO };
+        let account = self.account_object(account_guid, record, Status::Active, zero, &Activity::default());
+        wire::AccountStatics::of(&account)
+    }
+
     /// An `AccountDTO` from the account's current view.
     pub(crate) fn account_dto<'a>(
         &self,

@@ -89,24 +89,25 @@ pub(crate) fn open(
             }
             state.cards.insert(proxy.clone(), placement.wallet_guid);
         }
-        state.accounts.insert(
-            account_guid,
-            AccountRecord {
-                id: view.id,
-                currency: spec.currency,
-                wallet_guid: placement.wallet_guid,
-                account_type,
-                account_name: Arc::from(account_name),
-                opened_at,
-                opening_balance: spec.opening_balance,
-                seq,
-                activity: Arc::default(),
-            },
-        );
+        let mut record = AccountRecord {
+            id: view.id,
+            currency: spec.currency,
+            wallet_guid: placement.wallet_guid,
+            account_type,
+            account_name: Arc::from(account_name),
+            opened_at,
+            opening_balance: spec.opening_balance,
+            seq,
+            statics: None,
+            activity: Arc::default(),
+        };
+        record.statics = Some(Arc::new(qolo.account_statics(account_guid, &record)));
+        state.accounts.insert(account_guid, record);
         Ok(())
     })?;
     Ok(OpenedAccount { account: view, vendor_ids })
 }
+
 /// Chooses the wallet of a new account from the admin's ids: an existing wallet (whose holder,
 /// program and id must agree with any given) or a new one, and its card.
 fn place(

@@ -18,9 +18,46 @@ use crate::common::json::writer::Writer;
 /// before the first digit of the smallest fraction.
 const DECIMAL_CHARS_MAX: usize = 64;
 
+/// What an `Account` object shows that never changes after the account's opening, laid out
+/// once when it opens: a write copies these instead of writing its guids, names and opening
+/// date-time again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AccountStatics {
+    /// From `{"account_guid":` through `"available_balance":`.
+    head: String,
+    /// From `,"starting_balance_date":` through `"last_credit_date":`.
+    opening: String,
+    /// From `,"account_status_date":` through `"sys_utcupdated":`.
+    status_dates: String,
+}
+
+impl AccountStatics {
+    /// The unchanging parts of `account`, as [`Account::write`] writes them.
+    pub(crate) fn of(account: &Account<'_>) -> AccountStatics {
+        let text = |write: &dyn Fn(&mut Writer)| {
+            let mut w = Writer::default();
+            write(&mut w);
+            String::from_utf8(w.finish()).unwrap_or_default()
+        };
+        AccountStatics {
+            head: text(&|w| {
+                account.write_head(w);
+            }),
+            opening: text(&|w| {
+                account.write_opening(w, &mut Dates::default());
+            }),
+            status_dates: text(&|w| {
+                account.write_status_dates(w, &mut Dates::default());
+            }),
+        }
+    }
+}
+
 impl AdjustBalanceResponse<'_> {
-    /// The answer's JSON bytes, in the order of the live reference's response sample.
-    pub(crate) fn to_json(&self) -> Vec<u8> {
+    /// The answer's JSON bytes, in the order of the live reference's response sample, with
+    /// the account's unchanging parts copied from `statics` when given (they must be this
+    /// account's).
+    pub(crate) fn to_json(&self, statics: Option<&AccountStatics>) -> Vec<u8> {
         let mut w = Writer::with_capacity(RESPONSE_BYTES_TYPICAL);
         w.raw(r#"{"client_reference_id":"#).string_or_null(self.client_reference_id);
         w.raw(r#","request_code":"#).string(self.request_code);
@@ -32,7 +69,7 @@ impl AdjustBalanceResponse<'_> {
         guid_or_null(&mut w, self.account_guid);
         w.raw(r#","card_proxy":"#).string_or_null(self.card_proxy);
         w.raw(r#","account":"#);
-        self.account.write(&mut w);
+        self.account.write(&mut w, statics);
         w.raw(r#","user_guid":"#);
         guid(&mut w, self.user_guid);
         w.raw(r#","source_code":"#).string_or_null(self.source_code).raw("}");
@@ -42,26 +79,21 @@ impl AdjustBalanceResponse<'_> {
 
 impl Account<'_> {
     /// The `Account` object, in the schema's order.
-    fn write(&self, w: &mut Writer) {
+    fn write(&self, w: &mut Writer, statics: Option<&AccountStatics>) {
         let mut dates = Dates::default();
-        w.raw(r#"{"account_guid":"#);
-        guid(w, self.account_guid);
-        w.raw(r#","wallet_guid":"#);
-        guid(w, self.wallet_guid);
-        w.raw(r#","account_type":"#).string(self.account_type);
-        w.raw(r#","account_name":"#).string(self.account_name);
-        w.raw(r#","account_currency":"#).string(self.account_currency);
-        w.raw(r#","available_balance":"#);
+        match statics {
+            Some(statics) => w.raw(&statics.head),
+            None => self.write_head(w),
+        };
         amount(w, self.available_balance);
         w.raw(r#","ledger_balance":"#);
         amount(w, self.ledger_balance);
         w.raw(r#","suspense_balance":"#);
         amount(w, self.suspense_balance);
-        w.raw(r#","starting_balance_date":"#);
-        date_time_or_null(w, &mut dates, self.starting_balance_date);
-        w.raw(r#","starting_balance_amount":"#);
-        amount(w, self.starting_balance_amount);
-        w.raw(r#","last_credit_date":"#);
+        match statics {
+            Some(statics) => w.raw(&statics.opening),
+            None => self.write_opening(w, &mut dates),
+        };
         date_time_or_null(w, &mut dates, self.last_credit_date);
         w.raw(r#","last_credit_amount":"#);
         amount(w, self.last_credit_amount);
@@ -74,18 +106,47 @@ impl Account<'_> {
         w.raw(r#","last_debit_amount":"#);
         amount(w, self.last_debit_amount);
         w.raw(r#","account_status":"#).string(self.account_status);
-        w.raw(r#","account_status_date":"#);
-        date_time(w, &mut dates, self.account_status_date);
-        w.raw(r#","holder_account_status":"#).string(self.holder_account_status);
-        w.raw(r#","holder_account_status_date":"#);
-        date_time(w, &mut dates, self.holder_account_status_date);
-        w.raw(r#","sys_utcinserted":"#);
-        date_time(w, &mut dates, self.sys_utcinserted);
-        w.raw(r#","sys_utcupdated":"#);
+        match statics {
+            Some(statics) => w.raw(&statics.status_dates),
+            None => self.write_status_dates(w, &mut dates),
+        };
         date_time(w, &mut dates, self.sys_utcupdated);
         w.raw(r#","last_txn_guid":"#);
         guid_or_null(w, self.last_txn_guid);
         w.raw(r#","interest_rate_strategy":"#).string_or_null(self.interest_rate_strategy).raw("}");
+    }
+
+    /// `{"account_guid":` through `"available_balance":`.
+    fn write_head<'w>(&self, w: &'w mut Writer) -> &'w mut Writer {
+        w.raw(r#"{"account_guid":"#);
+        guid(w, self.account_guid);
+        w.raw(r#","wallet_guid":"#);
+        guid(w, self.wallet_guid);
+        w.raw(r#","account_type":"#).string(self.account_type);
+        w.raw(r#","account_name":"#).string(self.account_name);
+        w.raw(r#","account_currency":"#).string(self.account_currency);
+        w.raw(r#","available_balance":"#)
+    }
+
+    /// `,"starting_balance_date":` through `"last_credit_date":`.
+    fn write_opening<'w>(&self, w: &'w mut Writer, dates: &mut Dates) -> &'w mut Writer {
+        w.raw(r#","starting_balance_date":"#);
+        date_time_or_null(w, dates, self.starting_balance_date);
+        w.raw(r#","starting_balance_amount":"#);
+        amount(w, self.starting_balance_amount);
+        w.raw(r#","last_credit_date":"#)
+    }
+
+    /// `,"account_status_date":` through `"sys_utcupdated":`.
+    fn write_status_dates<'w>(&self, w: &'w mut Writer, dates: &mut Dates) -> &'w mut Writer {
+        w.raw(r#","account_status_date":"#);
+        date_time(w, dates, self.account_status_date);
+        w.raw(r#","holder_account_status":"#).string(self.holder_account_status);
+        w.raw(r#","holder_account_status_date":"#);
+        date_time(w, dates, self.holder_account_status_date);
+        w.raw(r#","sys_utcinserted":"#);
+        date_time(w, dates, self.sys_utcinserted);
+        w.raw(r#","sys_utcupdated":"#)
     }
 }
 
@@ -260,7 +321,12 @@ mod tests {
                 source_code: date.map(|_| "API"),
             };
             let derived = serde_json::to_string(&answer).unwrap();
-            assert_eq!(String::from_utf8(answer.to_json()).unwrap(), derived);
+            assert_eq!(String::from_utf8(answer.to_json(None)).unwrap(), derived);
+            // Laid out at the opening, from the account as it was then.
+            let mut opened = account(name, date, None);
+            opened.available_balance = Amount(Decimal::ONE);
+            let statics = AccountStatics::of(&opened);
+            assert_eq!(String::from_utf8(answer.to_json(Some(&statics))).unwrap(), derived);
         }
     }
 
