@@ -185,7 +185,7 @@ async fn qolo_login(sb: &Sandbox, tenant: &Tenant) -> String {
 }
 
 /// A replay is the first 201, body byte for byte.
-fn qolo_outcome(reply: qolo::Reply) -> Outcome {
+fn qolo_outcome(reply: crate::common::Reply) -> Outcome {
     Outcome { succeeded: reply.status == StatusCode::CREATED, repeated: reply.text }
 }
 

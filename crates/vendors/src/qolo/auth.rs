@@ -9,8 +9,9 @@ use std::time::Duration;
 use ledger::{TenantId, Timestamp};
 use uuid::Uuid;
 
-use super::errors::QoloError;
-use super::time;
+use super::errors::{Failed, QoloError};
+use super::wire::time;
+use crate::common::failure::Failure;
 use crate::common::auth::{self as common_auth, Grant, TokenProblem, TokenStore};
 
 /// How long an access token lives, in the tenant's clock: 12 hours.
@@ -123,7 +124,7 @@ impl Auth {
         api_key: &str,
         clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
         ids: &crate::common::ids::Ids,
-    ) -> Result<(TenantId, String), QoloError> {
+    ) -> Result<(TenantId, String), Failed> {
         let tenant = {
             let registry = self.registry.read().unwrap_or_else(std::sync::PoisonError::into_inner);
             let tenant = registry.by_login.get(login_id).copied();
@@ -158,7 +159,7 @@ impl Auth {
         &self,
         headers: &http::HeaderMap,
         clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
-    ) -> Result<TenantId, QoloError> {
+    ) -> Result<TenantId, Failed> {
         let Some(header) = headers.get(http::header::AUTHORIZATION) else {
             return Err(unauthorized("Bearer", "auth: no Authorization header"));
         };
@@ -183,20 +184,15 @@ impl Auth {
     }
 }
 
-fn unauthorized(challenge: &'static str, reason: &str) -> QoloError {
-    QoloError::Unauthorized {
-        detail: "No or invalid access token provided.",
-        challenge,
-        reason: reason.to_string(),
-    }
+fn unauthorized(challenge: &'static str, reason: &str) -> Failed {
+    let error =
+        QoloError::Unauthorized { detail: "No or invalid access token provided.", challenge };
+    Failure::new(error, reason)
 }
 
-fn bad_login(reason: &str) -> QoloError {
-    QoloError::Unauthorized {
-        detail: "Invalid login_id or api_key.",
-        challenge: "Bearer",
-        reason: reason.to_string(),
-    }
+fn bad_login(reason: &str) -> Failed {
+    let error = QoloError::Unauthorized { detail: "Invalid login_id or api_key.", challenge: "Bearer" };
+    Failure::new(error, reason)
 }
 
 /// Compares two secrets in time independent of where they first differ.

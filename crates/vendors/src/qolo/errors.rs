@@ -1,4 +1,5 @@
-//! Qolo's documented error responses and how ledger outcomes map onto them.
+//! Qolo's error catalogue: its documented error responses, how each is drawn ([`Render`]) and
+//! how ledger outcomes map onto them.
 //!
 //! Every error is an RFC 7807 `ProblemDetails` body (`application/problem+json`) as ASP.NET Core
 //! writes it: `type`, `title`, `status`, `detail`, `instance`, `traceId`. Field validation uses
@@ -8,11 +9,14 @@
 //!
 //! TODO-coverage: 429 (rate limited by Qolo's API gateway) is documented but never emulated.
 
-use http::StatusCode;
+use std::borrow::Cow;
+
+use http::{HeaderValue, StatusCode};
 use uuid::Uuid;
 
 use super::wire::{Errors, ProblemDetails, ValidationProblemDetails};
 use crate::Response;
+use crate::common::failure::{Failure, Render};
 
 const TYPE_400: &str = "https://tools.ietf.org/html/rfc7231#section-6.5.1";
 const TYPE_401: &str = "https://tools.ietf.org/html/rfc7235#section-3.1";
@@ -26,143 +30,144 @@ const TYPE_500: &str = "https://tools.ietf.org/html/rfc7231#section-6.6.1";
 /// The content type of every error body.
 pub(crate) const PROBLEM_JSON: &str = "application/problem+json; charset=utf-8";
 
-/// One of Qolo's error answers. Each carries the external text (on the wire) and the internal
-/// `reason` (the rule that fired, for `X-Sandbank-Reason` and the journal).
+/// A refused Qolo request: the catalogue entry the client sees, why, and whose request it was.
+pub(crate) type Failed = Failure<QoloError>;
+
+/// One of Qolo's error answers, as the client sees it. Why it happened travels beside it, in
+/// [`Failure::reason`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum QoloError {
     /// 400 `ValidationProblemDetails`: field → message, in the order found.
-    Validation { errors: Vec<(String, String)>, reason: String },
-    /// 400 `ProblemDetails`: a business rule (funds, limits, status, currency, idempotency).
-    BadRequest { detail: String, reason: String },
+    Validation(Vec<(String, String)>),
+    /// 400 `ProblemDetails` with this `detail`: a business rule (funds, limits, status,
+    /// currency, idempotency).
+    BadRequest(Cow<'static, str>),
     /// 401: no, malformed, unknown or expired token, or wrong login credentials.
-    Unauthorized { detail: &'static str, challenge: &'static str, reason: String },
-    /// 404: unknown account, card proxy, wallet, program, or API version.
-    NotFound { detail: String, reason: String },
+    Unauthorized { detail: &'static str, challenge: &'static str },
+    /// 404 with this `detail`: unknown account, card proxy, wallet, program, or API version.
+    NotFound(Cow<'static, str>),
     /// 405: the path exists but not with this method.
     MethodNotAllowed,
     /// 408: the body did not arrive in time.
     RequestTimeout,
     /// 413: the body is over the server's limit.
-    PayloadTooLarge { limit_bytes: usize },
+    PayloadTooLarge,
     /// 415: the body is not JSON.
-    UnsupportedMediaType { reason: String },
+    UnsupportedMediaType,
     /// 500: a bug or an unavailable journal; nothing changed.
-    Internal { reason: String },
+    Internal,
 }
 
-impl QoloError {
-    /// A validation error on one field.
-    pub(crate) fn field(field: impl Into<String>, message: impl Into<String>) -> QoloError {
-        let (field, message) = (field.into(), message.into());
-        let reason = field_reason(&field, &message);
-        QoloError::Validation { errors: vec![(field, message)], reason }
-    }
+/// What a Qolo error body shows besides the error: `instance` is the request path, and
+/// `trace_id` becomes the W3C `traceId` extension member.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scene<'a> {
+    pub(crate) instance: &'a str,
+    pub(crate) trace_id: Uuid,
+}
 
-    /// A business-rule rejection.
-    pub(crate) fn bad_request(detail: impl Into<String>, reason: impl Into<String>) -> QoloError {
-        QoloError::BadRequest { detail: detail.into(), reason: reason.into() }
-    }
+/// A validation error on one field.
+pub(crate) fn field(field: impl Into<String>, message: impl Into<String>) -> Failed {
+    let (field, message) = (field.into(), message.into());
+    let reason = field_reason(&field, &message);
+    Failure::new(QoloError::Validation(vec![(field, message)]), reason)
+}
 
-    /// A 404.
-    pub(crate) fn not_found(detail: impl Into<String>, reason: impl Into<String>) -> QoloError {
-        QoloError::NotFound { detail: detail.into(), reason: reason.into() }
-    }
+/// A business-rule rejection.
+pub(crate) fn bad_request(
+    detail: impl Into<Cow<'static, str>>,
+    reason: impl Into<String>,
+) -> Failed {
+    Failure::new(QoloError::BadRequest(detail.into()), reason)
+}
 
-    /// The same error with a more precise internal reason (the external text is unchanged).
-    pub(crate) fn with_reason(mut self, new: String) -> QoloError {
-        match &mut self {
-            QoloError::Validation { reason, .. }
-            | QoloError::BadRequest { reason, .. }
-            | QoloError::Unauthorized { reason, .. }
-            | QoloError::NotFound { reason, .. }
-            | QoloError::UnsupportedMediaType { reason }
-            | QoloError::Internal { reason } => *reason = new,
-            QoloError::MethodNotAllowed
-            | QoloError::RequestTimeout
-            | QoloError::PayloadTooLarge { .. } => {}
-        }
-        self
-    }
+/// A 404.
+pub(crate) fn not_found(detail: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Failed {
+    Failure::new(QoloError::NotFound(detail.into()), reason)
+}
 
-    /// Status, headers and body exactly as Qolo's ASP.NET backend sends them. `instance` is the
-    /// request path; `trace_id` becomes the W3C `traceId` extension member.
-    pub(crate) fn into_response(self, instance: &str, trace_id: Uuid) -> Response {
-        let trace = format!("00-{}-{}-00", trace_id.simple(), span_id(trace_id));
+/// A 500: a bug on our side; nothing changed.
+pub(crate) fn internal(reason: impl Into<String>) -> Failed {
+    Failure::new(QoloError::Internal, reason)
+}
+
+impl Render for QoloError {
+    type Scene<'a> = Scene<'a>;
+
+    /// Status, headers and body exactly as Qolo's ASP.NET backend sends them.
+    fn render(&self, scene: Scene<'_>) -> Response {
+        let trace = format!("00-{}-{}-00", scene.trace_id.simple(), span_id(scene.trace_id));
         let problem = |status: StatusCode, kind, title, detail: Option<&str>| {
             let body = ProblemDetails {
                 kind,
                 title,
                 status: status.as_u16(),
                 detail,
-                instance: Some(instance),
+                instance: Some(scene.instance),
                 trace_id: &trace,
             };
-            Response::json(status, &body).with_header("content-type", PROBLEM_JSON)
+            problem_json(Response::json(status, &body))
         };
         match self {
-            QoloError::Validation { errors, reason } => {
+            QoloError::Validation(errors) => {
                 let body = ValidationProblemDetails {
                     kind: TYPE_400,
                     title: "One or more validation errors occurred.",
                     status: 400,
-                    instance,
+                    instance: scene.instance,
                     trace_id: &trace,
-                    errors: Errors(&errors),
+                    errors: Errors(errors),
                 };
-                Response::json(StatusCode::BAD_REQUEST, &body)
-                    .with_header("content-type", PROBLEM_JSON)
-                    .with_reason(reason)
+                problem_json(Response::json(StatusCode::BAD_REQUEST, &body))
             }
-            QoloError::BadRequest { detail, reason } => {
-                problem(StatusCode::BAD_REQUEST, TYPE_400, "Bad Request", Some(&detail))
-                    .with_reason(reason)
+            QoloError::BadRequest(detail) => {
+                problem(StatusCode::BAD_REQUEST, TYPE_400, "Bad Request", Some(detail))
             }
-            QoloError::Unauthorized { detail, challenge, reason } => {
+            QoloError::Unauthorized { detail, challenge } => {
                 problem(StatusCode::UNAUTHORIZED, TYPE_401, "Unauthorized", Some(detail))
                     .with_header("www-authenticate", challenge)
-                    .with_reason(reason)
             }
-            QoloError::NotFound { detail, reason } => {
-                problem(StatusCode::NOT_FOUND, TYPE_404, "Not Found", Some(&detail))
-                    .with_reason(reason)
+            QoloError::NotFound(detail) => {
+                problem(StatusCode::NOT_FOUND, TYPE_404, "Not Found", Some(detail))
             }
             QoloError::MethodNotAllowed => problem(
                 StatusCode::METHOD_NOT_ALLOWED,
                 TYPE_405,
                 "Method Not Allowed",
                 Some("The HTTP method is not allowed for this resource."),
-            )
-            .with_reason("route: method not allowed for this path"),
+            ),
             QoloError::RequestTimeout => problem(
                 StatusCode::REQUEST_TIMEOUT,
                 TYPE_408,
                 "Request Timeout",
                 Some("The request body was not received in time."),
-            )
-            .with_reason("body: not received in time"),
-            QoloError::PayloadTooLarge { limit_bytes } => problem(
+            ),
+            QoloError::PayloadTooLarge => problem(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 TYPE_413,
                 "Payload Too Large",
                 Some("The request body is too large."),
-            )
-            .with_reason(format!("body: larger than {limit_bytes} bytes")),
-            QoloError::UnsupportedMediaType { reason } => problem(
+            ),
+            QoloError::UnsupportedMediaType => problem(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 TYPE_415,
                 "Unsupported Media Type",
                 None,
-            )
-            .with_reason(reason),
-            QoloError::Internal { reason } => problem(
+            ),
+            QoloError::Internal => problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 TYPE_500,
                 "An error occurred while processing your request.",
                 None,
-            )
-            .with_reason(reason),
+            ),
         }
     }
+}
+
+/// `resp` with the problem content type.
+fn problem_json(mut resp: Response) -> Response {
+    resp.headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    resp
 }
 
 /// The one-line reason for a validation error: the member, or the body as a whole.
@@ -180,60 +185,52 @@ fn span_id(trace_id: Uuid) -> String {
 
 impl From<&ledger::Error> for QoloError {
     fn from(err: &ledger::Error) -> QoloError {
-        let reason = format!("ledger: {err}");
+        let validation = |message: &str| {
+            QoloError::Validation(vec![("amount".to_string(), message.to_string())])
+        };
         // No wildcard arm: a new ledger variant must be mapped here deliberately.
         match err {
-            ledger::Error::IdempotencyConflict => QoloError::bad_request(
-                "The IdempotencyKey was already used with a different request.",
-                reason,
+            ledger::Error::IdempotencyConflict => QoloError::BadRequest(
+                "The IdempotencyKey was already used with a different request.".into(),
             ),
-            ledger::Error::AmountNotPositive => {
-                QoloError::field("amount", "The field amount must be greater than 0.")
-                    .with_reason(reason)
+            ledger::Error::AmountNotPositive => validation("The field amount must be greater than 0."),
+            ledger::Error::AmountScaleExceeded => {
+                validation("The field amount has more decimal places than the currency allows.")
             }
-            ledger::Error::AmountScaleExceeded => QoloError::field(
-                "amount",
-                "The field amount has more decimal places than the currency allows.",
-            )
-            .with_reason(reason),
-            ledger::Error::AmountTooLarge => QoloError::field(
-                "amount",
-                "The field amount must not be greater than 1000000000000000.",
-            )
-            .with_reason(reason),
-            ledger::Error::AccountNotFound => QoloError::not_found("Account not found.", reason),
-            ledger::Error::CurrencyMismatch => {
-                QoloError::bad_request("The currency does not match the account currency.", reason)
+            ledger::Error::AmountTooLarge => {
+                validation("The field amount must not be greater than 1000000000000000.")
             }
-            ledger::Error::AccountNotActive { status } => QoloError::bad_request(
+            ledger::Error::AccountNotFound => QoloError::NotFound("Account not found.".into()),
+            ledger::Error::CurrencyMismatch => QoloError::BadRequest(
+                "The currency does not match the account currency.".into(),
+            ),
+            ledger::Error::AccountNotActive { status } => QoloError::BadRequest(
                 format!(
                     "The account status {} does not allow balance adjustments.",
                     super::state::status_name(*status)
-                ),
-                reason,
+                )
+                .into(),
             ),
-            ledger::Error::TransferMaximumExceeded => QoloError::bad_request(
-                "The amount exceeds the transaction amount limit of the account.",
-                reason,
+            ledger::Error::TransferMaximumExceeded => QoloError::BadRequest(
+                "The amount exceeds the transaction amount limit of the account.".into(),
             ),
-            ledger::Error::DailyLimitExceeded { limit } => {
-                let detail = match limit {
+            ledger::Error::DailyLimitExceeded { limit } => QoloError::BadRequest(
+                match limit {
                     ledger::DailyLimit::CreditAmount => "The daily load amount limit is exceeded.",
                     ledger::DailyLimit::CreditCount => "The daily load count limit is exceeded.",
                     ledger::DailyLimit::DebitAmount => {
                         "The daily spending amount limit is exceeded."
                     }
                     ledger::DailyLimit::DebitCount => "The daily spending count limit is exceeded.",
-                };
-                QoloError::bad_request(detail, reason)
-            }
-            ledger::Error::InsufficientFunds => QoloError::bad_request(
-                "Insufficient funds: the available balance is less than the amount.",
-                reason,
+                }
+                .into(),
             ),
-            ledger::Error::BalanceMaximumExceeded => QoloError::bad_request(
-                "The adjustment would take the balance above the account's maximum balance.",
-                reason,
+            ledger::Error::InsufficientFunds => QoloError::BadRequest(
+                "Insufficient funds: the available balance is less than the amount.".into(),
+            ),
+            ledger::Error::BalanceMaximumExceeded => QoloError::BadRequest(
+                "The adjustment would take the balance above the account's maximum balance."
+                    .into(),
             ),
             // AdjustBalance is a single-sided posting: it never names two accounts and never
             // settles a hold, so these outcomes mean a bug on our side.
@@ -242,10 +239,8 @@ impl From<&ledger::Error> for QoloError {
             | ledger::Error::PendingAlreadyPosted
             | ledger::Error::PendingAlreadyVoided
             | ledger::Error::PendingExpired
-            | ledger::Error::PendingAmountExceeded => {
-                QoloError::Internal { reason: format!("{reason} (unexpected for AdjustBalance)") }
-            }
-            ledger::Error::JournalUnavailable => QoloError::Internal { reason },
+            | ledger::Error::PendingAmountExceeded
+            | ledger::Error::JournalUnavailable => QoloError::Internal,
         }
     }
 }

@@ -3,6 +3,8 @@
 //! account's activity (last transaction, last credit, first and last debit) folded from the
 //! ledger's history.
 
+pub(crate) mod open;
+
 use crate::common::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
@@ -12,6 +14,8 @@ use ledger::{
 };
 use rust_decimal::Decimal;
 use uuid::Uuid;
+
+use super::wire::AccountStatics;
 
 /// Qolo's `AccountType` enum.
 pub(crate) const ACCOUNT_TYPES: [&str; 11] = [
@@ -239,6 +243,8 @@ pub(crate) struct AccountRecord {
     pub(crate) opening_balance: Decimal,
     /// Opening order within the tenant, for stable listings.
     pub(crate) seq: u64,
+    /// What its `Account` object shows that never changes, laid out at the opening.
+    pub(crate) statics: Option<Arc<AccountStatics>>,
     /// Cached fold of the ledger history, brought up to date on every read. A cell of its own,
     /// shared by the record's copies: advancing it after a write must not take the write lock
     /// of the whole tenant map, which every request of every tenant reads.

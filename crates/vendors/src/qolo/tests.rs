@@ -487,6 +487,38 @@ fn every_route_is_under_api_and_answers() {
     assert_eq!(resp.tenant, Some(TENANT));
 }
 
+/// The server passes the matched route's index; the table runs that route's operation, and an
+/// index past the table is Qolo's 500 problem, never a panic.
+#[test]
+fn each_route_index_runs_its_own_operation_and_one_past_the_table_is_a_500_problem() {
+    let harness = harness();
+    let text = "GET /api/v1/accounts?wallet_guid={{wallet_guid}}\nauthorization: Bearer {{token}}\n";
+    let mut text = text.to_string();
+    for (name, value) in &harness.vars {
+        text = text.replace(&format!("{{{{{name}}}}}"), value);
+    }
+    // As the server's router captures it.
+    let req = crate::Request {
+        params: vec![("version".into(), "v1".into())],
+        ..parse_request(&text)
+    };
+    let routes = harness.vendor.routes();
+    let index_of = |operation: &str| routes.iter().position(|r| r.operation == operation).unwrap();
+    let at = |idx: usize| harness.with_ctx(|ctx| harness.vendor.handle(ctx, idx, &req));
+
+    let found = at(index_of("SearchAccount"));
+    assert_eq!(found.status, 200, "{}", String::from_utf8_lossy(&found.body));
+    assert_eq!(body(&found)["count"], 2);
+    // The same request at the login's index is the login's: no JSON body, so a 415.
+    assert_eq!(at(index_of("Login")).status, 415);
+
+    let past = at(routes.len());
+    assert_eq!(past.status, 500);
+    assert_eq!(past.headers["content-type"], "application/problem+json; charset=utf-8");
+    assert_eq!(body(&past)["instance"], "/api/v1/accounts");
+    assert_eq!(past.reason.as_deref(), Some(&*format!("route: no operation at index {}", routes.len())));
+}
+
 #[test]
 fn transaction_guids_are_distinct_stable_version_4_uuids() {
     let qolo = super::Qolo::new();

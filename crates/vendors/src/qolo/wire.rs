@@ -1,13 +1,22 @@
 //! Qolo's JSON bodies as its OpenAPI documents them, field for field and in the documented order:
 //! the login answer, `AdjustBalanceResponse` with its `Account`, `AccountDTO`, `WalletDTO`,
 //! `CardDTO`, the `*SearchResponse` envelopes, the by-balance listing with its `PersonDTO`, and
-//! `ProblemDetails` (plain and with ASP.NET's validation `errors` map).
+//! `ProblemDetails` (plain and with ASP.NET's validation `errors` map); the request bodies are in
+//! [`request`].
 //!
 //! Every balance and amount is a JSON number in major units, written as .NET writes a `double`:
 //! shortest form, no trailing zeros (`100`, `12.5`), but built from the exact decimal, never
 //! through a float.
 
+mod adjust;
+pub(crate) mod request;
+pub(crate) mod time;
+
+pub(crate) use self::adjust::AccountStatics;
+
 use std::fmt::{self, Write as _};
+
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 use ledger::Timestamp;
 use rust_decimal::Decimal;
@@ -16,8 +25,33 @@ use serde::ser::{Error as _, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use super::time;
+use super::errors::{self, Failed};
+use crate::Response;
 use crate::common::json;
+
+/// The content type of every successful body (ASP.NET's default).
+const JSON: &str = "application/json; charset=utf-8";
+
+/// Bytes reserved for a success body (an AdjustBalance answer is about 1.2 KB).
+const RESPONSE_BYTES_TYPICAL: usize = 2048;
+
+/// A 2xx JSON answer with ASP.NET's content type.
+pub(crate) fn ok<T: Serialize>(status: StatusCode, body: &T) -> Result<Response, Failed> {
+    // Sized for an AdjustBalance answer, so serializing rarely reallocates.
+    let mut bytes = Vec::with_capacity(RESPONSE_BYTES_TYPICAL);
+    match serde_json::to_writer(&mut bytes, body) {
+        Ok(()) => Ok(json_answer(status, bytes)),
+        Err(err) => Err(errors::internal(format!("internal: serialization failed: {err}"))),
+    }
+}
+
+/// A 2xx answer of these JSON bytes, with ASP.NET's content type.
+pub(crate) fn json_answer(status: StatusCode, bytes: Vec<u8>) -> Response {
+    let mut headers = HeaderMap::with_capacity(1);
+    // A static value: `with_header` would parse and copy it on every answer.
+    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+    Response { status, headers, body: bytes.into(), tenant: None, reason: None }
+}
 
 /// A documented field we never fill (a nullable object or string): always `null`.
 pub(crate) type Null = Option<()>;
@@ -70,17 +104,17 @@ impl Serialize for Amount {
 }
 
 /// A short text built on the stack: a date-time or a decimal's digits.
-struct StackText {
+pub(crate) struct StackText {
     bytes: [u8; 48],
     len: usize,
 }
 
 impl StackText {
-    fn new() -> StackText {
+    pub(crate) fn new() -> StackText {
         StackText { bytes: [0; 48], len: 0 }
     }
 
-    fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         // Only whole `str`s are ever written in.
         std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
     }
@@ -93,6 +127,19 @@ impl fmt::Write for StackText {
         slot.copy_from_slice(text.as_bytes());
         self.len = end;
         Ok(())
+    }
+
+    /// Dates are written digit by digit: an ASCII character goes in as its byte, without the
+    /// UTF-8 encoding round trip of the default.
+    fn write_char(&mut self, c: char) -> fmt::Result {
+        match (u8::try_from(c), self.bytes.get_mut(self.len)) {
+            (Ok(byte), Some(slot)) if byte.is_ascii() => {
+                *slot = byte;
+                self.len += 1;
+                Ok(())
+            }
+            _ => self.write_str(c.encode_utf8(&mut [0; 4])),
+        }
     }
 }
 
