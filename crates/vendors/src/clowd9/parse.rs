@@ -78,12 +78,10 @@ pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Failur
     if first.is_some_and(|byte| *byte != b'{') {
         return Err(Failure::new(Clowd9Error::InvalidBody, "body: not a JSON object"));
     }
-    let res = serde_json::from_slice(&req.body)
-        .map_err(|err| Failure::new(Clowd9Error::InvalidBody, format!("body: {err}")))?;
-    // serde skips unknown fields unchecked and refuses only a known field twice.
-    json::check(&req.body)
-        .map_err(|problem| Failure::new(Clowd9Error::InvalidBody, format!("body: {problem}")))?;
-    Ok(res)
+    // serde skips unknown fields unchecked and refuses only a known field twice: the strict
+    // check covers the rest.
+    json::read(&req.body)
+        .map_err(|unread| Failure::new(Clowd9Error::InvalidBody, format!("body: {unread}")))
 }
 
 /// A Clowd9 UUID identifier (`^[a-fA-F0-9]{8}-…-[a-fA-F0-9]{12}$`), nothing looser.

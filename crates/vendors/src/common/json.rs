@@ -52,6 +52,39 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
     }
 }
 
+/// Why a body could not be read into its wire struct: serde's reading (its words, which come
+/// first when both fail), or the strict check.
+#[derive(Debug)]
+pub enum Unread {
+    /// serde could not read the body into the struct.
+    Serde(serde_json::Error),
+    /// serde could, but the body is not strict JSON (a repeated key, a lone surrogate...).
+    Strict(JsonProblem),
+}
+
+impl std::fmt::Display for Unread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unread::Serde(err) => err.fmt(f),
+            Unread::Strict(problem) => problem.fmt(f),
+        }
+    }
+}
+
+/// Reads a body into its wire struct `T` after the strict check: serde's error when serde
+/// cannot read it, else the check's problem when it is not strict JSON. The check runs first,
+/// so an accepted body is parsed as text proven UTF-8; serde reads a refused one only to give
+/// its own words precedence.
+pub fn read<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, Unread> {
+    match check(body) {
+        Ok(text) => serde_json::from_str(text).map_err(Unread::Serde),
+        Err(problem) => match serde_json::from_slice::<T>(body) {
+            Ok(_) => Err(Unread::Strict(problem)),
+            Err(err) => Err(Unread::Serde(err)),
+        },
+    }
+}
+
 /// Parses a body as JSON, or says why not in serde's words.
 pub fn parse(body: &[u8]) -> Result<Value, String> {
     serde_json::from_slice(body).map_err(|e| e.to_string())
@@ -92,8 +125,8 @@ pub fn integer_text(text: &str) -> Option<i64> {
 pub enum Field<'a> {
     /// `null` (only seen outside an `Option`).
     Null,
-    /// `true` or `false`.
-    Bool,
+    /// `true` or `false`, and which.
+    Bool(bool),
     /// A number, as written (exact: `arbitrary_precision` semantics).
     Number(&'a str),
     /// A string, unescaped.
@@ -113,7 +146,8 @@ impl<'a> Field<'a> {
                 Some(inner) if !inner.contains('\\') => Field::String(Cow::Borrowed(inner)),
                 _ => Field::String(Cow::Owned(serde_json::from_str(text)?)),
             },
-            Some(b't' | b'f') => Field::Bool,
+            Some(b't') => Field::Bool(true),
+            Some(b'f') => Field::Bool(false),
             Some(b'n') => Field::Null,
             Some(b'[') => Field::Array,
             Some(b'{') => Field::Object,
@@ -125,7 +159,7 @@ impl<'a> Field<'a> {
     pub fn type_name(&self) -> &'static str {
         match self {
             Field::Null => "null",
-            Field::Bool => "a boolean",
+            Field::Bool(_) => "a boolean",
             Field::Number(_) => "a number",
             Field::String(_) => "a string",
             Field::Array => "an array",
@@ -190,6 +224,19 @@ mod tests {
         assert_eq!(missing.a, None);
         assert_eq!(integer_text("1.0"), None);
         assert_eq!(integer_text("-42"), Some(-42));
+    }
+
+    #[test]
+    fn read_gives_serdes_words_first_then_the_strict_checks() {
+        let read = |text: &[u8]| read::<Inner>(text).map_err(|unread| match unread {
+            Unread::Serde(_) => "serde",
+            Unread::Strict(_) => "strict",
+        });
+        assert_eq!(read(br#"{"x": 1, "y": "z"}"#).unwrap(), Inner { x: 1, y: Some("z".into()) });
+        assert_eq!(read(br#"{"x": 1, "x": 2}"#), Err("serde"), "serde names its own field twice");
+        assert_eq!(read(br#"{"x": 1, "u": 1, "u": 2}"#), Err("strict"));
+        assert_eq!(read(b"{\"x\": 1, \"u\": \"\xff\"}"), Err("strict"));
+        assert_eq!(read(br#"{"x": "1", "u": 1, "u": 2}"#), Err("serde"), "both: serde's first");
     }
 
     #[derive(Debug, Deserialize, PartialEq)]

@@ -18,7 +18,7 @@ pub(crate) use self::cash::{cash_l8v2, cash_v2};
 use super::errors::{FvError, Vpl, bad, vpl};
 use super::state::is_card_number;
 use super::wire::calendar::Date;
-use super::wire::{self, Sent};
+use super::wire;
 use crate::Request;
 use crate::common::failure::Failure;
 use crate::common::json::Field;
@@ -112,13 +112,9 @@ pub(crate) fn require_content_type(req: &Request, wanted: &str) -> Result<(), Fa
 
 /// Reads a JSON body into its wire struct (400 when it is not JSON of that shape).
 pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Failure<FvError>> {
-    let res = serde_json::from_slice(&req.body)
-        .map_err(|err| bad(format!("body: not a valid request: {err}")))?;
-    // serde skips unknown fields unchecked and keeps the last of a key repeated in a field
-    // read as a `Value`.
-    crate::common::json::check(&req.body).map_err(|problem| {
-        bad(format!("body: not a valid request: {problem}"))
-    })?;
+    // serde skips unknown fields unchecked: the strict check covers them.
+    let res = crate::common::json::read(&req.body)
+        .map_err(|unread| bad(format!("body: not a valid request: {unread}")))?;
     // serde also reads a struct from a JSON array of its fields in order.
     if !req.body.trim_ascii_start().starts_with(b"{") {
         return Err(bad("body: not a valid request: not a JSON object"));
@@ -132,16 +128,16 @@ pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Failur
 /// A string field: strings as sent, numbers and booleans as their text. `None` when absent or
 /// null. The error is the reason text.
 fn text<'a>(
-    value: Option<&Sent<'a>>,
+    value: Option<&Field<'a>>,
     field: &str,
     chars_max: usize,
 ) -> Result<Option<Cow<'a, str>>, String> {
     let Some(sent) = value else { return Ok(None) };
-    let text = match &sent.field {
+    let text = match sent {
         Field::Null => return Ok(None),
         Field::String(text) => text.clone(),
         Field::Number(number) => Cow::Borrowed(*number),
-        Field::Bool => Cow::Borrowed(if sent.flag == Some(true) { "true" } else { "false" }),
+        Field::Bool(flag) => Cow::Borrowed(if *flag { "true" } else { "false" }),
         Field::Array | Field::Object => return Err(format!("field {field}: must be a string")),
     };
     if text.chars().count() > chars_max {
@@ -152,8 +148,8 @@ fn text<'a>(
 
 /// A non-negative integer field of at most `digits_max` digits: JSON integers or digit
 /// strings.
-fn integer(value: Option<&Sent<'_>>, field: &str, digits_max: u32) -> Result<Option<i64>, String> {
-    let parsed = match value.map(|sent| &sent.field) {
+fn integer(value: Option<&Field<'_>>, field: &str, digits_max: u32) -> Result<Option<i64>, String> {
+    let parsed = match value {
         None | Some(Field::Null) => return Ok(None),
         // The number's own text, never through a float.
         Some(Field::Number(number)) => crate::common::json::integer_text(number),
@@ -181,11 +177,11 @@ fn integer(value: Option<&Sent<'_>>, field: &str, digits_max: u32) -> Result<Opt
 }
 
 /// A boolean field: JSON booleans, or the strings `true` / `false`.
-fn boolean(value: Option<&Sent<'_>>, field: &str) -> Result<Option<bool>, String> {
+fn boolean(value: Option<&Field<'_>>, field: &str) -> Result<Option<bool>, String> {
     let Some(sent) = value else { return Ok(None) };
-    match &sent.field {
+    match sent {
         Field::Null => Ok(None),
-        Field::Bool => Ok(sent.flag),
+        Field::Bool(flag) => Ok(Some(*flag)),
         Field::String(text) if text == "true" => Ok(Some(true)),
         Field::String(text) if text == "false" => Ok(Some(false)),
         _ => Err(format!("field {field}: must be true or false")),
@@ -204,7 +200,7 @@ fn u32_of(number: i64) -> u32 {
 
 /// Text that is required by the schema (400 when absent), with a length range.
 fn required_text<'a>(
-    value: Option<&Sent<'a>>,
+    value: Option<&Field<'a>>,
     field: &str,
     chars: std::ops::RangeInclusive<usize>,
 ) -> Result<Cow<'a, str>, Failure<FvError>> {
@@ -217,7 +213,7 @@ fn required_text<'a>(
 }
 
 /// An ASM or account organization: 000–998 (VPL8SMA01E otherwise).
-fn organization(value: Option<&Sent<'_>>, field: &str) -> Result<u16, Failure<FvError>> {
+fn organization(value: Option<&Field<'_>>, field: &str) -> Result<u16, Failure<FvError>> {
     let number = integer(value, field, 3)
         .map_err(|reason| vpl(Vpl::OrgInvalid, reason))?
         .ok_or_else(|| vpl(Vpl::OrgInvalid, format!("field {field}: is missing")))?;
@@ -231,9 +227,9 @@ fn organization(value: Option<&Sent<'_>>, field: &str) -> Result<u16, Failure<Fv
 }
 
 /// `transactionAmount`: present, a plain positive number of at most 17 digits.
-fn amount(value: Option<&Sent<'_>>, field: &str) -> Result<Decimal, Failure<FvError>> {
+fn amount(value: Option<&Field<'_>>, field: &str) -> Result<Decimal, Failure<FvError>> {
     let not_numeric = |why: &str| vpl(Vpl::AmountNotNumeric, format!("field {field}: {why}"));
-    let parsed = match value.map(|sent| &sent.field) {
+    let parsed = match value {
         None | Some(Field::Null) => {
             return Err(vpl(Vpl::AmountRequired, format!("field {field}: is missing")));
         }
@@ -260,10 +256,10 @@ fn amount(value: Option<&Sent<'_>>, field: &str) -> Result<Decimal, Failure<FvEr
 
 /// `effectiveDate`: present (VPL8SMA16E) and a calendar date (VPL8SMA53E).
 fn effective_date<'a>(
-    value: Option<&Sent<'a>>,
+    value: Option<&Field<'a>>,
     field: &str,
 ) -> Result<Cow<'a, str>, Failure<FvError>> {
-    match value.map(|sent| &sent.field) {
+    match value {
         None | Some(Field::Null) => {
             Err(vpl(Vpl::EffectiveDateRequired, format!("field {field}: is missing")))
         }
@@ -287,7 +283,7 @@ fn effective_date<'a>(
 
 /// An account (or card) number given in the body: 19 characters when present.
 fn account_number_shape<'a>(
-    value: Option<&Sent<'a>>,
+    value: Option<&Field<'a>>,
     field: &str,
 ) -> Result<Option<Cow<'a, str>>, Failure<FvError>> {
     let text = filled(text(value, field, 19).map_err(bad)?);
@@ -301,7 +297,7 @@ fn account_number_shape<'a>(
 
 /// A card number given in the body: 12–19 characters when present.
 fn card_number_shape<'a>(
-    value: Option<&Sent<'a>>,
+    value: Option<&Field<'a>>,
     field: &str,
 ) -> Result<Option<Cow<'a, str>>, Failure<FvError>> {
     let text = filled(text(value, field, 19).map_err(bad)?);

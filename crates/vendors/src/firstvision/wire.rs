@@ -1,7 +1,7 @@
 //! FirstVision's wire types, named and ordered as the vendor's OpenAPI documents them
 //! (`reference/1.0.0/Accounts.yaml` for L8V2, `reference/1.2.0/Accounts.yaml` for v2).
 //!
-//! Request fields are kept as sent ([`Sent`], borrowed from the body) so `parse.rs` can tell a
+//! Request fields are kept as sent ([`Field`], borrowed from the body) so `parse.rs` can tell a
 //! missing field from a wrongly typed one and answer each with the vendor's own code; responses
 //! are plain structs serialized in the documented field order, or, for the cash answers on the
 //! write's hot path, laid out by hand in that order ([`cash`]). Amounts are exact `serde_json::Number`s. A date
@@ -12,57 +12,15 @@ pub(crate) mod calendar;
 pub(crate) mod cash;
 mod l8vi;
 
-use std::borrow::Cow;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Number;
-use serde_json::value::RawValue;
 
 use crate::common::json::{Field, Object};
 
 // GET /account/v2/accounts (M.CMS.ACCOUNT.INQ, L8VI): its answer is large enough for a file of
 // its own.
 pub(crate) use self::l8vi::*;
-
-// ---------------------------------------------------------------------------------------------
-// A field as sent
-
-/// One body field as sent: its [`Field`] and, for a boolean, which one. VisionPLUS's Java
-/// service reads a boolean where it takes text as `"true"` / `"false"`, and `Field::Bool` does
-/// not say which it was. `null` reads as absent, as for [`Field`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Sent<'a> {
-    pub(crate) field: Field<'a>,
-    /// `Some` exactly when the field is a JSON boolean.
-    pub(crate) flag: Option<bool>,
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Sent<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Sent<'a>, D::Error> {
-        let raw = <&'de RawValue>::deserialize(deserializer)?;
-        let text = raw.get();
-        let flag = match text {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        };
-        // Valid JSON text, classified by its first byte as `Field` does.
-        let field = match text.as_bytes().first() {
-            Some(b'"') => match text.get(1..text.len() - 1) {
-                Some(inner) if !inner.contains('\\') => Field::String(Cow::Borrowed(inner)),
-                _ => Field::String(Cow::Owned(
-                    serde_json::from_str(text).map_err(serde::de::Error::custom)?,
-                )),
-            },
-            Some(b't' | b'f') => Field::Bool,
-            Some(b'n') => Field::Null,
-            Some(b'[') => Field::Array,
-            Some(b'{') => Field::Object,
-            _ => Field::Number(text),
-        };
-        Ok(Sent { field, flag })
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Envelope and token
@@ -102,13 +60,13 @@ pub(crate) struct TokenResponse {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ModifyAccountBalanceRequest<'a> {
     #[serde(borrow)]
-    pub(crate) asm_organization_number: Option<Sent<'a>>,
+    pub(crate) asm_organization_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) representative_id: Option<Sent<'a>>,
+    pub(crate) representative_id: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) account_number: Option<Sent<'a>>,
+    pub(crate) account_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) foreign_use: Option<Sent<'a>>,
+    pub(crate) foreign_use: Option<Field<'a>>,
     #[serde(borrow)]
     pub(crate) transaction_data: Option<Object<ModifyAccountBalanceTxData<'a>>>,
 }
@@ -118,33 +76,33 @@ pub(crate) struct ModifyAccountBalanceRequest<'a> {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ModifyAccountBalanceTxData<'a> {
     #[serde(borrow)]
-    pub(crate) card_number: Option<Sent<'a>>,
+    pub(crate) card_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) card_sequence: Option<Sent<'a>>,
+    pub(crate) card_sequence: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) action_code: Option<Sent<'a>>,
+    pub(crate) action_code: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) effective_date: Option<Sent<'a>>,
+    pub(crate) effective_date: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) transaction_amount: Option<Sent<'a>>,
+    pub(crate) transaction_amount: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) plan_number: Option<Sent<'a>>,
+    pub(crate) plan_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) plan_sequence: Option<Sent<'a>>,
+    pub(crate) plan_sequence: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) store_number: Option<Sent<'a>>,
+    pub(crate) store_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) authorization_code: Option<Sent<'a>>,
+    pub(crate) authorization_code: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) reference_number: Option<Sent<'a>>,
+    pub(crate) reference_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) resolution_reference_number: Option<Sent<'a>>,
+    pub(crate) resolution_reference_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) otb_update_indicator: Option<Sent<'a>>,
+    pub(crate) otb_update_indicator: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) description: Option<Sent<'a>>,
+    pub(crate) description: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) department_code: Option<Sent<'a>>,
+    pub(crate) department_code: Option<Field<'a>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -155,17 +113,17 @@ pub(crate) struct ModifyAccountBalanceTxData<'a> {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PurchaseAndCashAdvanceRequest<'a> {
     #[serde(borrow)]
-    pub(crate) organization_number: Option<Sent<'a>>,
+    pub(crate) organization_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) representative_id: Option<Sent<'a>>,
+    pub(crate) representative_id: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) is_foreign: Option<Sent<'a>>,
+    pub(crate) is_foreign: Option<Field<'a>>,
     #[serde(borrow)]
     pub(crate) account_data: Option<Object<PurchaseAccountData<'a>>>,
     #[serde(borrow)]
-    pub(crate) action_code_priority: Option<Sent<'a>>,
+    pub(crate) action_code_priority: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) has_referral: Option<Sent<'a>>,
+    pub(crate) has_referral: Option<Field<'a>>,
     #[serde(borrow)]
     pub(crate) referral_representation: Option<Object<ReferralRepresentation<'a>>>,
     #[serde(borrow)]
@@ -181,18 +139,18 @@ pub(crate) struct PurchaseAndCashAdvanceRequest<'a> {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PurchaseAccountData<'a> {
     #[serde(borrow)]
-    pub(crate) organization_number: Option<Sent<'a>>,
+    pub(crate) organization_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) number: Option<Sent<'a>>,
+    pub(crate) number: Option<Field<'a>>,
 }
 
 /// `PurchaseAndCashAdvanceRequest.ReferralRepresentation`.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ReferralRepresentation<'a> {
     #[serde(borrow)]
-    pub(crate) organization: Option<Sent<'a>>,
+    pub(crate) organization: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) id: Option<Sent<'a>>,
+    pub(crate) id: Option<Field<'a>>,
 }
 
 /// `PurchaseAndCashAdvanceRequest.MetaData`.
@@ -208,22 +166,22 @@ pub(crate) struct MetaData<'a> {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct FraudPreventionData<'a> {
     #[serde(borrow)]
-    pub(crate) identifier: Option<Sent<'a>>,
+    pub(crate) identifier: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) key_tracing: Option<Sent<'a>>,
+    pub(crate) key_tracing: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) payment_description: Option<Sent<'a>>,
+    pub(crate) payment_description: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) card_label_id: Option<Sent<'a>>,
+    pub(crate) card_label_id: Option<Field<'a>>,
 }
 
 /// `ItemRequestString`.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ItemRequestString<'a> {
     #[serde(borrow)]
-    pub(crate) id: Option<Sent<'a>>,
+    pub(crate) id: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) value: Option<Sent<'a>>,
+    pub(crate) value: Option<Field<'a>>,
 }
 
 /// `PurchaseAndCashAdvanceRequest.TransactionData`.
@@ -231,70 +189,70 @@ pub(crate) struct ItemRequestString<'a> {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct PurchaseTransactionData<'a> {
     #[serde(borrow)]
-    pub(crate) effective_date: Option<Sent<'a>>,
+    pub(crate) effective_date: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) transaction_amount: Option<Sent<'a>>,
+    pub(crate) transaction_amount: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) plan_number: Option<Sent<'a>>,
+    pub(crate) plan_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) plan_sequence: Option<Sent<'a>>,
+    pub(crate) plan_sequence: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) department_code: Option<Sent<'a>>,
+    pub(crate) department_code: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) authorization_code: Option<Sent<'a>>,
+    pub(crate) authorization_code: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) store_number: Option<Sent<'a>>,
+    pub(crate) store_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) stock_keeping_unit_number: Option<Sent<'a>>,
+    pub(crate) stock_keeping_unit_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) sales_clerk: Option<Sent<'a>>,
+    pub(crate) sales_clerk: Option<Field<'a>>,
     #[serde(borrow)]
     pub(crate) letter_information: Option<LetterInformation<'a>>,
     #[serde(borrow)]
-    pub(crate) card_number: Option<Sent<'a>>,
+    pub(crate) card_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) card_sequence: Option<Sent<'a>>,
+    pub(crate) card_sequence: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) ticket_number: Option<Sent<'a>>,
+    pub(crate) ticket_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) purchase_order_number: Option<Sent<'a>>,
+    pub(crate) purchase_order_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) reference_number: Option<Sent<'a>>,
+    pub(crate) reference_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) insurance_code: Option<Sent<'a>>,
+    pub(crate) insurance_code: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) action_code: Option<Sent<'a>>,
+    pub(crate) action_code: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) installment_number: Option<Sent<'a>>,
+    pub(crate) installment_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) wallet_id: Option<Sent<'a>>,
+    pub(crate) wallet_id: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) description: Option<Sent<'a>>,
+    pub(crate) description: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) resolution_reference_number: Option<Sent<'a>>,
+    pub(crate) resolution_reference_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) open_to_buy_update_indicator: Option<Sent<'a>>,
+    pub(crate) open_to_buy_update_indicator: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) is_reversed_memo: Option<Sent<'a>>,
+    pub(crate) is_reversed_memo: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) monetary_supress: Option<Sent<'a>>,
+    pub(crate) monetary_supress: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) account_level_by_pass: Option<Sent<'a>>,
+    pub(crate) account_level_by_pass: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) is_open_to_buy: Option<Sent<'a>>,
+    pub(crate) is_open_to_buy: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) ecommerce_transaction_limits_indicator: Option<Sent<'a>>,
+    pub(crate) ecommerce_transaction_limits_indicator: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) payment_accept_indicator: Option<Sent<'a>>,
+    pub(crate) payment_accept_indicator: Option<Field<'a>>,
 }
 
 /// `PurchaseAndCashAdvanceRequest.LetterInformation`.
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct LetterInformation<'a> {
     #[serde(borrow)]
-    pub(crate) code: Option<Sent<'a>>,
+    pub(crate) code: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) organization: Option<Sent<'a>>,
+    pub(crate) organization: Option<Field<'a>>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -305,11 +263,11 @@ pub(crate) struct LetterInformation<'a> {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct BalanceInquiryRequest<'a> {
     #[serde(borrow)]
-    pub(crate) account_number: Option<Sent<'a>>,
+    pub(crate) account_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) organization_number: Option<Sent<'a>>,
+    pub(crate) organization_number: Option<Field<'a>>,
     #[serde(borrow)]
-    pub(crate) dual_currency_indicator: Option<Sent<'a>>,
+    pub(crate) dual_currency_indicator: Option<Field<'a>>,
 }
 
 /// Account balance inquiry response.

@@ -397,7 +397,7 @@ pub(crate) fn amount(value: &Option<Field<'_>>) -> Result<Decimal, PcaasaError> 
 /// `debug`: a boolean drawn as 0/1; accepted as `true`/`false`/`1`/`0`, then ignored.
 fn debug(value: &Option<Field<'_>>) -> Result<(), PcaasaError> {
     let valid = match value {
-        None | Some(Field::Bool) => true,
+        None | Some(Field::Bool(_)) => true,
         Some(Field::Number(number)) => matches!(integer_text(number), Some(0 | 1)),
         Some(Field::String(text)) => matches!(text.as_ref(), "" | "0" | "false" | "1" | "true"),
         Some(_) => false,
@@ -483,7 +483,7 @@ mod tests {
         assert_eq!(code("10000000000000000.00"), "AMOUNT_INVALID");
         assert_eq!(code("12345678901234567890.12345"), "INVALID_FORMAT"); // 26 characters
         assert_eq!(amount(&None).unwrap_err().code(), "REQUIRED_FIELD_MISSING");
-        assert_eq!(amount(&Some(Field::Bool)).unwrap_err().code(), "INVALID_FORMAT");
+        assert_eq!(amount(&Some(Field::Bool(true))).unwrap_err().code(), "INVALID_FORMAT");
     }
 
     #[test]

@@ -109,20 +109,24 @@ impl std::error::Error for JsonProblem {}
 /// comments, `NaN`, leading zeros, trailing commas or byte order mark), every escape valid and
 /// every surrogate escape paired, no object with a key twice, nesting at most [`DEPTH_MAX`].
 /// Any value is accepted at the top; vendors refuse non-objects in their own words.
-pub fn check(body: &[u8]) -> Result<(), JsonProblem> {
+///
+/// Returns the body as text: proven UTF-8, it is read by `serde_json::from_str`, which then
+/// spares checking each string again.
+pub fn check(body: &[u8]) -> Result<&str, JsonProblem> {
     if body.starts_with(b"\xEF\xBB\xBF") {
         return Err(JsonProblem::ByteOrderMark);
     }
-    if let Err(err) = std::str::from_utf8(body) {
-        return Err(JsonProblem::NotUtf8 { at: err.valid_up_to() });
-    }
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(err) => return Err(JsonProblem::NotUtf8 { at: err.valid_up_to() }),
+    };
     let mut scanner = Scanner { bytes: body, at: 0, keys: Vec::with_capacity(KEYS_PREALLOCATED) };
     scanner.value(0)?;
     scanner.skip_whitespace();
     if scanner.at < body.len() {
         return Err(JsonProblem::TrailingCharacters { at: scanner.at });
     }
-    Ok(())
+    Ok(text)
 }
 
 /// A cursor over a body already known to be UTF-8.

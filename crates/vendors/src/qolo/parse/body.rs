@@ -22,8 +22,8 @@ pub(crate) fn read<'a, T: Deserialize<'a>>(body: &'a [u8], type_name: &str) -> R
     // A struct also reads from a JSON array of its fields; Qolo's bodies are objects only.
     let is_object = *first == b'{';
     let mut unread = None;
-    if is_object && json::check(body).is_ok() {
-        match serde_json::from_slice(body) {
+    if let (true, Ok(text)) = (is_object, json::check(body)) {
+        match serde_json::from_str(text) {
             Ok(read) => return Ok(read),
             Err(err) => unread = Some(err),
         }
@@ -54,8 +54,8 @@ fn refused(
     }
     match (json::check(body), unread) {
         (Err(problem), _) => not_valid(&problem),
-        (Ok(()), Some(err)) => not_valid(&err),
-        (Ok(()), None) => errors::internal("body: refused without a reason"),
+        (Ok(_), Some(err)) => not_valid(&err),
+        (Ok(_), None) => errors::internal("body: refused without a reason"),
     }
 }
 
