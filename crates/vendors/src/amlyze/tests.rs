@@ -276,7 +276,7 @@ fn amlyze_validate_only_batch_stores_nothing() {
 #[test]
 fn amlyze_batch_over_the_item_limit_is_rejected_whole() {
     let setup = setup();
-    let items: Vec<Value> = (0..=super::handlers::BATCH_ITEMS_MAX)
+    let items: Vec<Value> = (0..=super::handlers::batch::BATCH_ITEMS_MAX)
         .map(|i| json!({"communicationNumber": format!("B{i}")}))
         .collect();
     let resp = post(
@@ -503,7 +503,7 @@ fn amlyze_refusals_show_the_time_last_seen_on_the_tokens_tenant_else_on_any() {
     };
     // At `at` on the default tenant's clock, a handled request (Spring's 404).
     let handle_at = |at: &str| {
-        let at = super::datetime::parse(at).unwrap();
+        let at = super::wire::datetime::parse(at).unwrap();
         let now = ledger::Timestamp::from_unix_micros(
             at.unix_seconds * 1_000_000 + i64::from(at.nanos / 1_000),
         );
@@ -576,4 +576,25 @@ fn amlyze_provisioning_returns_the_documented_well_known_token_once() {
 fn amlyze_routes_stay_under_the_vendors_prefix() {
     let vendor = super::vendor();
     assert!(vendor.routes().iter().all(|r| r.path.starts_with("/amlyze-ws-rest/")));
+}
+
+#[test]
+fn amlyze_a_route_index_outside_the_table_is_the_internal_error_not_a_panic() {
+    let setup = setup();
+    let harness = &setup.harness;
+    let before = history(&setup);
+    let req = request(Method::PUT, "/amlyze-ws-rest/account-balance", Some(WELL_KNOWN_TOKEN), "");
+    let resp = harness.with_ctx(|ctx| harness.vendor.handle(ctx, super::ROUTES.len(), &req));
+    assert_eq!(resp.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        body(&resp),
+        json!({"resultType": "REQUEST_REJECTED", "status": 500, "error": "Internal Server Error"})
+    );
+    assert_eq!(resp.reason.as_deref(), Some("route: amlyze has no route 10"));
+    assert_eq!(resp.tenant, Some(TENANT));
+    assert_eq!(history(&setup), before, "nothing changed");
+    // Without a token the 401 still comes first, as for every route.
+    let anonymous = request(Method::PUT, "/amlyze-ws-rest/account-balance", None, "");
+    let resp = harness.with_ctx(|ctx| harness.vendor.handle(ctx, usize::MAX, &anonymous));
+    assert_eq!(resp.status, StatusCode::UNAUTHORIZED);
 }
