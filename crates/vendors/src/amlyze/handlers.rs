@@ -28,7 +28,7 @@ pub(crate) struct Call<'a> {
 
 /// `PUT /amlyze-ws-rest/account-balance` (`registerAccountBalance`).
 pub(crate) fn register_balance(call: &Call<'_>) -> Result<Response, Failure> {
-    let body: AccountBalanceApi = parse::body::read(call.req, "AccountBalanceApi")?;
+    let body: AccountBalanceApi<'_> = parse::body::read(call.req, "AccountBalanceApi")?;
     let command = parse::balance(&body)?;
     let mut state = call.slot.lock();
     check_balance(&state, &command)?;
@@ -50,7 +50,7 @@ pub(crate) fn validate_batch(call: &Call<'_>) -> Result<Response, Failure> {
 
 /// `POST /amlyze-ws-rest/account` (`postAccount`): see [`account::register`].
 pub(crate) fn register_account(call: &Call<'_>) -> Result<Response, Failure> {
-    let body: AmlyzeAccountApi = parse::body::read(call.req, "AmlyzeAccountApi")?;
+    let body: AmlyzeAccountApi<'_> = parse::body::read(call.req, "AmlyzeAccountApi")?;
     let command = parse::account(&body)?;
     account::register(call, &command)?;
     Ok(wire::accepted())
@@ -58,7 +58,7 @@ pub(crate) fn register_account(call: &Call<'_>) -> Result<Response, Failure> {
 
 /// `POST /amlyze-ws-rest/customer` (`postCustomer_1`): registers or replaces a customer.
 pub(crate) fn register_customer(call: &Call<'_>) -> Result<Response, Failure> {
-    let body: AmlyzeCustomerApi = parse::body::read(call.req, "AmlyzeCustomerApi")?;
+    let body: AmlyzeCustomerApi<'_> = parse::body::read(call.req, "AmlyzeCustomerApi")?;
     let command = parse::customer(&body)?;
     let mut state = call.slot.lock();
     if state.communication_used(command.communication_number) {

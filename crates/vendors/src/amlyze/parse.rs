@@ -47,14 +47,14 @@ pub(crate) struct BalanceCommand<'a> {
 
 /// Checks one `AccountBalanceApi`, in this order: `communicationNumber`, `requester`,
 /// `accountExtId`, `businessUnit`, `balanceAt`, `value`, `equivalentValue`, `balanceType`.
-pub(crate) fn balance(body: &AccountBalanceApi) -> Result<BalanceCommand<'_>, Failure> {
+pub(crate) fn balance<'a>(body: &'a AccountBalanceApi<'_>) -> Result<BalanceCommand<'a>, Failure> {
     let communication_number = communication_number(&body.communication_number)?;
     let requester = requester(&body.requester)?;
     let account_ext_id =
         required(&body.account_ext_id, "accountExtId", TEXT_CHARS_MAX, Rejection::ExtIdMandatory)?;
     let business_unit = business_unit(&body.business_unit)?;
     let (balance_at, balance_at_text) = match &body.balance_at {
-        Some(JavaDateTime::At { at, text }) => (*at, text.as_str()),
+        Some(JavaDateTime::At { at, text }) => (*at, &**text),
         Some(JavaDateTime::Blank) | None => {
             return Err(missing("balanceAt", Rejection::BalanceAtMandatory));
         }
@@ -113,7 +113,7 @@ pub(crate) struct AccountCommand<'a> {
 /// Checks one `AmlyzeAccountApi`, in this order: `communicationNumber`, `requester`,
 /// `businessUnit`, `action`, `businessEntityExtId`, `accountExtId`, `accountNumber`,
 /// `accountStatus`, `currencyCode`, `openingDate`, `closingDate`, `bic`, other texts.
-pub(crate) fn account(body: &AmlyzeAccountApi) -> Result<AccountCommand<'_>, Failure> {
+pub(crate) fn account<'a>(body: &'a AmlyzeAccountApi<'_>) -> Result<AccountCommand<'a>, Failure> {
     let communication_number = communication_number(&body.communication_number)?;
     requester(&body.requester)?;
     let business_unit = business_unit(&body.business_unit)?;
@@ -209,7 +209,7 @@ pub(crate) struct CustomerCommand<'a> {
 /// Checks one `AmlyzeCustomerApi`, in this order: `communicationNumber`, `requester`,
 /// `businessUnit`, `action`, `customerExtId`, `applicationDate`, then the enumerated fields
 /// (`entityType`, `customerStatus`, `sourceOfRiskLevel`, `riskLevel`) when present.
-pub(crate) fn customer(body: &AmlyzeCustomerApi) -> Result<CustomerCommand<'_>, Failure> {
+pub(crate) fn customer<'a>(body: &'a AmlyzeCustomerApi<'_>) -> Result<CustomerCommand<'a>, Failure> {
     let communication_number = communication_number(&body.communication_number)?;
     requester(&body.requester)?;
     let business_unit = business_unit(&body.business_unit)?;
@@ -242,8 +242,8 @@ pub(crate) fn customer(body: &AmlyzeCustomerApi) -> Result<CustomerCommand<'_>, 
 }
 
 /// The field's text unless it is absent or blank (Java `StringUtils.isBlank`).
-fn present(field: &Option<JavaString>) -> Option<&str> {
-    field.as_ref().map(|s| s.0.as_str()).filter(|s| !s.trim().is_empty())
+fn present<'a>(field: &'a Option<JavaString<'_>>) -> Option<&'a str> {
+    field.as_ref().map(JavaString::as_str).filter(|s| !s.trim().is_empty())
 }
 
 fn missing(field: &str, rejection: Rejection) -> Failure {
@@ -258,7 +258,7 @@ fn too_long(field: &'static str, max: usize) -> Failure {
 }
 
 fn required<'a>(
-    field: &'a Option<JavaString>,
+    field: &'a Option<JavaString<'_>>,
     name: &'static str,
     max: usize,
     when_missing: Rejection,
@@ -271,7 +271,7 @@ fn required<'a>(
 }
 
 fn optional<'a>(
-    field: &'a Option<JavaString>,
+    field: &'a Option<JavaString<'_>>,
     name: &'static str,
     max: usize,
 ) -> Result<Option<&'a str>, Failure> {
@@ -281,7 +281,7 @@ fn optional<'a>(
     }
 }
 
-fn communication_number(field: &Option<JavaString>) -> Result<&str, Failure> {
+fn communication_number<'a>(field: &'a Option<JavaString<'_>>) -> Result<&'a str, Failure> {
     required(
         field,
         "communicationNumber",
@@ -290,12 +290,12 @@ fn communication_number(field: &Option<JavaString>) -> Result<&str, Failure> {
     )
 }
 
-fn requester(field: &Option<JavaString>) -> Result<&str, Failure> {
+fn requester<'a>(field: &'a Option<JavaString<'_>>) -> Result<&'a str, Failure> {
     required(field, "requester", REQUESTER_CHARS_MAX, Rejection::RequesterMandatory)
 }
 
 /// The request's business unit, [`DEFAULT_BUSINESS_UNIT`] when absent; a blank one is refused.
-fn business_unit(field: &Option<JavaString>) -> Result<&str, Failure> {
+fn business_unit<'a>(field: &'a Option<JavaString<'_>>) -> Result<&'a str, Failure> {
     match field {
         None => Ok(DEFAULT_BUSINESS_UNIT),
         Some(JavaString(text)) if text.trim().is_empty() => {
@@ -308,7 +308,7 @@ fn business_unit(field: &Option<JavaString>) -> Result<&str, Failure> {
     }
 }
 
-fn action(field: &Option<JavaString>) -> Result<Action, Failure> {
+fn action(field: &Option<JavaString<'_>>) -> Result<Action, Failure> {
     match present(field) {
         None | Some("CREATE") => Ok(Action::Create),
         Some("UPDATE") => Ok(Action::Update),
@@ -341,7 +341,7 @@ fn invalid_value(field: &'static str, text: &str, allowed: &str) -> Failure {
     )
 }
 
-fn one_of(field: &Option<JavaString>, name: &'static str, allowed: &[&str]) -> Result<(), Failure> {
+fn one_of(field: &Option<JavaString<'_>>, name: &'static str, allowed: &[&str]) -> Result<(), Failure> {
     match present(field) {
         Some(text) if !allowed.contains(&text) => {
             Err(invalid_value(name, text, &allowed.join(", ")))

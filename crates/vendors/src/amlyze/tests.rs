@@ -598,3 +598,59 @@ fn amlyze_a_route_index_outside_the_table_is_the_internal_error_not_a_panic() {
     let resp = harness.with_ctx(|ctx| harness.vendor.handle(ctx, usize::MAX, &anonymous));
     assert_eq!(resp.status, StatusCode::UNAUTHORIZED);
 }
+
+/// Jackson's coercions as a client sees them: a number or boolean where a string is declared is
+/// taken as its text (echoed back as such), a numeric string where a decimal is declared is read
+/// exactly, escapes are undone, `"1"`/`"TRUE"` are booleans; a boolean where a decimal is
+/// declared refuses the whole batch, even behind a valid item.
+#[test]
+fn amlyze_properties_follow_jacksons_coercions() {
+    let setup = setup();
+    let path = "/amlyze-ws-rest/validate-batch-account-balances";
+    let item = |number: &str, value: &str| {
+        format!(
+            r#"{{"communicationNumber": {number}, "requester": "core", "accountExtId": "{SEED_ACCOUNT}",
+                "balanceAt": " 2024-01-01T00:00:00Z ", "value": {value}}}"#
+        )
+    };
+    let batch = format!(
+        r#"{{"accountBalances": [{}, {}, {}, {}]}}"#,
+        item("17", "1"),
+        item("true", r#"" 12.50 ""#),
+        item(r#""C\u0031\t""#, "1e2"),
+        item("false", r#""""#),
+    );
+    let resp = harness_send(&setup, path, &batch);
+    assert_eq!(resp.status, StatusCode::OK, "{:?}", resp.reason);
+    let results = &body(&resp)["results"];
+    let numbers: Vec<&str> =
+        (0..4).map(|i| results[i]["communicationNumber"].as_str().unwrap()).collect();
+    assert_eq!(numbers, ["17", "true", "C1\t", "false"]);
+    let outcomes: Vec<&str> = (0..4).map(|i| results[i]["resultType"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["REQUEST_ACCEPTED"; 3].into_iter().chain(["REQUEST_REJECTED"]).collect::<Vec<_>>());
+    assert_eq!(results[3]["errorDescription"], "Value is mandatory", "a blank decimal is null");
+
+    let refused = format!(r#"{{"accountBalances": [{}, {}]}}"#, item("1", "1"), item("2", "true"));
+    let resp = harness_send(&setup, path, &refused);
+    assert_eq!(resp.status, StatusCode::BAD_REQUEST);
+    assert_eq!(body(&resp)["error"], "Bad Request", "Spring's body");
+    let reason = resp.reason.unwrap();
+    assert!(reason.contains("invalid type: boolean `true`, expected a decimal number"), "{reason}");
+
+    let account = |flag: &str| {
+        json!({"communicationNumber": format!("A-{flag}"), "requester": "core",
+               "businessEntityExtId": "ORG2023111755", "accountExtId": format!("ACC-{flag}"),
+               "accountNumber": "LT601010012345678901", "accountStatus": "ACTIVE",
+               "currencyCode": "EUR", "openingDate": "2023-11-17T10:00:00Z",
+               "isOtherFinInstAccount": serde_json::from_str::<Value>(flag).unwrap()})
+    };
+    for (flag, bic_needed) in [("true", true), ("1", true), (r#""TRUE""#, true), ("false", false)] {
+        let resp = post(&setup.harness, "/amlyze-ws-rest/account", account(flag));
+        let code = body(&resp)["errorCode"].clone();
+        assert_eq!(code == "005", bic_needed, "isOtherFinInstAccount {flag}: {code}");
+    }
+}
+
+fn harness_send(setup: &Setup, path: &str, body: &str) -> Response {
+    setup.harness.send(request(Method::POST, path, Some(WELL_KNOWN_TOKEN), body))
+}

@@ -30,24 +30,25 @@ use crate::common::json::Object;
 /// `AccountBalanceApi`: the body of `PUT /amlyze-ws-rest/account-balance` and one item of the
 /// batch calls. Fields in the order of the spec's `mandatory_fields` example.
 #[derive(Debug, Deserialize)]
-pub(crate) struct AccountBalanceApi {
+pub(crate) struct AccountBalanceApi<'a> {
     /// Unique number of this communication; a second use is refused (`O005`).
-    #[serde(rename = "communicationNumber")]
-    pub(crate) communication_number: Option<JavaString>,
+    #[serde(rename = "communicationNumber", borrow)]
+    pub(crate) communication_number: Option<JavaString<'a>>,
     /// Name of the calling system, at most 100 characters.
-    pub(crate) requester: Option<JavaString>,
+    #[serde(borrow)]
+    pub(crate) requester: Option<JavaString<'a>>,
     /// From the `accountBalanceType` classifier: `DAILY_BALANCE`, `STATEMENT_BALANCE`.
-    #[serde(rename = "balanceType")]
-    pub(crate) balance_type: Option<JavaString>,
+    #[serde(rename = "balanceType", borrow)]
+    pub(crate) balance_type: Option<JavaString<'a>>,
     /// The account's external id, as registered through `POST /amlyze-ws-rest/account`.
-    #[serde(rename = "accountExtId")]
-    pub(crate) account_ext_id: Option<JavaString>,
+    #[serde(rename = "accountExtId", borrow)]
+    pub(crate) account_ext_id: Option<JavaString<'a>>,
     /// The business unit (multi-organisation clients).
-    #[serde(rename = "businessUnit")]
-    pub(crate) business_unit: Option<JavaString>,
+    #[serde(rename = "businessUnit", borrow)]
+    pub(crate) business_unit: Option<JavaString<'a>>,
     /// When the balance was observed.
-    #[serde(rename = "balanceAt")]
-    pub(crate) balance_at: Option<JavaDateTime>,
+    #[serde(rename = "balanceAt", borrow)]
+    pub(crate) balance_at: Option<JavaDateTime<'a>>,
     /// The balance, in the account's currency.
     pub(crate) value: Option<JavaDecimal>,
     /// The balance converted to the institution's base currency.
@@ -57,98 +58,103 @@ pub(crate) struct AccountBalanceApi {
 
 /// `BatchAccountBalancesRequestApi`: the body of both batch balance calls.
 #[derive(Debug, Deserialize)]
-pub(crate) struct BatchAccountBalancesRequestApi {
+pub(crate) struct BatchAccountBalancesRequestApi<'a> {
     /// The balances, each handled on its own.
-    #[serde(rename = "accountBalances")]
-    pub(crate) account_balances: Option<Vec<Option<Object<AccountBalanceApi>>>>,
+    #[serde(rename = "accountBalances", borrow)]
+    pub(crate) account_balances: Option<Vec<Option<Object<AccountBalanceApi<'a>>>>>,
 }
 
 /// `AmlyzeAccountApi`: the body of `POST /amlyze-ws-rest/account`, in the order of the
 /// documentation's field table.
 #[derive(Debug, Deserialize)]
-pub(crate) struct AmlyzeAccountApi {
+pub(crate) struct AmlyzeAccountApi<'a> {
     /// Unique number of this communication.
-    #[serde(rename = "communicationNumber")]
-    pub(crate) communication_number: Option<JavaString>,
+    #[serde(rename = "communicationNumber", borrow)]
+    pub(crate) communication_number: Option<JavaString<'a>>,
     /// Name of the calling system.
-    pub(crate) requester: Option<JavaString>,
+    #[serde(borrow)]
+    pub(crate) requester: Option<JavaString<'a>>,
     /// The owner: a customer's `customerExtId`.
-    #[serde(rename = "businessEntityExtId")]
-    pub(crate) business_entity_ext_id: Option<JavaString>,
+    #[serde(rename = "businessEntityExtId", borrow)]
+    pub(crate) business_entity_ext_id: Option<JavaString<'a>>,
     /// The id the balance call addresses the account by.
-    #[serde(rename = "accountExtId")]
-    pub(crate) account_ext_id: Option<JavaString>,
+    #[serde(rename = "accountExtId", borrow)]
+    pub(crate) account_ext_id: Option<JavaString<'a>>,
     /// IBAN, local number, wallet address…
-    #[serde(rename = "accountNumber")]
-    pub(crate) account_number: Option<JavaString>,
+    #[serde(rename = "accountNumber", borrow)]
+    pub(crate) account_number: Option<JavaString<'a>>,
     /// `ACTIVE`, `SUSPENDED` or `CLOSED`.
-    #[serde(rename = "accountStatus")]
-    pub(crate) account_status: Option<JavaString>,
+    #[serde(rename = "accountStatus", borrow)]
+    pub(crate) account_status: Option<JavaString<'a>>,
     /// ISO 4217 code from the `currency` classifier.
-    #[serde(rename = "currencyCode")]
-    pub(crate) currency_code: Option<JavaString>,
+    #[serde(rename = "currencyCode", borrow)]
+    pub(crate) currency_code: Option<JavaString<'a>>,
     /// When the account was opened.
-    #[serde(rename = "openingDate")]
-    pub(crate) opening_date: Option<JavaDateTime>,
+    #[serde(rename = "openingDate", borrow)]
+    pub(crate) opening_date: Option<JavaDateTime<'a>>,
     /// The business unit (multi-organisation clients).
-    #[serde(rename = "businessUnit")]
-    pub(crate) business_unit: Option<JavaString>,
+    #[serde(rename = "businessUnit", borrow)]
+    pub(crate) business_unit: Option<JavaString<'a>>,
     /// `CREATE` (default) or `UPDATE`.
-    pub(crate) action: Option<JavaString>,
+    #[serde(borrow)]
+    pub(crate) action: Option<JavaString<'a>>,
     /// Mandatory for an account at another institution.
-    pub(crate) bic: Option<JavaString>,
+    #[serde(borrow)]
+    pub(crate) bic: Option<JavaString<'a>>,
     /// Whether the account is at another institution.
     #[serde(rename = "isOtherFinInstAccount")]
     pub(crate) is_other_fin_inst_account: Option<JavaBoolean>,
     /// Free text, e.g. `TBC bank`.
-    #[serde(rename = "bankTitle")]
-    pub(crate) bank_title: Option<JavaString>,
+    #[serde(rename = "bankTitle", borrow)]
+    pub(crate) bank_title: Option<JavaString<'a>>,
     /// Classifier value, e.g. `PURPOSE_INVEST`.
-    #[serde(rename = "accountPurpose")]
-    pub(crate) account_purpose: Option<JavaString>,
+    #[serde(rename = "accountPurpose", borrow)]
+    pub(crate) account_purpose: Option<JavaString<'a>>,
     /// Classifier value, e.g. `ORG_B2B`.
-    #[serde(rename = "accountType")]
-    pub(crate) account_type: Option<JavaString>,
+    #[serde(rename = "accountType", borrow)]
+    pub(crate) account_type: Option<JavaString<'a>>,
     /// Only, and always, for a `CLOSED` account.
-    #[serde(rename = "closingDate")]
-    pub(crate) closing_date: Option<JavaDateTime>,
+    #[serde(rename = "closingDate", borrow)]
+    pub(crate) closing_date: Option<JavaDateTime<'a>>,
 }
 
 /// `AmlyzeCustomerApi`: the fields of `POST /amlyze-ws-rest/customer` the mock reads (the
 /// minimal import of the documentation); every other customer property is accepted and ignored.
 #[derive(Debug, Deserialize)]
-pub(crate) struct AmlyzeCustomerApi {
+pub(crate) struct AmlyzeCustomerApi<'a> {
     /// Unique number of this communication.
-    #[serde(rename = "communicationNumber")]
-    pub(crate) communication_number: Option<JavaString>,
+    #[serde(rename = "communicationNumber", borrow)]
+    pub(crate) communication_number: Option<JavaString<'a>>,
     /// Name of the calling system.
-    pub(crate) requester: Option<JavaString>,
+    #[serde(borrow)]
+    pub(crate) requester: Option<JavaString<'a>>,
     /// The business unit (multi-organisation clients).
-    #[serde(rename = "businessUnit")]
-    pub(crate) business_unit: Option<JavaString>,
+    #[serde(rename = "businessUnit", borrow)]
+    pub(crate) business_unit: Option<JavaString<'a>>,
     /// `EVALUATE` (risk scoring) or `IMPORT` (store the given `riskLevel`).
-    #[serde(rename = "sourceOfRiskLevel")]
-    pub(crate) source_of_risk_level: Option<JavaString>,
+    #[serde(rename = "sourceOfRiskLevel", borrow)]
+    pub(crate) source_of_risk_level: Option<JavaString<'a>>,
     /// `NONE`, `LOW`, `MEDIUM`, `HIGH`, `EXTREME`.
-    #[serde(rename = "riskLevel")]
-    pub(crate) risk_level: Option<JavaString>,
+    #[serde(rename = "riskLevel", borrow)]
+    pub(crate) risk_level: Option<JavaString<'a>>,
     /// `PENDING`, `ACTIVE`, `REJECTED`, `SUSPENDED`, `CLOSED`.
-    #[serde(rename = "customerStatus")]
-    pub(crate) customer_status: Option<JavaString>,
+    #[serde(rename = "customerStatus", borrow)]
+    pub(crate) customer_status: Option<JavaString<'a>>,
     /// Client classifier, e.g. `IND`, `ORG`.
-    #[serde(rename = "riskManagementCategory")]
-    pub(crate) risk_management_category: Option<JavaString>,
+    #[serde(rename = "riskManagementCategory", borrow)]
+    pub(crate) risk_management_category: Option<JavaString<'a>>,
     /// `INDIVIDUAL` or `ORGANIZATION`.
-    #[serde(rename = "entityType")]
-    pub(crate) entity_type: Option<JavaString>,
+    #[serde(rename = "entityType", borrow)]
+    pub(crate) entity_type: Option<JavaString<'a>>,
     /// The id accounts name as their `businessEntityExtId`.
-    #[serde(rename = "customerExtId")]
-    pub(crate) customer_ext_id: Option<JavaString>,
+    #[serde(rename = "customerExtId", borrow)]
+    pub(crate) customer_ext_id: Option<JavaString<'a>>,
     /// When the customer applied.
-    #[serde(rename = "applicationDate")]
-    pub(crate) application_date: Option<JavaDateTime>,
+    #[serde(rename = "applicationDate", borrow)]
+    pub(crate) application_date: Option<JavaDateTime<'a>>,
     /// `CREATE` (default) or `UPDATE`.
-    pub(crate) action: Option<JavaString>,
+    #[serde(borrow)]
+    pub(crate) action: Option<JavaString<'a>>,
 }
 
 // ---------------------------------------------------------------------------------------------

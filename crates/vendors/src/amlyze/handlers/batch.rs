@@ -20,7 +20,7 @@ pub(crate) const BATCH_ITEMS_MAX: usize = 1_000;
 /// Answers a batch; `save` stores the accepted items. A later item reusing an earlier item's
 /// `communicationNumber` is a duplicate in both modes.
 pub(super) fn answer(call: &Call<'_>, save: bool) -> Result<Response, Failure> {
-    let body: BatchAccountBalancesRequestApi =
+    let body: BatchAccountBalancesRequestApi<'_> =
         parse::body::read(call.req, "BatchAccountBalancesRequestApi")?;
     let Some(items) = &body.account_balances else {
         return Err(errors::rejected(
@@ -59,7 +59,7 @@ pub(super) fn answer(call: &Call<'_>, save: bool) -> Result<Response, Failure> {
 fn one<'a>(
     state: &mut TenantState,
     validated: &mut HashSet<&'a str>,
-    item: &'a AccountBalanceApi,
+    item: &'a AccountBalanceApi<'_>,
     call: &Call<'_>,
     save: bool,
 ) -> Result<(), Failure> {
@@ -76,14 +76,14 @@ fn one<'a>(
     Ok(())
 }
 
-fn text(field: Option<&JavaString>) -> Option<&str> {
-    field.map(|s| s.0.as_str())
+fn text<'a>(field: Option<&'a JavaString<'_>>) -> Option<&'a str> {
+    field.map(JavaString::as_str)
 }
 
-fn item_result(
-    item: Option<&AccountBalanceApi>,
+fn item_result<'a>(
+    item: Option<&'a AccountBalanceApi<'_>>,
     outcome: Result<(), Failure>,
-) -> AccountBalanceItemResultApi<'_> {
+) -> AccountBalanceItemResultApi<'a> {
     let (error_code, error_description) = match &outcome {
         Ok(()) => (None, None),
         Err(failure) => {

@@ -2,7 +2,7 @@
 //! into the wire type; each failure is Spring's default error body.
 
 use http::StatusCode;
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use crate::Request;
 use crate::amlyze::errors::{self, Failure};
@@ -10,7 +10,7 @@ use crate::amlyze::errors::{self, Failure};
 /// Reads a JSON body the way Spring's `@RequestBody` does: the media type must be JSON (else
 /// 415), the body must be there (else 400), and it must deserialize into `T` (else 400). Each
 /// failure is Spring's default error body.
-pub(crate) fn read<T: DeserializeOwned>(req: &Request, schema: &str) -> Result<T, Failure> {
+pub(crate) fn read<'a, T: Deserialize<'a>>(req: &'a Request, schema: &str) -> Result<T, Failure> {
     let content_type = req.header(http::header::CONTENT_TYPE.as_str());
     if !content_type.is_some_and(is_json) {
         return Err(errors::spring(

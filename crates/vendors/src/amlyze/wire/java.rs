@@ -1,29 +1,86 @@
-//! Jackson's default coercions for AMLYZE's scalar properties: a `String` takes a JSON string,
-//! number or boolean (as its text); a `BigDecimal` takes a JSON number or a numeric string; a
-//! date-time takes ISO 8601 text; a blank string is `null` for numbers and date-times. Anything
-//! else fails deserialization, which Spring answers with its default `400 Bad Request` body.
+//! Jackson's default coercions for AMLYZE's scalar properties, each read from one body field as
+//! sent ([`Field`], borrowed from the body): a `String` takes a JSON string, number or boolean
+//! (as its text); a `BigDecimal` takes a JSON number or a numeric string; a date-time takes ISO
+//! 8601 text; a blank string is `null` for numbers and date-times.
+//!
+//! Anything else fails while the body is read, not later in `parse`: Jackson refuses the whole
+//! body (Spring's default `400 Bad Request`) before any property is validated, so a wrong type
+//! in the last property, or in the last item of a batch, wins over every business rejection.
+//! Failing inside deserialization also keeps serde's message with its line and column, which is
+//! the reason these answers have always carried.
+
+use std::borrow::Cow;
 
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::{Deserializer, Error as _, Unexpected};
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::datetime::{self, DateTime};
 use crate::amlyze::parse::decimal::{DecimalProblem, big_decimal};
+use crate::common::json::Field;
+
+/// One property as sent, with a boolean's value (which [`Field`] does not keep).
+fn read<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<(Field<'de>, Option<bool>), D::Error> {
+    let raw = <&'de RawValue>::deserialize(deserializer)?;
+    let flag = match raw.get() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    };
+    let field = Field::deserialize(raw).map_err(D::Error::custom)?;
+    Ok((field, flag))
+}
+
+/// What serde's messages call a field of this type.
+fn unexpected<'a>(field: &'a Field<'_>, flag: Option<bool>) -> Unexpected<'a> {
+    match field {
+        Field::Null => Unexpected::Unit,
+        Field::Bool => Unexpected::Bool(flag.unwrap_or_default()),
+        Field::Number(_) => Unexpected::Other("number"),
+        Field::String(text) => Unexpected::Str(text),
+        Field::Array => Unexpected::Seq,
+        Field::Object => Unexpected::Map,
+    }
+}
+
+/// `text` without surrounding whitespace, still borrowed from the body when it was.
+fn trimmed(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
+        Cow::Owned(text) if text.trim().len() == text.len() => Cow::Owned(text),
+        Cow::Owned(text) => Cow::Owned(text.trim().to_string()),
+    }
+}
 
 /// A Java `String` property: a JSON string, or a number or boolean taken as its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct JavaString(pub(crate) String);
+pub(crate) struct JavaString<'a>(pub(crate) Cow<'a, str>);
 
-impl<'de> Deserialize<'de> for JavaString {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaString, D::Error> {
-        match Value::deserialize(deserializer)? {
-            Value::String(text) => Ok(JavaString(text)),
-            Value::Number(number) => Ok(JavaString(number.to_string())),
-            Value::Bool(flag) => Ok(JavaString(flag.to_string())),
-            Value::Null => Ok(JavaString(String::new())),
-            Value::Array(_) => Err(D::Error::invalid_type(Unexpected::Seq, &"a string")),
-            Value::Object(_) => Err(D::Error::invalid_type(Unexpected::Map, &"a string")),
+impl JavaString<'_> {
+    /// The text.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for JavaString<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaString<'a>, D::Error> {
+        let (field, flag) = read(deserializer)?;
+        match field {
+            Field::String(text) => Ok(JavaString(text)),
+            Field::Number(text) => Ok(JavaString(Cow::Borrowed(text))),
+            Field::Bool => Ok(JavaString(Cow::Borrowed(if flag == Some(true) {
+                "true"
+            } else {
+                "false"
+            }))),
+            Field::Null => Ok(JavaString(Cow::Borrowed(""))),
+            Field::Array | Field::Object => {
+                Err(D::Error::invalid_type(unexpected(&field, flag), &"a string"))
+            }
         }
     }
 }
@@ -42,17 +99,15 @@ pub(crate) enum JavaDecimal {
 impl<'de> Deserialize<'de> for JavaDecimal {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaDecimal, D::Error> {
         let expected = &"a decimal number";
-        let (text, from_string) = match Value::deserialize(deserializer)? {
-            Value::Number(number) => (number.to_string(), false),
-            Value::String(text) => (text, true),
-            Value::Null => return Ok(JavaDecimal::Blank),
-            Value::Bool(flag) => {
-                return Err(D::Error::invalid_type(Unexpected::Bool(flag), expected));
+        let (field, flag) = read(deserializer)?;
+        let (text, trimmed) = match &field {
+            Field::Number(text) => (*text, *text),
+            Field::String(text) => (&**text, text.trim()),
+            Field::Null => return Ok(JavaDecimal::Blank),
+            Field::Bool | Field::Array | Field::Object => {
+                return Err(D::Error::invalid_type(unexpected(&field, flag), expected));
             }
-            Value::Array(_) => return Err(D::Error::invalid_type(Unexpected::Seq, expected)),
-            Value::Object(_) => return Err(D::Error::invalid_type(Unexpected::Map, expected)),
         };
-        let trimmed = if from_string { text.trim() } else { text.as_str() };
         if trimmed.is_empty() {
             return Ok(JavaDecimal::Blank);
         }
@@ -60,7 +115,7 @@ impl<'de> Deserialize<'de> for JavaDecimal {
             Ok(value) => Ok(JavaDecimal::Exact(value)),
             Err(DecimalProblem::OutOfRange) => Ok(JavaDecimal::OutOfRange),
             Err(DecimalProblem::NotANumber) => {
-                Err(D::Error::invalid_value(Unexpected::Str(&text), expected))
+                Err(D::Error::invalid_value(Unexpected::Str(text), expected))
             }
         }
     }
@@ -68,7 +123,7 @@ impl<'de> Deserialize<'de> for JavaDecimal {
 
 /// A Java date-time property (`balanceAt`, `openingDate`…), parsed and kept with its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum JavaDateTime {
+pub(crate) enum JavaDateTime<'a> {
     /// A blank string: Jackson reads it as `null`.
     Blank,
     /// The instant and the text it was read from.
@@ -76,31 +131,26 @@ pub(crate) enum JavaDateTime {
         /// The instant.
         at: DateTime,
         /// The text as sent (trimmed).
-        text: String,
+        text: Cow<'a, str>,
     },
 }
 
-impl<'de> Deserialize<'de> for JavaDateTime {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaDateTime, D::Error> {
+impl<'de: 'a, 'a> Deserialize<'de> for JavaDateTime<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaDateTime<'a>, D::Error> {
         let expected = &"an ISO 8601 date-time (yyyy-MM-ddTHH:mm[:ss[.SSS]][Z|+hh:mm])";
-        let text = match Value::deserialize(deserializer)? {
-            Value::String(text) => text,
-            Value::Null => return Ok(JavaDateTime::Blank),
-            Value::Number(_) => {
-                return Err(D::Error::invalid_type(Unexpected::Other("number"), expected));
+        let (field, flag) = read(deserializer)?;
+        let text = match field {
+            Field::String(text) => text,
+            Field::Null => return Ok(JavaDateTime::Blank),
+            Field::Number(_) | Field::Bool | Field::Array | Field::Object => {
+                return Err(D::Error::invalid_type(unexpected(&field, flag), expected));
             }
-            Value::Bool(flag) => {
-                return Err(D::Error::invalid_type(Unexpected::Bool(flag), expected));
-            }
-            Value::Array(_) => return Err(D::Error::invalid_type(Unexpected::Seq, expected)),
-            Value::Object(_) => return Err(D::Error::invalid_type(Unexpected::Map, expected)),
         };
-        let trimmed = text.trim();
-        if trimmed.is_empty() {
+        if text.trim().is_empty() {
             return Ok(JavaDateTime::Blank);
         }
-        match datetime::parse(trimmed) {
-            Some(at) => Ok(JavaDateTime::At { at, text: trimmed.to_string() }),
+        match datetime::parse(text.trim()) {
+            Some(at) => Ok(JavaDateTime::At { at, text: trimmed(text) }),
             None => Err(D::Error::invalid_value(Unexpected::Str(&text), expected)),
         }
     }
@@ -113,22 +163,21 @@ pub(crate) struct JavaBoolean(pub(crate) Option<bool>);
 impl<'de> Deserialize<'de> for JavaBoolean {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaBoolean, D::Error> {
         let expected = &"a boolean";
-        match Value::deserialize(deserializer)? {
-            Value::Bool(flag) => Ok(JavaBoolean(Some(flag))),
-            Value::Null => Ok(JavaBoolean(None)),
-            Value::String(text) => match text.trim() {
+        let (field, flag) = read(deserializer)?;
+        match &field {
+            Field::Bool => Ok(JavaBoolean(flag)),
+            Field::Null => Ok(JavaBoolean(None)),
+            Field::String(text) => match text.trim() {
                 "" => Ok(JavaBoolean(None)),
                 t if t.eq_ignore_ascii_case("true") => Ok(JavaBoolean(Some(true))),
                 t if t.eq_ignore_ascii_case("false") => Ok(JavaBoolean(Some(false))),
-                _ => Err(D::Error::invalid_value(Unexpected::Str(&text), expected)),
+                _ => Err(D::Error::invalid_value(Unexpected::Str(text), expected)),
             },
-            Value::Number(number) => match number.to_string().as_str() {
-                "0" => Ok(JavaBoolean(Some(false))),
-                "1" => Ok(JavaBoolean(Some(true))),
-                _ => Err(D::Error::invalid_type(Unexpected::Other("number"), expected)),
-            },
-            Value::Array(_) => Err(D::Error::invalid_type(Unexpected::Seq, expected)),
-            Value::Object(_) => Err(D::Error::invalid_type(Unexpected::Map, expected)),
+            Field::Number("0") => Ok(JavaBoolean(Some(false))),
+            Field::Number("1") => Ok(JavaBoolean(Some(true))),
+            Field::Number(_) | Field::Array | Field::Object => {
+                Err(D::Error::invalid_type(unexpected(&field, flag), expected))
+            }
         }
     }
 }
