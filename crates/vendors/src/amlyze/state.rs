@@ -267,16 +267,18 @@ impl TenantState {
 /// Used `communicationNumber`s, bounded: oldest forgotten first.
 #[derive(Debug, Default)]
 struct CommunicationLog {
-    seen: HashSet<Box<str>>,
-    order: VecDeque<Box<str>>,
+    /// One allocation per number, shared by the set and the order.
+    seen: HashSet<Arc<str>>,
+    order: VecDeque<Arc<str>>,
 }
 
 impl CommunicationLog {
     fn remember(&mut self, number: &str) {
-        if !self.seen.insert(number.into()) {
+        let number: Arc<str> = number.into();
+        if !self.seen.insert(number.clone()) {
             return;
         }
-        self.order.push_back(number.into());
+        self.order.push_back(number);
         while self.order.len() > COMMUNICATION_NUMBERS_MAX {
             if let Some(oldest) = self.order.pop_front() {
                 self.seen.remove(&oldest);

@@ -37,7 +37,13 @@ pub(crate) fn read<'a, T: Deserialize<'a>>(req: &'a Request, schema: &str) -> Re
             ));
         }
     }
-    let res = serde_json::from_slice(&req.body).map_err(|err| {
+    // Text checked as UTF-8 once is read without serde checking every string again; a body
+    // that is not UTF-8 is read as bytes, so serde refuses it in its own words.
+    let res = match std::str::from_utf8(&req.body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(&req.body),
+    };
+    let res = res.map_err(|err| {
         errors::spring(StatusCode::BAD_REQUEST, format!("body: not readable as {schema}: {err}"))
     })?;
     // serde skips unknown fields unchecked and refuses only a known field twice.
@@ -52,6 +58,10 @@ pub(crate) fn read<'a, T: Deserialize<'a>>(req: &'a Request, schema: &str) -> Re
 
 /// `application/json` or `application/*+json`, with any parameters, in any case.
 fn is_json(content_type: &str) -> bool {
+    // What nearly every client sends, decided without splitting.
+    if content_type == "application/json" {
+        return true;
+    }
     let essence = content_type.split(';').next().unwrap_or("").trim();
     let Some((kind, subtype)) = essence.split_once('/') else {
         return false;

@@ -14,6 +14,20 @@ pub(crate) enum DecimalProblem {
 /// Reads Java `BigDecimal` text exactly: optional sign, digits with an optional point, optional
 /// exponent (`11111111111`, `100000.5665`, `-5`, `.5`, `1.5E-2`). Never rounds.
 pub(crate) fn big_decimal(text: &str) -> Result<Decimal, DecimalProblem> {
+    if is_plain(text) {
+        // An integer of up to 18 digits always fits an `i64`: no text to scan digit by digit.
+        if text.len() <= 18 && !text.contains('.') {
+            if let Ok(integer) = text.parse::<i64>() {
+                return Ok(Decimal::from(integer));
+            }
+        }
+        return ledger::parse_decimal(text).map_err(|_| DecimalProblem::OutOfRange);
+    }
+    general(text)
+}
+
+/// [`big_decimal`] of any spelling: the digits and scale rewritten as plain text, then read.
+fn general(text: &str) -> Result<Decimal, DecimalProblem> {
     let (negative, unsigned) = match text.as_bytes().first() {
         Some(b'-') => (true, text.get(1..).unwrap_or("")),
         Some(b'+') => (false, text.get(1..).unwrap_or("")),
@@ -86,6 +100,18 @@ pub(crate) fn big_decimal(text: &str) -> Result<Decimal, DecimalProblem> {
 }
 
 
+/// Text already in the form the general path rewrites every number into (no `+`, no exponent,
+/// no leading zero, digits on both sides of a point, at most 28 digits): the value as written.
+fn is_plain(text: &str) -> bool {
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, "1"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    int.len() + frac.len() <= 28
+        && digits(int)
+        && digits(frac)
+        && !int.starts_with('0')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,6 +137,17 @@ mod tests {
         }
         for huge in ["123456789012345678901234567890", "1e100", "1e-29", "1e99999999999"] {
             assert_eq!(big_decimal(huge), Err(DecimalProblem::OutOfRange), "{huge:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The shortcut for plain text reads exactly what the general path reads, digits and all.
+        #[test]
+        fn plain_text_reads_as_the_general_path_reads_it(
+            text in "-?[0-9]{1,30}(\\.[0-9]{1,30})?"
+        ) {
+            let shown = |read: Result<Decimal, DecimalProblem>| read.map(|d| d.to_string());
+            proptest::prop_assert_eq!(shown(big_decimal(&text)), shown(general(&text)));
         }
     }
 }

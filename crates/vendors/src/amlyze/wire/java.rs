@@ -20,18 +20,27 @@ use super::datetime::{self, DateTime};
 use crate::amlyze::parse::decimal::{DecimalProblem, big_decimal};
 use crate::common::json::Field;
 
-/// One property as sent, with a boolean's value (which [`Field`] does not keep).
+/// One property as sent, with a boolean's value (which [`Field`] does not keep). This is
+/// `Field`'s own classification of the property's raw text, done here so that a boolean keeps
+/// its value and the text is not parsed a second time.
 fn read<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<(Field<'de>, Option<bool>), D::Error> {
     let raw = <&'de RawValue>::deserialize(deserializer)?;
-    let flag = match raw.get() {
-        "true" => Some(true),
-        "false" => Some(false),
-        _ => None,
+    let text = raw.get();
+    let field = match text.as_bytes().first() {
+        Some(b'"') => match text.get(1..text.len() - 1) {
+            Some(inner) if !inner.contains('\\') => Field::String(Cow::Borrowed(inner)),
+            _ => Field::String(Cow::Owned(serde_json::from_str(text).map_err(D::Error::custom)?)),
+        },
+        Some(b't') => return Ok((Field::Bool, Some(true))),
+        Some(b'f') => return Ok((Field::Bool, Some(false))),
+        Some(b'n') => Field::Null,
+        Some(b'[') => Field::Array,
+        Some(b'{') => Field::Object,
+        _ => Field::Number(text),
     };
-    let field = Field::deserialize(raw).map_err(D::Error::custom)?;
-    Ok((field, flag))
+    Ok((field, None))
 }
 
 /// What serde's messages call a field of this type.
