@@ -14,16 +14,16 @@ pub(crate) enum DecimalProblem {
 /// Reads Java `BigDecimal` text exactly: optional sign, digits with an optional point, optional
 /// exponent (`11111111111`, `100000.5665`, `-5`, `.5`, `1.5E-2`). Never rounds.
 pub(crate) fn big_decimal(text: &str) -> Result<Decimal, DecimalProblem> {
-    if is_plain(text) {
-        // An integer of up to 18 digits always fits an `i64`: no text to scan digit by digit.
-        if text.len() <= 18 && !text.contains('.') {
-            if let Ok(integer) = text.parse::<i64>() {
-                return Ok(Decimal::from(integer));
-            }
+    match plain(text) {
+        // At most 18 digits always fit an `i64`: no text to scan digit by digit twice.
+        Some(Plain::Integer) if text.len() <= 18 => {
+            text.parse::<i64>().map(Decimal::from).map_err(|_| DecimalProblem::OutOfRange)
         }
-        return ledger::parse_decimal(text).map_err(|_| DecimalProblem::OutOfRange);
+        Some(Plain::Integer | Plain::Fraction) => {
+            ledger::parse_decimal(text).map_err(|_| DecimalProblem::OutOfRange)
+        }
+        None => general(text),
     }
-    general(text)
 }
 
 /// [`big_decimal`] of any spelling: the digits and scale rewritten as plain text, then read.
@@ -100,16 +100,31 @@ fn general(text: &str) -> Result<Decimal, DecimalProblem> {
 }
 
 
-/// Text already in the form the general path rewrites every number into (no `+`, no exponent,
-/// no leading zero, digits on both sides of a point, at most 28 digits): the value as written.
-fn is_plain(text: &str) -> bool {
+/// Text already in the form the general path rewrites every number into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plain {
+    /// Digits only: `-5`, `11111111111`.
+    Integer,
+    /// Digits on both sides of a point: `12.50`.
+    Fraction,
+}
+
+/// Whether `text` needs no rewriting (no `+`, no exponent, no leading zero, digits on both sides
+/// of a point, at most 28 digits), so that its value is the value as written.
+fn plain(text: &str) -> Option<Plain> {
     let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, "1"));
+    let point = unsigned.bytes().position(|b| b == b'.');
+    let (int, frac) = match point {
+        Some(at) => (unsigned.get(..at)?, unsigned.get(at + 1..)?),
+        None => (unsigned, "1"),
+    };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    int.len() + frac.len() <= 28
-        && digits(int)
-        && digits(frac)
-        && !int.starts_with('0')
+    let plain = int.len() + frac.len() <= 28 && digits(int) && digits(frac) && !int.starts_with('0');
+    match point {
+        _ if !plain => None,
+        Some(_) => Some(Plain::Fraction),
+        None => Some(Plain::Integer),
+    }
 }
 
 #[cfg(test)]
