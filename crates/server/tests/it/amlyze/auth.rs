@@ -45,19 +45,19 @@ async fn a_missing_or_wrong_bearer_token_is_a_401_before_anything_else() {
             (Method::GET, "/amlyze-ws-rest/no-such-path", None),
         ] {
             let reply = send(&sb, method.clone(), path, auth, content_type, body.clone()).await;
-            assert_unauthorized(&reply, reason);
+            reply.assert_amlyze_unauthorized(reason);
         }
     }
     // An empty body with a bad token is also a 401, not Spring's 400.
     let reply = send(&sb, Method::PUT, BALANCE, Some("Bearer nope"), Some(JSON), "").await;
-    assert_unauthorized(&reply, "auth: unknown bearer token");
+    reply.assert_amlyze_unauthorized("auth: unknown bearer token");
     assert_eq!(history(&sb, &id)["balances"], json!([]));
     assert_eq!(ledger_state(&sb).await, before);
 
     // The scheme is case-insensitive; the seed's number was not used up by the refusals.
     let reply =
         send(&sb, Method::PUT, BALANCE, Some(&format!("bearer {TOKEN}")), Some(JSON), body).await;
-    assert_accepted(&reply);
+    reply.assert_amlyze_accepted();
     assert_eq!(n_snapshots(&history(&sb, &id)), 1);
 }
 
@@ -71,8 +71,7 @@ async fn another_tenant_cannot_register_a_balance_for_the_default_tenants_accoun
 
     // The seed's call with the other tenant's token: exactly the unknown-account answer.
     let reply = call_as(&sb, &other_token, Method::PUT, BALANCE, SEED).await;
-    assert_rejected(
-        &reply,
+    reply.assert_amlyze_rejected(
         "404",
         "Account with given extId does not exist in amlyze",
         "field accountExtId: no account \"ORG20231117550\" in business unit \"sandbox\"",
@@ -91,19 +90,14 @@ async fn another_tenant_cannot_register_a_balance_for_the_default_tenants_accoun
         assert_eq!(reply.body["results"][0]["errorCode"], "404", "{reply:#?}");
     }
     // Nor by linking the account to a customer of its own.
-    assert_accepted(
-        &call_as(
-            &sb,
-            &other_token,
-            Method::POST,
-            CUSTOMER,
-            &customer("X-C1", SEED_OWNER).to_string(),
-        )
-        .await,
-    );
+    (call_as(&sb, &other_token, Method::POST, CUSTOMER, &customer("X-C1", SEED_OWNER).to_string())
+        .await)
+        .assert_amlyze_accepted();
     let mut claim = account("X-A1", SEED_OWNER, SEED_ACCOUNT, "CLOSED");
     claim["closingDate"] = json!("2024-01-01T00:00:00Z");
-    assert_accepted(&call_as(&sb, &other_token, Method::POST, ACCOUNT, &claim.to_string()).await);
+    call_as(&sb, &other_token, Method::POST, ACCOUNT, &claim.to_string())
+        .await
+        .assert_amlyze_accepted();
 
     // The default tenant's account is untouched, and the other tenant cannot read it.
     assert_eq!(history(&sb, &id)["balances"], json!([]));
@@ -118,8 +112,8 @@ async fn another_tenant_cannot_register_a_balance_for_the_default_tenants_accoun
 
     // Its own ORG20231117550 (the closed one it registered) takes the seed, with the same
     // communicationNumber the default tenant may also use: numbers are per tenant.
-    assert_accepted(&call_as(&sb, &other_token, Method::PUT, BALANCE, SEED).await);
-    assert_accepted(&put_text(&sb, SEED).await);
+    call_as(&sb, &other_token, Method::PUT, BALANCE, SEED).await.assert_amlyze_accepted();
+    put_text(&sb, SEED).await.assert_amlyze_accepted();
     let theirs = ledger_state_as(&sb, &other_admin).await;
     assert_eq!(theirs.len(), 1);
     assert_eq!(theirs[0]["status"], "closed");
@@ -133,7 +127,7 @@ async fn another_tenant_cannot_register_a_balance_for_the_default_tenants_accoun
 #[tokio::test]
 async fn a_reset_forgets_snapshots_accounts_and_communication_numbers_but_keeps_the_token() {
     let (sb, id) = seeded().await;
-    assert_accepted(&put_text(&sb, SEED).await);
+    put_text(&sb, SEED).await.assert_amlyze_accepted();
     assert_eq!(n_snapshots(&history(&sb, &id)), 1);
 
     let resp = sb.admin(Method::POST, "/__admin/reset", None).await;
@@ -144,8 +138,7 @@ async fn a_reset_forgets_snapshots_accounts_and_communication_numbers_but_keeps_
     assert!(ledger_state(&sb).await.is_empty());
 
     // The token still works; the account is gone.
-    assert_rejected(
-        &put_text(&sb, SEED).await,
+    put_text(&sb, SEED).await.assert_amlyze_rejected(
         "404",
         "Account with given extId does not exist in amlyze",
         "field accountExtId: no account \"ORG20231117550\" in business unit \"sandbox\"",
@@ -155,16 +148,14 @@ async fn a_reset_forgets_snapshots_accounts_and_communication_numbers_but_keeps_
     let reopened = open_seed_account(&sb).await;
     assert_ne!(reopened, id);
     assert_eq!(history(&sb, &reopened)["balances"], json!([]));
-    assert_accepted(&put_text(&sb, SEED).await);
+    put_text(&sb, SEED).await.assert_amlyze_accepted();
     assert_eq!(
         series(&history(&sb, &reopened), Some("STATEMENT_BALANCE")),
         ["2023-09-05T08:07:34.605Z=11111111111"]
     );
     // Customers are forgotten too: the seed's owner must be registered again for the account
     // call (the admin opening registered it again above, so use another one).
-    assert_rejected(
-        &post(&sb, ACCOUNT, &account("R-A1", "CUS-BEFORE-RESET", "ORG-R", "ACTIVE")).await,
-        "404",
+    post(&sb, ACCOUNT, &account("R-A1", "CUS-BEFORE-RESET", "ORG-R", "ACTIVE")).await.assert_amlyze_rejected("404",
         "BusinessEntity with given extId does not exist in Amlyze",
         "field businessEntityExtId: no customer \"CUS-BEFORE-RESET\" in business unit \"sandbox\"",
     );
@@ -188,17 +179,18 @@ async fn an_admin_status_change_is_what_amlyze_sees() {
     set_status("frozen").await;
     let mut activate = account("ST-0", SEED_OWNER, SEED_ACCOUNT, "ACTIVE");
     activate["action"] = json!("UPDATE");
-    assert_accepted(&post(&sb, ACCOUNT, &activate).await);
+    post(&sb, ACCOUNT, &activate).await.assert_amlyze_accepted();
     assert_eq!(admin_account(&sb, &id).await["status"], "active");
 
     // Closed by the admin is CLOSED to AMLYZE, which is final.
     set_status("closed").await;
     // A closed account's balance is still an observation AMLYZE takes.
-    assert_accepted(&put_balance(&sb, &balance("ST-1", None, "2024-01-01T00:00:00Z", "0")).await);
+    put_balance(&sb, &balance("ST-1", None, "2024-01-01T00:00:00Z", "0"))
+        .await
+        .assert_amlyze_accepted();
     let mut suspend = account("ST-2", SEED_OWNER, SEED_ACCOUNT, "SUSPENDED");
     suspend["action"] = json!("UPDATE");
-    assert_rejected(
-        &post(&sb, ACCOUNT, &suspend).await,
+    post(&sb, ACCOUNT, &suspend).await.assert_amlyze_rejected(
         "O001",
         "CLOSED account cannot be reopened",
         "ledger: account status CLOSED -> SUSPENDED: account is closed",

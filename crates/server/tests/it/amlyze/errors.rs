@@ -119,7 +119,7 @@ async fn each_missing_or_invalid_field_is_rejected_in_order_with_its_documented_
     ];
     for (body, code, description, reason) in cases {
         let reply = put_balance(&sb, &body).await;
-        assert_rejected(&reply, code, description, reason);
+        reply.assert_amlyze_rejected(code, description, reason);
         let entry = journal_entry_as(&sb, &sb.server.admin_token.clone(), &reply).await.unwrap();
         assert_eq!(entry["status"], 400);
         assert_eq!(entry["operation"], "registerAccountBalance");
@@ -128,7 +128,7 @@ async fn each_missing_or_invalid_field_is_rejected_in_order_with_its_documented_
     assert_eq!(history(&sb, &id)["balances"], json!([]), "nothing stored");
     assert_eq!(ledger_state(&sb).await, before);
     // No rejected request used its number up.
-    assert_accepted(&put_balance(&sb, &full()).await);
+    put_balance(&sb, &full()).await.assert_amlyze_accepted();
 }
 
 #[tokio::test]
@@ -138,8 +138,7 @@ async fn a_balance_for_an_unknown_account_is_rejected_with_the_documented_404_co
     let description = "Account with given extId does not exist in amlyze";
     let mut unknown = balance("U-1", None, "2024-01-01T00:00:00Z", "1");
     unknown["accountExtId"] = json!("NO-SUCH-ACCOUNT");
-    assert_rejected(
-        &put_balance(&sb, &unknown).await,
+    put_balance(&sb, &unknown).await.assert_amlyze_rejected(
         "404",
         description,
         "field accountExtId: no account \"NO-SUCH-ACCOUNT\" in business unit \"sandbox\"",
@@ -147,8 +146,7 @@ async fn a_balance_for_an_unknown_account_is_rejected_with_the_documented_404_co
     // The right id in another business unit is another (unknown) account.
     let mut elsewhere = balance("U-2", None, "2024-01-01T00:00:00Z", "1");
     elsewhere["businessUnit"] = json!("lt-branch");
-    assert_rejected(
-        &put_balance(&sb, &elsewhere).await,
+    put_balance(&sb, &elsewhere).await.assert_amlyze_rejected(
         "404",
         description,
         "field accountExtId: no account \"ORG20231117550\" in business unit \"lt-branch\"",
@@ -156,14 +154,15 @@ async fn a_balance_for_an_unknown_account_is_rejected_with_the_documented_404_co
     // Ids are case-sensitive.
     let mut lower = balance("U-3", None, "2024-01-01T00:00:00Z", "1");
     lower["accountExtId"] = json!(SEED_ACCOUNT.to_ascii_lowercase());
-    assert_rejected(
-        &put_balance(&sb, &lower).await,
+    put_balance(&sb, &lower).await.assert_amlyze_rejected(
         "404",
         description,
         "field accountExtId: no account \"org20231117550\" in business unit \"sandbox\"",
     );
     // A used number is checked before the account.
-    assert_accepted(&put_balance(&sb, &balance("U-4", None, "2024-01-01T00:00:00Z", "1")).await);
+    put_balance(&sb, &balance("U-4", None, "2024-01-01T00:00:00Z", "1"))
+        .await
+        .assert_amlyze_accepted();
     let mut both = unknown.clone();
     both["communicationNumber"] = json!("U-4");
     assert_eq!(put_balance(&sb, &both).await.body["errorCode"], "O005");
@@ -206,7 +205,7 @@ async fn unreadable_json_gets_springs_400_body_with_the_tenant_clock_and_stores_
     ];
     for (body, reason) in bodies {
         let reply = put_text(&sb, &body).await;
-        assert_spring(&reply, StatusCode::BAD_REQUEST, BALANCE);
+        reply.assert_spring(StatusCode::BAD_REQUEST, BALANCE);
         let given = reply.reason.as_deref().unwrap();
         assert!(given.starts_with("body: "), "{body}: {given}");
         assert!(given.contains(reason), "{body}: {given} should say {reason}");
@@ -218,7 +217,7 @@ async fn unreadable_json_gets_springs_400_body_with_the_tenant_clock_and_stores_
         (VALIDATE, format!(r#"{{"accountBalances": [{}, {}]}}"#, valid("1"), valid(r#""ten""#))),
     ] {
         let reply = call_as(&sb, TOKEN, Method::POST, path, &body).await;
-        assert_spring(&reply, StatusCode::BAD_REQUEST, path);
+        reply.assert_spring(StatusCode::BAD_REQUEST, path);
         assert!(reply.reason.as_deref().unwrap().contains("BatchAccountBalancesRequestApi"));
     }
     assert_eq!(history(&sb, &id)["balances"], json!([]));
@@ -227,7 +226,7 @@ async fn unreadable_json_gets_springs_400_body_with_the_tenant_clock_and_stores_
     let coerced = format!(
         r#"{{"communicationNumber": 4242, "requester": "core", "accountExtId": "{SEED_ACCOUNT}", "balanceAt": "2024-01-01T00:00:00", "value": "100000.5665", "unknown": {{"ignored": true}}}}"#
     );
-    assert_accepted(&put_text(&sb, &coerced).await);
+    put_text(&sb, &coerced).await.assert_amlyze_accepted();
     assert_eq!(series(&history(&sb, &id), None), ["2024-01-01T00:00:00=100000.5665"]);
 }
 
@@ -248,14 +247,14 @@ async fn a_body_that_is_not_json_gets_springs_415_before_it_is_read() {
             [(Method::PUT, BALANCE), (Method::POST, BATCH), (Method::POST, ACCOUNT)]
         {
             let reply = send(&sb, method, path, Some(&auth), content_type, body.clone()).await;
-            assert_spring(&reply, StatusCode::UNSUPPORTED_MEDIA_TYPE, path);
+            reply.assert_spring(StatusCode::UNSUPPORTED_MEDIA_TYPE, path);
             let reason = format!("content type: expected application/json, got {shown}");
             assert_eq!(reply.reason.as_deref(), Some(reason.as_str()));
         }
     }
     // An unreadable body in another media type is still a 415, not a 400: the type comes first.
     let reply = send(&sb, Method::PUT, BALANCE, Some(&auth), Some("text/plain"), "not json").await;
-    assert_spring(&reply, StatusCode::UNSUPPORTED_MEDIA_TYPE, BALANCE);
+    reply.assert_spring(StatusCode::UNSUPPORTED_MEDIA_TYPE, BALANCE);
     assert_eq!(history(&sb, &id)["balances"], json!([]));
 
     // JSON with parameters, in any case, and `application/*+json` are JSON.
@@ -268,7 +267,7 @@ async fn a_body_that_is_not_json_gets_springs_415_before_it_is_read() {
         let reply =
             send(&sb, Method::PUT, BALANCE, Some(&auth), Some(content_type), body.to_string())
                 .await;
-        assert_accepted(&reply);
+        reply.assert_amlyze_accepted();
     }
     assert_eq!(n_snapshots(&history(&sb, &id)), 3);
 }
@@ -293,7 +292,7 @@ async fn an_unknown_path_under_the_prefix_gets_springs_404_body() {
     ] {
         let body = balance("NF-1", None, "2024-01-01T00:00:00Z", "1").to_string();
         let reply = send(&sb, method.clone(), path, Some(&auth), Some(JSON), body).await;
-        assert_spring(&reply, StatusCode::NOT_FOUND, shown);
+        reply.assert_spring(StatusCode::NOT_FOUND, shown);
         let reason = format!("route: no AMLYZE endpoint {shown}");
         assert_eq!(reply.reason.as_deref(), Some(reason.as_str()), "{method} {path}");
         assert_eq!(reply.allow, None, "{method} {path}");
@@ -329,7 +328,9 @@ async fn an_unknown_path_under_the_prefix_gets_springs_404_body() {
 async fn a_known_path_with_another_method_gets_springs_405_with_allow() {
     let (sb, id) = seeded().await;
     // One handled request first, so the refusal's clock is the tenant's (see the epoch test).
-    assert_accepted(&put_balance(&sb, &balance("MNA-0", None, "2024-01-01T00:00:00Z", "1")).await);
+    put_balance(&sb, &balance("MNA-0", None, "2024-01-01T00:00:00Z", "1"))
+        .await
+        .assert_amlyze_accepted();
     let auth = format!("Bearer {TOKEN}");
     let body = balance("MNA-1", None, "2024-01-02T00:00:00Z", "1").to_string();
     for (path, allow, methods) in [
@@ -342,7 +343,7 @@ async fn a_known_path_with_another_method_gets_springs_405_with_allow() {
         for method in methods {
             let reply =
                 send(&sb, method.clone(), path, Some(&auth), Some(JSON), body.clone()).await;
-            assert_spring(&reply, StatusCode::METHOD_NOT_ALLOWED, path);
+            reply.assert_spring(StatusCode::METHOD_NOT_ALLOWED, path);
             assert_eq!(reply.allow.as_deref(), Some(allow), "{method} {path}");
             let reason = format!("route: {path} takes {allow}, not {method}");
             assert_eq!(reply.reason.as_deref(), Some(reason.as_str()));
@@ -360,7 +361,7 @@ async fn a_known_path_with_another_method_gets_springs_405_with_allow() {
     }
     // Without a token, Spring Security answers first: a 401, not a 405.
     let reply = send(&sb, Method::GET, BALANCE, None, None, "").await;
-    assert_unauthorized(&reply, "auth: no Authorization header");
+    reply.assert_amlyze_unauthorized("auth: no Authorization header");
     // An anonymous client learns nothing about the methods: no `Allow` on a 401.
     assert_eq!(reply.allow, None);
     assert_eq!(series(&history(&sb, &id), None), ["2024-01-01T00:00:00Z=1"]);
@@ -373,8 +374,7 @@ async fn a_refusal_shows_the_time_last_seen_on_the_tenants_clock() {
     // A refusal has no clock. Before AMLYZE saw any tenant's clock (no call handled, no account
     // opened since start) there is no time to show: the documented fallback is the epoch.
     let reply = send(&sb, Method::GET, BALANCE, Some(&auth), None, "").await;
-    assert_spring_at(
-        &reply,
+    reply.assert_spring_at(
         StatusCode::METHOD_NOT_ALLOWED,
         BALANCE,
         "1970-01-01T00:00:00.000+00:00",
@@ -384,18 +384,18 @@ async fn a_refusal_shows_the_time_last_seen_on_the_tenants_clock() {
     freeze(&sb).await;
     open_seed_account(&sb).await;
     let reply = send(&sb, Method::GET, BALANCE, Some(&auth), None, "").await;
-    assert_spring(&reply, StatusCode::METHOD_NOT_ALLOWED, BALANCE);
+    reply.assert_spring(StatusCode::METHOD_NOT_ALLOWED, BALANCE);
     let reply = send(&sb, Method::GET, "/amlyze-ws-rest/x", Some(&auth), None, "").await;
-    assert_spring(&reply, StatusCode::NOT_FOUND, "/amlyze-ws-rest/x");
+    reply.assert_spring(StatusCode::NOT_FOUND, "/amlyze-ws-rest/x");
     let reply = send(&sb, Method::GET, BALANCE, Some(&auth), None, "").await;
-    assert_spring(&reply, StatusCode::METHOD_NOT_ALLOWED, BALANCE);
+    reply.assert_spring(StatusCode::METHOD_NOT_ALLOWED, BALANCE);
 
     // A tenant AMLYZE never saw gets the time last seen on any tenant's clock: the default
     // tenant's frozen virtual clock shows through to the new tenant.
     let (_, _, other_token) = new_tenant(&sb).await;
     let other_auth = format!("Bearer {other_token}");
     let reply = send(&sb, Method::GET, BALANCE, Some(&other_auth), None, "").await;
-    assert_spring(&reply, StatusCode::METHOD_NOT_ALLOWED, BALANCE);
+    reply.assert_spring(StatusCode::METHOD_NOT_ALLOWED, BALANCE);
 
     // The clock moved on, then set back: a refusal shows the time last seen, not the latest.
     let later = json!({ "set": "2030-01-01T00:00:00Z", "freeze": true });
@@ -405,23 +405,25 @@ async fn a_refusal_shows_the_time_last_seen_on_the_tenants_clock() {
     );
     let reply = send(&sb, Method::GET, "/amlyze-ws-rest/x", Some(&auth), None, "").await;
     let later_at = "2030-01-01T00:00:00.000+00:00";
-    assert_spring_at(&reply, StatusCode::NOT_FOUND, "/amlyze-ws-rest/x", later_at);
+    reply.assert_spring_at(StatusCode::NOT_FOUND, "/amlyze-ws-rest/x", later_at);
     let reply = send(&sb, Method::GET, BALANCE, Some(&auth), None, "").await;
-    assert_spring_at(&reply, StatusCode::METHOD_NOT_ALLOWED, BALANCE, later_at);
+    reply.assert_spring_at(StatusCode::METHOD_NOT_ALLOWED, BALANCE, later_at);
     freeze(&sb).await;
     let reply = send(&sb, Method::GET, "/amlyze-ws-rest/x", Some(&auth), None, "").await;
-    assert_spring(&reply, StatusCode::NOT_FOUND, "/amlyze-ws-rest/x");
+    reply.assert_spring(StatusCode::NOT_FOUND, "/amlyze-ws-rest/x");
     let reply = send(&sb, Method::GET, BALANCE, Some(&auth), None, "").await;
-    assert_spring(&reply, StatusCode::METHOD_NOT_ALLOWED, BALANCE);
+    reply.assert_spring(StatusCode::METHOD_NOT_ALLOWED, BALANCE);
     let reply = send(&sb, Method::GET, BALANCE, Some(&other_auth), None, "").await;
-    assert_spring(&reply, StatusCode::METHOD_NOT_ALLOWED, BALANCE);
+    reply.assert_spring(StatusCode::METHOD_NOT_ALLOWED, BALANCE);
 }
 
 #[tokio::test]
 async fn a_body_over_64_kib_gets_springs_413_and_stores_nothing() {
     let (sb, id) = seeded().await;
     // One handled request first, so the refusal's clock is the tenant's (see the epoch test).
-    assert_accepted(&put_balance(&sb, &balance("BIG-0", None, "2024-01-01T00:00:00Z", "1")).await);
+    put_balance(&sb, &balance("BIG-0", None, "2024-01-01T00:00:00Z", "1"))
+        .await
+        .assert_amlyze_accepted();
     let before = ledger_state(&sb).await;
     let limit = vendors::REQUEST_BODY_BYTES_MAX;
     assert_eq!(limit, 65_536);
@@ -438,7 +440,7 @@ async fn a_body_over_64_kib_gets_springs_413_and_stores_nothing() {
 
     let reply =
         send(&sb, Method::PUT, BALANCE, Some(&auth), Some(JSON), padded("BIG-1", limit + 1)).await;
-    assert_spring(&reply, StatusCode::PAYLOAD_TOO_LARGE, BALANCE);
+    reply.assert_spring(StatusCode::PAYLOAD_TOO_LARGE, BALANCE);
     assert_eq!(reply.reason.as_deref(), Some("body: larger than 65536 bytes"));
     let entry = journal_entry_as(&sb, &sb.server.admin_token.clone(), &reply).await.unwrap();
     assert_eq!(entry["status"], 413);
@@ -454,20 +456,20 @@ async fn a_body_over_64_kib_gets_springs_413_and_stores_nothing() {
         body.len()
     );
     let reply = raw_exchange(&sb, request.as_bytes()).await;
-    assert_spring(&reply, StatusCode::PAYLOAD_TOO_LARGE, BATCH);
+    reply.assert_spring(StatusCode::PAYLOAD_TOO_LARGE, BATCH);
 
     // The size is checked before the token: an anonymous oversized body is a 413 too (unlike
     // a wrong method, where Spring Security's 401 comes first).
     let reply = send(&sb, Method::PUT, BALANCE, None, Some(JSON), padded("BIG-3", limit + 1)).await;
-    assert_spring(&reply, StatusCode::PAYLOAD_TOO_LARGE, BALANCE);
+    reply.assert_spring(StatusCode::PAYLOAD_TOO_LARGE, BALANCE);
 
     assert_eq!(n_snapshots(&history(&sb, &id)), 1, "nothing stored");
     assert_eq!(ledger_state(&sb).await, before);
 
     // Exactly 64 KiB is read and served; the refused numbers were not used up.
-    assert_accepted(
-        &send(&sb, Method::PUT, BALANCE, Some(&auth), Some(JSON), padded("BIG-1", limit)).await,
-    );
+    send(&sb, Method::PUT, BALANCE, Some(&auth), Some(JSON), padded("BIG-1", limit))
+        .await
+        .assert_amlyze_accepted();
     assert_eq!(
         series(&history(&sb, &id), None),
         ["2024-01-01T00:00:00Z=1", "2024-01-02T00:00:00Z=2"]
@@ -484,7 +486,9 @@ async fn a_body_not_sent_in_time_gets_springs_408() {
     let sb = Sandbox::with_server(server);
     freeze(&sb).await;
     let id = open_seed_account(&sb).await;
-    assert_accepted(&put_balance(&sb, &balance("SLOW-0", None, "2024-01-01T00:00:00Z", "1")).await);
+    put_balance(&sb, &balance("SLOW-0", None, "2024-01-01T00:00:00Z", "1"))
+        .await
+        .assert_amlyze_accepted();
     let body = balance("SLOW-1", None, "2024-01-02T00:00:00Z", "2").to_string();
     // Announce one byte more than is sent, and keep the connection open.
     let request = format!(
@@ -493,7 +497,7 @@ async fn a_body_not_sent_in_time_gets_springs_408() {
         body.len() + 1
     );
     let reply = raw_exchange(&sb, request.as_bytes()).await;
-    assert_spring(&reply, StatusCode::REQUEST_TIMEOUT, BALANCE);
+    reply.assert_spring(StatusCode::REQUEST_TIMEOUT, BALANCE);
     assert_eq!(reply.reason.as_deref(), Some("body: not received in time"));
     assert_eq!(n_snapshots(&history(&sb, &id)), 1, "nothing stored");
 }

@@ -56,57 +56,60 @@ const REGISTERED_AT: &str = "2026-03-01T12:34:56.789000Z";
 /// Bound on any raw-socket exchange and on any group of parallel requests.
 const EXCHANGE_MAX: Duration = Duration::from_secs(60);
 
-/// Asserts `{"resultType":"REQUEST_ACCEPTED"}` with 200 and no reason.
-#[track_caller]
-pub(crate) fn assert_accepted(reply: &Reply) {
-    assert_eq!(reply.status, StatusCode::OK, "{reply:#?}");
-    assert_eq!(reply.text, ACCEPTED, "{reply:#?}");
-    assert_eq!(reply.content_type.as_deref(), Some(JSON), "{reply:#?}");
-    assert_eq!(reply.reason, None, "a success carries no reason: {reply:#?}");
-}
+/// AMLYZE's answers as the tests expect them.
+impl Reply {
+    /// Asserts `{"resultType":"REQUEST_ACCEPTED"}` with 200 and no reason.
+    #[track_caller]
+    pub(crate) fn assert_amlyze_accepted(&self) {
+        assert_eq!(self.status, StatusCode::OK, "{self:#?}");
+        assert_eq!(self.text, ACCEPTED, "{self:#?}");
+        assert_eq!(self.content_type.as_deref(), Some(JSON), "{self:#?}");
+        assert_eq!(self.reason, None, "a success carries no reason: {self:#?}");
+    }
 
-/// Asserts AMLYZE's business rejection: 400, exactly the three documented keys, and `reason`.
-#[track_caller]
-pub(crate) fn assert_rejected(reply: &Reply, code: &str, description: &str, reason: &str) {
-    let expected = format!(
-        r#"{{"resultType":"REQUEST_REJECTED","errorCode":{},"errorDescription":{}}}"#,
-        json!(code),
-        json!(description)
-    );
-    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{reply:#?}");
-    assert_eq!(reply.text, expected, "{reply:#?}");
-    assert_eq!(reply.content_type.as_deref(), Some(JSON), "{reply:#?}");
-    assert_eq!(reply.reason.as_deref(), Some(reason), "{reply:#?}");
-}
+    /// Asserts AMLYZE's business rejection: 400, exactly the three documented keys, and `reason`.
+    #[track_caller]
+    pub(crate) fn assert_amlyze_rejected(&self, code: &str, description: &str, reason: &str) {
+        let expected = format!(
+            r#"{{"resultType":"REQUEST_REJECTED","errorCode":{},"errorDescription":{}}}"#,
+            json!(code),
+            json!(description)
+        );
+        assert_eq!(self.status, StatusCode::BAD_REQUEST, "{self:#?}");
+        assert_eq!(self.text, expected, "{self:#?}");
+        assert_eq!(self.content_type.as_deref(), Some(JSON), "{self:#?}");
+        assert_eq!(self.reason.as_deref(), Some(reason), "{self:#?}");
+    }
 
-/// Asserts Spring Boot's default error body for `status` on `path`, stamped `timestamp`, with
-/// some reason.
-#[track_caller]
-fn assert_spring_at(reply: &Reply, status: StatusCode, path: &str, timestamp: &str) {
-    let expected = format!(
-        r#"{{"timestamp":"{timestamp}","status":{},"error":"{}","path":"{path}"}}"#,
-        status.as_u16(),
-        status.canonical_reason().unwrap()
-    );
-    assert_eq!(reply.status, status, "{reply:#?}");
-    assert_eq!(reply.text, expected, "{reply:#?}");
-    assert_eq!(reply.content_type.as_deref(), Some(JSON), "{reply:#?}");
-    assert!(reply.reason.as_deref().is_some_and(|r| !r.is_empty()), "{reply:#?}");
-}
+    /// Asserts Spring Boot's default error body for `status` on `path`, stamped `timestamp`, with
+    /// some reason.
+    #[track_caller]
+    fn assert_spring_at(&self, status: StatusCode, path: &str, timestamp: &str) {
+        let expected = format!(
+            r#"{{"timestamp":"{timestamp}","status":{},"error":"{}","path":"{path}"}}"#,
+            status.as_u16(),
+            status.canonical_reason().unwrap()
+        );
+        assert_eq!(self.status, status, "{self:#?}");
+        assert_eq!(self.text, expected, "{self:#?}");
+        assert_eq!(self.content_type.as_deref(), Some(JSON), "{self:#?}");
+        assert!(self.reason.as_deref().is_some_and(|r| !r.is_empty()), "{self:#?}");
+    }
 
-/// [`assert_spring_at`] at the frozen clock.
-#[track_caller]
-fn assert_spring(reply: &Reply, status: StatusCode, path: &str) {
-    assert_spring_at(reply, status, path, SPRING_AT);
-}
+    /// [`Reply::assert_spring_at`] at the frozen clock.
+    #[track_caller]
+    fn assert_spring(&self, status: StatusCode, path: &str) {
+        self.assert_spring_at(status, path, SPRING_AT);
+    }
 
-/// Asserts the 401 with `reason`.
-#[track_caller]
-fn assert_unauthorized(reply: &Reply, reason: &str) {
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{reply:#?}");
-    assert_eq!(reply.text, UNAUTHORIZED, "{reply:#?}");
-    assert_eq!(reply.content_type.as_deref(), Some(JSON), "{reply:#?}");
-    assert_eq!(reply.reason.as_deref(), Some(reason), "{reply:#?}");
+    /// Asserts the 401 with `reason`.
+    #[track_caller]
+    fn assert_amlyze_unauthorized(&self, reason: &str) {
+        assert_eq!(self.status, StatusCode::UNAUTHORIZED, "{self:#?}");
+        assert_eq!(self.text, UNAUTHORIZED, "{self:#?}");
+        assert_eq!(self.content_type.as_deref(), Some(JSON), "{self:#?}");
+        assert_eq!(self.reason.as_deref(), Some(reason), "{self:#?}");
+    }
 }
 
 /// One batch item's result as AMLYZE writes it (keys in its order).

@@ -16,7 +16,7 @@ async fn the_seed_example_is_accepted_as_written_and_kept_as_a_snapshot_without_
     assert_eq!(entries_before["entries"].as_array().unwrap().len(), 1, "the opening credit");
 
     let reply = put_text(&sb, SEED).await;
-    assert_accepted(&reply);
+    reply.assert_amlyze_accepted();
 
     // No posting: the balance, the entries and the daily usage are as they were.
     assert_eq!(ledger_state(&sb).await, before);
@@ -67,11 +67,11 @@ async fn the_seed_example_is_accepted_as_written_and_kept_as_a_snapshot_without_
 async fn customer_then_account_then_balance_through_the_vendor_api_shows_in_the_admin_list() {
     let sb = Sandbox::start().await;
     freeze(&sb).await;
-    assert_accepted(&post(&sb, CUSTOMER, &customer("FLOW-C1", SEED_OWNER)).await);
-    assert_accepted(
-        &post(&sb, ACCOUNT, &account("FLOW-A1", SEED_OWNER, SEED_ACCOUNT, "ACTIVE")).await,
-    );
-    assert_accepted(&put_text(&sb, SEED).await);
+    post(&sb, CUSTOMER, &customer("FLOW-C1", SEED_OWNER)).await.assert_amlyze_accepted();
+    post(&sb, ACCOUNT, &account("FLOW-A1", SEED_OWNER, SEED_ACCOUNT, "ACTIVE"))
+        .await
+        .assert_amlyze_accepted();
+    put_text(&sb, SEED).await.assert_amlyze_accepted();
     let batch = json!({ "accountBalances": [
         balance("FLOW-B1", Some("DAILY_BALANCE"), "2023-09-06T00:00:00Z", "20.00"),
         balance("FLOW-B2", Some("DAILY_BALANCE"), "2023-09-07T00:00:00Z", "0"),
@@ -119,11 +119,11 @@ async fn customer_then_account_then_balance_through_the_vendor_api_shows_in_the_
     // are still observations AMLYZE accepts.
     let mut update = account("FLOW-A2", SEED_OWNER, SEED_ACCOUNT, "SUSPENDED");
     update["action"] = json!("UPDATE");
-    assert_accepted(&post(&sb, ACCOUNT, &update).await);
+    post(&sb, ACCOUNT, &update).await.assert_amlyze_accepted();
     assert_eq!(admin_account(&sb, id).await["status"], "frozen");
-    assert_accepted(
-        &put_balance(&sb, &balance("FLOW-B3", None, "2023-09-08T00:00:00Z", "-1.5")).await,
-    );
+    put_balance(&sb, &balance("FLOW-B3", None, "2023-09-08T00:00:00Z", "-1.5"))
+        .await
+        .assert_amlyze_accepted();
     // AMLYZE keeps no status of its own: the ledger account's is the account's.
     assert_eq!(history(&sb, id).get("accountStatus"), None);
     let accounts = ledger_state(&sb).await;
@@ -132,8 +132,7 @@ async fn customer_then_account_then_balance_through_the_vendor_api_shows_in_the_
 
     // An account whose owner was never registered is refused and opens nothing.
     let orphan = account("FLOW-A3", "NOBODY", "ORPHAN-1", "ACTIVE");
-    assert_rejected(
-        &post(&sb, ACCOUNT, &orphan).await,
+    post(&sb, ACCOUNT, &orphan).await.assert_amlyze_rejected(
         "404",
         "BusinessEntity with given extId does not exist in Amlyze",
         "field businessEntityExtId: no customer \"NOBODY\" in business unit \"sandbox\"",
@@ -189,22 +188,22 @@ async fn a_batch_answers_each_item_on_its_own_and_stores_only_the_accepted_ones(
     assert_eq!(ledger_state(&sb).await, before, "a batch posts nothing");
 
     // An accepted item used its number up; a rejected one did not.
-    assert_rejected(
-        &put_balance(&sb, &balance("BATCH-1", None, "2024-01-03T00:00:00Z", "3")).await,
-        "O005",
-        "CommunicationNumber already used in amlyze",
-        "field communicationNumber: \"BATCH-1\" was already used by an accepted request",
-    );
-    assert_accepted(
-        &put_balance(&sb, &balance("BATCH-2", None, "2024-01-03T00:00:00Z", "3")).await,
-    );
+    put_balance(&sb, &balance("BATCH-1", None, "2024-01-03T00:00:00Z", "3"))
+        .await
+        .assert_amlyze_rejected(
+            "O005",
+            "CommunicationNumber already used in amlyze",
+            "field communicationNumber: \"BATCH-1\" was already used by an accepted request",
+        );
+    put_balance(&sb, &balance("BATCH-2", None, "2024-01-03T00:00:00Z", "3"))
+        .await
+        .assert_amlyze_accepted();
 
     // An empty batch is an empty answer; a batch without its list is AMLYZE's O001.
     let reply = post(&sb, BATCH, &json!({ "accountBalances": [] })).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.text, r#"{"results":[],"timeElapsedMs":0}"#);
-    assert_rejected(
-        &post(&sb, BATCH, &json!({})).await,
+    post(&sb, BATCH, &json!({})).await.assert_amlyze_rejected(
         "O001",
         "AccountBalances is mandatory",
         "field accountBalances: missing or null",
@@ -212,8 +211,7 @@ async fn a_batch_answers_each_item_on_its_own_and_stores_only_the_accepted_ones(
     // More than 1 000 items is refused whole.
     let items: Vec<Value> =
         (0..=1000).map(|i| json!({ "communicationNumber": format!("BIG-{i}") })).collect();
-    assert_rejected(
-        &post(&sb, BATCH, &json!({ "accountBalances": items })).await,
+    post(&sb, BATCH, &json!({ "accountBalances": items })).await.assert_amlyze_rejected(
         "O001",
         "Batch must not contain more than 1000 items",
         "field accountBalances: 1001 items, at most 1000",
@@ -271,29 +269,23 @@ async fn a_validate_only_batch_answers_each_item_and_stores_nothing() {
 async fn a_reused_communication_number_is_rejected_with_o005_and_keeps_the_first_snapshot() {
     let (sb, id) = seeded().await;
     let before = ledger_state(&sb).await;
-    assert_accepted(&put_text(&sb, SEED).await);
+    put_text(&sb, SEED).await.assert_amlyze_accepted();
     let stored = history(&sb, &id);
 
     // The same request again, and the same number with another balance: both O005.
     let reason = "field communicationNumber: \"COM217\" was already used by an accepted request";
     let used = "CommunicationNumber already used in amlyze";
-    assert_rejected(&put_text(&sb, SEED).await, "O005", used, reason);
+    put_text(&sb, SEED).await.assert_amlyze_rejected("O005", used, reason);
     let other = balance("COM217", Some("DAILY_BALANCE"), "2024-01-01T00:00:00Z", "2");
-    assert_rejected(&put_balance(&sb, &other).await, "O005", used, reason);
+    put_balance(&sb, &other).await.assert_amlyze_rejected("O005", used, reason);
     // Numbers are shared by every call: the account call says O005 too, the customer call O001
     // (as documented for it), and a batch item O005.
-    assert_rejected(
-        &post(&sb, ACCOUNT, &account("COM217", SEED_OWNER, "ORG-SECOND", "ACTIVE")).await,
-        "O005",
-        used,
-        reason,
-    );
-    assert_rejected(
-        &post(&sb, CUSTOMER, &customer("COM217", "ORG-OTHER")).await,
-        "O001",
-        used,
-        reason,
-    );
+    post(&sb, ACCOUNT, &account("COM217", SEED_OWNER, "ORG-SECOND", "ACTIVE"))
+        .await
+        .assert_amlyze_rejected("O005", used, reason);
+    post(&sb, CUSTOMER, &customer("COM217", "ORG-OTHER"))
+        .await
+        .assert_amlyze_rejected("O001", used, reason);
     let reply = post(&sb, BATCH, &json!({ "accountBalances": [other] })).await;
     assert_eq!(reply.body["results"][0]["errorCode"], "O005", "{reply:#?}");
     assert_eq!(reply.body["results"][0]["errorDescription"], used);
@@ -304,15 +296,14 @@ async fn a_reused_communication_number_is_rejected_with_o005_and_keeps_the_first
 
     // A rejected request does not use its number up: a corrected retry may reuse it.
     let mut wrong = balance("RETRY-1", Some("AVAILABLE_BALANCE"), "2024-01-01T00:00:00Z", "10");
-    assert_rejected(
-        &put_balance(&sb, &wrong).await,
+    put_balance(&sb, &wrong).await.assert_amlyze_rejected(
         "O001",
         "BalanceType does not exist in Amlyze",
         "field balanceType: \"AVAILABLE_BALANCE\" is not in the classifier (DAILY_BALANCE, \
          STATEMENT_BALANCE)",
     );
     wrong["balanceType"] = json!("DAILY_BALANCE");
-    assert_accepted(&put_balance(&sb, &wrong).await);
+    put_balance(&sb, &wrong).await.assert_amlyze_accepted();
     assert_eq!(series(&history(&sb, &id), Some("DAILY_BALANCE")), ["2024-01-01T00:00:00Z=10"]);
 }
 
@@ -331,7 +322,7 @@ async fn snapshots_are_kept_per_balance_type_in_balance_at_order() {
         ("H7", None, "2024-01-01T00:00:00Z", "100000.5665"),
         ("H8", None, "2023-12-31T23:59:59.999Z", "1.5E3"),
     ] {
-        assert_accepted(&put_balance(&sb, &balance(number, balance_type, at, value)).await);
+        put_balance(&sb, &balance(number, balance_type, at, value)).await.assert_amlyze_accepted();
     }
     // And in a batch, out of order.
     let batch = json!({ "accountBalances": [
@@ -386,7 +377,7 @@ async fn thirty_two_parallel_registrations_with_distinct_numbers_are_all_accepte
         .collect();
     let replies = in_parallel(&sb, Method::PUT, BALANCE, bodies).await;
     for reply in &replies {
-        assert_accepted(reply);
+        reply.assert_amlyze_accepted();
     }
     let history = history(&sb, &id);
     let expected: Vec<String> =
@@ -420,11 +411,10 @@ async fn sixteen_parallel_registrations_sharing_one_number_let_exactly_one_throu
     let (accepted, rejected): (Vec<&Reply>, Vec<&Reply>) =
         replies.iter().partition(|r| r.status == StatusCode::OK);
     assert_eq!(accepted.len(), 1, "{replies:#?}");
-    assert_accepted(accepted[0]);
+    accepted[0].assert_amlyze_accepted();
     assert_eq!(rejected.len(), N - 1);
     for reply in rejected {
-        assert_rejected(
-            reply,
+        reply.assert_amlyze_rejected(
             "O005",
             "CommunicationNumber already used in amlyze",
             "field communicationNumber: \"SHARED-1\" was already used by an accepted request",
@@ -440,7 +430,7 @@ async fn sixteen_parallel_registrations_sharing_one_number_let_exactly_one_throu
 async fn parallel_registrations_of_one_account_id_open_one_ledger_account() {
     const N: usize = 16;
     let sb = Sandbox::start().await;
-    assert_accepted(&post(&sb, CUSTOMER, &customer("PA-C", SEED_OWNER)).await);
+    post(&sb, CUSTOMER, &customer("PA-C", SEED_OWNER)).await.assert_amlyze_accepted();
     let bodies: Vec<String> = (0..N)
         .map(|i| account(&format!("PA-{i}"), SEED_OWNER, SEED_ACCOUNT, "ACTIVE").to_string())
         .collect();
@@ -448,11 +438,11 @@ async fn parallel_registrations_of_one_account_id_open_one_ledger_account() {
     // The first creates the account, the others update it (CREATE and UPDATE both register).
     assert_eq!(replies.len(), N);
     for reply in &replies {
-        assert_accepted(reply);
+        reply.assert_amlyze_accepted();
     }
     let accounts = ledger_state(&sb).await;
     assert_eq!(accounts.len(), 1, "{accounts:#?}");
-    assert_accepted(&put_text(&sb, SEED).await);
+    put_text(&sb, SEED).await.assert_amlyze_accepted();
     let id = accounts[0]["id"].as_str().unwrap();
     assert_eq!(n_snapshots(&history(&sb, id)), 1);
 }
