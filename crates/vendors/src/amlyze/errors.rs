@@ -312,7 +312,9 @@ impl Render for AmlyzeError {
 /// transfer outcome reaches a client. The mapping is still total and explicit so that a future
 /// money-moving call has to decide each case here. Amount and limit outcomes become the
 /// balance call's documented `500 failed processing account balance`; a missing account is
-/// the mock's `404`; a reused key is a reused `communicationNumber`.
+/// the mock's `404`; a reused key is a reused `communicationNumber`. Such a call's reason is
+/// the shared explainer's sentence ([`crate::common::explain::refusal`], in major units, keyed by
+/// `communicationNumber`), not one of AMLYZE's own.
 impl From<&ledger::Error> for AmlyzeError {
     fn from(err: &ledger::Error) -> AmlyzeError {
         // No wildcard arm: a new ledger variant must be mapped here deliberately.
