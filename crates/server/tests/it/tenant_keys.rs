@@ -395,19 +395,19 @@ async fn an_amlyze_communication_number_stays_used_whatever_another_tenant_does(
         let history = amlyze::history_of(&sb, tenant.id, account["id"].as_str().unwrap());
         amlyze::n_snapshots(&history.unwrap())
     };
-    amlyze::assert_accepted(&put(&b, balance(&b_account, "retry-me")).await);
+    put(&b, balance(&b_account, "retry-me")).await.assert_amlyze_accepted();
 
     // A, a month ahead, registers balances, the first under B's number (A's numbers are its own).
     a.clock(&sb, json!({ "advance": A_AHEAD })).await;
     for n in 0..N_WRITES_OF_A {
         let number = if n == 0 { "retry-me".to_string() } else { format!("a-{n}") };
-        amlyze::assert_accepted(&put(&a, balance(&a_account, &number)).await);
+        put(&a, balance(&a_account, &number)).await.assert_amlyze_accepted();
     }
 
     let used = "CommunicationNumber already used in amlyze";
     let reason = "field communicationNumber: \"retry-me\" was already used by an accepted request";
-    amlyze::assert_rejected(&put(&b, balance(&b_account, "retry-me")).await, "O005", used, reason);
+    put(&b, balance(&b_account, "retry-me")).await.assert_amlyze_rejected("O005", used, reason);
     b.clock(&sb, json!({ "advance": "P30D" })).await;
-    amlyze::assert_rejected(&put(&b, balance(&b_account, "retry-me")).await, "O005", used, reason);
+    put(&b, balance(&b_account, "retry-me")).await.assert_amlyze_rejected("O005", used, reason);
     assert_eq!(n_snapshots(&b, &b_account), 1, "B's first snapshot alone");
 }

@@ -87,10 +87,14 @@ impl Credentials {
 
     /// The tenant whose token the request carries.
     pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<TenantId, AuthProblem> {
-        if !headers.contains_key(http::header::AUTHORIZATION) {
-            return Err(AuthProblem::Missing);
-        }
-        let token = bearer(headers).ok_or(AuthProblem::NotBearer)?;
+        let Some(token) = bearer(headers) else {
+            // Looked up only on this failure path: a request with a token pays for one lookup.
+            return Err(if headers.contains_key(http::header::AUTHORIZATION) {
+                AuthProblem::NotBearer
+            } else {
+                AuthProblem::Missing
+            });
+        };
         let tokens = self.tokens.read().unwrap_or_else(PoisonError::into_inner);
         tokens.by_token.get(token).copied().ok_or(AuthProblem::UnknownToken)
     }

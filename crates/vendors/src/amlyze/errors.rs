@@ -7,12 +7,13 @@ use std::borrow::Cow;
 use http::StatusCode;
 use ledger::{AccountError, Timestamp};
 
-use super::datetime;
+use super::wire::datetime;
 use super::wire::{
     InternalErrorResponse, RejectedResponse, SpringErrorResponse, UnauthorizedError,
     UnauthorizedResponse,
 };
 use crate::Response;
+use crate::common::failure::{self, Render};
 
 /// `resultType` of an accepted request.
 pub(crate) const REQUEST_ACCEPTED: &str = "REQUEST_ACCEPTED";
@@ -192,7 +193,7 @@ impl Rejection {
     }
 }
 
-/// Which of AMLYZE's answer shapes an error takes.
+/// AMLYZE's error catalogue: which of its answer shapes an error takes, and with what.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum AmlyzeError {
     /// 401 `{"error":{"code":"unauthorized"}}`.
@@ -210,68 +211,74 @@ pub(crate) enum AmlyzeError {
     Internal,
 }
 
-/// An error answer and the one-line rule that fired (sent as `X-Sandbank-Reason`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Failure {
-    /// What the client sees.
-    pub(crate) error: AmlyzeError,
-    /// Why, for the journal and the client's debugging.
-    pub(crate) reason: String,
+/// A refused AMLYZE request: the catalogue entry, the rule that fired and the tenant.
+pub(crate) type Failure = failure::Failure<AmlyzeError>;
+
+/// What an AMLYZE error body shows besides the error: Spring's `path` and `timestamp`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Scene<'a> {
+    /// The request path.
+    pub(crate) path: &'a str,
+    /// The time Spring's `timestamp` shows.
+    pub(crate) now: Timestamp,
 }
 
-impl Failure {
-    pub(crate) fn unauthorized(reason: impl Into<String>) -> Failure {
-        Failure { error: AmlyzeError::Unauthorized, reason: reason.into() }
-    }
+/// The 401 of a missing, non-Bearer or unknown token.
+pub(crate) fn unauthorized(reason: impl Into<String>) -> Failure {
+    Failure::new(AmlyzeError::Unauthorized, reason)
+}
 
-    pub(crate) fn spring(status: StatusCode, reason: impl Into<String>) -> Failure {
-        Failure { error: AmlyzeError::Spring { status, allow: None }, reason: reason.into() }
-    }
+/// Spring's default error body with `status`.
+pub(crate) fn spring(status: StatusCode, reason: impl Into<String>) -> Failure {
+    Failure::new(AmlyzeError::Spring { status, allow: None }, reason)
+}
 
-    pub(crate) fn method_not_allowed(allow: String, reason: impl Into<String>) -> Failure {
-        Failure {
-            error: AmlyzeError::Spring {
-                status: StatusCode::METHOD_NOT_ALLOWED,
-                allow: Some(allow),
-            },
-            reason: reason.into(),
-        }
-    }
+/// Spring's 405 with `Allow: allow`.
+pub(crate) fn method_not_allowed(allow: String, reason: impl Into<String>) -> Failure {
+    let status = StatusCode::METHOD_NOT_ALLOWED;
+    Failure::new(AmlyzeError::Spring { status, allow: Some(allow) }, reason)
+}
 
-    pub(crate) fn rejected(rejection: Rejection, reason: impl Into<String>) -> Failure {
-        Failure { error: AmlyzeError::Rejected(rejection), reason: reason.into() }
-    }
+/// A business rejection.
+pub(crate) fn rejected(rejection: Rejection, reason: impl Into<String>) -> Failure {
+    Failure::new(AmlyzeError::Rejected(rejection), reason)
+}
 
-    pub(crate) fn internal(reason: impl Into<String>) -> Failure {
-        Failure { error: AmlyzeError::Internal, reason: reason.into() }
-    }
+/// The 500 body: a bug or a limit of the mock, never the client's fault.
+pub(crate) fn internal(reason: impl Into<String>) -> Failure {
+    Failure::new(AmlyzeError::Internal, reason)
+}
 
-    /// The `errorCode` and `errorDescription` a batch item shows for this failure: the
+impl AmlyzeError {
+    /// The `errorCode` and `errorDescription` a batch item shows for this error: the
     /// rejection's, or the documented batch 500 variant ("Processing failed").
-    pub(crate) fn item_error(&self) -> (&'static str, String) {
-        match &self.error {
-            AmlyzeError::Rejected(rejection) => {
-                (rejection.code(), rejection.description().into_owned())
-            }
+    pub(crate) fn item_error(&self) -> (&'static str, Cow<'static, str>) {
+        match self {
+            AmlyzeError::Rejected(rejection) => (rejection.code(), rejection.description()),
             AmlyzeError::Unauthorized | AmlyzeError::Spring { .. } | AmlyzeError::Internal => {
-                ("500", "Processing failed".to_string())
+                ("500", Cow::Borrowed("Processing failed"))
             }
         }
     }
+}
 
-    /// Status, headers and body exactly as AMLYZE sends them; `now` feeds Spring's `timestamp`.
-    pub(crate) fn into_response(self, path: &str, now: Timestamp) -> Response {
-        let resp = match &self.error {
+impl Render for AmlyzeError {
+    type Scene<'a> = Scene<'a>;
+
+    /// Status, headers and body exactly as AMLYZE sends them; the scene's `now` feeds Spring's
+    /// `timestamp`.
+    fn render(&self, scene: Scene<'_>) -> Response {
+        match self {
             AmlyzeError::Unauthorized => Response::json(
                 StatusCode::UNAUTHORIZED,
                 &UnauthorizedResponse { error: UnauthorizedError { code: "unauthorized" } },
             ),
             AmlyzeError::Spring { status, allow } => {
                 let body = SpringErrorResponse {
-                    timestamp: datetime::format_spring(now),
+                    timestamp: datetime::format_spring(scene.now),
                     status: status.as_u16(),
                     error: status.canonical_reason().unwrap_or("Error"),
-                    path,
+                    path: scene.path,
                 };
                 let resp = Response::json(*status, &body);
                 match allow {
@@ -295,8 +302,7 @@ impl Failure {
                     error: "Internal Server Error",
                 },
             ),
-        };
-        resp.with_reason(self.reason)
+        }
     }
 }
 
@@ -306,7 +312,9 @@ impl Failure {
 /// transfer outcome reaches a client. The mapping is still total and explicit so that a future
 /// money-moving call has to decide each case here. Amount and limit outcomes become the
 /// balance call's documented `500 failed processing account balance`; a missing account is
-/// the mock's `404`; a reused key is a reused `communicationNumber`.
+/// the mock's `404`; a reused key is a reused `communicationNumber`. Such a call's reason is
+/// the shared explainer's sentence ([`crate::common::explain::refusal`], in major units, keyed by
+/// `communicationNumber`), not one of AMLYZE's own.
 impl From<&ledger::Error> for AmlyzeError {
     fn from(err: &ledger::Error) -> AmlyzeError {
         // No wildcard arm: a new ledger variant must be mapped here deliberately.

@@ -132,7 +132,6 @@
 //!   communication events, webhooks (AMLYZE documents no event for balance registration).
 
 mod auth;
-mod datetime;
 mod errors;
 mod handlers;
 mod parse;
@@ -144,52 +143,35 @@ mod tests;
 
 use std::sync::Arc;
 
-use http::{Method, StatusCode};
 use ledger::{AccountId, TenantId, Timestamp};
-use serde_json::json;
 
 use self::auth::Credentials;
-use self::errors::Failure;
-use self::state::{BalanceType, LastSeen, TenantSlot, Tenants};
+use self::errors::Scene;
+use self::handlers::Call;
+use self::state::Tenants;
 use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
 
 /// The vendor's one-word name.
 const NAME: &str = "amlyze";
 
-const OP_REGISTER_BALANCE: &str = "registerAccountBalance";
-const OP_REGISTER_BATCH: &str = "registerBatchAccountBalances";
-const OP_VALIDATE_BATCH: &str = "validateBatchAccountBalances";
-const OP_POST_ACCOUNT: &str = "postAccount";
-const OP_POST_CUSTOMER: &str = "postCustomer_1";
-const OP_NOT_FOUND: &str = "notFound";
+/// An operation: the authenticated request in, the answer or AMLYZE's error out.
+type Handler = fn(&Call<'_>) -> Result<Response, errors::Failure>;
 
-/// The catch-all that gives unknown paths under the prefix Spring's 404 body.
-const CATCH_ALL: &str = "/amlyze-ws-rest/{*path}";
-
-static ROUTES: [Route; 10] = [
-    Route {
-        method: Method::PUT,
-        path: "/amlyze-ws-rest/account-balance",
-        operation: OP_REGISTER_BALANCE,
-    },
-    Route {
-        method: Method::POST,
-        path: "/amlyze-ws-rest/batch-account-balances",
-        operation: OP_REGISTER_BATCH,
-    },
-    Route {
-        method: Method::POST,
-        path: "/amlyze-ws-rest/validate-batch-account-balances",
-        operation: OP_VALIDATE_BATCH,
-    },
-    Route { method: Method::POST, path: "/amlyze-ws-rest/account", operation: OP_POST_ACCOUNT },
-    Route { method: Method::POST, path: "/amlyze-ws-rest/customer", operation: OP_POST_CUSTOMER },
-    Route { method: Method::GET, path: CATCH_ALL, operation: OP_NOT_FOUND },
-    Route { method: Method::POST, path: CATCH_ALL, operation: OP_NOT_FOUND },
-    Route { method: Method::PUT, path: CATCH_ALL, operation: OP_NOT_FOUND },
-    Route { method: Method::DELETE, path: CATCH_ALL, operation: OP_NOT_FOUND },
-    Route { method: Method::PATCH, path: CATCH_ALL, operation: OP_NOT_FOUND },
-];
+routes! { Handler;
+    PUT "/amlyze-ws-rest/account-balance" "registerAccountBalance" => handlers::register_balance,
+    POST "/amlyze-ws-rest/batch-account-balances" "registerBatchAccountBalances"
+        => handlers::register_batch,
+    POST "/amlyze-ws-rest/validate-batch-account-balances" "validateBatchAccountBalances"
+        => handlers::validate_batch,
+    POST "/amlyze-ws-rest/account" "postAccount" => handlers::register_account,
+    POST "/amlyze-ws-rest/customer" "postCustomer_1" => handlers::register_customer,
+    // The catch-all that gives unknown paths under the prefix Spring's 404 body.
+    GET "/amlyze-ws-rest/{*path}" "notFound" => handlers::not_found,
+    POST "/amlyze-ws-rest/{*path}" "notFound" => handlers::not_found,
+    PUT "/amlyze-ws-rest/{*path}" "notFound" => handlers::not_found,
+    DELETE "/amlyze-ws-rest/{*path}" "notFound" => handlers::not_found,
+    PATCH "/amlyze-ws-rest/{*path}" "notFound" => handlers::not_found,
+}
 
 /// The AMLYZE mock. Cloning shares the state, so sandbank can keep a handle for
 /// [`Amlyze::balance_history`] next to the boxed [`Vendor`].
@@ -202,8 +184,6 @@ pub struct Amlyze {
 struct Inner {
     credentials: Credentials,
     tenants: Tenants,
-    /// The time any tenant's clock showed last, for refusals of a tenant never seen.
-    last_seen: LastSeen,
 }
 
 /// This vendor.
@@ -229,23 +209,7 @@ impl Amlyze {
         let slot = self.inner.tenants.existing(tenant)?;
         let state = slot.lock();
         let (unit, ext_id, record) = state.account_by_ledger_id(account)?;
-        Some(handlers::history_json(unit, ext_id, record))
-    }
-
-    /// Notes the time `tenant`'s clock shows now, for refusals (which have no clock).
-    fn saw(&self, slot: &TenantSlot, now: Timestamp) {
-        slot.last_seen.saw(now);
-        self.inner.last_seen.saw(now);
-    }
-
-    /// The time a refusal shows (see "Choices"): the time the token's tenant's clock showed
-    /// last, else the time any tenant's clock showed last, else (nothing seen yet) the epoch.
-    fn refusal_time(&self, tenant: Option<TenantId>) -> Timestamp {
-        tenant
-            .and_then(|tenant| self.inner.tenants.existing(tenant))
-            .and_then(|slot| slot.last_seen.get())
-            .or_else(|| self.inner.last_seen.get())
-            .unwrap_or(Timestamp::EPOCH)
+        Some(wire::history::account(unit, ext_id, record))
     }
 }
 
@@ -259,58 +223,42 @@ impl Vendor for Amlyze {
     }
 
     fn routes(&self) -> &'static [Route] {
-        &ROUTES
+        ROUTES
     }
 
     fn handle(&self, ctx: &Ctx<'_>, route: usize, req: &Request) -> Response {
-        let operation = ROUTES.get(route).map_or("", |route| route.operation);
+        // Spring Security answers before anything else, unknown paths included.
         let tenant = match self.inner.credentials.authenticate(&req.headers) {
             Ok(tenant) => tenant,
             Err(problem) => {
-                return Failure::unauthorized(problem.reason())
-                    .into_response(&req.path, Timestamp::EPOCH);
+                let scene = Scene { path: &req.path, now: Timestamp::EPOCH };
+                return errors::unauthorized(problem.reason()).into_response(scene);
             }
         };
         let now = ctx.now(tenant);
         let slot = self.inner.tenants.slot(tenant);
-        self.saw(&slot, now);
-        let res = match operation {
-            OP_REGISTER_BALANCE => handlers::register_balance(&slot, now, req),
-            OP_REGISTER_BATCH => handlers::register_batch(&slot, now, req, true),
-            OP_VALIDATE_BATCH => handlers::register_batch(&slot, now, req, false),
-            OP_POST_ACCOUNT => handlers::register_account(ctx, tenant, &slot, now, req),
-            OP_POST_CUSTOMER => handlers::register_customer(&slot, now, req),
-            OP_NOT_FOUND => Err(handlers::not_found(req)),
-            other => Err(Failure::internal(format!("route: amlyze has no operation {other}"))),
+        self.inner.tenants.saw(&slot, now);
+        let call = Call { ctx, tenant, slot: &slot, now, req };
+        let res = match HANDLERS.get(route) {
+            Some(handler) => handler(&call),
+            None => Err(errors::internal(format!("route: amlyze has no route {route}"))),
         };
         match res {
             Ok(resp) => resp,
-            Err(failure) => failure.into_response(&req.path, now),
+            Err(failure) => failure.into_response(Scene { path: &req.path, now }),
         }
         .with_tenant(tenant)
     }
 
     fn refuse(&self, refusal: Refusal, req: &Request, _trace_id: uuid::Uuid) -> Response {
         let tenant = self.inner.credentials.authenticate(&req.headers);
-        let now = self.refusal_time(tenant.ok());
-        let failure = match (refusal, tenant) {
-            // Spring Security answers before Spring MVC finds the method wrong.
-            (Refusal::MethodNotAllowed, Err(problem)) => Failure::unauthorized(problem.reason()),
-            (Refusal::MethodNotAllowed, Ok(_)) => handlers::not_found(req),
-            (Refusal::PayloadTooLarge { limit_bytes }, _) => Failure::spring(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("body: larger than {limit_bytes} bytes"),
-            ),
-            (Refusal::BodyTimeout, _) => {
-                Failure::spring(StatusCode::REQUEST_TIMEOUT, "body: not received in time")
-            }
-            (Refusal::Internal, _) => Failure::internal("internal: the handler failed"),
+        let now = self.inner.tenants.refusal_time(tenant.ok());
+        let failure = handlers::refused(refusal, req, tenant);
+        let failure = match tenant {
+            Ok(tenant) => failure.for_tenant(tenant),
+            Err(_) => failure,
         };
-        let resp = failure.into_response(&req.path, now);
-        match tenant {
-            Ok(tenant) => resp.with_tenant(tenant),
-            Err(_) => resp,
-        }
+        failure.into_response(Scene { path: &req.path, now })
     }
 
     fn provision_tenant(
@@ -321,12 +269,7 @@ impl Vendor for Amlyze {
     ) -> serde_json::Value {
         let token = self.inner.credentials.issue(tenant, well_known, ids);
         self.inner.tenants.slot(tenant);
-        json!({
-            "token": token,
-            "authorization": format!("Bearer {token}"),
-            "businessUnit": parse::DEFAULT_BUSINESS_UNIT,
-            "balanceTypes": BalanceType::ALL.map(BalanceType::as_str),
-        })
+        wire::provisioned(&token)
     }
 
     fn open_account(
@@ -336,8 +279,8 @@ impl Vendor for Amlyze {
         spec: &AccountSpec,
     ) -> Result<OpenedAccount, String> {
         let slot = self.inner.tenants.slot(tenant);
-        self.saw(&slot, ctx.now(tenant));
-        handlers::open_account(ctx, tenant, &slot, spec)
+        self.inner.tenants.saw(&slot, ctx.now(tenant));
+        handlers::account::open(ctx, tenant, &slot, spec)
     }
 
     fn reset_tenant(&self, tenant: TenantId) {

@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use ledger::{AccountId, Currency, TenantId, Timestamp};
 use rust_decimal::Decimal;
 
-use super::datetime::DateTime;
+use super::wire::datetime::DateTime;
 
 /// Most `communicationNumber`s remembered per tenant; past it the oldest is forgotten (and could
 /// be reused).
@@ -267,16 +267,18 @@ impl TenantState {
 /// Used `communicationNumber`s, bounded: oldest forgotten first.
 #[derive(Debug, Default)]
 struct CommunicationLog {
-    seen: HashSet<Box<str>>,
-    order: VecDeque<Box<str>>,
+    /// One allocation per number, shared by the set and the order.
+    seen: HashSet<Arc<str>>,
+    order: VecDeque<Arc<str>>,
 }
 
 impl CommunicationLog {
     fn remember(&mut self, number: &str) {
-        if !self.seen.insert(number.into()) {
+        let number: Arc<str> = number.into();
+        if !self.seen.insert(number.clone()) {
             return;
         }
-        self.order.push_back(number.into());
+        self.order.push_back(number);
         while self.order.len() > COMMUNICATION_NUMBERS_MAX {
             if let Some(oldest) = self.order.pop_front() {
                 self.seen.remove(&oldest);
@@ -335,9 +337,28 @@ impl TenantSlot {
 #[derive(Debug, Default)]
 pub(crate) struct Tenants {
     slots: ShardedLock<HashMap<TenantId, Arc<TenantSlot>>>,
+    /// The time any tenant's clock showed last, for refusals of a tenant never seen.
+    last_seen: LastSeen,
 }
 
 impl Tenants {
+    /// Notes the time `slot`'s tenant's clock shows now, for refusals (which have no clock).
+    pub(crate) fn saw(&self, slot: &TenantSlot, now: Timestamp) {
+        slot.last_seen.saw(now);
+        self.last_seen.saw(now);
+    }
+
+    /// The time a refusal shows (see the module doc's "Choices"): the time the token's tenant's
+    /// clock showed last, else the time any tenant's clock showed last, else (nothing seen yet)
+    /// the epoch.
+    pub(crate) fn refusal_time(&self, tenant: Option<TenantId>) -> Timestamp {
+        tenant
+            .and_then(|tenant| self.existing(tenant))
+            .and_then(|slot| slot.last_seen.get())
+            .or_else(|| self.last_seen.get())
+            .unwrap_or(Timestamp::EPOCH)
+    }
+
     /// `tenant`'s slot, created empty on first use.
     pub(crate) fn slot(&self, tenant: TenantId) -> Arc<TenantSlot> {
         if let Some(slot) = self.existing(tenant) {

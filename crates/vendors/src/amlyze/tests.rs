@@ -276,7 +276,7 @@ fn amlyze_validate_only_batch_stores_nothing() {
 #[test]
 fn amlyze_batch_over_the_item_limit_is_rejected_whole() {
     let setup = setup();
-    let items: Vec<Value> = (0..=super::handlers::BATCH_ITEMS_MAX)
+    let items: Vec<Value> = (0..=super::handlers::batch::BATCH_ITEMS_MAX)
         .map(|i| json!({"communicationNumber": format!("B{i}")}))
         .collect();
     let resp = post(
@@ -503,7 +503,7 @@ fn amlyze_refusals_show_the_time_last_seen_on_the_tokens_tenant_else_on_any() {
     };
     // At `at` on the default tenant's clock, a handled request (Spring's 404).
     let handle_at = |at: &str| {
-        let at = super::datetime::parse(at).unwrap();
+        let at = super::wire::datetime::parse(at).unwrap();
         let now = ledger::Timestamp::from_unix_micros(
             at.unix_seconds * 1_000_000 + i64::from(at.nanos / 1_000),
         );
@@ -576,4 +576,81 @@ fn amlyze_provisioning_returns_the_documented_well_known_token_once() {
 fn amlyze_routes_stay_under_the_vendors_prefix() {
     let vendor = super::vendor();
     assert!(vendor.routes().iter().all(|r| r.path.starts_with("/amlyze-ws-rest/")));
+}
+
+#[test]
+fn amlyze_a_route_index_outside_the_table_is_the_internal_error_not_a_panic() {
+    let setup = setup();
+    let harness = &setup.harness;
+    let before = history(&setup);
+    let req = request(Method::PUT, "/amlyze-ws-rest/account-balance", Some(WELL_KNOWN_TOKEN), "");
+    let resp = harness.with_ctx(|ctx| harness.vendor.handle(ctx, super::ROUTES.len(), &req));
+    assert_eq!(resp.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        body(&resp),
+        json!({"resultType": "REQUEST_REJECTED", "status": 500, "error": "Internal Server Error"})
+    );
+    assert_eq!(resp.reason.as_deref(), Some("route: amlyze has no route 10"));
+    assert_eq!(resp.tenant, Some(TENANT));
+    assert_eq!(history(&setup), before, "nothing changed");
+    // Without a token the 401 still comes first, as for every route.
+    let anonymous = request(Method::PUT, "/amlyze-ws-rest/account-balance", None, "");
+    let resp = harness.with_ctx(|ctx| harness.vendor.handle(ctx, usize::MAX, &anonymous));
+    assert_eq!(resp.status, StatusCode::UNAUTHORIZED);
+}
+
+/// Jackson's coercions as a client sees them: a number or boolean where a string is declared is
+/// taken as its text (echoed back as such), a numeric string where a decimal is declared is read
+/// exactly, escapes are undone, `"1"`/`"TRUE"` are booleans; a boolean where a decimal is
+/// declared refuses the whole batch, even behind a valid item.
+#[test]
+fn amlyze_properties_follow_jacksons_coercions() {
+    let setup = setup();
+    let path = "/amlyze-ws-rest/validate-batch-account-balances";
+    let item = |number: &str, value: &str| {
+        format!(
+            r#"{{"communicationNumber": {number}, "requester": "core", "accountExtId": "{SEED_ACCOUNT}",
+                "balanceAt": " 2024-01-01T00:00:00Z ", "value": {value}}}"#
+        )
+    };
+    let batch = format!(
+        r#"{{"accountBalances": [{}, {}, {}, {}]}}"#,
+        item("17", "1"),
+        item("true", r#"" 12.50 ""#),
+        item(r#""C\u0031\t""#, "1e2"),
+        item("false", r#""""#),
+    );
+    let resp = harness_send(&setup, path, &batch);
+    assert_eq!(resp.status, StatusCode::OK, "{:?}", resp.reason);
+    let results = &body(&resp)["results"];
+    let numbers: Vec<&str> =
+        (0..4).map(|i| results[i]["communicationNumber"].as_str().unwrap()).collect();
+    assert_eq!(numbers, ["17", "true", "C1\t", "false"]);
+    let outcomes: Vec<&str> = (0..4).map(|i| results[i]["resultType"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["REQUEST_ACCEPTED"; 3].into_iter().chain(["REQUEST_REJECTED"]).collect::<Vec<_>>());
+    assert_eq!(results[3]["errorDescription"], "Value is mandatory", "a blank decimal is null");
+
+    let refused = format!(r#"{{"accountBalances": [{}, {}]}}"#, item("1", "1"), item("2", "true"));
+    let resp = harness_send(&setup, path, &refused);
+    assert_eq!(resp.status, StatusCode::BAD_REQUEST);
+    assert_eq!(body(&resp)["error"], "Bad Request", "Spring's body");
+    let reason = resp.reason.unwrap();
+    assert!(reason.contains("invalid type: boolean `true`, expected a decimal number"), "{reason}");
+
+    let account = |flag: &str| {
+        json!({"communicationNumber": format!("A-{flag}"), "requester": "core",
+               "businessEntityExtId": "ORG2023111755", "accountExtId": format!("ACC-{flag}"),
+               "accountNumber": "LT601010012345678901", "accountStatus": "ACTIVE",
+               "currencyCode": "EUR", "openingDate": "2023-11-17T10:00:00Z",
+               "isOtherFinInstAccount": serde_json::from_str::<Value>(flag).unwrap()})
+    };
+    for (flag, bic_needed) in [("true", true), ("1", true), (r#""TRUE""#, true), ("false", false)] {
+        let resp = post(&setup.harness, "/amlyze-ws-rest/account", account(flag));
+        let code = body(&resp)["errorCode"].clone();
+        assert_eq!(code == "005", bic_needed, "isOtherFinInstAccount {flag}: {code}");
+    }
+}
+
+fn harness_send(setup: &Setup, path: &str, body: &str) -> Response {
+    setup.harness.send(request(Method::POST, path, Some(WELL_KNOWN_TOKEN), body))
 }

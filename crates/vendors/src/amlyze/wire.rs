@@ -2,22 +2,26 @@
 //! them: the requests of the balance, batch, account and customer calls, and every response and
 //! error shape.
 //!
-//! The service is Java (Spring Boot + Jackson), so the scalar reader types here follow Jackson's
-//! default coercions: a `String` property takes a JSON string, number or boolean (as its text);
-//! a `BigDecimal` takes a JSON number or a numeric string; a date-time takes ISO 8601 text; a
-//! blank string is `null` for numbers and date-times. Anything else fails deserialization, which
-//! Spring answers with its default `400 Bad Request` body. Unknown properties are ignored, as
-//! Jackson does in Spring Boot. No `flatten`/`untagged` around numbers (house style §3.3).
+//! The service is Java (Spring Boot + Jackson), so request properties are read with Jackson's
+//! default coercions (`java`). Unknown properties are ignored, as Jackson does in Spring Boot.
+//! No `flatten`/`untagged` around numbers (house style §3.3).
 
-use rust_decimal::Decimal;
-use serde::de::{Deserializer, Error as _, Unexpected};
+pub(crate) mod datetime;
+pub(crate) mod history;
+mod java;
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use http::StatusCode;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::json;
 
+pub(crate) use self::java::{JavaBoolean, JavaDateTime, JavaDecimal, JavaString};
+use super::parse::DEFAULT_BUSINESS_UNIT;
+use super::state::BalanceType;
+use crate::Response;
 use crate::common::json::Object;
-
-use super::datetime::{self, DateTime};
-use super::parse::{DecimalProblem, big_decimal};
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -26,24 +30,25 @@ use super::parse::{DecimalProblem, big_decimal};
 /// `AccountBalanceApi`: the body of `PUT /amlyze-ws-rest/account-balance` and one item of the
 /// batch calls. Fields in the order of the spec's `mandatory_fields` example.
 #[derive(Debug, Deserialize)]
-pub(crate) struct AccountBalanceApi {
+pub(crate) struct AccountBalanceApi<'a> {
     /// Unique number of this communication; a second use is refused (`O005`).
-    #[serde(rename = "communicationNumber")]
-    pub(crate) communication_number: Option<JavaString>,
+    #[serde(rename = "communicationNumber", borrow)]
+    pub(crate) communication_number: Option<JavaString<'a>>,
     /// Name of the calling system, at most 100 characters.
-    pub(crate) requester: Option<JavaString>,
+    #[serde(borrow)]
+    pub(crate) requester: Option<JavaString<'a>>,
     /// From the `accountBalanceType` classifier: `DAILY_BALANCE`, `STATEMENT_BALANCE`.
-    #[serde(rename = "balanceType")]
-    pub(crate) balance_type: Option<JavaString>,
+    #[serde(rename = "balanceType", borrow)]
+    pub(crate) balance_type: Option<JavaString<'a>>,
     /// The account's external id, as registered through `POST /amlyze-ws-rest/account`.
-    #[serde(rename = "accountExtId")]
-    pub(crate) account_ext_id: Option<JavaString>,
+    #[serde(rename = "accountExtId", borrow)]
+    pub(crate) account_ext_id: Option<JavaString<'a>>,
     /// The business unit (multi-organisation clients).
-    #[serde(rename = "businessUnit")]
-    pub(crate) business_unit: Option<JavaString>,
+    #[serde(rename = "businessUnit", borrow)]
+    pub(crate) business_unit: Option<JavaString<'a>>,
     /// When the balance was observed.
-    #[serde(rename = "balanceAt")]
-    pub(crate) balance_at: Option<JavaDateTime>,
+    #[serde(rename = "balanceAt", borrow)]
+    pub(crate) balance_at: Option<JavaDateTime<'a>>,
     /// The balance, in the account's currency.
     pub(crate) value: Option<JavaDecimal>,
     /// The balance converted to the institution's base currency.
@@ -53,111 +58,108 @@ pub(crate) struct AccountBalanceApi {
 
 /// `BatchAccountBalancesRequestApi`: the body of both batch balance calls.
 #[derive(Debug, Deserialize)]
-pub(crate) struct BatchAccountBalancesRequestApi {
+pub(crate) struct BatchAccountBalancesRequestApi<'a> {
     /// The balances, each handled on its own.
-    #[serde(rename = "accountBalances")]
-    pub(crate) account_balances: Option<Vec<Option<Object<AccountBalanceApi>>>>,
+    #[serde(rename = "accountBalances", borrow)]
+    pub(crate) account_balances: Option<Vec<Option<Object<AccountBalanceApi<'a>>>>>,
 }
 
 /// `AmlyzeAccountApi`: the body of `POST /amlyze-ws-rest/account`, in the order of the
 /// documentation's field table.
 #[derive(Debug, Deserialize)]
-pub(crate) struct AmlyzeAccountApi {
+pub(crate) struct AmlyzeAccountApi<'a> {
     /// Unique number of this communication.
-    #[serde(rename = "communicationNumber")]
-    pub(crate) communication_number: Option<JavaString>,
+    #[serde(rename = "communicationNumber", borrow)]
+    pub(crate) communication_number: Option<JavaString<'a>>,
     /// Name of the calling system.
-    pub(crate) requester: Option<JavaString>,
+    #[serde(borrow)]
+    pub(crate) requester: Option<JavaString<'a>>,
     /// The owner: a customer's `customerExtId`.
-    #[serde(rename = "businessEntityExtId")]
-    pub(crate) business_entity_ext_id: Option<JavaString>,
+    #[serde(rename = "businessEntityExtId", borrow)]
+    pub(crate) business_entity_ext_id: Option<JavaString<'a>>,
     /// The id the balance call addresses the account by.
-    #[serde(rename = "accountExtId")]
-    pub(crate) account_ext_id: Option<JavaString>,
+    #[serde(rename = "accountExtId", borrow)]
+    pub(crate) account_ext_id: Option<JavaString<'a>>,
     /// IBAN, local number, wallet address…
-    #[serde(rename = "accountNumber")]
-    pub(crate) account_number: Option<JavaString>,
+    #[serde(rename = "accountNumber", borrow)]
+    pub(crate) account_number: Option<JavaString<'a>>,
     /// `ACTIVE`, `SUSPENDED` or `CLOSED`.
-    #[serde(rename = "accountStatus")]
-    pub(crate) account_status: Option<JavaString>,
+    #[serde(rename = "accountStatus", borrow)]
+    pub(crate) account_status: Option<JavaString<'a>>,
     /// ISO 4217 code from the `currency` classifier.
-    #[serde(rename = "currencyCode")]
-    pub(crate) currency_code: Option<JavaString>,
+    #[serde(rename = "currencyCode", borrow)]
+    pub(crate) currency_code: Option<JavaString<'a>>,
     /// When the account was opened.
-    #[serde(rename = "openingDate")]
-    pub(crate) opening_date: Option<JavaDateTime>,
+    #[serde(rename = "openingDate", borrow)]
+    pub(crate) opening_date: Option<JavaDateTime<'a>>,
     /// The business unit (multi-organisation clients).
-    #[serde(rename = "businessUnit")]
-    pub(crate) business_unit: Option<JavaString>,
+    #[serde(rename = "businessUnit", borrow)]
+    pub(crate) business_unit: Option<JavaString<'a>>,
     /// `CREATE` (default) or `UPDATE`.
-    pub(crate) action: Option<JavaString>,
+    #[serde(borrow)]
+    pub(crate) action: Option<JavaString<'a>>,
     /// Mandatory for an account at another institution.
-    pub(crate) bic: Option<JavaString>,
+    #[serde(borrow)]
+    pub(crate) bic: Option<JavaString<'a>>,
     /// Whether the account is at another institution.
     #[serde(rename = "isOtherFinInstAccount")]
     pub(crate) is_other_fin_inst_account: Option<JavaBoolean>,
     /// Free text, e.g. `TBC bank`.
-    #[serde(rename = "bankTitle")]
-    pub(crate) bank_title: Option<JavaString>,
+    #[serde(rename = "bankTitle", borrow)]
+    pub(crate) bank_title: Option<JavaString<'a>>,
     /// Classifier value, e.g. `PURPOSE_INVEST`.
-    #[serde(rename = "accountPurpose")]
-    pub(crate) account_purpose: Option<JavaString>,
+    #[serde(rename = "accountPurpose", borrow)]
+    pub(crate) account_purpose: Option<JavaString<'a>>,
     /// Classifier value, e.g. `ORG_B2B`.
-    #[serde(rename = "accountType")]
-    pub(crate) account_type: Option<JavaString>,
+    #[serde(rename = "accountType", borrow)]
+    pub(crate) account_type: Option<JavaString<'a>>,
     /// Only, and always, for a `CLOSED` account.
-    #[serde(rename = "closingDate")]
-    pub(crate) closing_date: Option<JavaDateTime>,
+    #[serde(rename = "closingDate", borrow)]
+    pub(crate) closing_date: Option<JavaDateTime<'a>>,
 }
 
 /// `AmlyzeCustomerApi`: the fields of `POST /amlyze-ws-rest/customer` the mock reads (the
 /// minimal import of the documentation); every other customer property is accepted and ignored.
 #[derive(Debug, Deserialize)]
-pub(crate) struct AmlyzeCustomerApi {
+pub(crate) struct AmlyzeCustomerApi<'a> {
     /// Unique number of this communication.
-    #[serde(rename = "communicationNumber")]
-    pub(crate) communication_number: Option<JavaString>,
+    #[serde(rename = "communicationNumber", borrow)]
+    pub(crate) communication_number: Option<JavaString<'a>>,
     /// Name of the calling system.
-    pub(crate) requester: Option<JavaString>,
+    #[serde(borrow)]
+    pub(crate) requester: Option<JavaString<'a>>,
     /// The business unit (multi-organisation clients).
-    #[serde(rename = "businessUnit")]
-    pub(crate) business_unit: Option<JavaString>,
+    #[serde(rename = "businessUnit", borrow)]
+    pub(crate) business_unit: Option<JavaString<'a>>,
     /// `EVALUATE` (risk scoring) or `IMPORT` (store the given `riskLevel`).
-    #[serde(rename = "sourceOfRiskLevel")]
-    pub(crate) source_of_risk_level: Option<JavaString>,
+    #[serde(rename = "sourceOfRiskLevel", borrow)]
+    pub(crate) source_of_risk_level: Option<JavaString<'a>>,
     /// `NONE`, `LOW`, `MEDIUM`, `HIGH`, `EXTREME`.
-    #[serde(rename = "riskLevel")]
-    pub(crate) risk_level: Option<JavaString>,
+    #[serde(rename = "riskLevel", borrow)]
+    pub(crate) risk_level: Option<JavaString<'a>>,
     /// `PENDING`, `ACTIVE`, `REJECTED`, `SUSPENDED`, `CLOSED`.
-    #[serde(rename = "customerStatus")]
-    pub(crate) customer_status: Option<JavaString>,
+    #[serde(rename = "customerStatus", borrow)]
+    pub(crate) customer_status: Option<JavaString<'a>>,
     /// Client classifier, e.g. `IND`, `ORG`.
-    #[serde(rename = "riskManagementCategory")]
-    pub(crate) risk_management_category: Option<JavaString>,
+    #[serde(rename = "riskManagementCategory", borrow)]
+    pub(crate) risk_management_category: Option<JavaString<'a>>,
     /// `INDIVIDUAL` or `ORGANIZATION`.
-    #[serde(rename = "entityType")]
-    pub(crate) entity_type: Option<JavaString>,
+    #[serde(rename = "entityType", borrow)]
+    pub(crate) entity_type: Option<JavaString<'a>>,
     /// The id accounts name as their `businessEntityExtId`.
-    #[serde(rename = "customerExtId")]
-    pub(crate) customer_ext_id: Option<JavaString>,
+    #[serde(rename = "customerExtId", borrow)]
+    pub(crate) customer_ext_id: Option<JavaString<'a>>,
     /// When the customer applied.
-    #[serde(rename = "applicationDate")]
-    pub(crate) application_date: Option<JavaDateTime>,
+    #[serde(rename = "applicationDate", borrow)]
+    pub(crate) application_date: Option<JavaDateTime<'a>>,
     /// `CREATE` (default) or `UPDATE`.
-    pub(crate) action: Option<JavaString>,
+    #[serde(borrow)]
+    pub(crate) action: Option<JavaString<'a>>,
 }
 
 // ---------------------------------------------------------------------------------------------
 // Responses
 // ---------------------------------------------------------------------------------------------
-
-/// `AccountBalanceResultApi` (and the mock's answer to the account and customer calls).
-#[derive(Debug, Serialize)]
-pub(crate) struct AccountBalanceResultApi {
-    /// Always `REQUEST_ACCEPTED`.
-    #[serde(rename = "resultType")]
-    pub(crate) result_type: &'static str,
-}
 
 /// `ApiAdapterErrorResponse` as a business rejection: HTTP 400.
 #[derive(Debug, Serialize)]
@@ -244,134 +246,24 @@ pub(crate) struct AccountBalanceItemResultApi<'a> {
     pub(crate) error_code: Option<&'static str>,
     /// The rejection's text.
     #[serde(rename = "errorDescription", skip_serializing_if = "Option::is_none")]
-    pub(crate) error_description: Option<String>,
+    pub(crate) error_description: Option<Cow<'static, str>>,
     /// Milliseconds this item took.
     #[serde(rename = "timeElapsedMs")]
     pub(crate) time_elapsed_ms: u64,
 }
 
-// ---------------------------------------------------------------------------------------------
-// Jackson-like scalar readers
-// ---------------------------------------------------------------------------------------------
-
-/// A Java `String` property: a JSON string, or a number or boolean taken as its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct JavaString(pub(crate) String);
-
-impl<'de> Deserialize<'de> for JavaString {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaString, D::Error> {
-        match Value::deserialize(deserializer)? {
-            Value::String(text) => Ok(JavaString(text)),
-            Value::Number(number) => Ok(JavaString(number.to_string())),
-            Value::Bool(flag) => Ok(JavaString(flag.to_string())),
-            Value::Null => Ok(JavaString(String::new())),
-            Value::Array(_) => Err(D::Error::invalid_type(Unexpected::Seq, &"a string")),
-            Value::Object(_) => Err(D::Error::invalid_type(Unexpected::Map, &"a string")),
-        }
-    }
+/// The 200 answer of every accepted single call: `{"resultType":"REQUEST_ACCEPTED"}`
+/// (`AccountBalanceResultApi`), the same bytes each time.
+pub(crate) fn accepted() -> Response {
+    Response::json_bytes(StatusCode::OK, Bytes::from_static(br#"{"resultType":"REQUEST_ACCEPTED"}"#))
 }
 
-/// A Java `BigDecimal` property, read exactly.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum JavaDecimal {
-    /// A blank string: Jackson reads it as `null`.
-    Blank,
-    /// The exact value.
-    Exact(Decimal),
-    /// A valid number that no exact 28-digit decimal holds.
-    OutOfRange,
-}
-
-impl<'de> Deserialize<'de> for JavaDecimal {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaDecimal, D::Error> {
-        let expected = &"a decimal number";
-        let (text, from_string) = match Value::deserialize(deserializer)? {
-            Value::Number(number) => (number.to_string(), false),
-            Value::String(text) => (text, true),
-            Value::Null => return Ok(JavaDecimal::Blank),
-            Value::Bool(flag) => {
-                return Err(D::Error::invalid_type(Unexpected::Bool(flag), expected));
-            }
-            Value::Array(_) => return Err(D::Error::invalid_type(Unexpected::Seq, expected)),
-            Value::Object(_) => return Err(D::Error::invalid_type(Unexpected::Map, expected)),
-        };
-        let trimmed = if from_string { text.trim() } else { text.as_str() };
-        if trimmed.is_empty() {
-            return Ok(JavaDecimal::Blank);
-        }
-        match big_decimal(trimmed) {
-            Ok(value) => Ok(JavaDecimal::Exact(value)),
-            Err(DecimalProblem::OutOfRange) => Ok(JavaDecimal::OutOfRange),
-            Err(DecimalProblem::NotANumber) => {
-                Err(D::Error::invalid_value(Unexpected::Str(&text), expected))
-            }
-        }
-    }
-}
-
-/// A Java date-time property (`balanceAt`, `openingDate`…), parsed and kept with its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum JavaDateTime {
-    /// A blank string: Jackson reads it as `null`.
-    Blank,
-    /// The instant and the text it was read from.
-    At {
-        /// The instant.
-        at: DateTime,
-        /// The text as sent (trimmed).
-        text: String,
-    },
-}
-
-impl<'de> Deserialize<'de> for JavaDateTime {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaDateTime, D::Error> {
-        let expected = &"an ISO 8601 date-time (yyyy-MM-ddTHH:mm[:ss[.SSS]][Z|+hh:mm])";
-        let text = match Value::deserialize(deserializer)? {
-            Value::String(text) => text,
-            Value::Null => return Ok(JavaDateTime::Blank),
-            Value::Number(_) => {
-                return Err(D::Error::invalid_type(Unexpected::Other("number"), expected));
-            }
-            Value::Bool(flag) => {
-                return Err(D::Error::invalid_type(Unexpected::Bool(flag), expected));
-            }
-            Value::Array(_) => return Err(D::Error::invalid_type(Unexpected::Seq, expected)),
-            Value::Object(_) => return Err(D::Error::invalid_type(Unexpected::Map, expected)),
-        };
-        let trimmed = text.trim();
-        if trimmed.is_empty() {
-            return Ok(JavaDateTime::Blank);
-        }
-        match datetime::parse(trimmed) {
-            Some(at) => Ok(JavaDateTime::At { at, text: trimmed.to_string() }),
-            None => Err(D::Error::invalid_value(Unexpected::Str(&text), expected)),
-        }
-    }
-}
-
-/// A Java `Boolean` property: a JSON boolean, `"true"`/`"false"` in any case, or 0/1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct JavaBoolean(pub(crate) Option<bool>);
-
-impl<'de> Deserialize<'de> for JavaBoolean {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaBoolean, D::Error> {
-        let expected = &"a boolean";
-        match Value::deserialize(deserializer)? {
-            Value::Bool(flag) => Ok(JavaBoolean(Some(flag))),
-            Value::Null => Ok(JavaBoolean(None)),
-            Value::String(text) => match text.trim() {
-                "" => Ok(JavaBoolean(None)),
-                t if t.eq_ignore_ascii_case("true") => Ok(JavaBoolean(Some(true))),
-                t if t.eq_ignore_ascii_case("false") => Ok(JavaBoolean(Some(false))),
-                _ => Err(D::Error::invalid_value(Unexpected::Str(&text), expected)),
-            },
-            Value::Number(number) => match number.to_string().as_str() {
-                "0" => Ok(JavaBoolean(Some(false))),
-                "1" => Ok(JavaBoolean(Some(true))),
-                _ => Err(D::Error::invalid_type(Unexpected::Other("number"), expected)),
-            },
-            Value::Array(_) => Err(D::Error::invalid_type(Unexpected::Seq, expected)),
-            Value::Object(_) => Err(D::Error::invalid_type(Unexpected::Map, expected)),
-        }
-    }
+/// A tenant's AMLYZE credentials and defaults, for the admin API and the start-up banner.
+pub(crate) fn provisioned(token: &str) -> serde_json::Value {
+    json!({
+        "token": token,
+        "authorization": format!("Bearer {token}"),
+        "businessUnit": DEFAULT_BUSINESS_UNIT,
+        "balanceTypes": BalanceType::ALL.map(BalanceType::as_str),
+    })
 }
