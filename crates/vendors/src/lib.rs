@@ -21,7 +21,6 @@
 ///     POST "/v1/auth" "AuthenticateApi" => handlers::authenticate_api,
 /// }
 /// ```
-#[allow(unused_macros, reason = "each vendor moves its table onto it in turn")]
 macro_rules! routes {
     ($handler:ty; $($method:ident $path:literal $operation:literal => $handle:expr),+ $(,)?) => {
         /// Every route, in the order the server mounts them.

@@ -228,10 +228,12 @@ mod tests {
 
     #[test]
     fn read_gives_serdes_words_first_then_the_strict_checks() {
-        let read = |text: &[u8]| read::<Inner>(text).map_err(|unread| match unread {
-            Unread::Serde(_) => "serde",
-            Unread::Strict(_) => "strict",
-        });
+        let read = |text: &[u8]| {
+            read::<Inner>(text).map_err(|unread| match unread {
+                Unread::Serde(_) => "serde",
+                Unread::Strict(_) => "strict",
+            })
+        };
         assert_eq!(read(br#"{"x": 1, "y": "z"}"#).unwrap(), Inner { x: 1, y: Some("z".into()) });
         assert_eq!(read(br#"{"x": 1, "x": 2}"#), Err("serde"), "serde names its own field twice");
         assert_eq!(read(br#"{"x": 1, "u": 1, "u": 2}"#), Err("strict"));

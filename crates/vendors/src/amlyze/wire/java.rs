@@ -14,41 +14,21 @@ use std::borrow::Cow;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde::de::{Deserializer, Error as _, Unexpected};
-use serde_json::value::RawValue;
 
 use super::datetime::{self, DateTime};
 use crate::amlyze::parse::decimal::{DecimalProblem, big_decimal};
 use crate::common::json::Field;
 
-/// One property as sent, with a boolean's value (which [`Field`] does not keep). This is
-/// `Field`'s own classification of the property's raw text, done here so that a boolean keeps
-/// its value and the text is not parsed a second time.
-fn read<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<(Field<'de>, Option<bool>), D::Error> {
-    let raw = <&'de RawValue>::deserialize(deserializer)?;
-    let text = raw.get();
-    let field = match text.as_bytes().first() {
-        Some(b'"') => match text.get(1..text.len() - 1) {
-            // A byte loop: most properties are a few bytes long, shorter than `memchr` pays off.
-            Some(inner) if !inner.bytes().any(|b| b == b'\\') => Field::String(Cow::Borrowed(inner)),
-            _ => Field::String(Cow::Owned(serde_json::from_str(text).map_err(D::Error::custom)?)),
-        },
-        Some(b't') => return Ok((Field::Bool, Some(true))),
-        Some(b'f') => return Ok((Field::Bool, Some(false))),
-        Some(b'n') => Field::Null,
-        Some(b'[') => Field::Array,
-        Some(b'{') => Field::Object,
-        _ => Field::Number(text),
-    };
-    Ok((field, None))
+/// One property as sent ([`Field`], which keeps a boolean's value).
+fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Field<'de>, D::Error> {
+    Field::deserialize(deserializer)
 }
 
 /// What serde's messages call a field of this type.
-fn unexpected<'a>(field: &'a Field<'_>, flag: Option<bool>) -> Unexpected<'a> {
+fn unexpected<'a>(field: &'a Field<'_>) -> Unexpected<'a> {
     match field {
         Field::Null => Unexpected::Unit,
-        Field::Bool => Unexpected::Bool(flag.unwrap_or_default()),
+        Field::Bool(flag) => Unexpected::Bool(*flag),
         Field::Number(_) => Unexpected::Other("number"),
         Field::String(text) => Unexpected::Str(text),
         Field::Array => Unexpected::Seq,
@@ -78,18 +58,14 @@ impl JavaString<'_> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for JavaString<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaString<'a>, D::Error> {
-        let (field, flag) = read(deserializer)?;
+        let field = read(deserializer)?;
         match field {
             Field::String(text) => Ok(JavaString(text)),
             Field::Number(text) => Ok(JavaString(Cow::Borrowed(text))),
-            Field::Bool => Ok(JavaString(Cow::Borrowed(if flag == Some(true) {
-                "true"
-            } else {
-                "false"
-            }))),
+            Field::Bool(flag) => Ok(JavaString(Cow::Borrowed(if flag { "true" } else { "false" }))),
             Field::Null => Ok(JavaString(Cow::Borrowed(""))),
             Field::Array | Field::Object => {
-                Err(D::Error::invalid_type(unexpected(&field, flag), &"a string"))
+                Err(D::Error::invalid_type(unexpected(&field), &"a string"))
             }
         }
     }
@@ -109,13 +85,13 @@ pub(crate) enum JavaDecimal {
 impl<'de> Deserialize<'de> for JavaDecimal {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaDecimal, D::Error> {
         let expected = &"a decimal number";
-        let (field, flag) = read(deserializer)?;
+        let field = read(deserializer)?;
         let (text, trimmed) = match &field {
             Field::Number(text) => (*text, *text),
             Field::String(text) => (&**text, text.trim()),
             Field::Null => return Ok(JavaDecimal::Blank),
-            Field::Bool | Field::Array | Field::Object => {
-                return Err(D::Error::invalid_type(unexpected(&field, flag), expected));
+            Field::Bool(_) | Field::Array | Field::Object => {
+                return Err(D::Error::invalid_type(unexpected(&field), expected));
             }
         };
         if trimmed.is_empty() {
@@ -148,12 +124,12 @@ pub(crate) enum JavaDateTime<'a> {
 impl<'de: 'a, 'a> Deserialize<'de> for JavaDateTime<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaDateTime<'a>, D::Error> {
         let expected = &"an ISO 8601 date-time (yyyy-MM-ddTHH:mm[:ss[.SSS]][Z|+hh:mm])";
-        let (field, flag) = read(deserializer)?;
+        let field = read(deserializer)?;
         let text = match field {
             Field::String(text) => text,
             Field::Null => return Ok(JavaDateTime::Blank),
-            Field::Number(_) | Field::Bool | Field::Array | Field::Object => {
-                return Err(D::Error::invalid_type(unexpected(&field, flag), expected));
+            Field::Number(_) | Field::Bool(_) | Field::Array | Field::Object => {
+                return Err(D::Error::invalid_type(unexpected(&field), expected));
             }
         };
         if text.trim().is_empty() {
@@ -173,9 +149,9 @@ pub(crate) struct JavaBoolean(pub(crate) Option<bool>);
 impl<'de> Deserialize<'de> for JavaBoolean {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<JavaBoolean, D::Error> {
         let expected = &"a boolean";
-        let (field, flag) = read(deserializer)?;
+        let field = read(deserializer)?;
         match &field {
-            Field::Bool => Ok(JavaBoolean(flag)),
+            Field::Bool(flag) => Ok(JavaBoolean(Some(*flag))),
             Field::Null => Ok(JavaBoolean(None)),
             Field::String(text) => match text.trim() {
                 "" => Ok(JavaBoolean(None)),
@@ -186,7 +162,7 @@ impl<'de> Deserialize<'de> for JavaBoolean {
             Field::Number("0") => Ok(JavaBoolean(Some(false))),
             Field::Number("1") => Ok(JavaBoolean(Some(true))),
             Field::Number(_) | Field::Array | Field::Object => {
-                Err(D::Error::invalid_type(unexpected(&field, flag), expected))
+                Err(D::Error::invalid_type(unexpected(&field), expected))
             }
         }
     }
