@@ -18,6 +18,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use vendors::common::ids::Trace;
 use vendors::{Ctx, Refusal, Request, Response, Vendor};
 
 use crate::index::ADMIN_BASE_PATH;
@@ -214,11 +215,7 @@ async fn serve_listener(
 /// Answers one request: resolve its route (one router lookup), read its body and build the
 /// vendor's `Request` once, then let the route's owner answer.
 async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
-    let arrived = Arrival {
-        started: Instant::now(),
-        real_now: crate::clock::system_now(),
-        trace_id: app.trace_ids.uuid(),
-    };
+    let arrived = Arrival { started: Instant::now(), real_now: crate::clock::system_now() };
     let (mut parts, body) = req.into_parts();
     let Some(resolved) = resolve(app, &parts) else {
         let resp = if is_index(&parts, false) {
@@ -226,7 +223,8 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
         } else {
             not_found(&parts.method, parts.uri.path())
         };
-        return finish(app, &parts, None, None, resp, &[], arrived);
+        let trace = Trace::new(&app.trace_ids, &app.ids);
+        return finish(app, &parts, (None, None), resp, &[], arrived, &trace);
     };
     let Resolved { owner, dispatch, params, endpoint } = resolved;
     // The admin API reads every body (its 404 and 405 come after the token check); a vendor
@@ -249,9 +247,11 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
         body,
         params,
     };
+    // Made after the body's await: a trace is fixed once, in one thread.
+    let trace = Trace::new(&app.trace_ids, &app.ids);
     let mut resp = match refused {
-        Some(refusal) => close_after(refuse(app, owner, refusal, &req, arrived.trace_id)),
-        None => answer(app, owner, dispatch, &req, arrived),
+        Some(refusal) => close_after(refuse(app, owner, refusal, &req, &trace)),
+        None => answer(app, owner, dispatch, &req, arrived, &trace),
     };
     if let (Dispatch::WrongMethod(_), Some(endpoint)) = (dispatch, endpoint) {
         add_allow(&mut resp, endpoint);
@@ -262,8 +262,7 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
     {
         resp.reason = Some(format!("{} without a recorded reason", resp.status));
     }
-    let (vendor, operation) = named(app, owner, dispatch);
-    finish(app, &parts, vendor, operation, resp, &req.body, arrived)
+    finish(app, &parts, named(app, owner, dispatch), resp, &req.body, arrived, &trace)
 }
 
 /// Where the router sent a request.
@@ -307,15 +306,16 @@ fn answer(
     dispatch: Dispatch,
     req: &Request,
     arrived: Arrival,
+    trace: &Trace<'_>,
 ) -> Response {
     let vendor_idx = match owner {
         Owner::Admin => return crate::admin::handle(app, dispatch, req),
         Owner::Vendor(idx) => idx,
     };
     match dispatch {
-        Dispatch::Route(route) => call_vendor(app, vendor_idx, route, req, arrived),
+        Dispatch::Route(route) => call_vendor(app, vendor_idx, route, req, arrived, trace),
         Dispatch::WrongMethod(_) | Dispatch::NoRoute => {
-            refuse(app, owner, Refusal::MethodNotAllowed, req, arrived.trace_id)
+            refuse(app, owner, Refusal::MethodNotAllowed, req, trace)
         }
     }
 }
@@ -334,18 +334,13 @@ fn add_allow(resp: &mut Response, endpoint: &Endpoint) {
 }
 
 /// A problem the edge found, in the owner's error shape.
-fn refuse(
-    app: &App,
-    owner: Owner,
-    refusal: Refusal,
-    req: &Request,
-    trace_id: uuid::Uuid,
-) -> Response {
+fn refuse(app: &App, owner: Owner, refusal: Refusal, req: &Request, trace: &Trace<'_>) -> Response {
     match owner {
         Owner::Admin => crate::admin::refuse(refusal),
+        // Refused before any credential was read: the server's trace stream.
         Owner::Vendor(idx) => vendor_of(app, idx).map_or_else(
             || not_found(&req.method, &req.path),
-            |vendor| vendor.refuse(refusal, req, trace_id),
+            |vendor| vendor.refuse(refusal, req, trace.id(None)),
         ),
     }
 }
@@ -376,7 +371,6 @@ fn vendor_of(app: &App, idx: usize) -> Option<&dyn Vendor> {
 #[derive(Debug, Clone, Copy)]
 struct Arrival {
     started: Instant,
-    trace_id: uuid::Uuid,
     /// The one system-clock read of the request; each tenant's "now" derives from it.
     real_now: ledger::Timestamp,
 }
@@ -389,18 +383,20 @@ fn call_vendor(
     route: usize,
     req: &Request,
     arrived: Arrival,
+    trace: &Trace<'_>,
 ) -> Response {
     let Some((vendor, operation)) = vendor_of(app, vendor_idx)
         .and_then(|vendor| Some((vendor, vendor.routes().get(route)?.operation)))
     else {
         return not_found(&req.method, &req.path);
     };
-    let (trace_id, real_now) = (arrived.trace_id, arrived.real_now);
+    let real_now = arrived.real_now;
     let clock = |tenant| app.tenants.at_real(tenant, real_now);
-    let ctx = Ctx { ledger: &app.ledger, clock: &clock, trace_id, ids: &app.ids };
+    let ctx = Ctx { ledger: &app.ledger, clock: &clock, trace, ids: &app.ids };
     match std::panic::catch_unwind(AssertUnwindSafe(|| vendor.handle(&ctx, route, req))) {
         Ok(resp) => resp,
         Err(_) => {
+            let trace_id = trace.id(None);
             tracing::error!(vendor = vendor.name(), operation, %trace_id, "vendor handler panicked");
             vendor
                 .refuse(Refusal::Internal, req, trace_id)
@@ -466,17 +462,20 @@ fn not_found(method: &http::Method, path: &str) -> Response {
         .with_reason(format!("route: no vendor serves {method} {path}"))
 }
 
-#[allow(clippy::too_many_arguments, reason = "one call site; the parts of one exchange")]
+/// Logs, journals and sends an answer. Its trace id is the one the answer already carries, or
+/// else drawn now: from the answer's tenant's stream when it has one (the admin API's, a
+/// vendor's that named none), from the server's otherwise.
 fn finish(
     app: &App,
     parts: &http::request::Parts,
-    vendor: Option<&'static str>,
-    operation: Option<&'static str>,
+    (vendor, operation): (Option<&'static str>, Option<&'static str>),
     resp: Response,
     request_body: &[u8],
     arrived: Arrival,
+    trace: &Trace<'_>,
 ) -> hyper::Response<Full<Bytes>> {
-    let Arrival { started, trace_id, real_now } = arrived;
+    let Arrival { started, real_now } = arrived;
+    let trace_id = trace.id(resp.tenant);
     let tenant_id = resp.tenant.unwrap_or(DEFAULT_TENANT);
     let duration_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     tracing::info!(

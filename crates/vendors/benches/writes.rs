@@ -48,12 +48,9 @@ impl Bench {
 
     fn ctx<T>(&self, f: impl FnOnce(&Ctx<'_>) -> T) -> T {
         let clock = |_tenant: TenantId| NOW;
-        f(&Ctx {
-            ledger: &self.ledger,
-            clock: &clock,
-            trace_id: uuid::Uuid::from_u128(7),
-            ids: &self.ids,
-        })
+        let server = vendors::common::ids::IdGen::new(7, b"bench", b"");
+        let trace = vendors::common::ids::Trace::new(&server, &self.ids);
+        f(&Ctx { ledger: &self.ledger, clock: &clock, trace: &trace, ids: &self.ids })
     }
 
     fn open(&self, currency: &str) -> Map<String, Value> {

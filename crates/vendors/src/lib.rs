@@ -206,13 +206,20 @@ pub struct Ctx<'a> {
     pub ledger: &'a Ledger,
     /// Each tenant's current time (virtual clocks live in the server).
     pub clock: &'a (dyn Fn(TenantId) -> Timestamp + Sync),
-    /// This request's trace id, as the server logs it.
-    pub trace_id: uuid::Uuid,
+    /// This request's trace id, fixed the first time it is asked for ([`Ctx::trace_id`]).
+    pub trace: &'a common::ids::Trace<'a>,
     /// Every tenant's id generator: vendors draw every id they make from it.
     pub ids: &'a common::ids::Ids,
 }
 
 impl Ctx<'_> {
+    /// This request's trace id, as the server logs and sends it. The first call fixes it:
+    /// drawn from `tenant`'s own stream once the request's tenant is known, so another
+    /// tenant's traffic never shifts it; from the server's stream for an answer given before.
+    pub fn trace_id(&self, tenant: Option<TenantId>) -> uuid::Uuid {
+        self.trace.id(tenant)
+    }
+
     /// `tenant`'s current time.
     pub fn now(&self, tenant: TenantId) -> Timestamp {
         (self.clock)(tenant)

@@ -56,12 +56,9 @@ impl Harness {
     /// Runs `f` with a [`Ctx`] on this harness's ledger and clock.
     pub(crate) fn with_ctx<T>(&self, f: impl FnOnce(&Ctx<'_>) -> T) -> T {
         let clock = |_tenant: TenantId| self.now();
-        let ctx = Ctx {
-            ledger: &self.ledger,
-            clock: &clock,
-            trace_id: uuid::Uuid::new_v4(),
-            ids: &self.ids,
-        };
+        let server = crate::common::ids::IdGen::random();
+        let trace = crate::common::ids::Trace::new(&server, &self.ids);
+        let ctx = Ctx { ledger: &self.ledger, clock: &clock, trace: &trace, ids: &self.ids };
         f(&ctx)
     }
 

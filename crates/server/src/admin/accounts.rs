@@ -263,8 +263,8 @@ pub(super) fn open(app: &App, tenant: &Tenant, req: &Request) -> Response {
         Err(message) => return error(StatusCode::BAD_REQUEST, "invalid_field", message),
     };
     let clock = |t| app.tenants.now(t);
-    let ctx =
-        Ctx { ledger: &app.ledger, clock: &clock, trace_id: app.trace_ids.uuid(), ids: &app.ids };
+    let trace = vendors::common::ids::Trace::new(&app.trace_ids, &app.ids);
+    let ctx = Ctx { ledger: &app.ledger, clock: &clock, trace: &trace, ids: &app.ids };
     let _one_at_a_time = app.opening.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     // A tenant deleted while this request waited must not get an account back.
     if app.tenants.get(tenant.id).is_none() {

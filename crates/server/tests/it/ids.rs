@@ -197,3 +197,60 @@ async fn a_tenant_seed_must_be_a_whole_number_and_a_refusal_creates_nothing() {
     assert_eq!(created["tenant_id"], expected["tenant_id"]);
     assert_eq!(created["admin_token"], expected["admin_token"]);
 }
+
+fn trace_header(headers: &reqwest::header::HeaderMap) -> String {
+    headers["x-sandbank-trace-id"].to_str().unwrap().to_string()
+}
+
+/// The trace ids a new tenant of seed 42 sees in a short Clowd9 script (each answer's header
+/// and, where Clowd9 sends one, its body's), with `noise` requests of the default tenant before
+/// each step.
+async fn traces_seen(sb: &Sandbox, noise: usize) -> Vec<String> {
+    let stir = || async {
+        for _ in 0..noise {
+            sb.admin(Method::GET, "/__admin/accounts", None).await;
+        }
+    };
+    let created = sb.admin(Method::POST, "/__admin/tenants", Some(json!({ "seed": 42 }))).await;
+    let tenant: Value = created.json().await.unwrap();
+    let token = tenant["admin_token"].as_str().unwrap();
+    stir().await;
+    let opening = json!({ "vendor": "clowd9", "currency": "GBP", "opening_balance": "10.00" });
+    let resp = sb.admin_as(token, Method::POST, "/__admin/accounts", Some(opening)).await;
+    let mut traces = vec![trace_header(resp.headers())];
+    let opened: Value = resp.json().await.unwrap();
+    let clowd9 = &tenant["credentials"]["clowd9"];
+    let login = json!({ "key": clowd9["key"], "secret": clowd9["secret"] });
+    let mut access = String::new();
+    for step in 0..3 {
+        stir().await;
+        let resp = if step == 0 {
+            sb.client.post(sb.url("/v1/auth")).json(&login).send().await.unwrap()
+        } else {
+            // A write, then one refused for funds: both bodies carry the trace id.
+            let amount = if step == 1 { 100 } else { 999_999_999 };
+            let write = json!({ "account_id": opened["vendor_ids"]["account_id"],
+                                "amount": amount, "direction": "Debit" });
+            let req = sb.client.post(sb.url("/v1/accounts/balance")).bearer_auth(&access);
+            req.json(&write).send().await.unwrap()
+        };
+        traces.push(trace_header(resp.headers()));
+        let body: Value = resp.json().await.unwrap();
+        traces.push(body["trace_id"].as_str().unwrap().to_string());
+        if step == 0 {
+            access = body["access_token"].as_str().unwrap().to_string();
+        }
+    }
+    traces
+}
+
+#[tokio::test]
+async fn a_tenants_trace_ids_are_its_own_whatever_other_tenants_do() {
+    let (quiet, busy) = (sandbox(7).await, sandbox(7).await);
+    let (alone, among_others) = (traces_seen(&quiet, 0).await, traces_seen(&busy, 3).await);
+    assert_eq!(alone.len(), 7);
+    assert_eq!(alone, among_others);
+    // The header and the body of one answer name the same trace.
+    assert_eq!(alone[1].replace('-', ""), alone[2]);
+    assert_eq!(alone[5], alone[6]);
+}

@@ -508,12 +508,9 @@ fn amlyze_refusals_show_the_time_last_seen_on_the_tokens_tenant_else_on_any() {
             at.unix_seconds * 1_000_000 + i64::from(at.nanos / 1_000),
         );
         let clock = |_tenant: TenantId| now;
-        let ctx = crate::Ctx {
-            ledger: &harness.ledger,
-            clock: &clock,
-            trace_id: uuid::Uuid::nil(),
-            ids: &crate::common::ids::Ids::default(),
-        };
+        let (server, ids) = (crate::common::ids::IdGen::random(), crate::common::ids::Ids::default());
+        let trace = crate::common::ids::Trace::new(&server, &ids);
+        let ctx = crate::Ctx { ledger: &harness.ledger, clock: &clock, trace: &trace, ids: &ids };
         let req = request(Method::GET, "/amlyze-ws-rest/x", Some(WELL_KNOWN_TOKEN), "");
         let not_found = super::ROUTES.iter().position(|r| r.operation == "notFound").unwrap();
         let resp = harness.vendor.handle(&ctx, not_found, &req);

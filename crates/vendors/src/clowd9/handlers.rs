@@ -64,7 +64,7 @@ pub(super) fn update_account_balance(
     tenant: TenantId,
     req: &Request,
 ) -> Response {
-    let trace_id = ctx.trace_id;
+    let trace_id = ctx.trace_id(Some(tenant));
     let body: UpdateAccountBalanceRequest<'_> = match parse::body(req) {
         Ok(body) => body,
         Err(failure) => return failure.into_response(Scene::Seed { account_id: "", trace_id }),
@@ -90,7 +90,7 @@ fn apply_update(
     let new = minor(change.after.posted, account.currency);
     let as_example = wire::spelled_as_example(req);
     let account_id = parse::echoed_account_id(body);
-    Ok(wire::updated(account_id, previous, new, ctx.trace_id, as_example))
+    Ok(wire::updated(account_id, previous, new, ctx.trace_id(Some(tenant)), as_example))
 }
 
 /// Applies `transfer`; a refusal becomes the Clowd9 error with the figures behind it.
@@ -167,7 +167,7 @@ fn change_balance(
     Ok(wire::balance_changed(
         [change.before.posted, change.after.posted, change.before.available, change.after.available]
             .map(|amount| minor(amount, currency)),
-        ctx.trace_id,
+        ctx.trace_id(Some(tenant)),
     ))
 }
 
@@ -203,7 +203,7 @@ fn transfer(
         transfer = transfer.with_key(ledger::IdempotencyKey::new(clowd9.namespace.clone(), key));
     }
     apply(ctx, tenant, transfer)?;
-    Ok(wire::transferred(ctx.trace_id))
+    Ok(wire::transferred(ctx.trace_id(Some(tenant))))
 }
 
 /// The tenant's account `account_id`, or `account not found`.

@@ -249,7 +249,7 @@ pub(crate) fn issued(ctx: &Ctx<'_>, issued: &Issued) -> Response {
         &AuthenticateApiResponse {
             access_token: &issued.access_token,
             refresh_token: &issued.refresh_token,
-            trace_id: TraceHex(ctx.trace_id),
+            trace_id: TraceHex(ctx.trace_id(Some(issued.tenant))),
             api_id: TraceUuid(issued.api_id),
         },
     )

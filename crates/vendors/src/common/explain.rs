@@ -215,8 +215,9 @@ mod tests {
         let transfer = transfer(id);
         let err = ledger.transfer(NOW, transfer.clone()).unwrap_err();
         let clock = |_: TenantId| NOW;
-        let ids = Ids::default();
-        let ctx = Ctx { ledger: &ledger, clock: &clock, trace_id: uuid::Uuid::nil(), ids: &ids };
+        let (ids, server) = (Ids::default(), crate::common::ids::IdGen::random());
+        let trace = crate::common::ids::Trace::new(&server, &ids);
+        let ctx = Ctx { ledger: &ledger, clock: &clock, trace: &trace, ids: &ids };
         refusal(&ctx, TENANT, &err, &Refused::of(&transfer).keyed_by("reference"), units)
     }
 

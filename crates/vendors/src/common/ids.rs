@@ -2,8 +2,9 @@
 //! session ids, tokens) comes from its tenant's [`IdGen`], so the same script against a fresh
 //! server with the same seed gets the same answers, and a failing run can be replayed.
 //!
-//! Two streams per generator. *Ids* (account numbers, uuids, trace ids) depend on the seed
-//! alone: knowing them gives nobody access. *Secrets* (credentials, admin tokens, bearer
+//! Three streams per generator. *Ids* (account numbers, uuids) and *traces* (each request's
+//! trace id, once its tenant is known: [`Trace`]) depend on the seed alone: knowing them gives
+//! nobody access. *Secrets* (credentials, admin tokens, bearer
 //! tokens, sessions) are keyed by the seed **and** a server secret the operator holds (the
 //! operator's admin token), so a guessable seed does not let anyone act as a tenant; with a
 //! random operator token they are unpredictable, with a fixed one they replay too.
@@ -29,6 +30,9 @@ pub struct IdGen {
     secret_key: [u8; 32],
     ids: AtomicU64,
     secrets: AtomicU64,
+    /// Trace ids have their own counter, so a request's trace id does not shift the ids the
+    /// next write generates.
+    traces: AtomicU64,
 }
 
 impl IdGen {
@@ -47,6 +51,7 @@ impl IdGen {
             secret_key: hasher.finalize().into(),
             ids: AtomicU64::new(0),
             secrets: AtomicU64::new(0),
+            traces: AtomicU64::new(0),
         }
     }
 
@@ -63,11 +68,14 @@ impl IdGen {
     /// The next 128 bits of the id stream.
     pub fn next_u128(&self) -> u128 {
         let n = self.ids.fetch_add(1, Ordering::Relaxed);
-        // Two independently seeded keyed hashes of (seed, n): fast enough for a trace id on
-        // every request, and ids are not secrets.
-        let high = foldhash::fast::FixedState::with_seed(self.id_key).hash_one(n);
-        let low = foldhash::fast::FixedState::with_seed(!self.id_key).hash_one(n);
-        (u128::from(high) << 64) | u128::from(low)
+        draw(self.id_key, n)
+    }
+
+    /// The next trace id, from the trace stream (apart from the id stream).
+    pub fn trace_uuid(&self) -> uuid::Uuid {
+        let n = self.traces.fetch_add(1, Ordering::Relaxed);
+        let bits = draw(self.id_key.rotate_left(32) ^ TRACE_STREAM, n);
+        uuid::Builder::from_random_bytes(bits.to_be_bytes()).into_uuid()
     }
 
     /// The next id as a version-4-shaped uuid.
@@ -115,6 +123,48 @@ impl IdGen {
 pub fn random_seed() -> u64 {
     // A uuid v4's random bits; `uuid` already draws from the OS's generator.
     uuid::Uuid::new_v4().as_u64_pair().0
+}
+
+/// Two independently seeded keyed hashes of (key, n): fast enough for a trace id on every
+/// request, and ids are not secrets.
+fn draw(key: u64, n: u64) -> u128 {
+    let high = foldhash::fast::FixedState::with_seed(key).hash_one(n);
+    let low = foldhash::fast::FixedState::with_seed(!key).hash_one(n);
+    (u128::from(high) << 64) | u128::from(low)
+}
+
+/// Sets the trace stream's key apart from the id stream's.
+const TRACE_STREAM: u64 = 0x7472_6163_6520_6964;
+
+/// One request's trace id, fixed the first time it is asked for: from the request's tenant's
+/// trace stream when the tenant is known by then, else from the server's (an answer given
+/// before anyone authenticated). So the same script against a fresh server with the same seed
+/// sees the same trace ids, whatever other tenants do meanwhile.
+#[derive(Debug)]
+pub struct Trace<'a> {
+    chosen: std::cell::OnceCell<uuid::Uuid>,
+    server: &'a IdGen,
+    ids: &'a Ids,
+}
+
+impl<'a> Trace<'a> {
+    /// A request's trace, drawn from `ids` (per tenant) or `server`.
+    pub fn new(server: &'a IdGen, ids: &'a Ids) -> Trace<'a> {
+        Trace { chosen: std::cell::OnceCell::new(), server, ids }
+    }
+
+    /// The trace id; the first call fixes it, from `tenant`'s stream when given.
+    pub fn id(&self, tenant: Option<TenantId>) -> uuid::Uuid {
+        *self.chosen.get_or_init(|| match tenant {
+            Some(tenant) => self.ids.of(tenant).trace_uuid(),
+            None => self.server.trace_uuid(),
+        })
+    }
+
+    /// The trace id if one was fixed.
+    pub fn fixed(&self) -> Option<uuid::Uuid> {
+        self.chosen.get().copied()
+    }
 }
 
 /// Every tenant's generator, by tenant.
@@ -172,6 +222,35 @@ mod tests {
         let (a, b) = (IdGen::new(7, b"t", b"one"), IdGen::new(7, b"t", b"two"));
         assert_eq!(a.uuid(), b.uuid());
         assert_ne!(a.secret(""), b.secret(""));
+    }
+
+    #[test]
+    fn a_trace_is_fixed_once_from_its_tenants_stream_which_others_do_not_move() {
+        use super::{Ids, Trace};
+        use ledger::TenantId;
+        let (a, b) = (TenantId(uuid::Uuid::from_u128(1)), TenantId(uuid::Uuid::from_u128(2)));
+        let run = |others: usize| {
+            let (server, ids) = (IdGen::new(7, b"server", b"s"), Ids::default());
+            ids.insert(a, IdGen::new(7, b"a", b"s"));
+            ids.insert(b, IdGen::new(7, b"b", b"s"));
+            let mut seen = Vec::new();
+            for _ in 0..3 {
+                for _ in 0..others {
+                    Trace::new(&server, &ids).id(Some(b));
+                    Trace::new(&server, &ids).id(None);
+                }
+                let trace = Trace::new(&server, &ids);
+                seen.push(trace.id(Some(a)));
+                assert_eq!(trace.id(None), seen[seen.len() - 1], "fixed by the first call");
+                assert_eq!(trace.fixed(), seen.last().copied());
+            }
+            seen
+        };
+        assert_eq!(run(0), run(5), "another tenant's traffic does not move a tenant's traces");
+        let ids = IdGen::new(7, b"a", b"s");
+        let first = ids.trace_uuid();
+        assert_ne!(ids.trace_uuid(), first);
+        assert_eq!(IdGen::new(7, b"a", b"s").uuid(), ids.uuid(), "traces leave the ids alone");
     }
 
     #[test]

@@ -245,7 +245,8 @@ impl Vendor for Qolo {
             None => Err(errors::internal(format!("route: no operation at index {route}"))),
         };
         res.unwrap_or_else(|failure| {
-            failure.into_response(Scene { instance: &req.path, trace_id: ctx.trace_id })
+            let trace_id = ctx.trace_id(failure.tenant);
+            failure.into_response(Scene { instance: &req.path, trace_id })
         })
     }
 

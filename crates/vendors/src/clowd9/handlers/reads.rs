@@ -34,7 +34,7 @@ pub(in crate::clowd9) fn get_account_balance(
                 available_balance: MinorText(minor(view.balances.available, currency)),
                 overdraft_value: MinorText(minor(-view.limits.balance_min, currency)),
                 authorized: MinorText(minor(view.balances.pending_debits, currency)),
-                trace_id: TraceHex(ctx.trace_id),
+                trace_id: TraceHex(ctx.trace_id(Some(tenant))),
             },
         )
     }))
@@ -65,7 +65,7 @@ pub(in crate::clowd9) fn get_account(
             available_balance: minor(view.balances.available, currency),
             overdraft_value: MinorText(minor(-view.limits.balance_min, currency)),
             authorized: MinorText(minor(view.balances.pending_debits, currency)),
-            trace_id: TraceHex(ctx.trace_id),
+            trace_id: TraceHex(ctx.trace_id(Some(tenant))),
         };
         Response::json(StatusCode::OK, &GetAccountResponse { account_details: [details] })
     }))
@@ -101,7 +101,7 @@ fn ledger_entries(
                 .map(|position| parse::page_token(query.order, position))
                 .unwrap_or_default(),
             count: Text(count),
-            trace_id: TraceHex(ctx.trace_id),
+            trace_id: TraceHex(ctx.trace_id(Some(tenant))),
         },
     ))
 }
