@@ -98,7 +98,7 @@ pub(crate) enum AccountOrCard {
 
 /// Refuses a body that is not JSON by its content type (415).
 pub(crate) fn require_content_type(req: &Request, wanted: &str) -> Result<(), Failure<FvError>> {
-    let given = req.header("content-type").unwrap_or("");
+    let given = super::auth::header(req, &http::header::CONTENT_TYPE).unwrap_or("");
     let media = given.split(';').next().unwrap_or("").trim();
     if media.eq_ignore_ascii_case(wanted) {
         Ok(())
