@@ -122,6 +122,17 @@ pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Failur
     Ok(res)
 }
 
+/// Reads the L8V2 cash body: the scan of [`wire::scan`] when it reads the checked text, else
+/// [`body`] (serde, and its words for a body it refuses).
+pub(crate) fn l8v2_body(req: &Request) -> Result<wire::ModifyAccountBalanceRequest<'_>, Failure<FvError>> {
+    if let Ok(text) = crate::common::json::check(&req.body) {
+        if let Some(wire) = wire::scan::l8v2(text) {
+            return Ok(wire);
+        }
+    }
+    body(req)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scalars
 
