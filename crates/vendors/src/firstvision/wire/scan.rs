@@ -22,14 +22,16 @@ pub(crate) fn l8v2(text: &str) -> Option<ModifyAccountBalanceRequest<'_>> {
             "foreignUse" => req.foreign_use = scan.field()?,
             "transactionData" => req.transaction_data = scan.transaction_data()?,
             // serde skips a key the struct does not name.
-            _ => {
-                scan.value()?;
-            }
+            _ => scan.value()?,
         }
         Some(())
     })?;
     scan.whitespace();
     (scan.at == text.len()).then_some(req)
+}
+
+fn is_whitespace(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// A position in checked JSON text.
@@ -43,10 +45,14 @@ impl<'a> Scan<'a> {
         self.text.as_bytes().get(self.at).copied()
     }
 
+    /// Moves on while `keep` holds, to the end of the text at most.
+    fn skip_while(&mut self, keep: impl Fn(u8) -> bool) {
+        let rest = self.text.as_bytes().get(self.at..).unwrap_or_default();
+        self.at += rest.iter().position(|&byte| !keep(byte)).unwrap_or(rest.len());
+    }
+
     fn whitespace(&mut self) {
-        while matches!(self.byte(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.at += 1;
-        }
+        self.skip_while(is_whitespace);
     }
 
     /// The next byte after whitespace, not consumed.
@@ -62,7 +68,10 @@ impl<'a> Scan<'a> {
 
     /// Walks an object's members, handing each key (with no escape in it) to `member`, which
     /// reads its value.
-    fn object(&mut self, mut member: impl FnMut(&mut Scan<'a>, &'a str) -> Option<()>) -> Option<()> {
+    fn object(
+        &mut self,
+        mut member: impl FnMut(&mut Scan<'a>, &'a str) -> Option<()>,
+    ) -> Option<()> {
         self.eat(b'{')?;
         if self.peek()? == b'}' {
             self.at += 1;
@@ -72,8 +81,10 @@ impl<'a> Scan<'a> {
             if self.peek()? != b'"' {
                 return None;
             }
-            let key = self.string()?;
-            let key = key.get(1..key.len() - 1).filter(|key| !key.contains('\\'))?;
+            let (key, escaped) = self.string()?;
+            if escaped {
+                return None;
+            }
             self.eat(b':')?;
             member(self, key)?;
             match self.peek()? {
@@ -87,38 +98,38 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// The string starting here, quotes included.
-    fn string(&mut self) -> Option<&'a str> {
-        let start = self.at;
+    /// The string starting here: its text between the quotes, and whether it has an escape.
+    fn string(&mut self) -> Option<(&'a str, bool)> {
         let bytes = self.text.as_bytes();
-        let mut at = start + 1;
+        let start = self.at + 1;
+        let mut at = start;
+        let mut escaped = false;
         loop {
-            match bytes.get(at)? {
-                b'"' => break,
-                b'\\' => at += 2,
-                _ => at += 1,
+            let rest = bytes.get(at..)?;
+            at += rest.iter().position(|&byte| byte == b'"' || byte == b'\\')?;
+            if bytes.get(at)? == &b'"' {
+                break;
             }
+            escaped = true;
+            at += 2;
         }
         self.at = at + 1;
-        self.text.get(start..self.at)
+        Some((self.text.get(start..at)?, escaped))
     }
 
-    /// The value starting here (after whitespace), as its raw text.
-    fn value(&mut self) -> Option<&'a str> {
-        self.whitespace();
-        let start = self.at;
-        match self.byte()? {
-            b'"' => return self.string(),
-            b'{' | b'[' => self.nested()?,
-            _ => {
-                while !matches!(
-                    self.byte(),
-                    None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
-                ) {
-                    self.at += 1;
-                }
-            }
+    /// Moves past the value starting here (after whitespace).
+    fn value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string().map(|_| ()),
+            b'{' | b'[' => self.nested(),
+            _ => self.scalar().map(|_| ()),
         }
+    }
+
+    /// The number or literal starting here, as its text.
+    fn scalar(&mut self) -> Option<&'a str> {
+        let start = self.at;
+        self.skip_while(|byte| !matches!(byte, b',' | b'}' | b']') && !is_whitespace(byte));
         self.text.get(start..self.at)
     }
 
@@ -147,18 +158,27 @@ impl<'a> Scan<'a> {
 
     /// An `Option<Field>` member's value, as its `Deserialize` reads it (`null` is `None`).
     fn field(&mut self) -> Option<Option<Field<'a>>> {
-        let raw = self.value()?;
-        Some(Some(match raw.as_bytes().first()? {
-            b'n' => return Some(None),
-            b'"' => match raw.get(1..raw.len() - 1) {
-                Some(inner) if !inner.contains('\\') => Field::String(Cow::Borrowed(inner)),
-                _ => Field::String(Cow::Owned(serde_json::from_str(raw).ok()?)),
+        let start = self.at;
+        Some(Some(match self.peek()? {
+            b'"' => match self.string()? {
+                (text, false) => Field::String(Cow::Borrowed(text)),
+                // Unescaped as the general path does it.
+                (_, true) => Field::String(Cow::Owned(
+                    serde_json::from_str(self.text.get(start..self.at)?.trim_start()).ok()?,
+                )),
             },
-            b't' => Field::Bool(true),
-            b'f' => Field::Bool(false),
-            b'[' => Field::Array,
-            b'{' => Field::Object,
-            _ => Field::Number(raw),
+            b'{' | b'[' => {
+                let array = self.byte()? == b'[';
+                self.nested()?;
+                if array { Field::Array } else { Field::Object }
+            }
+            b'n' => {
+                self.scalar()?;
+                return Some(None);
+            }
+            b't' => self.scalar().map(|_| Field::Bool(true))?,
+            b'f' => self.scalar().map(|_| Field::Bool(false))?,
+            _ => Field::Number(self.scalar()?),
         }))
     }
 
@@ -166,7 +186,7 @@ impl<'a> Scan<'a> {
     fn transaction_data(&mut self) -> Option<Option<Object<ModifyAccountBalanceTxData<'a>>>> {
         match self.peek()? {
             b'n' => {
-                self.value()?;
+                self.scalar()?;
                 Some(None)
             }
             b'{' => {
