@@ -9,6 +9,7 @@ use crossbeam_utils::sync::ShardedLock;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use http::HeaderName;
 use ledger::{TenantId, Timestamp};
 use serde_json::{Value, json};
 
@@ -34,6 +35,17 @@ const NONCES_PER_TENANT_MAX: usize = 100_000;
 
 /// Tokens held before expired ones are swept on the next issue.
 const TOKENS_SWEEP_AT: usize = 10_000;
+
+/// The headers every call is checked for, named once: a lookup by `&str` parses and lowercases
+/// the name on every request, a `HeaderName` only hashes it.
+static APIKEY: HeaderName = HeaderName::from_static("apikey");
+static CLIENT_ID: HeaderName = HeaderName::from_static("x-clientid");
+static SIGNATURE: HeaderName = HeaderName::from_static("signature");
+
+/// A header's value as text, `None` when absent or not visible ASCII (as [`Request::header`]).
+pub(crate) fn header<'r>(req: &'r Request, name: &HeaderName) -> Option<&'r str> {
+    req.headers.get(name).and_then(|value| value.to_str().ok())
+}
 
 /// The well-known test-mode credentials of the default tenant.
 pub(crate) const WELL_KNOWN_API_KEY: &str = "sandbank-firstvision-key";
@@ -179,7 +191,7 @@ impl Auth {
         clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
         has_org: impl Fn(TenantId, u16) -> bool,
     ) -> Result<Caller, Failure<FvError>> {
-        let Some(api_key) = req.header("apikey") else {
+        let Some(api_key) = header(req, &APIKEY) else {
             return Err(unauthorized("auth: apikey header is missing"));
         };
         let Some(client) = self.client(api_key) else {
@@ -211,7 +223,7 @@ impl Auth {
                 );
             }
         }
-        let Some(client_id) = req.header("x-clientid") else {
+        let Some(client_id) = header(req, &CLIENT_ID) else {
             return Err(bad("header X-ClientID is missing").for_tenant(tenant));
         };
         let client_org = parse_client_id(client_id).ok_or_else(|| {
@@ -230,12 +242,16 @@ impl Auth {
             )
             .for_tenant(tenant));
         }
-        if let Some(signature) = req.header("signature") {
-            self.verify_signature(req, &client, signature, clock(tenant))
-                .map_err(|rejection| rejection.for_tenant(tenant))?;
-        } else if req.headers.contains_key("signature") {
-            return Err(unauthorized("auth: Signature header is not valid text")
-                .for_tenant(tenant));
+        match req.headers.get(&SIGNATURE).map(http::HeaderValue::to_str) {
+            None => {}
+            Some(Ok(signature)) => {
+                self.verify_signature(req, &client, signature, clock(tenant))
+                    .map_err(|rejection| rejection.for_tenant(tenant))?;
+            }
+            Some(Err(_)) => {
+                return Err(unauthorized("auth: Signature header is not valid text")
+                    .for_tenant(tenant));
+            }
         }
         Ok(Caller { tenant })
     }

@@ -164,7 +164,7 @@ impl FirstVision {
     ) -> Result<Response, Failure<FvError>> {
         parse::require_content_type(req, "application/json")?;
         let command = match version {
-            Version::L8v2 => parse::cash_l8v2(&parse::body(req)?)?,
+            Version::L8v2 => parse::cash_l8v2(&parse::l8v2_body(req)?)?,
             Version::V2 => parse::cash_v2(&parse::body(req)?)?,
         };
         let (account, action) = self.cash_target(tenant, &command)?;

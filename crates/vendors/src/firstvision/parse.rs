@@ -98,7 +98,7 @@ pub(crate) enum AccountOrCard {
 
 /// Refuses a body that is not JSON by its content type (415).
 pub(crate) fn require_content_type(req: &Request, wanted: &str) -> Result<(), Failure<FvError>> {
-    let given = req.header("content-type").unwrap_or("");
+    let given = super::auth::header(req, &http::header::CONTENT_TYPE).unwrap_or("");
     let media = given.split(';').next().unwrap_or("").trim();
     if media.eq_ignore_ascii_case(wanted) {
         Ok(())
@@ -122,6 +122,17 @@ pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Failur
     Ok(res)
 }
 
+/// Reads the L8V2 cash body: the scan of [`wire::scan`] when it reads the checked text, else
+/// [`body`] (serde, and its words for a body it refuses).
+pub(crate) fn l8v2_body(req: &Request) -> Result<wire::ModifyAccountBalanceRequest<'_>, Failure<FvError>> {
+    if let Ok(text) = crate::common::json::check(&req.body) {
+        if let Some(wire) = wire::scan::l8v2(text) {
+            return Ok(wire);
+        }
+    }
+    body(req)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Scalars
 
@@ -140,7 +151,8 @@ fn text<'a>(
         Field::Bool(flag) => Cow::Borrowed(if *flag { "true" } else { "false" }),
         Field::Array | Field::Object => return Err(format!("field {field}: must be a string")),
     };
-    if text.chars().count() > chars_max {
+    // A text has at most as many characters as bytes: most are counted by their length.
+    if text.len() > chars_max && text.chars().count() > chars_max {
         return Err(format!("field {field}: longer than {chars_max} characters"));
     }
     Ok(Some(text))
@@ -152,7 +164,7 @@ fn integer(value: Option<&Field<'_>>, field: &str, digits_max: u32) -> Result<Op
     let parsed = match value {
         None | Some(Field::Null) => return Ok(None),
         // The number's own text, never through a float.
-        Some(Field::Number(number)) => crate::common::json::integer_text(number),
+        Some(Field::Number(number)) => integer_text(number),
         Some(Field::String(text)) => {
             let digits = text.trim();
             let unsigned = digits.strip_prefix('-').unwrap_or(digits);
@@ -174,6 +186,16 @@ fn integer(value: Option<&Field<'_>>, field: &str, digits_max: u32) -> Result<Op
         return Err(format!("field {field}: more than {digits_max} digits"));
     }
     Ok(Some(number))
+}
+
+/// [`crate::common::json::integer_text`], with plain digit strings (every integer a write
+/// sends) folded directly instead of searched for `.`/`e` and parsed.
+fn integer_text(text: &str) -> Option<i64> {
+    // Up to 18 digits cannot overflow an `i64`.
+    if (1..=18).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(text.bytes().fold(0, |value, b| value * 10 + i64::from(b - b'0')));
+    }
+    crate::common::json::integer_text(text)
 }
 
 /// A boolean field: JSON booleans, or the strings `true` / `false`.
@@ -444,4 +466,19 @@ pub(crate) fn account_inquiry(req: &Request) -> Result<AccountInquiry, Failure<F
         }
     }
     Ok(AccountInquiry { org, number })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The digit fold reads every number text as the common reader does.
+        #[test]
+        fn integers_are_read_as_the_common_reader_reads_them(
+            text in "[0-9]{0,20}|-?[0-9.eE+-]{0,8}|[0-9]{1,3}[.eE][0-9]{1,2}",
+        ) {
+            prop_assert_eq!(super::integer_text(&text), crate::common::json::integer_text(&text));
+        }
+    }
 }

@@ -40,6 +40,8 @@ pub(crate) struct AccountMeta {
     pub(crate) currency: Currency,
     /// The credit limit each cash transfer's answer showed, for its replays.
     pub(crate) credit_limits: CreditLimitLog,
+    /// The unchanging parts of its cash answers, written when it opened.
+    pub(crate) layout: super::wire::cash::Layout,
 }
 
 /// Most transfers whose credit limit one account remembers; past it the oldest go first (a

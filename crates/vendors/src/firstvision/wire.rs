@@ -11,6 +11,7 @@
 pub(crate) mod calendar;
 pub(crate) mod cash;
 mod l8vi;
+pub(crate) mod scan;
 
 
 use serde::{Deserialize, Serialize};
@@ -56,7 +57,7 @@ pub(crate) struct TokenResponse {
 // PUT /account/balance (M.ASM.MONETARY.ACT, L8V2)
 
 /// `ModifyAccountBalanceRequest`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ModifyAccountBalanceRequest<'a> {
     #[serde(borrow)]
@@ -72,7 +73,7 @@ pub(crate) struct ModifyAccountBalanceRequest<'a> {
 }
 
 /// `ModifyAccountBalanceRequest.TxData`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct ModifyAccountBalanceTxData<'a> {
     #[serde(borrow)]

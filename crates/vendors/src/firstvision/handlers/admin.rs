@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::super::FirstVision;
+use super::super::wire;
 use super::super::state::{
     self, AccountMeta, CreditLimitLog, DEFAULT_LOGO, DEFAULT_ORG, VENDOR_ID_KEYS, client_id,
     generate_account_number, generate_card_number, id_integer, id_text, is_account_number,
@@ -113,6 +114,13 @@ impl FirstVision {
         self.state.insert_account(
             tenant,
             AccountMeta {
+                layout: wire::cash::Layout::of(
+                    org,
+                    logo,
+                    &account_number,
+                    &card_number,
+                    spec.currency,
+                ),
                 id: account.id,
                 org,
                 logo,

@@ -1,6 +1,8 @@
 //! FirstVision's `format: date` fields (`2021-11-20`) and its 7-digit `HHMMSST` history times,
 //! computed from ledger timestamps (UTC) through the common calendar.
 
+use std::borrow::Cow;
+
 use ledger::Timestamp;
 
 use crate::common::calendar;
@@ -58,7 +60,9 @@ impl From<calendar::DateTime> for Date {
     }
 }
 
-/// `at`'s UTC date, `days` days later, as `YYYY-MM-DD`.
+/// `at`'s UTC date, `days` days later, as `YYYY-MM-DD` (the general path the answers' buffer
+/// writers are checked against).
+#[cfg(test)]
 pub(crate) fn iso_date_plus(at: Timestamp, days: i64) -> String {
     Date::from_unix_days(at.utc_day() + days).to_iso()
 }
@@ -73,14 +77,57 @@ pub(crate) fn iso_month_end_years_later(at: Timestamp, years: i64) -> String {
 }
 
 /// `at`'s UTC time of day as VisionPLUS writes history times: `HHMMSS` and tenths (`1030150`).
+#[cfg(test)]
 pub(crate) fn history_time(at: Timestamp) -> String {
-    let dt = calendar::DateTime::of(at);
+    history_time_of(&calendar::DateTime::of(at))
+}
+
+fn history_time_of(dt: &calendar::DateTime) -> String {
     let mut text = String::with_capacity(7);
     let parts = [dt.hour, dt.minute, dt.second].map(u32::from);
     for (value, width) in [(parts[0], 2), (parts[1], 2), (parts[2], 2), (dt.microsecond / 100_000, 1)] {
         digits(&mut text, value, width);
     }
     text
+}
+
+/// `date` as `YYYY-MM-DD` in `buf`, without a `String`: the cash answers write three dates on
+/// every write. A year outside 0..=9999 comes from [`Date::to_iso`].
+pub(crate) fn iso_date_in(buf: &mut [u8; 10], date: Date) -> Cow<'_, str> {
+    let Ok(year @ 0..=9999) = u32::try_from(date.year) else {
+        return Cow::Owned(date.to_iso());
+    };
+    put_digits(&mut buf[0..4], year);
+    buf[4] = b'-';
+    put_digits(&mut buf[5..7], u32::from(date.month));
+    buf[7] = b'-';
+    put_digits(&mut buf[8..10], u32::from(date.day));
+    match std::str::from_utf8(buf) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => Cow::Owned(date.to_iso()),
+    }
+}
+
+/// [`history_time`] of `dt` in `buf`, without a `String`.
+pub(crate) fn history_time_in<'b>(buf: &'b mut [u8; 7], dt: &calendar::DateTime) -> Cow<'b, str> {
+    put_digits(&mut buf[0..2], u32::from(dt.hour));
+    put_digits(&mut buf[2..4], u32::from(dt.minute));
+    put_digits(&mut buf[4..6], u32::from(dt.second));
+    put_digits(&mut buf[6..7], dt.microsecond / 100_000);
+    match std::str::from_utf8(buf) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => Cow::Owned(history_time_of(dt)),
+    }
+}
+
+/// `value`'s last `out.len()` decimal digits, zero-padded, into `out`.
+fn put_digits(out: &mut [u8], value: u32) {
+    let mut rest = value;
+    for slot in out.iter_mut().rev() {
+        // `rest % 10` is below 10, so the conversion never falls back.
+        *slot = b'0' + u8::try_from(rest % 10).unwrap_or(0);
+        rest /= 10;
+    }
 }
 
 /// [`calendar::write_digits`] into a `String`, which cannot fail to take them.
@@ -107,6 +154,23 @@ mod tests {
             proptest::prop_assert_eq!(Date::parse(&date.to_iso()), Some(date));
             let later = Timestamp::from_unix_micros(micros + days * MICROS_PER_DAY);
             proptest::prop_assert_eq!(iso_date_plus(at, days), Date::of(later).to_iso());
+        }
+
+        /// The buffer writers of the cash answers write what the `String` writers write, for
+        /// every instant a ledger holds (years past 9999 and before 0 included).
+        #[test]
+        fn buffer_writers_write_what_the_string_writers_write(
+            any in proptest::num::i64::ANY,
+            near in -62_167_219_200_000_000_i64..253_402_300_800_000_000,
+        ) {
+            for micros in [any, near] {
+                let at = Timestamp::from_unix_micros(micros);
+                let date = Date::of(at);
+                let (mut date_buf, mut time_buf) = ([0; 10], [0; 7]);
+                proptest::prop_assert_eq!(iso_date_in(&mut date_buf, date), date.to_iso());
+                let dt = calendar::DateTime::of(at);
+                proptest::prop_assert_eq!(history_time_in(&mut time_buf, &dt), history_time(at));
+            }
         }
     }
 

@@ -9,7 +9,8 @@ use rust_decimal::Decimal;
 
 use super::super::parse::CashCommand;
 use super::super::state::{AccountMeta, ActionCode};
-use super::calendar::{Date, history_time, iso_date_plus};
+use super::calendar::{Date, history_time_in, iso_date_in};
+use crate::common::calendar::DateTime;
 use crate::common::json::writer::Writer;
 
 /// Room for either answer in its envelope, so the buffer never grows.
@@ -35,6 +36,110 @@ pub(crate) struct Cash<'c, 'a> {
     pub(crate) action: &'c ActionCode,
     pub(crate) receipt: &'c Receipt,
     pub(crate) figures: Figures,
+}
+
+/// The parts of an account's cash answers that never change (its organization, logo, numbers
+/// and currency), written once when the account opens and kept with it: each write then copies
+/// them instead of escaping and formatting them again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Layout {
+    /// L8V2, from `referralRepresentative` to `historyDate`'s opening quote.
+    l8v2_account: String,
+    /// L8V2 `transactionData`, from its start to `actionCode`'s value.
+    l8v2_currency: String,
+    /// L8V2, from after `referenceNumber`'s value to `monetaryType`'s value.
+    l8v2_store: String,
+    /// L8V2, from after `referenceNum`'s value to `authorizationNumber`'s value.
+    l8v2_currency_number: String,
+    /// v2, from the envelope's start to `cardNumber`'s value included.
+    v2_account: String,
+    /// v2 `transactionData`, from its start to `transactionCode`'s opening quote.
+    v2_currency: String,
+    /// v2, from `reviewTime` to `monetaryType`'s value.
+    v2_store: String,
+    /// Zero with the currency's decimals (`feeAmount`, `pointsAmount`).
+    zero: String,
+}
+
+impl Layout {
+    /// The parts for an account with this identity, written as the general path writes them.
+    pub(crate) fn of(org: u16, logo: u16, account_number: &str, card_number: &str, currency: Currency) -> Layout {
+        let text = |write: &dyn Fn(&mut Writer)| {
+            let mut w = Writer::default();
+            write(&mut w);
+            String::from_utf8(w.finish()).unwrap_or_default()
+        };
+        let zero = text(&|w| {
+            w.dec(shown(Decimal::ZERO, currency));
+        });
+        Layout {
+            l8v2_account: text(&|w| {
+                l8v2_account(w, org, logo, account_number, card_number);
+            }),
+            l8v2_currency: text(&|w| l8v2_currency(w, currency)),
+            l8v2_store: text(&|w| l8v2_store(w, org)),
+            l8v2_currency_number: text(&|w| l8v2_currency_number(w, currency)),
+            v2_account: text(&|w| v2_account(w, org, logo, card_number)),
+            v2_currency: text(&|w| v2_currency(w, currency, &zero)),
+            v2_store: text(&|w| v2_store(w, org)),
+            zero,
+        }
+    }
+}
+
+fn l8v2_account(w: &mut Writer, org: u16, logo: u16, account_number: &str, card_number: &str) {
+    w.raw(r#","referralRepresentative":"","account":{"organizationNumber":"#)
+        .int(u64::from(org), 0)
+        .raw(r#","logo":"#)
+        .int(u64::from(logo), 0)
+        .raw(r#","number":"#)
+        .string(account_number)
+        .raw(r#"},"foreignUseIndicator":"0","cardNumber":"#)
+        .string(card_number)
+        .raw(r#","historyDate":""#);
+}
+
+fn l8v2_currency(w: &mut Writer, currency: Currency) {
+    w.raw(r#"{"currencyData":{"currencyCode":""#)
+        .int(u64::from(currency.numeric()), 3)
+        .raw(r#"","currencyNumberOfDecimal":"#)
+        .int(u64::from(currency.exponent()), 0)
+        .raw(r#"},"actionCode":"#);
+}
+
+fn l8v2_store(w: &mut Writer, org: u16) {
+    w.raw(r#","insuranceCode":"","reversalTime":"","storeOrganizationNumber":"#)
+        .int(u64::from(org), 0)
+        .raw(r#","approvalIndicator":"A","monetaryType":""#);
+}
+
+fn l8v2_currency_number(w: &mut Writer, currency: Currency) {
+    w.raw(r#","fundCard":"","fundCardDeclinedReason":"","currencyNumber":""#)
+        .int(u64::from(currency.numeric()), 3)
+        .raw(r#"","authorizationNumber":""#);
+}
+
+fn v2_account(w: &mut Writer, org: u16, logo: u16, card_number: &str) {
+    w.raw(r#"{"hasError":false,"errors":[],"data":{"account":{"organizationNumber":"#)
+        .int(u64::from(org), 0)
+        .raw(r#","logo":"#)
+        .int(u64::from(logo), 0)
+        .raw(r#"},"cardNumber":"#)
+        .string(card_number);
+}
+
+fn v2_currency(w: &mut Writer, currency: Currency, zero: &str) {
+    w.raw(r#"{"currencyData":{"currencyCode":"#)
+        .quoted(currency.code())
+        .raw(r#"},"feeAmount":"#)
+        .raw(zero)
+        .raw(r#","transactionCode":""#);
+}
+
+fn v2_store(w: &mut Writer, org: u16) {
+    w.raw(r#","reviewTime":"","storeOrganizationNumber":"#)
+        .int(u64::from(org), 0)
+        .raw(r#","approvalIndicator":true,"monetaryType":""#);
 }
 
 /// Appends `value`'s decimal digits, zero-padded to at least `width`, without a formatter:
@@ -115,6 +220,16 @@ fn decimal(w: &mut Writer, amount: Decimal) {
     w.raw(std::str::from_utf8(&buf[at..]).unwrap_or("0"));
 }
 
+/// Appends `text` as a JSON string: quoted as is when nothing in it needs escaping (the
+/// request's own codes and numbers, almost always), else through [`Writer::string`].
+fn string(w: &mut Writer, text: &str) {
+    if text.bytes().all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\') {
+        w.raw("\"").raw(text).raw("\"");
+    } else {
+        w.string(text);
+    }
+}
+
 /// The last decimal digit of `value`, as ASCII.
 fn digit(value: u64) -> u8 {
     // `value % 10` is below 10, so the conversion never falls back.
@@ -162,34 +277,28 @@ impl Cash<'_, '_> {
 
     /// The success envelope of the L8V2 answer.
     pub(crate) fn l8v2(&self) -> Vec<u8> {
-        let (command, account) = (self.command, self.account);
-        let history_date = Date::of(self.receipt.at).to_iso();
+        let (command, layout) = (self.command, &self.account.layout);
+        let at = DateTime::of(self.receipt.at);
+        let mut history_date = [0; 10];
+        let history_date = iso_date_in(&mut history_date, Date::from(at));
         let mut w = Writer::with_capacity(ANSWER_BYTES);
         w.raw(r#"{"hasError":false,"errors":[],"data":{"asmOrganizationNumber":"#)
             .int(u64::from(command.asm_org), 0)
-            .raw(r#","asmRepresentativeId":"#)
-            .string(&command.representative_id)
-            .raw(r#","referralRepresentative":"","account":{"organizationNumber":"#)
-            .int(u64::from(account.org), 0)
-            .raw(r#","logo":"#)
-            .int(u64::from(account.logo), 0)
-            .raw(r#","number":"#)
-            .string(&account.account_number)
-            .raw(r#"},"foreignUseIndicator":"0","cardNumber":"#)
-            .string(&account.card_number)
-            .raw(r#","historyDate":"#)
-            .quoted(&history_date)
-            .raw(r#","historyTime":"#)
-            .quoted(&history_time(self.receipt.at))
-            .raw(r#","actionCodePri":0,"recordType":"M","actionDescription":"#)
-            .quoted(self.action.description)
-            .raw(r#","collectionSequenceNumber":"#)
+            .raw(r#","asmRepresentativeId":"#);
+        string(&mut w, &command.representative_id);
+        w.raw(&layout.l8v2_account)
+            .raw(&history_date)
+            .raw(r#"","historyTime":""#);
+        w.raw(&history_time_in(&mut [0; 7], &at));
+        w.raw(r#"","actionCodePri":0,"recordType":"M","actionDescription":""#)
+            .raw(self.action.description)
+            .raw(r#"","collectionSequenceNumber":"#)
             .int(self.collection_sequence(), 0)
-            .raw(r#","status":"C","referralAsmOrganization":0,"purgeDate":"#)
-            .quoted(&iso_date_plus(self.receipt.at, PURGE_AFTER_DAYS))
-            .raw(r#","actionDate":"#)
-            .quoted(&history_date)
-            .raw(r#","cardSequence":"#)
+            .raw(r#","status":"C","referralAsmOrganization":0,"purgeDate":""#);
+        self.purge_date(&mut w);
+        w.raw(r#"","actionDate":""#)
+            .raw(&history_date)
+            .raw(r#"","cardSequence":"#)
             .int(u64::from(self.card_sequence()), 0)
             .raw(r#","retention":"","ctaFile":"","transactionData":"#);
         self.l8v2_transaction(&mut w);
@@ -199,83 +308,81 @@ impl Cash<'_, '_> {
 
     /// L8V2's `transactionData`.
     fn l8v2_transaction(&self, w: &mut Writer) {
-        let (command, currency, figures) = (self.command, self.account.currency, self.figures);
-        w.raw(r#"{"currencyData":{"currencyCode":""#)
-            .int(u64::from(currency.numeric()), 3)
-            .raw(r#"","currencyNumberOfDecimal":"#)
-            .int(u64::from(currency.exponent()), 0)
-            .raw(r#"},"actionCode":"#)
-            .string(&command.action_code)
-            .raw(r#","effectiveDate":"#)
-            .string(&command.effective_date)
-            .raw(r#","feeAmount":"#);
-        self.amount(w, Decimal::ZERO);
+        let (command, layout, figures) = (self.command, &self.account.layout, self.figures);
+        w.raw(&layout.l8v2_currency);
+        string(w, &command.action_code);
+        w.raw(r#","effectiveDate":"#);
+        string(w, &command.effective_date);
+        w.raw(r#","feeAmount":"#).raw(&layout.zero);
         w.raw(r#","transactionCode":"#).quoted(self.action.transaction_code);
         w.raw(r#","transactionAmount":"#);
         self.amount(w, self.receipt.amount);
-        w.raw(r#","transactionDescription":"#).string(&command.description);
+        w.raw(r#","transactionDescription":"#);
+        string(w, &command.description);
+        self.l8v2_figures(w, figures);
+        w.raw(r#","planSequence":"#)
+            .int(u64::from(command.plan_sequence), 0)
+            .raw(r#","storeNumber":""#)
+            .int(u64::from(command.store_number), 9)
+            .raw(r#"","departmentCode":"#);
+        string(w, &command.department_code);
+        w.raw(r#","authorizationCode":"#);
+        string(w, &command.authorization_code);
+        w.raw(
+            r#","stockKeepingUnitNumber":"","salesClerk":"","ticketNumber":"","purchaseOrderNumber":"","referenceNumber":"#,
+        );
+        string(w, &command.reference_number);
+        w.raw(&layout.l8v2_store)
+            .raw(self.monetary_type())
+            .raw(r#"","pointsProgram":0,"pointsAmount":"#)
+            .raw(&layout.zero)
+            .raw(r#","referenceNum":"#);
+        string(w, &command.resolution_reference_number);
+        w.raw(&layout.l8v2_currency_number).int(self.authorization_number(), 6).raw(r#""}"#);
+    }
+
+    /// L8V2's figures, from `creditLimit` to `currentBalance`.
+    fn l8v2_figures(&self, w: &mut Writer, figures: Figures) {
         w.raw(r#","creditLimit":"#);
         self.amount(w, figures.credit_limit);
         w.raw(r#","openToBuy":"#);
         self.amount(w, figures.open_to_buy);
         w.raw(r#","cashAvailable":"#);
         self.amount(w, figures.open_to_buy);
-        w.raw(r#","planNumber":""#).int(u64::from(command.plan_number), 5);
+        w.raw(r#","planNumber":""#).int(u64::from(self.command.plan_number), 5);
         w.raw(r#"","currentBalance":"#);
         self.amount(w, figures.current_balance);
-        w.raw(r#","planSequence":"#)
-            .int(u64::from(command.plan_sequence), 0)
-            .raw(r#","storeNumber":""#)
-            .int(u64::from(command.store_number), 9)
-            .raw(r#"","departmentCode":"#)
-            .string(&command.department_code)
-            .raw(r#","authorizationCode":"#)
-            .string(&command.authorization_code)
-            .raw(
-                r#","stockKeepingUnitNumber":"","salesClerk":"","ticketNumber":"","purchaseOrderNumber":"","referenceNumber":"#,
-            )
-            .string(&command.reference_number)
-            .raw(r#","insuranceCode":"","reversalTime":"","storeOrganizationNumber":"#)
-            .int(u64::from(self.account.org), 0)
-            .raw(r#","approvalIndicator":"A","monetaryType":""#)
-            .raw(self.monetary_type())
-            .raw(r#"","pointsProgram":0,"pointsAmount":"#);
-        self.amount(w, Decimal::ZERO);
-        w.raw(r#","referenceNum":"#)
-            .string(&command.resolution_reference_number)
-            .raw(r#","fundCard":"","fundCardDeclinedReason":"","currencyNumber":""#)
-            .int(u64::from(currency.numeric()), 3)
-            .raw(r#"","authorizationNumber":""#)
-            .int(self.authorization_number(), 6)
-            .raw(r#""}"#);
+    }
+
+    /// `purgeDate`'s text: the history record's date, [`PURGE_AFTER_DAYS`] later.
+    fn purge_date(&self, w: &mut Writer) {
+        let purge = Date::from_unix_days(self.receipt.at.utc_day() + PURGE_AFTER_DAYS);
+        w.raw(&iso_date_in(&mut [0; 10], purge));
     }
 
     /// The success envelope of the v2 answer.
     pub(crate) fn v2(&self) -> Vec<u8> {
-        let account = self.account;
-        let history_date = Date::of(self.receipt.at).to_iso();
+        let layout = &self.account.layout;
+        let at = DateTime::of(self.receipt.at);
+        let mut history_date = [0; 10];
+        let history_date = iso_date_in(&mut history_date, Date::from(at));
         let mut w = Writer::with_capacity(ANSWER_BYTES);
-        w.raw(r#"{"hasError":false,"errors":[],"data":{"account":{"organizationNumber":"#)
-            .int(u64::from(account.org), 0)
-            .raw(r#","logo":"#)
-            .int(u64::from(account.logo), 0)
-            .raw(r#"},"cardNumber":"#)
-            .string(&account.card_number)
+        w.raw(&layout.v2_account)
             .raw(r#","cardSequence":"#)
             .int(u64::from(self.card_sequence()), 0)
-            .raw(r#","historyDate":"#)
-            .quoted(&history_date)
-            .raw(r#","historyTime":"#)
-            .quoted(&history_time(self.receipt.at))
-            .raw(r#","recordType":"MONETARY","actionDescription":"#)
-            .quoted(self.action.description)
-            .raw(r#","collectionSequenceNumber":"#)
+            .raw(r#","historyDate":""#)
+            .raw(&history_date)
+            .raw(r#"","historyTime":""#);
+        w.raw(&history_time_in(&mut [0; 7], &at));
+        w.raw(r#"","recordType":"MONETARY","actionDescription":""#)
+            .raw(self.action.description)
+            .raw(r#"","collectionSequenceNumber":"#)
             .int(self.collection_sequence(), 0)
-            .raw(r#","status":"CLOSED","referralAsmOrganization":0,"purgeDate":"#)
-            .quoted(&iso_date_plus(self.receipt.at, PURGE_AFTER_DAYS))
-            .raw(r#","actionDate":"#)
-            .quoted(&history_date)
-            .raw(r#","retention":"KEEP_FOR_HISTORY","ctaFile":"","transactionData":"#);
+            .raw(r#","status":"CLOSED","referralAsmOrganization":0,"purgeDate":""#);
+        self.purge_date(&mut w);
+        w.raw(r#"","actionDate":""#)
+            .raw(&history_date)
+            .raw(r#"","retention":"KEEP_FOR_HISTORY","ctaFile":"","transactionData":"#);
         self.v2_transaction(&mut w);
         w.raw("}}");
         w.finish()
@@ -283,20 +390,17 @@ impl Cash<'_, '_> {
 
     /// v2's `transactionData`.
     fn v2_transaction(&self, w: &mut Writer) {
-        let (command, figures) = (self.command, self.figures);
+        let (command, layout, figures) = (self.command, &self.account.layout, self.figures);
         let description = if command.description.is_empty() {
             self.action.description
         } else {
             &command.description
         };
-        w.raw(r#"{"currencyData":{"currencyCode":"#)
-            .quoted(self.account.currency.code())
-            .raw(r#"},"feeAmount":"#);
-        self.amount(w, Decimal::ZERO);
-        w.raw(r#","transactionCode":"#).quoted(self.action.transaction_code);
-        w.raw(r#","transactionAmount":"#);
+        w.raw(&layout.v2_currency).raw(self.action.transaction_code);
+        w.raw(r#"","transactionAmount":"#);
         self.amount(w, self.receipt.amount);
-        w.raw(r#","transactionDescription":"#).string(description);
+        w.raw(r#","transactionDescription":"#);
+        string(w, description);
         w.raw(r#","creditLimit":"#);
         self.amount(w, figures.credit_limit);
         w.raw(r#","openToBuy":"#);
@@ -305,19 +409,17 @@ impl Cash<'_, '_> {
         self.amount(w, figures.open_to_buy);
         w.raw(r#","currentBalance":"#);
         self.amount(w, figures.current_balance);
-        w.raw(r#","referenceNumber":"#)
-            .string(&command.reference_number)
-            .raw(r#","referralReferenceNumber":"#)
-            .string(&command.resolution_reference_number)
-            .raw(r#","insuranceCode":"#)
-            .string(&command.insurance_code)
-            .raw(r#","reviewTime":"","storeOrganizationNumber":"#)
-            .int(u64::from(self.account.org), 0)
-            .raw(r#","approvalIndicator":true,"monetaryType":""#)
+        w.raw(r#","referenceNumber":"#);
+        string(w, &command.reference_number);
+        w.raw(r#","referralReferenceNumber":"#);
+        string(w, &command.resolution_reference_number);
+        w.raw(r#","insuranceCode":"#);
+        string(w, &command.insurance_code);
+        w.raw(&layout.v2_store)
             .raw(self.monetary_type())
-            .raw(r#"","pointsProgram":0,"pointsAmount":"#);
-        self.amount(w, Decimal::ZERO);
-        w.raw(r#","fundCard":"","fundCardDeclinedReason":"","authorizationNumber":""#)
+            .raw(r#"","pointsProgram":0,"pointsAmount":"#)
+            .raw(&layout.zero)
+            .raw(r#","fundCard":"","fundCardDeclinedReason":"","authorizationNumber":""#)
             .int(self.authorization_number(), 6)
             .raw(r#"","installmentTermNumber":"00"}"#);
     }
@@ -342,6 +444,18 @@ mod tests {
             prop_assert_eq!(written(|w| { w.int(value, width); }), format!("{value:0width$}"));
         }
 
+        /// Request texts are written as [`Writer::string`] writes them, whether or not they
+        /// need escaping.
+        #[test]
+        fn texts_are_written_as_the_writer_escapes_them(
+            any in any::<String>(),
+            mixed in "[a-zA-Z0-9 \"\\\\\u{0}-\u{1f}\u{7f}é\u{2028}]{0,24}",
+        ) {
+            for text in [any, mixed] {
+                prop_assert_eq!(written(|w| string(w, &text)), written(|w| { w.string(&text); }));
+            }
+        }
+
         /// Amounts are written exactly as their `Display` (what serde_json wrote before).
         #[test]
         fn amounts_are_written_as_their_display(
@@ -353,6 +467,21 @@ mod tests {
                 prop_assert_eq!(written(|w| { w.dec(amount); }), amount.to_string());
             }
         }
+    }
+
+    /// An account's laid-out parts are what the general path writes for it.
+    #[test]
+    fn laid_out_parts_are_what_the_writer_writes() {
+        let layout = Layout::of(970, 401, "9704010000000001467", "0000001234567890123", Currency::from_code("MXN").unwrap());
+        assert_eq!(
+            layout.l8v2_account,
+            r#","referralRepresentative":"","account":{"organizationNumber":970,"logo":401,"number":"9704010000000001467"},"foreignUseIndicator":"0","cardNumber":"0000001234567890123","historyDate":""#
+        );
+        assert_eq!(layout.zero, "0.00");
+        assert_eq!(
+            layout.v2_currency,
+            r#"{"currencyData":{"currencyCode":"MXN"},"feeAmount":0.00,"transactionCode":""#
+        );
     }
 
     #[test]
