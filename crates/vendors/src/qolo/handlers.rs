@@ -146,22 +146,25 @@ fn refused(
 
 /// What the ledger keeps with an adjustment: every echoed member, so a replay answers the same
 /// and a reused key with a different request is a conflict.
-fn metadata(adjustment: &Adjustment<'_>) -> Metadata {
+///
+/// The pairs are inserted in key order: `Metadata` keeps its keys sorted and appends a pair
+/// that sorts last without searching or moving the text already written.
+pub(super) fn metadata(adjustment: &Adjustment<'_>) -> Metadata {
     let echo = &adjustment.echo;
-    let mut metadata = Metadata::new();
-    metadata.insert("operation", "AdjustBalance");
-    metadata.insert("request_code", &adjustment.request_code);
     let mut user_guid = Uuid::encode_buffer();
-    let optional = [
+    let pairs = [
+        ("card_proxy", echo.card_proxy.as_deref()),
         ("client_reference_id", echo.client_reference_id.as_deref()),
         ("description", echo.description.as_deref()),
         ("memo_code", echo.memo_code.as_deref()),
-        ("card_proxy", echo.card_proxy.as_deref()),
-        ("user_guid", echo.user_guid.map(|g| &*g.hyphenated().encode_lower(&mut user_guid))),
+        ("operation", Some("AdjustBalance")),
+        ("request_code", Some(&*adjustment.request_code)),
         ("source_code", echo.source_code.as_deref()),
+        ("user_guid", echo.user_guid.map(|g| &*g.hyphenated().encode_lower(&mut user_guid))),
         ("wire_date", echo.wire_date.as_deref()),
     ];
-    for (key, value) in optional {
+    let mut metadata = Metadata::new();
+    for (key, value) in pairs {
         if let Some(value) = value {
             metadata.insert(key, value);
         }

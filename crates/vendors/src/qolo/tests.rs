@@ -571,3 +571,42 @@ fn mangled_bodies_never_panic_and_a_refusal_changes_nothing() {
         }
     }
 }
+
+proptest::proptest! {
+    /// The metadata an adjustment keeps is built in key order; it is the same `Metadata` as
+    /// one built member by member in the request's order, whichever members were sent.
+    #[test]
+    fn adjustment_metadata_is_the_same_in_key_order_as_in_request_order(
+        sent in proptest::collection::vec(proptest::option::of("[a-zA-Z0-9 \"\\\\é]{0,12}"), 6),
+        user_guid in proptest::option::of(proptest::prelude::any::<u128>()),
+    ) {
+        let names = ["client_reference_id", "description", "memo_code", "card_proxy", "source_code", "wire_date"];
+        let mut body = Map::new();
+        for (name, value) in names.iter().zip(&sent) {
+            if let Some(value) = value {
+                let value = if *name == "wire_date" { "2026-01-02T03:04:05Z".to_string() } else { value.clone() };
+                body.insert((*name).to_string(), json!(value));
+            }
+        }
+        let user_guid = user_guid.map(|bits| uuid::Uuid::from_u128(bits).to_string());
+        if let Some(guid) = &user_guid {
+            body.insert("user_guid".into(), json!(guid));
+        }
+        body.insert("account_guid".into(), json!("00000000-0000-4000-8000-000000000001"));
+        body.insert("request_code".into(), json!("LT-ACH_IN"));
+        body.insert("amount".into(), json!(1.5));
+        body.insert("currency".into(), json!("USD"));
+        let text = serde_json::to_vec(&Value::Object(body.clone())).unwrap();
+        let adjustment = super::parse::adjust_balance(&text).unwrap();
+
+        let mut expected = ledger::Metadata::new();
+        expected.insert("operation", "AdjustBalance");
+        expected.insert("request_code", "LT-ACH_IN");
+        for name in ["client_reference_id", "description", "memo_code", "card_proxy", "user_guid", "source_code", "wire_date"] {
+            if let Some(value) = body.get(name).and_then(Value::as_str) {
+                expected.insert(name, value);
+            }
+        }
+        proptest::prop_assert_eq!(super::handlers::metadata(&adjustment), expected);
+    }
+}

@@ -132,8 +132,9 @@ fn present_nested<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 /// place (which Qolo refuses by name, rather than failing the whole body).
 #[derive(Debug)]
 pub(crate) enum Nested<'a, T> {
-    /// An object.
-    Object(T),
+    /// An object, boxed: an `Account` has two dozen members, and inline it would make every
+    /// AdjustBalance body struct, sent with one or not, several times larger to move around.
+    Object(Box<T>),
     /// Anything else, `null` included.
     Other(Field<'a>),
 }
@@ -143,7 +144,7 @@ impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Nested<'a, T> {
         let raw = <&'de serde_json::value::RawValue>::deserialize(deserializer)?;
         let text = raw.get();
         if text.starts_with('{') {
-            serde_json::from_str(text).map(Nested::Object).map_err(serde::de::Error::custom)
+            serde_json::from_str(text).map(|object| Nested::Object(Box::new(object))).map_err(serde::de::Error::custom)
         } else {
             serde_json::from_str(text).map(Nested::Other).map_err(serde::de::Error::custom)
         }
