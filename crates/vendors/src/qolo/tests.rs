@@ -610,3 +610,23 @@ proptest::proptest! {
         proptest::prop_assert_eq!(super::handlers::metadata(&adjustment), expected);
     }
 }
+
+proptest::proptest! {
+    /// The currency of a request, looked up through the last one seen, is the ISO table's
+    /// answer for any text, after any other code was looked up.
+    #[test]
+    fn a_currency_code_reads_as_the_iso_table_says_whatever_came_before(
+        codes in proptest::collection::vec(
+            proptest::prop_oneof!["USD|EUR|GBP|JPY|XXX|usd|US|USDD", "[A-Z]{3}", ".{0,4}"],
+            1..8,
+        ),
+    ) {
+        for code in &codes {
+            proptest::prop_assert_eq!(
+                super::parse::currency_of(code),
+                ledger::Currency::from_code(code),
+                "{:?}", code
+            );
+        }
+    }
+}
