@@ -630,3 +630,62 @@ proptest::proptest! {
         }
     }
 }
+
+/// A JSON value of any kind AdjustBalance may be sent, spelled a few ways.
+fn any_member_value() -> impl proptest::strategy::Strategy<Value = String> {
+    proptest::prop_oneof![
+        "\"[a-zA-Z0-9 _:./é-]{0,10}\"",
+        "\"[a-z]{0,3}(\\\\\"|\\\\\\\\|\\\\n|\\\\u00e9)[a-z]{0,3}\"",
+        "-?(0|[1-9][0-9]{0,20})(\\.[0-9]{1,8})?([eE][+-]?[0-9]{1,3})?",
+        proptest::strategy::Just("true".to_string()),
+        proptest::strategy::Just("false".to_string()),
+        proptest::strategy::Just("null".to_string()),
+        proptest::strategy::Just("{\"account_guid\": \"x\"}".to_string()),
+        proptest::strategy::Just("[1, \"a\"]".to_string()),
+    ]
+}
+
+proptest::proptest! {
+    /// A flat AdjustBalance body read without serde reads as serde reads it, whatever its
+    /// members, values and spacing; any other body is left to serde.
+    #[test]
+    fn a_flat_adjust_balance_body_reads_as_serde_reads_it(
+        members in proptest::collection::vec(
+            (
+                proptest::prop_oneof![
+                    "(client_reference_id|request_code|amount|currency|description|memo_code)",
+                    "(account_guid|wire_date|card_proxy|account|user_guid|source_code)",
+                    "[a-z_]{1,8}",
+                    proptest::strategy::Just("na\\\\u006de".to_string()),
+                ],
+                any_member_value(),
+            ),
+            0..8,
+        ),
+        space in "[ \t\r\n]{0,2}",
+    ) {
+        let mut seen = std::collections::HashSet::new();
+        let members: Vec<_> = members.into_iter().filter(|(name, _)| seen.insert(name.clone())).collect();
+        let text = format!(
+            "{space}{{{space}{}{space}}}{space}",
+            members
+                .iter()
+                .map(|(name, value)| format!("\"{name}\"{space}:{space}{value}"))
+                .collect::<Vec<_>>()
+                .join(&format!("{space},{space}"))
+        );
+        let checked = crate::common::json::check(text.as_bytes()).unwrap();
+        let by_serde: super::wire::request::AdjustBalanceRequest<'_> =
+            serde_json::from_str(checked).unwrap();
+        let flat = members.iter().all(|(name, value)| {
+            !name.contains('\\') && !value.contains('\\') && !value.starts_with(['{', '['])
+        });
+        match super::parse::flat(checked) {
+            Some(read) => {
+                proptest::prop_assert!(flat, "{}", text);
+                proptest::prop_assert_eq!(format!("{read:?}"), format!("{by_serde:?}"));
+            }
+            None => proptest::prop_assert!(!flat, "{}", text),
+        }
+    }
+}

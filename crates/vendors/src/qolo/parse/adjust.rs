@@ -97,7 +97,7 @@ pub(crate) struct Adjustment<'a> {
 /// Parses an AdjustBalance body. Every member is checked and every problem reported at once;
 /// then the target account and the amount's scale for the currency.
 pub(crate) fn adjust_balance(body: &[u8]) -> Result<Adjustment<'_>, Failed> {
-    let sent: AdjustBalanceRequest<'_> = body::read(body, "AdjustBalanceRequest")?;
+    let sent: AdjustBalanceRequest<'_> = body::read_with(body, "AdjustBalanceRequest", flat)?;
     let mut problems = Problems::default();
     if !sent.unknown.0.is_empty() {
         problems.unknown(&sent.unknown.0, "", "AdjustBalanceRequest");
@@ -144,6 +144,12 @@ pub(crate) fn adjust_balance(body: &[u8]) -> Result<Adjustment<'_>, Failed> {
         }
         _ => Err(errors::internal("AdjustBalance: parsed without a value")),
     }
+}
+
+/// The request read without serde when it is a flat object, as nearly every one is.
+pub(crate) fn flat(text: &str) -> Option<AdjustBalanceRequest<'_>> {
+    let mut sent = AdjustBalanceRequest::default();
+    body::flat_members(text, |name, value| sent.set(name, value)).then_some(sent)
 }
 
 /// `request_code` and its direction.

@@ -59,6 +59,35 @@ pub(crate) struct AdjustBalanceRequest<'a> {
     pub(crate) unknown: Unknown,
 }
 
+impl<'a> AdjustBalanceRequest<'a> {
+    /// Takes member `name` as serde's derive would: its field, `account` as a value that is
+    /// not an object, or else by name among the unknown members.
+    pub(crate) fn set(&mut self, name: &str, value: Field<'a>) {
+        let slot = match name {
+            "client_reference_id" => &mut self.client_reference_id,
+            "request_code" => &mut self.request_code,
+            "amount" => &mut self.amount,
+            "currency" => &mut self.currency,
+            "description" => &mut self.description,
+            "memo_code" => &mut self.memo_code,
+            "account_guid" => &mut self.account_guid,
+            "wire_date" => &mut self.wire_date,
+            "card_proxy" => &mut self.card_proxy,
+            "user_guid" => &mut self.user_guid,
+            "source_code" => &mut self.source_code,
+            "account" => {
+                self.account = Some(Nested::Other(value));
+                return;
+            }
+            _ => {
+                self.unknown.0.push(name.to_string());
+                return;
+            }
+        };
+        *slot = Some(value);
+    }
+}
+
 /// The `Account` object an AdjustBalance may carry: its members are type-checked, and only
 /// `account_guid` is read.
 #[derive(Debug, Default, Deserialize)]
