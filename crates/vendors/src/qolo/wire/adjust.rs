@@ -171,6 +171,9 @@ fn decimal_text(amount: Decimal, text: &mut [u8; DECIMAL_CHARS_MAX]) -> &str {
     if amount.mantissa() == 0 {
         return "0";
     }
+    if let Ok(small) = u64::try_from(amount.mantissa().unsigned_abs()) {
+        return small_decimal_text(small, amount.scale(), amount.is_sign_negative(), text);
+    }
     let mut scale = usize::try_from(amount.scale()).unwrap_or(0);
     // Negative zero is written as zero.
     let negative = amount.is_sign_negative() && amount.mantissa() != 0;
@@ -216,6 +219,42 @@ fn decimal_text(amount: Decimal, text: &mut [u8; DECIMAL_CHARS_MAX]) -> &str {
         }
         if done && n_digits > scale {
             break;
+        }
+    }
+    if negative {
+        put(b'-');
+    }
+    std::str::from_utf8(text.get(at..).unwrap_or_default()).unwrap_or("0")
+}
+
+/// [`decimal_text`] of a non-zero decimal whose mantissa fits a `u64`, as every amount a
+/// sandbox account holds does: one tight loop, no `u128` arithmetic.
+fn small_decimal_text(
+    mut mantissa: u64,
+    scale: u32,
+    negative: bool,
+    text: &mut [u8; DECIMAL_CHARS_MAX],
+) -> &str {
+    let mut scale = usize::try_from(scale).unwrap_or(0);
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    let mut at = text.len();
+    let mut put = |byte: u8| {
+        at = at.saturating_sub(1);
+        if let Some(slot) = text.get_mut(at) {
+            *slot = byte;
+        }
+    };
+    let mut n_digits = 0;
+    while mantissa != 0 || n_digits <= scale {
+        // A remainder below 10: the cast keeps every bit.
+        put(b'0' + (mantissa % 10) as u8);
+        mantissa /= 10;
+        n_digits += 1;
+        if n_digits == scale {
+            put(b'.');
         }
     }
     if negative {
@@ -357,6 +396,18 @@ mod tests {
             negative in any::<bool>(), scale in 0u32..=28,
         ) {
             let amount = Decimal::from_parts(lo, mid, hi, negative, scale);
+            let mut text = [0; DECIMAL_CHARS_MAX];
+            prop_assert_eq!(decimal_text(amount, &mut text), amount.normalize().to_string());
+        }
+
+        /// The `u64` way, taken by every amount a sandbox holds, writes what `Display` does.
+        #[test]
+        fn any_small_amount_is_written_as_its_normalized_display(
+            mantissa in prop_oneof![any::<u64>(), 0u64..10_000, (0u64..1_000).prop_map(|m| m * 1_000)],
+            negative in any::<bool>(), scale in 0u32..=28,
+        ) {
+            let amount = Decimal::from_i128_with_scale(i128::from(mantissa), scale);
+            let amount = if negative { -amount } else { amount };
             let mut text = [0; DECIMAL_CHARS_MAX];
             prop_assert_eq!(decimal_text(amount, &mut text), amount.normalize().to_string());
         }
