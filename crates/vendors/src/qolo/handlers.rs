@@ -146,27 +146,44 @@ fn refused(
 
 /// What the ledger keeps with an adjustment: every echoed member, so a replay answers the same
 /// and a reused key with a different request is a conflict.
-fn metadata(adjustment: &Adjustment<'_>) -> Metadata {
+///
+/// The pairs sent are laid out in key order and handed over as one array: `Metadata` then sizes
+/// its text once and appends each pair without a search, where inserting them one by one
+/// reallocated it as it grew.
+pub(super) fn metadata(adjustment: &Adjustment<'_>) -> Metadata {
     let echo = &adjustment.echo;
-    let mut metadata = Metadata::new();
-    metadata.insert("operation", "AdjustBalance");
-    metadata.insert("request_code", &adjustment.request_code);
     let mut user_guid = Uuid::encode_buffer();
-    let optional = [
+    let pairs = [
+        ("card_proxy", echo.card_proxy.as_deref()),
         ("client_reference_id", echo.client_reference_id.as_deref()),
         ("description", echo.description.as_deref()),
         ("memo_code", echo.memo_code.as_deref()),
-        ("card_proxy", echo.card_proxy.as_deref()),
-        ("user_guid", echo.user_guid.map(|g| &*g.hyphenated().encode_lower(&mut user_guid))),
+        ("operation", Some("AdjustBalance")),
+        ("request_code", Some(&*adjustment.request_code)),
         ("source_code", echo.source_code.as_deref()),
+        ("user_guid", echo.user_guid.map(|g| &*g.hyphenated().encode_lower(&mut user_guid))),
         ("wire_date", echo.wire_date.as_deref()),
     ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            metadata.insert(key, value);
+    let mut sent = [("", ""); 9];
+    let mut n_sent = 0;
+    for (key, value) in pairs {
+        if let (Some(value), Some(slot)) = (value, sent.get_mut(n_sent)) {
+            *slot = (key, value);
+            n_sent += 1;
         }
     }
-    metadata
+    // `operation` and `request_code` are always there, so at least two.
+    let [a, b, c, d, e, f, g, h, i] = sent;
+    match n_sent {
+        0..=2 => Metadata::from([a, b]),
+        3 => Metadata::from([a, b, c]),
+        4 => Metadata::from([a, b, c, d]),
+        5 => Metadata::from([a, b, c, d, e]),
+        6 => Metadata::from([a, b, c, d, e, f]),
+        7 => Metadata::from([a, b, c, d, e, f, g]),
+        8 => Metadata::from([a, b, c, d, e, f, g, h]),
+        _ => Metadata::from([a, b, c, d, e, f, g, h, i]),
+    }
 }
 
 impl Qolo {

@@ -13,6 +13,8 @@ use std::borrow::Cow;
 use uuid::Uuid;
 
 pub(crate) use self::adjust::{Adjustment, Direction, Target, adjust_balance};
+#[cfg(test)]
+pub(crate) use self::adjust::{currency_of, flat};
 pub(crate) use self::open::{OpenIds, open_ids};
 pub(crate) use self::query::{BasedOn, guid_param, guid_query, program_query};
 use self::body::Problems;
@@ -24,6 +26,9 @@ use crate::common::json::Field;
 
 /// The API versions served; Qolo documents only `v1`.
 pub(crate) const VERSIONS: [&str; 1] = ["v1"];
+
+/// The `IdempotencyKey` header's name, parsed once (looking a header up by text parses it).
+static IDEMPOTENCY_KEY: http::HeaderName = http::HeaderName::from_static("idempotencykey");
 
 /// Longest `IdempotencyKey` header we keep.
 pub(crate) const IDEMPOTENCY_KEY_CHARS_MAX: usize = 255;
@@ -53,7 +58,9 @@ pub(crate) fn version(req: &Request) -> Result<(), Failed> {
 /// Refuses a body that is not JSON (`application/json`, `text/json`, `application/*+json`),
 /// as ASP.NET's input formatter does, with 415.
 pub(crate) fn json_content_type(req: &Request) -> Result<(), Failed> {
-    let given = req.header("content-type").unwrap_or_default();
+    // By the typed name: looking a header up by text parses the name first.
+    let given = req.headers.get(http::header::CONTENT_TYPE);
+    let given = given.and_then(|value| value.to_str().ok()).unwrap_or_default();
     // What nearly every client sends, answered without taking the value apart.
     if given == "application/json" {
         return Ok(());
@@ -86,7 +93,7 @@ pub(crate) fn json_content_type(req: &Request) -> Result<(), Failed> {
 
 /// The request's `IdempotencyKey` header, if any.
 pub(crate) fn idempotency_key(req: &Request) -> Result<Option<&str>, Failed> {
-    let Some(value) = req.headers.get("idempotencykey") else { return Ok(None) };
+    let Some(value) = req.headers.get(&IDEMPOTENCY_KEY) else { return Ok(None) };
     let key = value.to_str().unwrap_or_default().trim();
     if key.is_empty() || key.chars().count() > IDEMPOTENCY_KEY_CHARS_MAX {
         return Err(errors::field(

@@ -571,3 +571,121 @@ fn mangled_bodies_never_panic_and_a_refusal_changes_nothing() {
         }
     }
 }
+
+proptest::proptest! {
+    /// The metadata an adjustment keeps is built in key order; it is the same `Metadata` as
+    /// one built member by member in the request's order, whichever members were sent.
+    #[test]
+    fn adjustment_metadata_is_the_same_in_key_order_as_in_request_order(
+        sent in proptest::collection::vec(proptest::option::of("[a-zA-Z0-9 \"\\\\é]{0,12}"), 6),
+        user_guid in proptest::option::of(proptest::prelude::any::<u128>()),
+    ) {
+        let names = ["client_reference_id", "description", "memo_code", "card_proxy", "source_code", "wire_date"];
+        let mut body = Map::new();
+        for (name, value) in names.iter().zip(&sent) {
+            if let Some(value) = value {
+                let value = if *name == "wire_date" { "2026-01-02T03:04:05Z".to_string() } else { value.clone() };
+                body.insert((*name).to_string(), json!(value));
+            }
+        }
+        let user_guid = user_guid.map(|bits| uuid::Uuid::from_u128(bits).to_string());
+        if let Some(guid) = &user_guid {
+            body.insert("user_guid".into(), json!(guid));
+        }
+        body.insert("account_guid".into(), json!("00000000-0000-4000-8000-000000000001"));
+        body.insert("request_code".into(), json!("LT-ACH_IN"));
+        body.insert("amount".into(), json!(1.5));
+        body.insert("currency".into(), json!("USD"));
+        let text = serde_json::to_vec(&Value::Object(body.clone())).unwrap();
+        let adjustment = super::parse::adjust_balance(&text).unwrap();
+
+        let mut expected = ledger::Metadata::new();
+        expected.insert("operation", "AdjustBalance");
+        expected.insert("request_code", "LT-ACH_IN");
+        for name in ["client_reference_id", "description", "memo_code", "card_proxy", "user_guid", "source_code", "wire_date"] {
+            if let Some(value) = body.get(name).and_then(Value::as_str) {
+                expected.insert(name, value);
+            }
+        }
+        proptest::prop_assert_eq!(super::handlers::metadata(&adjustment), expected);
+    }
+}
+
+proptest::proptest! {
+    /// The currency of a request, looked up through the last one seen, is the ISO table's
+    /// answer for any text, after any other code was looked up.
+    #[test]
+    fn a_currency_code_reads_as_the_iso_table_says_whatever_came_before(
+        codes in proptest::collection::vec(
+            proptest::prop_oneof!["USD|EUR|GBP|JPY|XXX|usd|US|USDD", "[A-Z]{3}", ".{0,4}"],
+            1..8,
+        ),
+    ) {
+        for code in &codes {
+            proptest::prop_assert_eq!(
+                super::parse::currency_of(code),
+                ledger::Currency::from_code(code),
+                "{:?}", code
+            );
+        }
+    }
+}
+
+/// A JSON value of any kind AdjustBalance may be sent, spelled a few ways.
+fn any_member_value() -> impl proptest::strategy::Strategy<Value = String> {
+    proptest::prop_oneof![
+        "\"[a-zA-Z0-9 _:./é-]{0,10}\"",
+        "\"[a-z]{0,3}(\\\\\"|\\\\\\\\|\\\\n|\\\\u00e9)[a-z]{0,3}\"",
+        "-?(0|[1-9][0-9]{0,20})(\\.[0-9]{1,8})?([eE][+-]?[0-9]{1,3})?",
+        proptest::strategy::Just("true".to_string()),
+        proptest::strategy::Just("false".to_string()),
+        proptest::strategy::Just("null".to_string()),
+        proptest::strategy::Just("{\"account_guid\": \"x\"}".to_string()),
+        proptest::strategy::Just("[1, \"a\"]".to_string()),
+    ]
+}
+
+proptest::proptest! {
+    /// A flat AdjustBalance body read without serde reads as serde reads it, whatever its
+    /// members, values and spacing; any other body is left to serde.
+    #[test]
+    fn a_flat_adjust_balance_body_reads_as_serde_reads_it(
+        members in proptest::collection::vec(
+            (
+                proptest::prop_oneof![
+                    "(client_reference_id|request_code|amount|currency|description|memo_code)",
+                    "(account_guid|wire_date|card_proxy|account|user_guid|source_code)",
+                    "[a-z_]{1,8}",
+                    proptest::strategy::Just("na\\\\u006de".to_string()),
+                ],
+                any_member_value(),
+            ),
+            0..8,
+        ),
+        space in "[ \t\r\n]{0,2}",
+    ) {
+        let mut seen = std::collections::HashSet::new();
+        let members: Vec<_> = members.into_iter().filter(|(name, _)| seen.insert(name.clone())).collect();
+        let text = format!(
+            "{space}{{{space}{}{space}}}{space}",
+            members
+                .iter()
+                .map(|(name, value)| format!("\"{name}\"{space}:{space}{value}"))
+                .collect::<Vec<_>>()
+                .join(&format!("{space},{space}"))
+        );
+        let checked = crate::common::json::check(text.as_bytes()).unwrap();
+        let by_serde: super::wire::request::AdjustBalanceRequest<'_> =
+            serde_json::from_str(checked).unwrap();
+        let flat = members.iter().all(|(name, value)| {
+            !name.contains('\\') && !value.contains('\\') && !value.starts_with(['{', '['])
+        });
+        match super::parse::flat(checked) {
+            Some(read) => {
+                proptest::prop_assert!(flat, "{}", text);
+                proptest::prop_assert_eq!(format!("{read:?}"), format!("{by_serde:?}"));
+            }
+            None => proptest::prop_assert!(!flat, "{}", text),
+        }
+    }
+}

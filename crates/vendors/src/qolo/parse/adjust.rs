@@ -2,6 +2,7 @@
 //! once, then the account it names and the amount's scale for the currency.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use ledger::{AMOUNT_MAX, Currency, MoneyError};
 use rust_decimal::Decimal;
@@ -96,7 +97,7 @@ pub(crate) struct Adjustment<'a> {
 /// Parses an AdjustBalance body. Every member is checked and every problem reported at once;
 /// then the target account and the amount's scale for the currency.
 pub(crate) fn adjust_balance(body: &[u8]) -> Result<Adjustment<'_>, Failed> {
-    let sent: AdjustBalanceRequest<'_> = body::read(body, "AdjustBalanceRequest")?;
+    let sent: AdjustBalanceRequest<'_> = body::read_with(body, "AdjustBalanceRequest", flat)?;
     let mut problems = Problems::default();
     if !sent.unknown.0.is_empty() {
         problems.unknown(&sent.unknown.0, "", "AdjustBalanceRequest");
@@ -143,6 +144,12 @@ pub(crate) fn adjust_balance(body: &[u8]) -> Result<Adjustment<'_>, Failed> {
         }
         _ => Err(errors::internal("AdjustBalance: parsed without a value")),
     }
+}
+
+/// The request read without serde when it is a flat object, as nearly every one is.
+pub(crate) fn flat(text: &str) -> Option<AdjustBalanceRequest<'_>> {
+    let mut sent = AdjustBalanceRequest::default();
+    body::flat_members(text, |name, value| sent.set(name, value)).then_some(sent)
 }
 
 /// `request_code` and its direction.
@@ -236,7 +243,7 @@ fn currency(field: Option<&Field<'_>>, problems: &mut Problems) -> Option<Curren
             None
         }
         Some(Field::String(code)) => {
-            let currency = Currency::from_code(code);
+            let currency = currency_of(code);
             if currency.is_none() {
                 problems.add(
                     "currency",
@@ -250,6 +257,24 @@ fn currency(field: Option<&Field<'_>>, problems: &mut Problems) -> Option<Curren
             None
         }
     }
+}
+
+thread_local! {
+    /// The currency last looked up on this thread: a client nearly always sends the same one,
+    /// and comparing three bytes is cheaper than searching the ISO table.
+    static LAST_CURRENCY: Cell<Option<Currency>> = const { Cell::new(None) };
+}
+
+/// [`Currency::from_code`], answered from [`LAST_CURRENCY`] when it is that code.
+pub(crate) fn currency_of(code: &str) -> Option<Currency> {
+    if let Some(last) = LAST_CURRENCY.get() {
+        if last.code() == code {
+            return Some(last);
+        }
+    }
+    let currency = Currency::from_code(code)?;
+    LAST_CURRENCY.set(Some(currency));
+    Some(currency)
 }
 
 /// The account the request names: `account_guid`, else `card_proxy`, else the `account`

@@ -15,6 +15,16 @@ use crate::qolo::wire::time;
 /// Reads a body that must be one JSON object into its wire struct `T` (`type_name` in Qolo's
 /// schema), or says why not in ASP.NET's words.
 pub(crate) fn read<'a, T: Deserialize<'a>>(body: &'a [u8], type_name: &str) -> Result<T, Failed> {
+    read_with(body, type_name, |_| None)
+}
+
+/// [`read`], trying `flat` on the checked text first: it reads the common bodies without serde,
+/// and answers `None` for any it leaves to serde.
+pub(crate) fn read_with<'a, T: Deserialize<'a>>(
+    body: &'a [u8],
+    type_name: &str,
+    flat: impl FnOnce(&'a str) -> Option<T>,
+) -> Result<T, Failed> {
     let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
     let Some(first) = first else {
         return Err(errors::field("", "A non-empty request body is required."));
@@ -23,12 +33,88 @@ pub(crate) fn read<'a, T: Deserialize<'a>>(body: &'a [u8], type_name: &str) -> R
     let is_object = *first == b'{';
     let mut unread = None;
     if let (true, Ok(text)) = (is_object, json::check(body)) {
+        if let Some(read) = flat(text) {
+            return Ok(read);
+        }
         match serde_json::from_str(text) {
             Ok(read) => return Ok(read),
             Err(err) => unread = Some(err),
         }
     }
     Err(refused(body, type_name, is_object, unread))
+}
+
+/// Calls `member` with each name and value of `text`, a JSON object that passed the strict
+/// check, when the object is flat: no escapes in its names and strings, no object or array
+/// values. Answers whether it was (on `false` some members may have been given already). Such
+/// a value reads as serde reads it into a [`Field`]; this walk skips serde's per-member work.
+pub(crate) fn flat_members<'a>(text: &'a str, mut member: impl FnMut(&'a str, Field<'a>)) -> bool {
+    let bytes = text.as_bytes();
+    let mut at = skip_whitespace(bytes, 0);
+    if bytes.get(at) != Some(&b'{') {
+        return false;
+    }
+    at = skip_whitespace(bytes, at + 1);
+    if bytes.get(at) == Some(&b'}') {
+        return true;
+    }
+    loop {
+        let Some((name, after)) = plain_string(text, at) else { return false };
+        at = skip_whitespace(bytes, after);
+        if bytes.get(at) != Some(&b':') {
+            return false;
+        }
+        at = skip_whitespace(bytes, at + 1);
+        let Some((value, after)) = flat_value(text, at) else { return false };
+        member(name, value);
+        at = skip_whitespace(bytes, after);
+        match bytes.get(at) {
+            Some(b',') => at = skip_whitespace(bytes, at + 1),
+            Some(b'}') => return true,
+            _ => return false,
+        }
+    }
+}
+
+/// The position of the first byte at or after `at` that is not JSON whitespace.
+fn skip_whitespace(bytes: &[u8], at: usize) -> usize {
+    let rest = bytes.get(at..).unwrap_or_default();
+    at + rest.iter().take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')).count()
+}
+
+/// The string starting at `at` (its quote) and the position after it, if it has no escape.
+fn plain_string(text: &str, at: usize) -> Option<(&str, usize)> {
+    let bytes = text.as_bytes();
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let len = bytes.get(at + 1..)?.iter().position(|b| matches!(b, b'"' | b'\\'))?;
+    let end = at + 1 + len;
+    if bytes.get(end) != Some(&b'"') {
+        return None;
+    }
+    Some((text.get(at + 1..end)?, end + 1))
+}
+
+/// The value starting at `at` as a [`Field`], and the position after it, unless it is an
+/// object, an array or a string with an escape.
+fn flat_value(text: &str, at: usize) -> Option<(Field<'_>, usize)> {
+    let rest = text.get(at..)?;
+    let literal = |word: &str, field: Field<'static>| {
+        rest.starts_with(word).then_some((field, at + word.len()))
+    };
+    match rest.as_bytes().first()? {
+        b'"' => plain_string(text, at).map(|(s, end)| (Field::String(Cow::Borrowed(s)), end)),
+        b't' => literal("true", Field::Bool(true)),
+        b'f' => literal("false", Field::Bool(false)),
+        b'n' => literal("null", Field::Null),
+        b'-' | b'0'..=b'9' => {
+            let is_number = |b: &u8| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E');
+            let len = rest.bytes().take_while(is_number).count();
+            Some((Field::Number(rest.get(..len)?), at + len))
+        }
+        _ => None,
+    }
 }
 
 /// Why a body is not one strict JSON object, in the order ASP.NET finds it: the parser's

@@ -23,6 +23,8 @@ const DECIMAL_CHARS_MAX: usize = 64;
 /// date-time again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AccountStatics {
+    /// The account's guid, quoted: the answer shows it again outside the `Account` object.
+    account_guid: String,
     /// From `{"account_guid":` through `"available_balance":`.
     head: String,
     /// From `,"starting_balance_date":` through `"last_credit_date":`.
@@ -40,6 +42,7 @@ impl AccountStatics {
             String::from_utf8(w.finish()).unwrap_or_default()
         };
         AccountStatics {
+            account_guid: text(&|w| guid(w, account.account_guid)),
             head: text(&|w| {
                 account.write_head(w);
             }),
@@ -66,7 +69,12 @@ impl AdjustBalanceResponse<'_> {
         w.raw(r#","currency":"#).string(self.currency);
         w.raw(r#","description":"#).string_or_null(self.description);
         w.raw(r#","account_guid":"#);
-        guid_or_null(&mut w, self.account_guid);
+        match statics {
+            Some(statics) if self.account_guid == Some(self.account.account_guid) => {
+                w.raw(&statics.account_guid);
+            }
+            _ => guid_or_null(&mut w, self.account_guid),
+        }
         w.raw(r#","card_proxy":"#).string_or_null(self.card_proxy);
         w.raw(r#","account":"#);
         self.account.write(&mut w, statics);
@@ -159,6 +167,13 @@ fn amount(w: &mut Writer, amount: Amount) {
 /// `amount` normalized (no trailing zeros, no negative zero), as its `Display` writes it, laid
 /// out digit by digit from the right: formatting through `Display` costs several times more.
 fn decimal_text(amount: Decimal, text: &mut [u8; DECIMAL_CHARS_MAX]) -> &str {
+    // Most amounts an account shows are zero (no debit yet, nothing in suspense).
+    if amount.mantissa() == 0 {
+        return "0";
+    }
+    if let Ok(small) = u64::try_from(amount.mantissa().unsigned_abs()) {
+        return small_decimal_text(small, amount.scale(), amount.is_sign_negative(), text);
+    }
     let mut scale = usize::try_from(amount.scale()).unwrap_or(0);
     // Negative zero is written as zero.
     let negative = amount.is_sign_negative() && amount.mantissa() != 0;
@@ -212,6 +227,42 @@ fn decimal_text(amount: Decimal, text: &mut [u8; DECIMAL_CHARS_MAX]) -> &str {
     std::str::from_utf8(text.get(at..).unwrap_or_default()).unwrap_or("0")
 }
 
+/// [`decimal_text`] of a non-zero decimal whose mantissa fits a `u64`, as every amount a
+/// sandbox account holds does: one tight loop, no `u128` arithmetic.
+fn small_decimal_text(
+    mut mantissa: u64,
+    scale: u32,
+    negative: bool,
+    text: &mut [u8; DECIMAL_CHARS_MAX],
+) -> &str {
+    let mut scale = usize::try_from(scale).unwrap_or(0);
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    let mut at = text.len();
+    let mut put = |byte: u8| {
+        at = at.saturating_sub(1);
+        if let Some(slot) = text.get_mut(at) {
+            *slot = byte;
+        }
+    };
+    let mut n_digits = 0;
+    while mantissa != 0 || n_digits <= scale {
+        // A remainder below 10: the cast keeps every bit.
+        put(b'0' + (mantissa % 10) as u8);
+        mantissa /= 10;
+        n_digits += 1;
+        if n_digits == scale {
+            put(b'.');
+        }
+    }
+    if negative {
+        put(b'-');
+    }
+    std::str::from_utf8(text.get(at..).unwrap_or_default()).unwrap_or("0")
+}
+
 /// The date-times an `Account` shows, each written once: most of its eight are its opening
 /// time or the change's time.
 #[derive(Default)]
@@ -249,6 +300,11 @@ fn date_time_or_null(w: &mut Writer, dates: &mut Dates, value: Option<DateTime>)
 
 /// A guid as .NET writes one, quoted.
 fn guid(w: &mut Writer, guid: Guid) {
+    // The `user_guid` of a request that sent none.
+    if guid.0.is_nil() {
+        w.raw(r#""00000000-0000-0000-0000-000000000000""#);
+        return;
+    }
     let mut text = Uuid::encode_buffer();
     w.raw("\"").raw(guid.0.hyphenated().encode_lower(&mut text)).raw("\"");
 }
@@ -305,9 +361,12 @@ mod tests {
     fn the_hand_laid_answer_is_byte_for_byte_the_derived_one() {
         let at = Some(DateTime(Timestamp::from_unix_micros(0)));
         let names = ["Main \"USD\"\n\\ é", ""];
-        for (name, date, last_txn) in
-            [(names[0], at, Some(Guid(Uuid::from_u128(7)))), (names[1], None, None)]
-        {
+        // The last: the answer's `account_guid` is the account's own, as in every real answer.
+        for (name, date, last_txn) in [
+            (names[0], at, Some(Guid(Uuid::from_u128(7)))),
+            (names[1], None, None),
+            (names[0], at, Some(Guid(Uuid::from_u128(1)))),
+        ] {
             let answer = AdjustBalanceResponse {
                 client_reference_id: date.map(|_| "ref\t1"),
                 request_code: "LT-ACH_IN",
@@ -337,6 +396,18 @@ mod tests {
             negative in any::<bool>(), scale in 0u32..=28,
         ) {
             let amount = Decimal::from_parts(lo, mid, hi, negative, scale);
+            let mut text = [0; DECIMAL_CHARS_MAX];
+            prop_assert_eq!(decimal_text(amount, &mut text), amount.normalize().to_string());
+        }
+
+        /// The `u64` way, taken by every amount a sandbox holds, writes what `Display` does.
+        #[test]
+        fn any_small_amount_is_written_as_its_normalized_display(
+            mantissa in prop_oneof![any::<u64>(), 0u64..10_000, (0u64..1_000).prop_map(|m| m * 1_000)],
+            negative in any::<bool>(), scale in 0u32..=28,
+        ) {
+            let amount = Decimal::from_i128_with_scale(i128::from(mantissa), scale);
+            let amount = if negative { -amount } else { amount };
             let mut text = [0; DECIMAL_CHARS_MAX];
             prop_assert_eq!(decimal_text(amount, &mut text), amount.normalize().to_string());
         }

@@ -59,6 +59,35 @@ pub(crate) struct AdjustBalanceRequest<'a> {
     pub(crate) unknown: Unknown,
 }
 
+impl<'a> AdjustBalanceRequest<'a> {
+    /// Takes member `name` as serde's derive would: its field, `account` as a value that is
+    /// not an object, or else by name among the unknown members.
+    pub(crate) fn set(&mut self, name: &str, value: Field<'a>) {
+        let slot = match name {
+            "client_reference_id" => &mut self.client_reference_id,
+            "request_code" => &mut self.request_code,
+            "amount" => &mut self.amount,
+            "currency" => &mut self.currency,
+            "description" => &mut self.description,
+            "memo_code" => &mut self.memo_code,
+            "account_guid" => &mut self.account_guid,
+            "wire_date" => &mut self.wire_date,
+            "card_proxy" => &mut self.card_proxy,
+            "user_guid" => &mut self.user_guid,
+            "source_code" => &mut self.source_code,
+            "account" => {
+                self.account = Some(Nested::Other(value));
+                return;
+            }
+            _ => {
+                self.unknown.0.push(name.to_string());
+                return;
+            }
+        };
+        *slot = Some(value);
+    }
+}
+
 /// The `Account` object an AdjustBalance may carry: its members are type-checked, and only
 /// `account_guid` is read.
 #[derive(Debug, Default, Deserialize)]
@@ -132,8 +161,9 @@ fn present_nested<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 /// place (which Qolo refuses by name, rather than failing the whole body).
 #[derive(Debug)]
 pub(crate) enum Nested<'a, T> {
-    /// An object.
-    Object(T),
+    /// An object, boxed: an `Account` has two dozen members, and inline it would make every
+    /// AdjustBalance body struct, sent with one or not, several times larger to move around.
+    Object(Box<T>),
     /// Anything else, `null` included.
     Other(Field<'a>),
 }
@@ -143,7 +173,7 @@ impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Nested<'a, T> {
         let raw = <&'de serde_json::value::RawValue>::deserialize(deserializer)?;
         let text = raw.get();
         if text.starts_with('{') {
-            serde_json::from_str(text).map(Nested::Object).map_err(serde::de::Error::custom)
+            serde_json::from_str(text).map(|object| Nested::Object(Box::new(object))).map_err(serde::de::Error::custom)
         } else {
             serde_json::from_str(text).map(Nested::Other).map_err(serde::de::Error::custom)
         }

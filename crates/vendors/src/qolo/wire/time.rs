@@ -1,6 +1,7 @@
 //! Date-times as Qolo's ASP.NET backend writes them (`2026-01-01T00:00:00Z`, a fraction only
 //! when it is non-zero) and a strict check of the date-times a request may carry (`wire_date`).
 
+use std::cell::Cell;
 use std::fmt;
 
 use ledger::Timestamp;
@@ -8,6 +9,7 @@ use ledger::Timestamp;
 use crate::common::calendar;
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
+const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
 
 /// `ts` in UTC as ISO 8601 with a `Z`: `2026-01-01T00:00:00Z`, `2026-01-01T00:00:00.25Z`.
 #[cfg(test)]
@@ -17,9 +19,92 @@ pub(crate) fn format(ts: Timestamp) -> String {
     out
 }
 
-/// Writes `ts` as [`format`] spells it. Digit by digit into any writer, so a response can put
-/// its eight date-times straight into the body without a `String` each.
+/// Writes `ts` as [`format`] spells it, into any writer, so a response can put its date-times
+/// straight into the body without a `String` each. The date comes from [`date_text`]'s cache
+/// of the day; out of .NET's years it goes the general way.
 pub(crate) fn write(ts: Timestamp, out: &mut impl fmt::Write) -> fmt::Result {
+    let micros = ts.as_unix_micros();
+    let Some(date) = date_text(micros.div_euclid(MICROS_PER_DAY)) else {
+        return write_general(ts, out);
+    };
+    let of_day = micros.rem_euclid(MICROS_PER_DAY);
+    let (seconds, fraction) = (of_day / MICROS_PER_SECOND, of_day % MICROS_PER_SECOND);
+    // `YYYY-MM-DDThh:mm:ss.ffffffZ` at its longest.
+    let mut text = [0; 27];
+    let mut len = 0;
+    let mut put = |byte: u8| {
+        if let Some(slot) = text.get_mut(len) {
+            *slot = byte;
+        }
+        len += 1;
+    };
+    date.into_iter().for_each(&mut put);
+    for (separator, value) in [(b'T', seconds / 3600), (b':', seconds / 60 % 60), (b':', seconds % 60)]
+    {
+        put(separator);
+        put(digit(value / 10));
+        put(digit(value));
+    }
+    if fraction != 0 {
+        let mut digits = fraction;
+        let mut width = 6;
+        while digits % 10 == 0 {
+            digits /= 10;
+            width -= 1;
+        }
+        put(b'.');
+        for place in (0..width).rev() {
+            put(digit(digits / 10_i64.pow(place)));
+        }
+    }
+    put(b'Z');
+    out.write_str(std::str::from_utf8(text.get(..len).unwrap_or_default()).unwrap_or_default())
+}
+
+/// The ASCII digit of `value`'s last decimal place.
+fn digit(value: i64) -> u8 {
+    // A remainder below 10: the cast keeps every bit.
+    b'0' + value.rem_euclid(10) as u8
+}
+
+thread_local! {
+    /// The day last written on this thread, and its `YYYY-MM-DD`: nearly every date-time an
+    /// answer shows falls on the clock's day, and finding the civil date of an instant costs
+    /// more than the rest of its text.
+    static DAY: Cell<Option<(i64, [u8; 10])>> = const { Cell::new(None) };
+}
+
+/// `YYYY-MM-DD` of day `unix_day` (from 1970-01-01), or `None` outside years 0000..=9999.
+fn date_text(unix_day: i64) -> Option<[u8; 10]> {
+    if let Some((day, text)) = DAY.get() {
+        if day == unix_day {
+            return Some(text);
+        }
+    }
+    let dt = calendar::DateTime::of_unix_day(unix_day);
+    if !(0..=9999).contains(&dt.year) {
+        return None;
+    }
+    let (month, day) = (i64::from(dt.month), i64::from(dt.day));
+    let text = [
+        digit(dt.year / 1000),
+        digit(dt.year / 100),
+        digit(dt.year / 10),
+        digit(dt.year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ];
+    DAY.set(Some((unix_day, text)));
+    Some(text)
+}
+
+/// [`write`] the long way, from the whole civil date-time: the reference the fast way must
+/// match, and the way for years .NET cannot show.
+fn write_general(ts: Timestamp, out: &mut impl fmt::Write) -> fmt::Result {
     let dt = calendar::DateTime::of(ts);
     if !(0..=9999).contains(&dt.year) {
         // Outside .NET's DateTime range; never produced by a sane clock.
@@ -91,6 +176,33 @@ mod tests {
         ) {
             let shown = format(Timestamp::from_unix_micros(micros));
             proptest::prop_assert!(is_date_time(&shown), "{}", shown);
+        }
+    }
+
+    fn general(ts: Timestamp) -> String {
+        let mut out = String::new();
+        write_general(ts, &mut out).unwrap();
+        out
+    }
+
+    proptest::proptest! {
+        /// The fast way (a day's date cached per thread) writes what the whole civil
+        /// date-time does, for any instant, the first time its day is seen and again after.
+        #[test]
+        fn the_cached_day_writes_what_the_whole_date_time_does(
+            micros in proptest::prop_oneof![
+                proptest::prelude::any::<i64>(),
+                -62_167_219_200_000_001_i64..253_402_300_800_000_000,
+                1_700_000_000_000_000_i64..1_900_000_000_000_000,
+            ],
+            later_micros in 0_i64..86_400_000_000,
+        ) {
+            let ts = Timestamp::from_unix_micros(micros);
+            proptest::prop_assert_eq!(format(ts), general(ts));
+            // Another instant of the same day, now answered from the cache.
+            let day_start = micros.div_euclid(86_400_000_000).saturating_mul(86_400_000_000);
+            let same_day = Timestamp::from_unix_micros(day_start.saturating_add(later_micros));
+            proptest::prop_assert_eq!(format(same_day), general(same_day));
         }
     }
 
