@@ -4,6 +4,7 @@
 //! JSON object; and [`check`], the strict validation every vendor applies to a JSON body before
 //! it is used; [`writer`], the hand-laid answers of the hot paths.
 
+pub mod scan;
 mod strict;
 pub mod writer;
 

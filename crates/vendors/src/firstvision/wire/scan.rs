@@ -4,248 +4,71 @@
 //! serde would refuse) makes it step aside for serde, so both read every body alike; a property
 //! test pins that.
 
-use std::borrow::Cow;
-
 use super::{ModifyAccountBalanceRequest, ModifyAccountBalanceTxData};
+use crate::common::json::scan::Scan;
 use crate::common::json::{Field, Object};
 
 /// `text`, JSON that passed the strict check, as serde reads it into the wire struct; `None`
 /// where the scan leaves the body to serde.
 pub(crate) fn l8v2(text: &str) -> Option<ModifyAccountBalanceRequest<'_>> {
-    let mut scan = Scan { text, at: 0 };
+    let mut scan = Scan::new(text);
     let mut req = ModifyAccountBalanceRequest::default();
     scan.object(|scan, key| {
         match key {
-            "asmOrganizationNumber" => req.asm_organization_number = scan.field()?,
-            "representativeId" => req.representative_id = scan.field()?,
-            "accountNumber" => req.account_number = scan.field()?,
-            "foreignUse" => req.foreign_use = scan.field()?,
-            "transactionData" => req.transaction_data = scan.transaction_data()?,
+            "asmOrganizationNumber" => req.asm_organization_number = member(scan)?,
+            "representativeId" => req.representative_id = member(scan)?,
+            "accountNumber" => req.account_number = member(scan)?,
+            "foreignUse" => req.foreign_use = member(scan)?,
+            "transactionData" => req.transaction_data = transaction_data(scan)?,
             // serde skips a key the struct does not name.
             _ => scan.value()?,
         }
         Some(())
     })?;
-    scan.whitespace();
-    (scan.at == text.len()).then_some(req)
+    scan.finished().then_some(req)
 }
 
-fn is_whitespace(byte: u8) -> bool {
-    matches!(byte, b' ' | b'\t' | b'\n' | b'\r')
+/// An `Option<Field>` member's value, as its `Deserialize` reads it (`null` is `None`).
+fn member<'a>(scan: &mut Scan<'a>) -> Option<Option<Field<'a>>> {
+    Some(Some(scan.field()?).filter(|field| *field != Field::Null))
 }
 
-/// Eight `0x01` bytes.
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-/// Where the first `"` or `\` is in `bytes`, looked for eight bytes at a time: the strings
-/// are most of a body, and a byte-by-byte search cost more than the rest of the scan.
-fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let word = u64::from_le_bytes(chunk.try_into().ok()?);
-        let found = zero_byte(word ^ (ONES * u64::from(b'"')))
-            | zero_byte(word ^ (ONES * u64::from(b'\\')));
-        if found != 0 {
-            // The lowest flag is exact (a borrow only runs upwards from a true zero byte).
-            return Some(offset + usize::try_from(found.trailing_zeros() / 8).ok()?);
+/// `transactionData`: an object or `null`; anything else serde refuses in its own words.
+fn transaction_data<'a>(scan: &mut Scan<'a>) -> Option<Option<Object<ModifyAccountBalanceTxData<'a>>>> {
+    match scan.peek()? {
+        b'n' => {
+            scan.scalar()?;
+            Some(None)
         }
-        offset += 8;
-    }
-    let rest = chunks.remainder();
-    rest.iter().position(|&byte| byte == b'"' || byte == b'\\').map(|idx| offset + idx)
-}
-
-/// The high bit of each byte of `word` that is zero set (and, above the first, perhaps of
-/// others).
-fn zero_byte(word: u64) -> u64 {
-    word.wrapping_sub(ONES) & !word & (ONES << 7)
-}
-
-/// A position in checked JSON text.
-struct Scan<'a> {
-    text: &'a str,
-    at: usize,
-}
-
-impl<'a> Scan<'a> {
-    fn byte(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.at).copied()
-    }
-
-    /// Moves on while `keep` holds, to the end of the text at most.
-    fn skip_while(&mut self, keep: impl Fn(u8) -> bool) {
-        let rest = self.text.as_bytes().get(self.at..).unwrap_or_default();
-        self.at += rest.iter().position(|&byte| !keep(byte)).unwrap_or(rest.len());
-    }
-
-    fn whitespace(&mut self) {
-        self.skip_while(is_whitespace);
-    }
-
-    /// The next byte after whitespace, not consumed.
-    fn peek(&mut self) -> Option<u8> {
-        self.whitespace();
-        self.byte()
-    }
-
-    /// Consumes `byte` after whitespace, or gives up.
-    fn eat(&mut self, byte: u8) -> Option<()> {
-        (self.peek()? == byte).then(|| self.at += 1)
-    }
-
-    /// Walks an object's members, handing each key (with no escape in it) to `member`, which
-    /// reads its value.
-    fn object(
-        &mut self,
-        mut member: impl FnMut(&mut Scan<'a>, &'a str) -> Option<()>,
-    ) -> Option<()> {
-        self.eat(b'{')?;
-        if self.peek()? == b'}' {
-            self.at += 1;
-            return Some(());
-        }
-        loop {
-            if self.peek()? != b'"' {
-                return None;
-            }
-            let (key, escaped) = self.string()?;
-            if escaped {
-                return None;
-            }
-            self.eat(b':')?;
-            member(self, key)?;
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    /// The string starting here: its text between the quotes, and whether it has an escape.
-    fn string(&mut self) -> Option<(&'a str, bool)> {
-        let bytes = self.text.as_bytes();
-        let start = self.at + 1;
-        let mut at = start;
-        let mut escaped = false;
-        loop {
-            at += quote_or_backslash(bytes.get(at..)?)?;
-            if bytes.get(at)? == &b'"' {
-                break;
-            }
-            escaped = true;
-            at += 2;
-        }
-        self.at = at + 1;
-        Some((self.text.get(start..at)?, escaped))
-    }
-
-    /// Moves past the value starting here (after whitespace).
-    fn value(&mut self) -> Option<()> {
-        match self.peek()? {
-            b'"' => self.string().map(|_| ()),
-            b'{' | b'[' => self.nested(),
-            _ => self.scalar().map(|_| ()),
-        }
-    }
-
-    /// The number or literal starting here, as its text.
-    fn scalar(&mut self) -> Option<&'a str> {
-        let start = self.at;
-        self.skip_while(|byte| !matches!(byte, b',' | b'}' | b']') && !is_whitespace(byte));
-        self.text.get(start..self.at)
-    }
-
-    /// Moves past the object or array starting here.
-    fn nested(&mut self) -> Option<()> {
-        let mut depth = 0_usize;
-        loop {
-            match self.byte()? {
-                b'"' => {
-                    self.string()?;
-                    continue;
-                }
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth = depth.checked_sub(1)?;
-                    if depth == 0 {
-                        self.at += 1;
+        b'{' => {
+            let mut tx = ModifyAccountBalanceTxData::default();
+            scan.object(|scan, key| {
+                let slot = match key {
+                    "cardNumber" => &mut tx.card_number,
+                    "cardSequence" => &mut tx.card_sequence,
+                    "actionCode" => &mut tx.action_code,
+                    "effectiveDate" => &mut tx.effective_date,
+                    "transactionAmount" => &mut tx.transaction_amount,
+                    "planNumber" => &mut tx.plan_number,
+                    "planSequence" => &mut tx.plan_sequence,
+                    "storeNumber" => &mut tx.store_number,
+                    "authorizationCode" => &mut tx.authorization_code,
+                    "referenceNumber" => &mut tx.reference_number,
+                    "resolutionReferenceNumber" => &mut tx.resolution_reference_number,
+                    "otbUpdateIndicator" => &mut tx.otb_update_indicator,
+                    "description" => &mut tx.description,
+                    "departmentCode" => &mut tx.department_code,
+                    _ => {
+                        scan.value()?;
                         return Some(());
                     }
-                }
-                _ => {}
-            }
-            self.at += 1;
+                };
+                *slot = member(scan)?;
+                Some(())
+            })?;
+            Some(Some(Object(tx)))
         }
-    }
-
-    /// An `Option<Field>` member's value, as its `Deserialize` reads it (`null` is `None`).
-    fn field(&mut self) -> Option<Option<Field<'a>>> {
-        let start = self.at;
-        Some(Some(match self.peek()? {
-            b'"' => match self.string()? {
-                (text, false) => Field::String(Cow::Borrowed(text)),
-                // Unescaped as the general path does it.
-                (_, true) => Field::String(Cow::Owned(
-                    serde_json::from_str(self.text.get(start..self.at)?.trim_start()).ok()?,
-                )),
-            },
-            b'{' | b'[' => {
-                let array = self.byte()? == b'[';
-                self.nested()?;
-                if array { Field::Array } else { Field::Object }
-            }
-            b'n' => {
-                self.scalar()?;
-                return Some(None);
-            }
-            b't' => self.scalar().map(|_| Field::Bool(true))?,
-            b'f' => self.scalar().map(|_| Field::Bool(false))?,
-            _ => Field::Number(self.scalar()?),
-        }))
-    }
-
-    /// `transactionData`: an object or `null`; anything else serde refuses in its own words.
-    fn transaction_data(&mut self) -> Option<Option<Object<ModifyAccountBalanceTxData<'a>>>> {
-        match self.peek()? {
-            b'n' => {
-                self.scalar()?;
-                Some(None)
-            }
-            b'{' => {
-                let mut tx = ModifyAccountBalanceTxData::default();
-                self.object(|scan, key| {
-                    let slot = match key {
-                        "cardNumber" => &mut tx.card_number,
-                        "cardSequence" => &mut tx.card_sequence,
-                        "actionCode" => &mut tx.action_code,
-                        "effectiveDate" => &mut tx.effective_date,
-                        "transactionAmount" => &mut tx.transaction_amount,
-                        "planNumber" => &mut tx.plan_number,
-                        "planSequence" => &mut tx.plan_sequence,
-                        "storeNumber" => &mut tx.store_number,
-                        "authorizationCode" => &mut tx.authorization_code,
-                        "referenceNumber" => &mut tx.reference_number,
-                        "resolutionReferenceNumber" => &mut tx.resolution_reference_number,
-                        "otbUpdateIndicator" => &mut tx.otb_update_indicator,
-                        "description" => &mut tx.description,
-                        "departmentCode" => &mut tx.department_code,
-                        _ => {
-                            scan.value()?;
-                            return Some(());
-                        }
-                    };
-                    *slot = scan.field()?;
-                    Some(())
-                })?;
-                Some(Some(Object(tx)))
-            }
-            _ => None,
-        }
+        _ => None,
     }
 }
 
@@ -338,22 +161,6 @@ mod tests {
                     "the scan gave up on {body}"
                 ),
             }
-        }
-    }
-
-    proptest! {
-        /// The word-at-a-time search finds what a byte-by-byte search finds.
-        #[test]
-        fn the_word_search_finds_the_first_quote_or_backslash(
-            bytes in prop::collection::vec(
-                prop_oneof![Just(b'"'), Just(b'\\'), Just(0_u8), Just(0x80_u8), any::<u8>()],
-                0..40,
-            ),
-            start in 0_usize..8,
-        ) {
-            let bytes = bytes.get(start..).unwrap_or_default();
-            let expected = bytes.iter().position(|&byte| byte == b'"' || byte == b'\\');
-            prop_assert_eq!(quote_or_backslash(bytes), expected);
         }
     }
 

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::body::{self, Problems};
 use super::{CODE_CHARS_MAX, DESCRIPTION_CHARS_MAX, MEMO_CODE_CHARS_MAX, REFERENCE_CHARS_MAX};
 use crate::common::json::Field;
+use crate::common::json::scan::Scan;
 use crate::qolo::errors::{self, Failed};
 use crate::qolo::wire::request::{AccountRequest, AdjustBalanceRequest, Nested};
 
@@ -149,7 +150,17 @@ pub(crate) fn adjust_balance(body: &[u8]) -> Result<Adjustment<'_>, Failed> {
 /// The request read without serde when it is a flat object, as nearly every one is.
 pub(crate) fn flat(text: &str) -> Option<AdjustBalanceRequest<'_>> {
     let mut sent = AdjustBalanceRequest::default();
-    body::flat_members(text, |name, value| sent.set(name, value)).then_some(sent)
+    let mut scan = Scan::new(text);
+    scan.object(|scan, name| {
+        let value = scan.field()?;
+        // Nested values are serde's: the `account` object's members are type-checked there.
+        if matches!(value, Field::Object | Field::Array) {
+            return None;
+        }
+        sent.set(name, value);
+        Some(())
+    })?;
+    scan.finished().then_some(sent)
 }
 
 /// `request_code` and its direction.
