@@ -15,9 +15,14 @@ use sha2::Sha256;
 /// The token of an `Authorization: Bearer <token>` header.
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    // The scheme, "bearer" in any case, ends at the value's first space; looked up in place
+    // rather than by searching for that space.
+    let (scheme, rest) = (value.get(..BEARER.len())?, value.get(BEARER.len()..)?);
+    let token = rest.strip_prefix(' ').filter(|_| scheme.eq_ignore_ascii_case(BEARER))?.trim();
+    Some(token).filter(|token| !token.is_empty())
 }
+
+const BEARER: &str = "bearer";
 
 /// The user and password of an `Authorization: Basic <base64>` header.
 pub fn basic(headers: &HeaderMap) -> Option<(String, String)> {
@@ -160,6 +165,29 @@ mod tests {
         assert_eq!(basic(&headers), None);
         headers.insert("authorization", "Bearer ".parse().unwrap());
         assert_eq!(bearer(&headers), None);
+    }
+
+    /// What `bearer` answered when it split the value at its first space.
+    fn bearer_by_splitting(headers: &HeaderMap) -> Option<&str> {
+        let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn bearer_reads_a_header_as_splitting_it_at_the_first_space_does(
+            value in concat!(
+                "(bearer|Bearer|BEARER|bEaReR|bearerx|bear|[bBeEaArRx]{0,7})",
+                "[ \t]{0,2}[ -~\t\u{80}-\u{ff}]{0,12}",
+            ),
+        ) {
+            let mut headers = HeaderMap::new();
+            if let Ok(value) = http::HeaderValue::from_str(&value) {
+                headers.insert("authorization", value);
+            }
+            proptest::prop_assert_eq!(bearer(&headers), bearer_by_splitting(&headers));
+        }
     }
 
     #[test]

@@ -144,7 +144,9 @@ impl<'a> Field<'a> {
         let text = raw.get();
         Ok(match text.as_bytes().first() {
             Some(b'"') => match text.get(1..text.len() - 1) {
-                Some(inner) if !inner.contains('\\') => Field::String(Cow::Borrowed(inner)),
+                Some(inner) if memchr::memchr(b'\\', inner.as_bytes()).is_none() => {
+                    Field::String(Cow::Borrowed(inner))
+                }
                 _ => Field::String(Cow::Owned(serde_json::from_str(text)?)),
             },
             Some(b't') => Field::Bool(true),

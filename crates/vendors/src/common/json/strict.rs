@@ -10,6 +10,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use smallvec::SmallVec;
+
 /// The deepest nesting of arrays and objects accepted: serde_json's recursion limit, so a body
 /// this check accepts never fails serde for its depth.
 pub const DEPTH_MAX: usize = 127;
@@ -17,7 +19,8 @@ pub const DEPTH_MAX: usize = 127;
 /// How many characters of a repeated key a [`JsonProblem`] shows.
 const KEY_CHARS_SHOWN_MAX: usize = 64;
 
-/// Room for the keys of the open objects of any documented body, so a check allocates once.
+/// Room on the stack for the keys of the open objects of any documented body, so a check of one
+/// allocates nothing; a larger body spills to the heap.
 const KEYS_PREALLOCATED: usize = 32;
 
 /// Objects up to this many keys are searched for a repeat pair by pair; larger ones are sorted,
@@ -120,7 +123,7 @@ pub fn check(body: &[u8]) -> Result<&str, JsonProblem> {
         Ok(text) => text,
         Err(err) => return Err(JsonProblem::NotUtf8 { at: err.valid_up_to() }),
     };
-    let mut scanner = Scanner { bytes: body, at: 0, keys: Vec::with_capacity(KEYS_PREALLOCATED) };
+    let mut scanner = Scanner { bytes: body, at: 0, keys: SmallVec::new() };
     scanner.value(0)?;
     scanner.skip_whitespace();
     if scanner.at < body.len() {
@@ -135,7 +138,7 @@ struct Scanner<'a> {
     at: usize,
     /// The keys of every object still open, innermost last, as decoded UTF-8; each object
     /// truncates back to where its own began when it closes, so one vector serves the body.
-    keys: Vec<Cow<'a, [u8]>>,
+    keys: SmallVec<[Cow<'a, [u8]>; KEYS_PREALLOCATED]>,
 }
 
 impl<'a> Scanner<'a> {

@@ -299,3 +299,34 @@ proptest! {
         agrees_with_serde(&bytes)?;
     }
 }
+
+/// The repeated key an object of `keys` is refused for, found the slow, obvious way: in a small
+/// object the first key written again later, in a large one the least repeated key.
+fn repeated_key(keys: &[String]) -> Option<String> {
+    let repeated = |idx: usize| keys[idx + 1..].contains(&keys[idx]);
+    if keys.len() <= KEYS_PAIRWISE_MAX {
+        return (0..keys.len()).find(|&idx| repeated(idx)).map(|idx| keys[idx].clone());
+    }
+    (0..keys.len()).filter(|&idx| repeated(idx)).map(|idx| keys[idx].clone()).min()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Keys alike in length and in their first and last bytes (some differ only in the
+    /// middle), so a search that compares less than every byte would be caught.
+    #[test]
+    fn the_repeated_key_named_is_the_one_a_plain_search_finds(
+        keys in prop::collection::vec("[ab]{0,3}|[ab]{7,9}|x[ab]{8,12}y|pppppppp[ab]{1,3}qqqqqqqq", 0..40),
+    ) {
+        let members: Vec<String> =
+            keys.iter().enumerate().map(|(idx, key)| format!("\"{key}\":{idx}")).collect();
+        let text = format!("{{{}}}", members.join(","));
+        let named = match check(text.as_bytes()) {
+            Ok(_) => None,
+            Err(JsonProblem::DuplicateKey { key }) => Some(key),
+            Err(other) => return Err(TestCaseError::fail(format!("{other} in {text}"))),
+        };
+        prop_assert_eq!(named, repeated_key(&keys), "{}", text);
+    }
+}
