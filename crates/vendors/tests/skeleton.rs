@@ -47,6 +47,16 @@ fn every_vendor_folder_has_the_skeleton_and_nothing_else() {
         if !module.contains("routes! {") {
             problems.push(format!("{vendor}: mod.rs declares no route table with routes!"));
         }
+        let errors = std::fs::read_to_string(dir.join("errors.rs")).unwrap_or_default();
+        let shared_failure = errors.contains("pub(crate) type Failure = ")
+            && errors.contains("Failure<")
+            && errors.contains("impl Render for ");
+        if !shared_failure {
+            problems.push(format!(
+                "{vendor}: errors.rs must name its failure `Failure` (common::failure::Failure of \
+                 its error catalogue) and render the catalogue with `impl Render`"
+            ));
+        }
         let lines = code_lines(&module);
         if lines > MOD_CODE_LINES_MAX {
             problems.push(format!(

@@ -13,8 +13,7 @@ use http::HeaderName;
 use ledger::{TenantId, Timestamp};
 use serde_json::{Value, json};
 
-use super::errors::{FvError, bad, unauthorized};
-use crate::common::failure::Failure;
+use super::errors::{Failure, FvError, bad, unauthorized};
 use crate::Request;
 use crate::common::auth::{Grant, TokenProblem, TokenStore, bearer, hmac_sha256_base64};
 
@@ -141,7 +140,7 @@ impl Auth {
 
     /// The token call's client: Basic `apikey:client_secret`, and the `apikey` header (when
     /// sent) naming the same client.
-    pub(crate) fn token_client(&self, req: &Request) -> Result<Arc<Client>, Failure<FvError>> {
+    pub(crate) fn token_client(&self, req: &Request) -> Result<Arc<Client>, Failure> {
         let Some((user, password)) = crate::common::auth::basic(&req.headers) else {
             return Err(unauthorized(
                 "auth: token call needs Authorization: Basic base64(apikey:client_secret)",
@@ -190,7 +189,7 @@ impl Auth {
         req: &Request,
         clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
         has_org: impl Fn(TenantId, u16) -> bool,
-    ) -> Result<Caller, Failure<FvError>> {
+    ) -> Result<Caller, Failure> {
         let Some(api_key) = header(req, &APIKEY) else {
             return Err(unauthorized("auth: apikey header is missing"));
         };
@@ -265,7 +264,7 @@ impl Auth {
         client: &Client,
         signature: &str,
         now: Timestamp,
-    ) -> Result<(), Failure<FvError>> {
+    ) -> Result<(), Failure> {
         let Some(request_id) = req.header("x-client-request-id").filter(|id| !id.is_empty()) else {
             return Err(unauthorized(
                 "auth: signed request without X-Client-Request-Id",

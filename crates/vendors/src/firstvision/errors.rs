@@ -6,7 +6,7 @@ use ledger::Status;
 
 use super::wire::{DResponse, ErrorItem};
 use crate::{Refusal, Request, Response};
-use crate::common::failure::{Failure, Render};
+use crate::common::failure::{self, Render};
 
 /// A VisionPLUS error code with the message the service prints, answered as 422.
 ///
@@ -183,6 +183,9 @@ impl Vpl {
     }
 }
 
+/// A refused FirstVision request: its error, the rule that fired, the tenant once known.
+pub(crate) type Failure = failure::Failure<FvError>;
+
 /// Every error FirstVision answers: gateway statuses (no documented body; we send the
 /// envelope with the status number as the code) and VisionPLUS codes (422).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,17 +272,17 @@ impl FvError {
 }
 
 /// `vpl`, because of `reason` (422).
-pub(crate) fn vpl(vpl: Vpl, reason: impl Into<String>) -> Failure<FvError> {
+pub(crate) fn vpl(vpl: Vpl, reason: impl Into<String>) -> Failure {
     Failure::new(FvError::Vpl(vpl), reason)
 }
 
 /// A schema problem, because of `reason` (400).
-pub(crate) fn bad(reason: impl Into<String>) -> Failure<FvError> {
+pub(crate) fn bad(reason: impl Into<String>) -> Failure {
     Failure::new(FvError::BadRequest, reason)
 }
 
 /// Refused credentials, because of `reason` (401).
-pub(crate) fn unauthorized(reason: impl Into<String>) -> Failure<FvError> {
+pub(crate) fn unauthorized(reason: impl Into<String>) -> Failure {
     Failure::new(FvError::Unauthorized, reason)
 }
 
@@ -297,7 +300,7 @@ impl Render for FvError {
 }
 
 /// A problem the server found before the vendor saw the request, as FirstVision answers it.
-pub(crate) fn refusal(refusal: Refusal, req: &Request) -> Failure<FvError> {
+pub(crate) fn refusal(refusal: Refusal, req: &Request) -> Failure {
     match refusal {
         Refusal::MethodNotAllowed => Failure::new(
             FvError::MethodNotAllowed,

@@ -17,8 +17,7 @@ use serde_json::Number;
 
 use super::auth::{Caller, TOKEN_LIFETIME};
 use super::wire::calendar::Date;
-use super::errors::{FvError, Vpl, bad, vpl};
-use crate::common::failure::Failure;
+use super::errors::{Failure, FvError, Vpl, bad, vpl};
 use super::parse::{self, AccountOrCard, CashCommand, Version};
 use super::state::{AccountMeta, ActionCode};
 use super::wire;
@@ -70,7 +69,7 @@ fn wallet_matches(wallet: &str, currency: Currency) -> bool {
 }
 
 impl FirstVision {
-    fn authenticate(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Caller, Failure<FvError>> {
+    fn authenticate(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Caller, Failure> {
         self.auth.authenticate(req, ctx.clock, |tenant, org| self.state.org(tenant, org).is_some())
     }
 
@@ -96,7 +95,7 @@ impl FirstVision {
     // -----------------------------------------------------------------------------------------
     // POST /token
 
-    pub(super) fn token(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failure<FvError>> {
+    pub(super) fn token(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failure> {
         parse::require_content_type(req, "application/x-www-form-urlencoded")?;
         let client = self.auth.token_client(req)?;
         let tenant = client.tenant;
@@ -137,11 +136,11 @@ impl FirstVision {
         &self,
         ctx: &Ctx<'_>,
         req: &Request,
-    ) -> Result<Response, Failure<FvError>> {
+    ) -> Result<Response, Failure> {
         self.cash(ctx, req, Version::L8v2)
     }
 
-    pub(super) fn cash_v2(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failure<FvError>> {
+    pub(super) fn cash_v2(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failure> {
         self.cash(ctx, req, Version::V2)
     }
 
@@ -150,7 +149,7 @@ impl FirstVision {
         ctx: &Ctx<'_>,
         req: &Request,
         version: Version,
-    ) -> Result<Response, Failure<FvError>> {
+    ) -> Result<Response, Failure> {
         let tenant = self.authenticate(ctx, req)?.tenant;
         self.cash_for(ctx, req, version, tenant).map_err(|rejection| rejection.for_tenant(tenant))
     }
@@ -161,7 +160,7 @@ impl FirstVision {
         req: &Request,
         version: Version,
         tenant: TenantId,
-    ) -> Result<Response, Failure<FvError>> {
+    ) -> Result<Response, Failure> {
         parse::require_content_type(req, "application/json")?;
         let command = match version {
             Version::L8v2 => parse::cash_l8v2(&parse::l8v2_body(req)?)?,
@@ -216,7 +215,7 @@ impl FirstVision {
         &self,
         tenant: TenantId,
         command: &CashCommand<'_>,
-    ) -> Result<(Arc<AccountMeta>, ActionCode), Failure<FvError>> {
+    ) -> Result<(Arc<AccountMeta>, ActionCode), Failure> {
         let org_table = self.state.org(tenant, command.asm_org).ok_or_else(|| {
             vpl(
                 Vpl::AsmOrgNotFound,
@@ -337,7 +336,7 @@ impl FirstVision {
         &self,
         ctx: &Ctx<'_>,
         req: &Request,
-    ) -> Result<Response, Failure<FvError>> {
+    ) -> Result<Response, Failure> {
         let tenant = self.authenticate(ctx, req)?.tenant;
         self.balance_inquiry_for(ctx, req, tenant).map_err(|rejection| rejection.for_tenant(tenant))
     }
@@ -347,7 +346,7 @@ impl FirstVision {
         ctx: &Ctx<'_>,
         req: &Request,
         tenant: TenantId,
-    ) -> Result<Response, Failure<FvError>> {
+    ) -> Result<Response, Failure> {
         parse::require_content_type(req, "application/json")?;
         let query = parse::balance_inquiry(&parse::body(req)?)?;
         if let Some(org) = query.org {
@@ -429,7 +428,7 @@ impl FirstVision {
         &self,
         ctx: &Ctx<'_>,
         req: &Request,
-    ) -> Result<Response, Failure<FvError>> {
+    ) -> Result<Response, Failure> {
         let tenant = self.authenticate(ctx, req)?.tenant;
         self.account_inquiry_for(ctx, req, tenant).map_err(|rejection| rejection.for_tenant(tenant))
     }
@@ -439,7 +438,7 @@ impl FirstVision {
         ctx: &Ctx<'_>,
         req: &Request,
         tenant: TenantId,
-    ) -> Result<Response, Failure<FvError>> {
+    ) -> Result<Response, Failure> {
         let query = parse::account_inquiry(req)?;
         if self.state.org(tenant, query.org).is_none() {
             return Err(vpl(
@@ -520,7 +519,7 @@ fn last_moves(ctx: &Ctx<'_>, tenant: TenantId, id: AccountId, now: Timestamp) ->
 fn check_organizations(
     command: &CashCommand<'_>,
     account: &AccountMeta,
-) -> Result<(), Failure<FvError>> {
+) -> Result<(), Failure> {
     if let Some(org) = command.account_org {
         if org != account.org {
             return Err(vpl(
@@ -549,7 +548,7 @@ fn check_organizations(
 fn check_amount_and_wallet(
     command: &CashCommand<'_>,
     account: &AccountMeta,
-) -> Result<(), Failure<FvError>> {
+) -> Result<(), Failure> {
     if !account.currency.fits_scale(command.amount) {
         return Err(vpl(
             Vpl::AmountNotNumeric,

@@ -146,14 +146,13 @@ use ledger::{Namespace, TenantId};
 use serde_json::{Map, Value};
 
 use self::auth::Auth;
-use self::errors::FvError;
+use self::errors::{Failure, FvError};
 use self::state::State;
-use crate::common::failure::Failure;
 use crate::common::index::AccountIndex;
 use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
 
 /// What a route's handler is: one operation, answered or refused in the vendor's shape.
-type Handler = fn(&FirstVision, &Ctx<'_>, &Request) -> Result<Response, Failure<FvError>>;
+type Handler = fn(&FirstVision, &Ctx<'_>, &Request) -> Result<Response, Failure>;
 
 // Operation names are the vendor's `operationId`s (the token call has none). `PUT` on the
 // accounts path is the vendor's account update, which the mock does not serve: the server

@@ -15,12 +15,11 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 
 pub(crate) use self::cash::{cash_l8v2, cash_v2};
-use super::errors::{FvError, Vpl, bad, vpl};
+use super::errors::{Failure, FvError, Vpl, bad, vpl};
 use super::state::is_card_number;
 use super::wire::calendar::Date;
 use super::wire;
 use crate::Request;
-use crate::common::failure::Failure;
 use crate::common::json::Field;
 
 /// Most digits of an amount (`Length: 17`).
@@ -97,7 +96,7 @@ pub(crate) enum AccountOrCard {
 // Bodies and headers
 
 /// Refuses a body that is not JSON by its content type (415).
-pub(crate) fn require_content_type(req: &Request, wanted: &str) -> Result<(), Failure<FvError>> {
+pub(crate) fn require_content_type(req: &Request, wanted: &str) -> Result<(), Failure> {
     let given = super::auth::header(req, &http::header::CONTENT_TYPE).unwrap_or("");
     let media = given.split(';').next().unwrap_or("").trim();
     if media.eq_ignore_ascii_case(wanted) {
@@ -111,7 +110,7 @@ pub(crate) fn require_content_type(req: &Request, wanted: &str) -> Result<(), Fa
 }
 
 /// Reads a JSON body into its wire struct (400 when it is not JSON of that shape).
-pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Failure<FvError>> {
+pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Failure> {
     // serde skips unknown fields unchecked: the strict check covers them.
     let res = crate::common::json::read(&req.body)
         .map_err(|unread| bad(format!("body: not a valid request: {unread}")))?;
@@ -124,7 +123,7 @@ pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Failur
 
 /// Reads the L8V2 cash body: the scan of [`wire::scan`] when it reads the checked text, else
 /// [`body`] (serde, and its words for a body it refuses).
-pub(crate) fn l8v2_body(req: &Request) -> Result<wire::ModifyAccountBalanceRequest<'_>, Failure<FvError>> {
+pub(crate) fn l8v2_body(req: &Request) -> Result<wire::ModifyAccountBalanceRequest<'_>, Failure> {
     if let Ok(text) = crate::common::json::check(&req.body) {
         if let Some(wire) = wire::scan::l8v2(text) {
             return Ok(wire);
@@ -225,7 +224,7 @@ fn required_text<'a>(
     value: Option<&Field<'a>>,
     field: &str,
     chars: std::ops::RangeInclusive<usize>,
-) -> Result<Cow<'a, str>, Failure<FvError>> {
+) -> Result<Cow<'a, str>, Failure> {
     let text = text(value, field, *chars.end()).map_err(bad)?;
     match text {
         Some(text) if text.chars().count() >= *chars.start() => Ok(text),
@@ -235,7 +234,7 @@ fn required_text<'a>(
 }
 
 /// An ASM or account organization: 000–998 (VPL8SMA01E otherwise).
-fn organization(value: Option<&Field<'_>>, field: &str) -> Result<u16, Failure<FvError>> {
+fn organization(value: Option<&Field<'_>>, field: &str) -> Result<u16, Failure> {
     let number = integer(value, field, 3)
         .map_err(|reason| vpl(Vpl::OrgInvalid, reason))?
         .ok_or_else(|| vpl(Vpl::OrgInvalid, format!("field {field}: is missing")))?;
@@ -249,7 +248,7 @@ fn organization(value: Option<&Field<'_>>, field: &str) -> Result<u16, Failure<F
 }
 
 /// `transactionAmount`: present, a plain positive number of at most 17 digits.
-fn amount(value: Option<&Field<'_>>, field: &str) -> Result<Decimal, Failure<FvError>> {
+fn amount(value: Option<&Field<'_>>, field: &str) -> Result<Decimal, Failure> {
     let not_numeric = |why: &str| vpl(Vpl::AmountNotNumeric, format!("field {field}: {why}"));
     let parsed = match value {
         None | Some(Field::Null) => {
@@ -280,7 +279,7 @@ fn amount(value: Option<&Field<'_>>, field: &str) -> Result<Decimal, Failure<FvE
 fn effective_date<'a>(
     value: Option<&Field<'a>>,
     field: &str,
-) -> Result<Cow<'a, str>, Failure<FvError>> {
+) -> Result<Cow<'a, str>, Failure> {
     match value {
         None | Some(Field::Null) => {
             Err(vpl(Vpl::EffectiveDateRequired, format!("field {field}: is missing")))
@@ -307,7 +306,7 @@ fn effective_date<'a>(
 fn account_number_shape<'a>(
     value: Option<&Field<'a>>,
     field: &str,
-) -> Result<Option<Cow<'a, str>>, Failure<FvError>> {
+) -> Result<Option<Cow<'a, str>>, Failure> {
     let text = filled(text(value, field, 19).map_err(bad)?);
     if let Some(text) = &text {
         if text.chars().count() != 19 {
@@ -321,7 +320,7 @@ fn account_number_shape<'a>(
 fn card_number_shape<'a>(
     value: Option<&Field<'a>>,
     field: &str,
-) -> Result<Option<Cow<'a, str>>, Failure<FvError>> {
+) -> Result<Option<Cow<'a, str>>, Failure> {
     let text = filled(text(value, field, 19).map_err(bad)?);
     if let Some(text) = &text {
         if text.chars().count() < 12 {
@@ -337,7 +336,7 @@ fn card_number_shape<'a>(
 /// The balance inquiry body.
 pub(crate) fn balance_inquiry<'a>(
     wire: &wire::BalanceInquiryRequest<'a>,
-) -> Result<BalanceInquiry<'a>, Failure<FvError>> {
+) -> Result<BalanceInquiry<'a>, Failure> {
     // Schema pass (400).
     let account_number = text(wire.account_number.as_ref(), "accountNumber", 19).map_err(bad)?;
     let org = integer(wire.organization_number.as_ref(), "organizationNumber", 3).map_err(bad)?;
@@ -392,7 +391,7 @@ pub(crate) fn balance_inquiry<'a>(
 }
 
 /// The account inquiry's headers and query.
-pub(crate) fn account_inquiry(req: &Request) -> Result<AccountInquiry, Failure<FvError>> {
+pub(crate) fn account_inquiry(req: &Request) -> Result<AccountInquiry, Failure> {
     // Schema pass (400).
     let Some(org) = req.header("organization-number") else {
         return Err(bad("header organization-number: is required".to_string()));

@@ -9,9 +9,8 @@ use std::time::Duration;
 use ledger::{TenantId, Timestamp};
 use uuid::Uuid;
 
-use super::errors::{Failed, QoloError};
+use super::errors::{Failure, QoloError};
 use super::wire::time;
-use crate::common::failure::Failure;
 use crate::common::auth::{self as common_auth, Grant, TokenProblem, TokenStore};
 
 /// How long an access token lives, in the tenant's clock: 12 hours.
@@ -124,7 +123,7 @@ impl Auth {
         api_key: &str,
         clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
         ids: &crate::common::ids::Ids,
-    ) -> Result<(TenantId, String), Failed> {
+    ) -> Result<(TenantId, String), Failure> {
         let tenant = {
             let registry = self.registry.read().unwrap_or_else(std::sync::PoisonError::into_inner);
             let tenant = registry.by_login.get(login_id).copied();
@@ -159,7 +158,7 @@ impl Auth {
         &self,
         headers: &http::HeaderMap,
         clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
-    ) -> Result<TenantId, Failed> {
+    ) -> Result<TenantId, Failure> {
         let Some(header) = headers.get(http::header::AUTHORIZATION) else {
             return Err(unauthorized("Bearer", "auth: no Authorization header"));
         };
@@ -184,13 +183,13 @@ impl Auth {
     }
 }
 
-fn unauthorized(challenge: &'static str, reason: &str) -> Failed {
+fn unauthorized(challenge: &'static str, reason: &str) -> Failure {
     let error =
         QoloError::Unauthorized { detail: "No or invalid access token provided.", challenge };
     Failure::new(error, reason)
 }
 
-fn bad_login(reason: &str) -> Failed {
+fn bad_login(reason: &str) -> Failure {
     let error = QoloError::Unauthorized { detail: "Invalid login_id or api_key.", challenge: "Bearer" };
     Failure::new(error, reason)
 }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::wire::{Errors, ProblemDetails, ValidationProblemDetails};
 use crate::Response;
-use crate::common::failure::{Failure, Render};
+use crate::common::failure::{self, Render};
 
 const TYPE_400: &str = "https://tools.ietf.org/html/rfc7231#section-6.5.1";
 const TYPE_401: &str = "https://tools.ietf.org/html/rfc7235#section-3.1";
@@ -31,7 +31,7 @@ const TYPE_500: &str = "https://tools.ietf.org/html/rfc7231#section-6.6.1";
 pub(crate) const PROBLEM_JSON: &str = "application/problem+json; charset=utf-8";
 
 /// A refused Qolo request: the catalogue entry the client sees, why, and whose request it was.
-pub(crate) type Failed = Failure<QoloError>;
+pub(crate) type Failure = failure::Failure<QoloError>;
 
 /// One of Qolo's error answers, as the client sees it. Why it happened travels beside it, in
 /// [`Failure::reason`].
@@ -67,7 +67,7 @@ pub(crate) struct Scene<'a> {
 }
 
 /// A validation error on one field.
-pub(crate) fn field(field: impl Into<String>, message: impl Into<String>) -> Failed {
+pub(crate) fn field(field: impl Into<String>, message: impl Into<String>) -> Failure {
     let (field, message) = (field.into(), message.into());
     let reason = field_reason(&field, &message);
     Failure::new(QoloError::Validation(vec![(field, message)]), reason)
@@ -77,17 +77,17 @@ pub(crate) fn field(field: impl Into<String>, message: impl Into<String>) -> Fai
 pub(crate) fn bad_request(
     detail: impl Into<Cow<'static, str>>,
     reason: impl Into<String>,
-) -> Failed {
+) -> Failure {
     Failure::new(QoloError::BadRequest(detail.into()), reason)
 }
 
 /// A 404.
-pub(crate) fn not_found(detail: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Failed {
+pub(crate) fn not_found(detail: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Failure {
     Failure::new(QoloError::NotFound(detail.into()), reason)
 }
 
 /// A 500: a bug on our side; nothing changed.
-pub(crate) fn internal(reason: impl Into<String>) -> Failed {
+pub(crate) fn internal(reason: impl Into<String>) -> Failure {
     Failure::new(QoloError::Internal, reason)
 }
 

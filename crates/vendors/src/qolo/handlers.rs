@@ -9,14 +9,13 @@ use ledger::{AccountView, IdempotencyKey, Metadata, Status, TenantId, Transfer};
 use uuid::Uuid;
 
 use self::views::number;
-use super::errors::{self, Failed};
+use super::errors::{self, Failure};
 use super::parse::{self, Adjustment, BasedOn, Direction, Target};
 use super::state::{self, AccountRecord, QoloBalances, Wallet};
 use super::wire::{self, DateTime, Guid};
 use super::{ACCOUNT_GUID, Qolo};
 use crate::common::HashMap;
 use crate::common::explain::{self, Refused, Units};
-use crate::common::failure::Failure;
 use crate::{Ctx, Request, Response};
 
 /// Whether a repeated `client_reference_id` replays (same request) or is refused (different
@@ -25,7 +24,7 @@ use crate::{Ctx, Request, Response};
 const CLIENT_REFERENCE_ID_UNIQUE: bool = true;
 
 /// `POST /api/{version}/auth/login`: a bearer token for the tenant whose credentials these are.
-pub(crate) fn login(qolo: &Qolo, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failed> {
+pub(crate) fn login(qolo: &Qolo, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failure> {
     parse::json_content_type(req)?;
     let login = parse::login(&req.body)?;
     let (tenant, access_token) =
@@ -42,7 +41,7 @@ pub(crate) fn adjust_balance(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     req: &Request,
-) -> Result<Response, Failed> {
+) -> Result<Response, Failure> {
     parse::json_content_type(req)?;
     let header_key = parse::idempotency_key(req)?;
     let adjustment = parse::adjust_balance(&req.body)?;
@@ -129,7 +128,7 @@ fn refused(
     err: &ledger::Error,
     transfer: Refused<'_>,
     key_field: Option<&str>,
-) -> Failed {
+) -> Failure {
     let transfer = match key_field {
         Some(field) => transfer.keyed_by(field),
         None => transfer,
@@ -219,7 +218,7 @@ impl Qolo {
         &self,
         tenant: TenantId,
         adjustment: &Adjustment<'_>,
-    ) -> Result<(Uuid, AccountRecord), Failed> {
+    ) -> Result<(Uuid, AccountRecord), Failure> {
         self.state.read(tenant, |state| {
             let by_guid = |guid: Uuid, how: &str| {
                 let mut text = Uuid::encode_buffer();
@@ -272,7 +271,7 @@ pub(crate) fn get_account(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     req: &Request,
-) -> Result<Response, Failed> {
+) -> Result<Response, Failure> {
     let text = req.param("account_guid").unwrap_or_default();
     let guid = parse::guid_param("account_guid", text)?;
     let found = qolo.accounts_now(ctx, tenant, [guid]);
@@ -290,7 +289,7 @@ pub(crate) fn search_accounts(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     req: &Request,
-) -> Result<Response, Failed> {
+) -> Result<Response, Failure> {
     let person_guid = parse::guid_query(req, "person_guid")?;
     let wallet_guid = parse::guid_query(req, "wallet_guid")?;
     if person_guid.is_none() && wallet_guid.is_none() {
@@ -324,7 +323,7 @@ pub(crate) fn accounts_by_program(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     req: &Request,
-) -> Result<Response, Failed> {
+) -> Result<Response, Failure> {
     let text = req.param("program_guid").unwrap_or_default();
     let program = parse::guid_param("program_guid", text)?;
     let query = parse::program_query(req)?;
@@ -409,7 +408,7 @@ pub(crate) fn get_wallet(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     req: &Request,
-) -> Result<Response, Failed> {
+) -> Result<Response, Failure> {
     let text = req.param("wallet_guid").unwrap_or_default();
     let guid = parse::guid_param("wallet_guid", text)?;
     let wallet = qolo.state.read(tenant, |state| state?.wallets.get(&guid).cloned());
@@ -428,7 +427,7 @@ pub(crate) fn search_wallets(
     ctx: &Ctx<'_>,
     tenant: TenantId,
     req: &Request,
-) -> Result<Response, Failed> {
+) -> Result<Response, Failure> {
     let card_proxy = req.query_param("card_proxy").filter(|v| !v.is_empty());
     let client_reference_id = req.query_param("client_reference_id").filter(|v| !v.is_empty());
     let person_guid = parse::guid_query(req, "person_guid")?;

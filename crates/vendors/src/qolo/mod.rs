@@ -134,9 +134,8 @@ use ledger::{Namespace, TenantId};
 use serde_json::Value;
 use uuid::Uuid;
 
-use self::errors::{Failed, QoloError, Scene};
+use self::errors::{Failure, QoloError, Scene};
 use self::state::State;
-use crate::common::failure::Failure;
 use crate::common::ids::IdGen;
 use crate::common::index::AccountIndex;
 use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
@@ -154,9 +153,9 @@ const TXN_SALT: u128 = 0x9d3c_51a2_7e64_4b0f_a8c1_35e9_07d2_6f4b;
 #[derive(Clone, Copy)]
 enum Handler {
     /// The login: no token yet.
-    Open(fn(&Qolo, &Ctx<'_>, &Request) -> Result<Response, Failed>),
+    Open(fn(&Qolo, &Ctx<'_>, &Request) -> Result<Response, Failure>),
     /// Every other operation: a valid bearer token, whose tenant it runs for.
-    Authenticated(fn(&Qolo, &Ctx<'_>, TenantId, &Request) -> Result<Response, Failed>),
+    Authenticated(fn(&Qolo, &Ctx<'_>, TenantId, &Request) -> Result<Response, Failure>),
 }
 
 routes! { Handler;
@@ -215,7 +214,7 @@ impl Qolo {
 
     /// Runs `handler` after the checks every operation shares: the API version, then for all
     /// but the login the bearer token.
-    fn run(&self, handler: Handler, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failed> {
+    fn run(&self, handler: Handler, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failure> {
         parse::version(req)?;
         match handler {
             Handler::Open(handle) => handle(self, ctx, req),

@@ -18,10 +18,9 @@ pub(crate) use self::adjust::{currency_of, flat};
 pub(crate) use self::open::{OpenIds, open_ids};
 pub(crate) use self::query::{BasedOn, guid_param, guid_query, program_query};
 use self::body::Problems;
-use super::errors::{self, Failed, QoloError};
+use super::errors::{self, Failure, QoloError};
 use super::wire::request::LoginRequest;
 use crate::Request;
-use crate::common::failure::Failure;
 use crate::common::json::Field;
 
 /// The API versions served; Qolo documents only `v1`.
@@ -44,7 +43,7 @@ const REFERENCE_CHARS_MAX: usize = 64;
 pub(crate) const PROGRAM_ACCOUNTS_MAX: usize = 50;
 
 /// Refuses any API version but the served ones, with Qolo's 404.
-pub(crate) fn version(req: &Request) -> Result<(), Failed> {
+pub(crate) fn version(req: &Request) -> Result<(), Failure> {
     let version = req.param("version").unwrap_or_default();
     if VERSIONS.contains(&version) {
         return Ok(());
@@ -57,7 +56,7 @@ pub(crate) fn version(req: &Request) -> Result<(), Failed> {
 
 /// Refuses a body that is not JSON (`application/json`, `text/json`, `application/*+json`),
 /// as ASP.NET's input formatter does, with 415.
-pub(crate) fn json_content_type(req: &Request) -> Result<(), Failed> {
+pub(crate) fn json_content_type(req: &Request) -> Result<(), Failure> {
     // By the typed name: looking a header up by text parses the name first.
     let given = req.headers.get(http::header::CONTENT_TYPE);
     let given = given.and_then(|value| value.to_str().ok()).unwrap_or_default();
@@ -92,7 +91,7 @@ pub(crate) fn json_content_type(req: &Request) -> Result<(), Failed> {
 }
 
 /// The request's `IdempotencyKey` header, if any.
-pub(crate) fn idempotency_key(req: &Request) -> Result<Option<&str>, Failed> {
+pub(crate) fn idempotency_key(req: &Request) -> Result<Option<&str>, Failure> {
     let Some(value) = req.headers.get(&IDEMPOTENCY_KEY) else { return Ok(None) };
     let key = value.to_str().unwrap_or_default().trim();
     if key.is_empty() || key.chars().count() > IDEMPOTENCY_KEY_CHARS_MAX {
@@ -124,7 +123,7 @@ pub(crate) struct Login<'a> {
 
 /// Parses the login body: `login_id` and `api_key` (also accepted as `loginid` and `apikey`,
 /// the spelling of Qolo's guide). Other members are ignored.
-pub(crate) fn login(body: &[u8]) -> Result<Login<'_>, Failed> {
+pub(crate) fn login(body: &[u8]) -> Result<Login<'_>, Failure> {
     let sent: LoginRequest<'_> = body::read(body, "LoginRequest")?;
     let mut problems = Problems::default();
     let login_id = credential(&mut problems, ("login_id", sent.login_id), ("loginid", sent.loginid));

@@ -25,7 +25,7 @@ use serde::ser::{Error as _, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use super::errors::{self, Failed};
+use super::errors::{self, Failure};
 use crate::Response;
 use crate::common::json;
 
@@ -36,7 +36,7 @@ const JSON: &str = "application/json; charset=utf-8";
 const RESPONSE_BYTES_TYPICAL: usize = 2048;
 
 /// A 2xx JSON answer with ASP.NET's content type.
-pub(crate) fn ok<T: Serialize>(status: StatusCode, body: &T) -> Result<Response, Failed> {
+pub(crate) fn ok<T: Serialize>(status: StatusCode, body: &T) -> Result<Response, Failure> {
     // Sized for an AdjustBalance answer, so serializing rarely reallocates.
     let mut bytes = Vec::with_capacity(RESPONSE_BYTES_TYPICAL);
     match serde_json::to_writer(&mut bytes, body) {

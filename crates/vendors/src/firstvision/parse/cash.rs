@@ -4,15 +4,14 @@
 
 use std::borrow::Cow;
 
-use super::super::errors::{FvError, Vpl, bad, vpl};
+use super::super::errors::{Failure, Vpl, bad, vpl};
 use super::super::wire;
 use super::{
     CashCommand, Version, account_number_shape, amount, boolean, card_number_shape,
     effective_date, filled, integer, organization, required_text, text, u32_of,
 };
-use crate::common::failure::Failure;
 
-type Refused = Failure<FvError>;
+type Refused = Failure;
 
 const TX: &str = "transactionData";
 

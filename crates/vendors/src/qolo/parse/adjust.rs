@@ -12,7 +12,7 @@ use super::body::{self, Problems};
 use super::{CODE_CHARS_MAX, DESCRIPTION_CHARS_MAX, MEMO_CODE_CHARS_MAX, REFERENCE_CHARS_MAX};
 use crate::common::json::Field;
 use crate::common::json::scan::Scan;
-use crate::qolo::errors::{self, Failed};
+use crate::qolo::errors::{self, Failure};
 use crate::qolo::wire::request::{AccountRequest, AdjustBalanceRequest, Nested};
 
 /// Which way an adjustment moves the account's balance.
@@ -97,7 +97,7 @@ pub(crate) struct Adjustment<'a> {
 
 /// Parses an AdjustBalance body. Every member is checked and every problem reported at once;
 /// then the target account and the amount's scale for the currency.
-pub(crate) fn adjust_balance(body: &[u8]) -> Result<Adjustment<'_>, Failed> {
+pub(crate) fn adjust_balance(body: &[u8]) -> Result<Adjustment<'_>, Failure> {
     let sent: AdjustBalanceRequest<'_> = body::read_with(body, "AdjustBalanceRequest", flat)?;
     let mut problems = Problems::default();
     if !sent.unknown.0.is_empty() {

@@ -9,12 +9,12 @@ use uuid::Uuid;
 
 use super::guid;
 use crate::common::json::{self, Field};
-use crate::qolo::errors::{self, Failed, QoloError};
+use crate::qolo::errors::{self, Failure, QoloError};
 use crate::qolo::wire::time;
 
 /// Reads a body that must be one JSON object into its wire struct `T` (`type_name` in Qolo's
 /// schema), or says why not in ASP.NET's words.
-pub(crate) fn read<'a, T: Deserialize<'a>>(body: &'a [u8], type_name: &str) -> Result<T, Failed> {
+pub(crate) fn read<'a, T: Deserialize<'a>>(body: &'a [u8], type_name: &str) -> Result<T, Failure> {
     read_with(body, type_name, |_| None)
 }
 
@@ -24,7 +24,7 @@ pub(crate) fn read_with<'a, T: Deserialize<'a>>(
     body: &'a [u8],
     type_name: &str,
     flat: impl FnOnce(&'a str) -> Option<T>,
-) -> Result<T, Failed> {
+) -> Result<T, Failure> {
     let first = body.iter().find(|byte| !byte.is_ascii_whitespace());
     let Some(first) = first else {
         return Err(errors::field("", "A non-empty request body is required."));
@@ -52,7 +52,7 @@ fn refused(
     type_name: &str,
     is_object: bool,
     unread: Option<serde_json::Error>,
-) -> Failed {
+) -> Failure {
     let not_valid = |why: &dyn std::fmt::Display| {
         errors::field("$", format!("The JSON value is not valid: {why}."))
     };
@@ -154,10 +154,10 @@ impl Problems {
     }
 
     /// Every problem as one validation failure, the first one's field and message as reason.
-    pub(crate) fn into_result(self) -> Result<(), Failed> {
+    pub(crate) fn into_result(self) -> Result<(), Failure> {
         let Some((field, message)) = self.0.first() else { return Ok(()) };
         let reason = errors::field_reason(field, message);
-        Err(Failed::new(QoloError::Validation(self.0), reason))
+        Err(Failure::new(QoloError::Validation(self.0), reason))
     }
 
     /// Members of `type_name` (at `path`) that it does not have, in name order as ASP.NET

@@ -5,16 +5,16 @@ use uuid::Uuid;
 use super::body::Problems;
 use super::{PROGRAM_ACCOUNTS_MAX, guid};
 use crate::Request;
-use crate::qolo::errors::{self, Failed};
+use crate::qolo::errors::{self, Failure};
 use crate::qolo::state::ACCOUNT_STATUSES;
 
 /// A guid path or query parameter, or ASP.NET's model-binding message.
-pub(crate) fn guid_param(name: &str, value: &str) -> Result<Uuid, Failed> {
+pub(crate) fn guid_param(name: &str, value: &str) -> Result<Uuid, Failure> {
     guid(value).ok_or_else(|| errors::field(name, format!("The value '{value}' is not valid.")))
 }
 
 /// An optional guid query parameter.
-pub(crate) fn guid_query(req: &Request, name: &str) -> Result<Option<Uuid>, Failed> {
+pub(crate) fn guid_query(req: &Request, name: &str) -> Result<Option<Uuid>, Failure> {
     match req.query_param(name) {
         None => Ok(None),
         Some(value) if value.is_empty() => Ok(None),
@@ -41,7 +41,7 @@ pub(crate) struct ProgramQuery {
 
 /// Parses `based_on`, `sort_by`, `count`, `include_negative_balances`, `account_status` and
 /// `refresh` (accepted and ignored: every read is fresh).
-pub(crate) fn program_query(req: &Request) -> Result<ProgramQuery, Failed> {
+pub(crate) fn program_query(req: &Request) -> Result<ProgramQuery, Failure> {
     let mut problems = Problems::default();
     let param = |name: &str| req.query_param(name).filter(|value| !value.is_empty());
     let based_on = match param("based_on").map(|v| v.to_ascii_lowercase()).as_deref() {
