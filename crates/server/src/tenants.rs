@@ -2,8 +2,8 @@
 //! clock and request journal. The default tenant exists from start-up; its admin token is also
 //! the operator's token (it may create, list and delete tenants; it cannot be deleted).
 
-use std::collections::HashMap;
 use std::sync::Arc;
+use vendors::common::HashMap;
 
 use crossbeam_utils::sync::{ShardedLock, ShardedLockReadGuard, ShardedLockWriteGuard};
 
@@ -59,8 +59,8 @@ impl Tenants {
     /// An empty registry.
     pub fn new() -> Tenants {
         Tenants {
-            by_id: ShardedLock::new(HashMap::new()),
-            by_admin_token: ShardedLock::new(HashMap::new()),
+            by_id: ShardedLock::new(HashMap::default()),
+            by_admin_token: ShardedLock::new(HashMap::default()),
         }
     }
 

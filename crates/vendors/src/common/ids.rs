@@ -12,7 +12,7 @@
 //! A counter per stream orders the draws: requests of one tenant that run concurrently draw in
 //! whatever order they arrive, which is fine — the promise is for the same script.
 
-use std::collections::HashMap;
+use crate::common::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
