@@ -247,29 +247,7 @@ impl<'a> Scanner<'a> {
     /// Moves past bytes that stand for themselves in a string (not `"`, `\\` or a control),
     /// eight at a time while it can: string bytes are most of a body.
     fn skip_plain(&mut self) {
-        const ONES: u64 = u64::from_le_bytes([1; 8]);
-        const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
-        // The high bit of each byte of `word` below `bound` (at most 0x80) is set in the
-        // result: the classic "has a zero byte" trick on the word minus `bound` in every byte.
-        // A borrow can also mark a byte after a true one, so only the lowest mark is exact.
-        let below =
-            |word: u64, bound: u8| word.wrapping_sub(ONES * u64::from(bound)) & !word & HIGHS;
-        let equal = |word: u64, byte: u8| below(word ^ (ONES * u64::from(byte)), 1);
-        while let Some(chunk) = self.bytes.get(self.at..self.at + 8) {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            let word = u64::from_le_bytes(word);
-            let marks = below(word, 0x20) | equal(word, b'"') | equal(word, b'\\');
-            if marks != 0 {
-                // Little-endian: the lowest mark is the first such byte in the body.
-                self.at += (marks.trailing_zeros() / 8) as usize;
-                return;
-            }
-            self.at += 8;
-        }
-        while self.peek().is_some_and(|byte| byte != b'"' && byte != b'\\' && byte >= 0x20) {
-            self.at += 1;
-        }
+        self.at += plain_len(self.bytes.get(self.at..).unwrap_or_default());
     }
 
     /// One escape starting at its backslash; a high surrogate must be followed by a low one.
@@ -399,6 +377,33 @@ impl<'a> Scanner<'a> {
             .map(|key| Cow::Owned(key.into_bytes()))
             .map_err(|_| JsonProblem::InvalidEscape { at: start })
     }
+}
+
+/// How many bytes at the start of `bytes` stand for themselves in a JSON string (not `"`, `\\`
+/// or a control character), looked for eight bytes at a time: string bytes are most of a body.
+pub(super) fn plain_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // The high bit of each byte of `word` below `bound` (at most 0x80) is set in the result:
+    // the classic "has a zero byte" trick on the word minus `bound` in every byte. A borrow can
+    // also mark a byte after a true one, so only the lowest mark is exact.
+    let below = |word: u64, bound: u8| word.wrapping_sub(ONES * u64::from(bound)) & !word & HIGHS;
+    let equal = |word: u64, byte: u8| below(word ^ (ONES * u64::from(byte)), 1);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut len = 0;
+    for chunk in &mut chunks {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let marks = below(word, 0x20) | equal(word, b'"') | equal(word, b'\\');
+        if marks != 0 {
+            // Little-endian: the lowest mark is the first such byte.
+            return len + (marks.trailing_zeros() / 8) as usize;
+        }
+        len += 8;
+    }
+    let rest = chunks.remainder();
+    len + rest.iter().take_while(|&&byte| byte != b'"' && byte != b'\\' && byte >= 0x20).count()
 }
 
 /// A key that `keys` holds twice, if any (reorders `keys`).
