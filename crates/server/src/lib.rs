@@ -174,6 +174,11 @@ impl App {
         })
     }
 
+    /// Where vendors record their state changes: nothing is kept in memory mode.
+    pub(crate) fn recorder(&self) -> &dyn vendors::common::persist::Recorder {
+        &vendors::common::persist::Memory
+    }
+
     /// The default tenant (created at start-up).
     pub fn default_tenant(&self) -> Option<Arc<Tenant>> {
         self.tenants.get(DEFAULT_TENANT)

@@ -392,7 +392,8 @@ fn call_vendor(
     };
     let real_now = arrived.real_now;
     let clock = |tenant| app.tenants.at_real(tenant, real_now);
-    let ctx = Ctx { ledger: &app.ledger, clock: &clock, trace, ids: &app.ids };
+    let ctx =
+        Ctx { ledger: &app.ledger, clock: &clock, trace, ids: &app.ids, recorder: app.recorder() };
     match std::panic::catch_unwind(AssertUnwindSafe(|| vendor.handle(&ctx, route, req))) {
         Ok(resp) => resp,
         Err(_) => {

@@ -50,7 +50,13 @@ impl Bench {
         let clock = |_tenant: TenantId| NOW;
         let server = vendors::common::ids::IdGen::new(7, b"bench", b"");
         let trace = vendors::common::ids::Trace::new(&server, &self.ids);
-        f(&Ctx { ledger: &self.ledger, clock: &clock, trace: &trace, ids: &self.ids })
+        f(&Ctx {
+            ledger: &self.ledger,
+            clock: &clock,
+            trace: &trace,
+            ids: &self.ids,
+            recorder: &vendors::common::persist::Memory,
+        })
     }
 
     fn open(&self, currency: &str) -> Map<String, Value> {

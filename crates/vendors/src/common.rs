@@ -1,5 +1,6 @@
 //! Code shared by two or more vendors: opening accounts, exact JSON numbers, credentials and
-//! tokens, per-tenant identifier indexes, reproducible id generators, and the calendar.
+//! tokens, per-tenant identifier indexes, reproducible id generators, the calendar, and the
+//! records vendor-side state is saved as.
 
 pub mod accounts;
 pub mod auth;
@@ -9,6 +10,7 @@ pub mod failure;
 pub mod ids;
 pub mod index;
 pub mod json;
+pub mod persist;
 
 /// The vendors' hash maps and sets: keyed by bearer tokens and identifiers a request names,
 /// looked up on every call. A fast, per-process seeded hasher: SipHash over a 300-byte token

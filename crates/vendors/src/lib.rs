@@ -198,6 +198,9 @@ pub enum Refusal {
     BodyTimeout,
     /// A bug: the handler panicked or an invariant broke. The ledger is unchanged.
     Internal,
+    /// The store cannot write (disk full, read-only, I/O error): the request's changes were not
+    /// made durable, so it is not acknowledged. Reads keep working.
+    Unavailable,
 }
 
 /// What a vendor handler gets besides the request.
@@ -210,6 +213,9 @@ pub struct Ctx<'a> {
     pub trace: &'a common::ids::Trace<'a>,
     /// Every tenant's id generator: vendors draw every id they make from it.
     pub ids: &'a common::ids::Ids,
+    /// Where vendor-side state changes are recorded before they are applied
+    /// ([`common::persist`]).
+    pub recorder: &'a dyn common::persist::Recorder,
 }
 
 impl Ctx<'_> {
@@ -228,6 +234,17 @@ impl Ctx<'_> {
     /// `tenant`'s id generator.
     pub fn ids(&self, tenant: TenantId) -> std::sync::Arc<common::ids::IdGen> {
         self.ids.of(tenant)
+    }
+
+    /// Records one change of `vendor`'s state for `tenant` before it is applied
+    /// ([`common::persist::record`]).
+    pub fn record<R: serde::Serialize>(
+        &self,
+        tenant: TenantId,
+        vendor: &'static str,
+        record: &R,
+    ) -> Result<(), common::persist::Unstored> {
+        common::persist::record(self.recorder, tenant, vendor, record)
     }
 }
 
@@ -293,6 +310,11 @@ pub trait Vendor: Send + Sync {
     /// Forgets everything of `tenant`, its credentials and issued tokens included: the tenant
     /// is being deleted, and its credentials must stop working.
     fn remove_tenant(&self, tenant: TenantId);
+
+    /// Folds back one record this vendor made through [`Ctx::record`] (at restart, in the order
+    /// recorded, after the ledger is rebuilt and the tenant re-provisioned). `Err` names what is
+    /// wrong with the record; the store refuses to open rather than serve half a state.
+    fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String>;
 }
 
 /// Largest request body the server reads, for every vendor.

@@ -58,7 +58,13 @@ impl Harness {
         let clock = |_tenant: TenantId| self.now();
         let server = crate::common::ids::IdGen::random();
         let trace = crate::common::ids::Trace::new(&server, &self.ids);
-        let ctx = Ctx { ledger: &self.ledger, clock: &clock, trace: &trace, ids: &self.ids };
+        let ctx = Ctx {
+            ledger: &self.ledger,
+            clock: &clock,
+            trace: &trace,
+            ids: &self.ids,
+            recorder: &crate::common::persist::Memory,
+        };
         f(&ctx)
     }
 

@@ -264,7 +264,13 @@ pub(super) fn open(app: &App, tenant: &Tenant, req: &Request) -> Response {
     };
     let clock = |t| app.tenants.now(t);
     let trace = vendors::common::ids::Trace::new(&app.trace_ids, &app.ids);
-    let ctx = Ctx { ledger: &app.ledger, clock: &clock, trace: &trace, ids: &app.ids };
+    let ctx = Ctx {
+        ledger: &app.ledger,
+        clock: &clock,
+        trace: &trace,
+        ids: &app.ids,
+        recorder: app.recorder(),
+    };
     let _one_at_a_time = app.opening.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     // A tenant deleted while this request waited must not get an account back.
     if app.tenants.get(tenant.id).is_none() {

@@ -44,6 +44,11 @@ pub(crate) fn refuse(refusal: Refusal) -> Response {
             error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed")
         }
         Refusal::Internal => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error"),
+        Refusal::Unavailable => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            vendors::common::persist::UNSTORED,
+        ),
     }
 }
 

@@ -105,6 +105,7 @@ pub(crate) fn refused(
             errors::spring(StatusCode::REQUEST_TIMEOUT, "body: not received in time")
         }
         (Refusal::Internal, _) => errors::internal("internal: the handler failed"),
+        (Refusal::Unavailable, _) => errors::internal(crate::common::persist::UNSTORED),
     }
 }
 

@@ -292,4 +292,8 @@ impl Vendor for Amlyze {
         self.inner.credentials.revoke(tenant);
         self.reset_tenant(tenant);
     }
+
+    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
+        Err(format!("{}: keeps no records yet", self.name()))
+    }
 }

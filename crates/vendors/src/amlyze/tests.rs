@@ -510,7 +510,7 @@ fn amlyze_refusals_show_the_time_last_seen_on_the_tokens_tenant_else_on_any() {
         let clock = |_tenant: TenantId| now;
         let (server, ids) = (crate::common::ids::IdGen::random(), crate::common::ids::Ids::default());
         let trace = crate::common::ids::Trace::new(&server, &ids);
-        let ctx = crate::Ctx { ledger: &harness.ledger, clock: &clock, trace: &trace, ids: &ids };
+        let ctx = crate::Ctx { ledger: &harness.ledger, clock: &clock, trace: &trace, ids: &ids, recorder: &crate::common::persist::Memory };
         let req = request(Method::GET, "/amlyze-ws-rest/x", Some(WELL_KNOWN_TOKEN), "");
         let not_found = super::ROUTES.iter().position(|r| r.operation == "notFound").unwrap();
         let resp = harness.vendor.handle(&ctx, not_found, &req);

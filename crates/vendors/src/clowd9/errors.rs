@@ -206,6 +206,7 @@ pub(crate) fn refusal(refusal: Refusal) -> Failure {
             Clowd9Error::Internal,
             "internal: the handler failed; nothing was changed",
         ),
+        Refusal::Unavailable => Failure::new(Clowd9Error::Internal, crate::common::persist::UNSTORED),
     }
 }
 

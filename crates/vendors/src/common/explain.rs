@@ -217,7 +217,13 @@ mod tests {
         let clock = |_: TenantId| NOW;
         let (ids, server) = (Ids::default(), crate::common::ids::IdGen::random());
         let trace = crate::common::ids::Trace::new(&server, &ids);
-        let ctx = Ctx { ledger: &ledger, clock: &clock, trace: &trace, ids: &ids };
+        let ctx = Ctx {
+            ledger: &ledger,
+            clock: &clock,
+            trace: &trace,
+            ids: &ids,
+            recorder: &crate::common::persist::Memory,
+        };
         refusal(&ctx, TENANT, &err, &Refused::of(&transfer).keyed_by("reference"), units)
     }
 

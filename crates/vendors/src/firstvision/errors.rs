@@ -314,5 +314,6 @@ pub(crate) fn refusal(refusal: Refusal, req: &Request) -> Failure {
         Refusal::Internal => {
             Failure::new(FvError::Backend, "internal: the handler failed; nothing was changed")
         }
+        Refusal::Unavailable => Failure::new(FvError::Backend, crate::common::persist::UNSTORED),
     }
 }

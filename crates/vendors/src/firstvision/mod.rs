@@ -254,6 +254,10 @@ impl Vendor for FirstVision {
         self.auth.remove_tenant(tenant);
     }
 
+    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
+        Err(format!("{}: keeps no records yet", self.name()))
+    }
+
     fn vendor_ids(&self, tenant: TenantId, account: &ledger::AccountView) -> Map<String, Value> {
         match self.state.account(tenant, account.id) {
             Some(meta) => self.ids_of(tenant, &meta),

@@ -194,6 +194,7 @@ impl Vendor for Pcaasa {
             }
             Refusal::BodyTimeout => PcaasaError::RequestTimeout,
             Refusal::Internal => PcaasaError::SystemError,
+            Refusal::Unavailable => PcaasaError::SystemUnavailable,
         };
         Failure::from(error).into_response(wire::Echo::new(parse::call(req).map(Call::name), None))
     }
@@ -219,5 +220,9 @@ impl Vendor for Pcaasa {
         self.keys.remove(tenant);
         self.sessions.remove_tenant(tenant);
         self.reset_tenant(tenant);
+    }
+
+    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
+        Err(format!("{}: keeps no records yet", self.name()))
     }
 }

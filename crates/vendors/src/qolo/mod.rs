@@ -264,6 +264,7 @@ impl Vendor for Qolo {
             Refusal::Internal => {
                 errors::internal("internal: the handler failed; nothing was changed")
             }
+            Refusal::Unavailable => errors::internal(crate::common::persist::UNSTORED),
         };
         failure.into_response(Scene { instance: &req.path, trace_id })
     }
@@ -295,5 +296,9 @@ impl Vendor for Qolo {
     fn remove_tenant(&self, tenant: TenantId) {
         self.auth.remove_tenant(tenant);
         self.reset_tenant(tenant);
+    }
+
+    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
+        Err(format!("{}: keeps no records yet", self.name()))
     }
 }
