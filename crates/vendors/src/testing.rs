@@ -10,11 +10,14 @@
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use ledger::{Config, Ledger, TenantId, Timestamp};
+use ledger::{Config, Event, Journal, JournalError, Ledger, TenantId, Timestamp};
 
+use crate::common::ids::IdGen;
+use crate::common::persist::{Captured, Recorder};
 use crate::{Ctx, Request, Response, Vendor};
 
 /// 2026-01-01T00:00:00Z, where every test's clock starts.
@@ -23,25 +26,83 @@ pub(crate) const START: Timestamp = Timestamp::from_unix_micros(1_767_225_600_00
 /// The tenant tests run as; provisioned with the well-known credentials.
 pub(crate) const TENANT: TenantId = TenantId(uuid::Uuid::from_u128(1));
 
-/// A ledger, a clock, and one vendor with the default tenant provisioned.
+/// A ledger, a clock, and one vendor with the default tenant provisioned. Every ledger event
+/// and vendor record is kept, so [`Harness::restarted`] can do what the server does at restart.
 pub(crate) struct Harness {
     pub(crate) ledger: Ledger,
     now_micros: AtomicI64,
     pub(crate) vendor: Box<dyn Vendor>,
     pub(crate) vars: BTreeMap<String, String>,
     ids: crate::common::ids::Ids,
+    events: Arc<Events>,
+    records: Arc<Captured>,
 }
+
+/// The harness's ledger journal: every event, in arrival order.
+#[derive(Debug, Default)]
+struct Events(Mutex<Vec<Event>>);
+
+impl Journal for Events {
+    fn append(&self, event: &Event) -> Result<(), JournalError> {
+        self.0.lock().unwrap().push(event.clone());
+        Ok(())
+    }
+}
+
+/// The seed the harness's tenant is provisioned from, the same across a restart.
+const SEED: u64 = 7;
 
 impl Harness {
     pub(crate) fn new(vendor: Box<dyn Vendor>) -> Harness {
-        vendor.provision_tenant(TENANT, true, &crate::common::ids::IdGen::random());
+        let events = Arc::new(Events::default());
+        let ledger = Ledger::with_journal(Config::default(), events.clone());
+        Harness::provisioned(vendor, ledger, events, START.as_unix_micros())
+    }
+
+    fn provisioned(
+        vendor: Box<dyn Vendor>,
+        ledger: Ledger,
+        events: Arc<Events>,
+        now_micros: i64,
+    ) -> Harness {
+        let ids = crate::common::ids::Ids::default();
+        let generator = ids.insert(TENANT, IdGen::new(SEED, TENANT.0.as_bytes(), b"harness"));
+        vendor.provision_tenant(TENANT, true, &generator);
         Harness {
-            ledger: Ledger::new(Config::default()),
-            now_micros: AtomicI64::new(START.as_unix_micros()),
+            ledger,
+            now_micros: AtomicI64::new(now_micros),
             vendor,
             vars: BTreeMap::new(),
-            ids: crate::common::ids::Ids::default(),
+            ids,
+            events,
+            records: Arc::new(Captured::default()),
         }
+    }
+
+    /// This harness after a restart, as the server does it from its store: the ledger rebuilt
+    /// from its events, `vendor` (a fresh one of the same kind) with the tenant provisioned
+    /// again from the same seed and every record restored in order, the id streams moved on,
+    /// the clock where it was. Records and events made before the restart stay with the new
+    /// harness, so it can restart again.
+    pub(crate) fn restarted(&self, vendor: Box<dyn Vendor>) -> Harness {
+        let history = self.events.0.lock().unwrap().clone();
+        let events = Arc::new(Events(Mutex::new(history.clone())));
+        let ledger = Ledger::replay(Config::default(), history, Some(events.clone()))
+            .expect("the ledger's events replay");
+        let mut harness = Harness::provisioned(vendor, ledger, events, self.now().as_unix_micros());
+        for (tenant, name, record) in self.records.all() {
+            assert_eq!(name, harness.vendor.name(), "a record of another vendor");
+            harness.vendor.restore(tenant, &record).expect("the vendor's records restore");
+            harness.records.record(tenant, name, record).unwrap();
+        }
+        harness.ids.of(TENANT).skip_to(1 << 40);
+        harness.vars = self.vars.clone();
+        harness
+    }
+
+    /// How many vendor records were made so far.
+    pub(crate) fn records(&self) -> usize {
+        self.records.all().len()
     }
 
     pub(crate) fn now(&self) -> Timestamp {
@@ -63,7 +124,7 @@ impl Harness {
             clock: &clock,
             trace: &trace,
             ids: &self.ids,
-            recorder: &crate::common::persist::Memory,
+            recorder: &*self.records,
         };
         f(&ctx)
     }

@@ -60,6 +60,15 @@ impl IdGen {
         IdGen::new(random_seed(), b"", &random_seed().to_be_bytes())
     }
 
+    /// Moves every stream's counter to at least `at`: after a restart, so the ids, secrets and
+    /// trace ids drawn from then on are new ones (the counters' positions are not saved;
+    /// restarts are numbered and each starts its draws in a range of its own).
+    pub fn skip_to(&self, at: u64) {
+        for counter in [&self.ids, &self.secrets, &self.traces] {
+            counter.fetch_max(at, Ordering::Relaxed);
+        }
+    }
+
     /// The seed it was made from.
     pub fn seed(&self) -> u64 {
         self.seed

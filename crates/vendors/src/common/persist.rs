@@ -88,8 +88,8 @@ pub struct Captured {
 
 impl Captured {
     /// Every record so far, in order.
-    pub fn take(&self) -> Vec<(TenantId, &'static str, Vec<u8>)> {
-        std::mem::take(&mut *self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    pub fn all(&self) -> Vec<(TenantId, &'static str, Vec<u8>)> {
+        self.records.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 }
 
