@@ -29,10 +29,13 @@
 //! | idempotency key | namespace name, `remember_rejections`, retention (varint seconds, varint nanoseconds), key text |
 //!
 //! A namespace is written whole (name and policy), not by name: the ledger keeps no registry of
-//! namespaces to look a name up in, and a key's behaviour on replay depends on its policy.
+//! namespaces to look a name up in, and a key's behaviour on replay depends on its policy. A
+//! currency is written by its code, not its place in the table (which moves when ISO adds a
+//! code); so a code dropped from the table makes the events that name it undecodable.
 //!
-//! Decoding is strict: it accepts only the bytes `encode` writes for some event, one encoding
-//! per event (shortest varints, 0 or 1 for a flag, keys in order, nothing left over). It never
+//! Decoding is strict: it accepts only bytes `encode` writes (shortest varints, 0 or 1 for a
+//! flag, keys in order, nothing left over), so re-encoding a decoded event gives back its bytes
+//! and a corrupted byte cannot pass for a different spelling of the same event. It never
 //! panics, and allocates only for what the bytes really hold: a length or count beyond the
 //! bytes that remain is [`DecodeError::Truncated`], not an allocation. The format carries no
 //! checksum; detecting a torn or rotten record is the store's job.
