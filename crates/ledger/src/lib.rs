@@ -13,11 +13,13 @@
 //! - **Time is an input.** Every operation takes `now`; the ledger reads no clock, does no I/O
 //!   and uses no randomness, so a virtual clock can drive it and every run is replayable.
 //! - **Every change is an [`Event`]**, handed to a [`Journal`] before it is applied and folded
-//!   back by [`Ledger::replay`].
+//!   back by [`Ledger::replay`]; [`encode`] and [`decode`] turn one into compact, versioned
+//!   bytes for a journal on disk.
 //! - **Checkable.** [`Ledger::verify`] re-derives the invariants from the history.
 
 mod account;
 mod clock;
+mod codec;
 mod engine;
 mod error;
 mod event;
@@ -39,6 +41,7 @@ pub use crate::account::{
     AccountId, AccountView, Balances, DailyUsage, Labels, Limits, NewAccount, Status, TenantId,
 };
 pub use crate::clock::Timestamp;
+pub use crate::codec::{CODEC_VERSION, DecodeError, decode, encode};
 pub use crate::engine::{Config, Ledger};
 pub use crate::error::{AccountError, DailyLimit, Error};
 pub use crate::event::{Change, Event, Journal, JournalError, ReplayError};

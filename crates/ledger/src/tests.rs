@@ -1,7 +1,8 @@
 //! The ledger's tests: scenarios (features and error precedence, as scripts with inline
 //! snapshots), properties (random operation sequences against a naive model), and a bounded
-//! multi-threaded stress test.
+//! multi-threaded stress test; and the event codec.
 
+mod codec;
 mod model;
 mod props;
 mod scenarios;
