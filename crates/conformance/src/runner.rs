@@ -376,10 +376,10 @@ fn check(
     vars: &Vars,
     normalizer: &mut Normalizer,
 ) -> Result<(), String> {
-    if let Some(status) = expect.status {
-        if exchange.status != status {
-            return Err(format!("status: expected {status}, got {}", exchange.status));
-        }
+    if let Some(status) = expect.status
+        && exchange.status != status
+    {
+        return Err(format!("status: expected {status}, got {}", exchange.status));
     }
     check_headers(expect, exchange, vars)?;
     if expect.schema != Some(false) {
@@ -460,14 +460,14 @@ fn check_schema(spec: Option<&Spec>, exchange: &Exchange) -> Result<(), String> 
 fn check_fields(expect: &Expect, body: &Value, vars: &Vars) -> Result<(), String> {
     for field in &expect.fields {
         let got = body.pointer(&field.path);
-        if let Some(exists) = field.exists {
-            if got.is_some() != exists {
-                return Err(format!(
-                    "field {}: expected it {}",
-                    field.path,
-                    if exists { "present" } else { "absent" }
-                ));
-            }
+        if let Some(exists) = field.exists
+            && got.is_some() != exists
+        {
+            return Err(format!(
+                "field {}: expected it {}",
+                field.path,
+                if exists { "present" } else { "absent" }
+            ));
         }
         if let Some(expected) = &field.equals {
             let expected = template::render_value(expected, vars)?;

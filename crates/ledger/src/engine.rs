@@ -286,13 +286,13 @@ impl Ledger {
             store::lock(&self.key_shards[store::key_shard(key.hash, self.key_shards.len())])
         });
 
-        if let (Some(key), Some(keys)) = (&key_ref, &mut keys) {
-            if let Some(record) = keys.get(key, now) {
-                if record.request != RequestPrint::of(&req) {
-                    return Err(Error::IdempotencyConflict);
-                }
-                return record.outcome().map(Applied::Replayed);
+        if let (Some(key), Some(keys)) = (&key_ref, &mut keys)
+            && let Some(record) = keys.get(key, now)
+        {
+            if record.request != RequestPrint::of(&req) {
+                return Err(Error::IdempotencyConflict);
             }
+            return record.outcome().map(Applied::Replayed);
         }
 
         let outcome = self.execute(&mut locked, now, &req);
@@ -386,10 +386,10 @@ impl Ledger {
                 return Err(Error::DailyLimitExceeded { limit: DailyLimit::CreditCount });
             }
         }
-        if let Some(s) = &debit {
-            if s.balances.available - amount < s.account.limits.balance_min {
-                return Err(Error::InsufficientFunds);
-            }
+        if let Some(s) = &debit
+            && s.balances.available - amount < s.account.limits.balance_min
+        {
+            return Err(Error::InsufficientFunds);
         }
         if let Some(s) = &credit {
             let projected = s.balances.posted + s.balances.pending_credits + amount;

@@ -63,6 +63,20 @@ impl Clock {
         }
     }
 
+    /// What a store keeps of the clock: its offset from real time, and the instant it is
+    /// frozen at, if frozen.
+    pub fn state(&self) -> (i64, Option<i64>) {
+        let frozen = self.frozen_at.load(Ordering::Acquire);
+        (self.offset_micros.load(Ordering::Acquire), (frozen != RUNNING).then_some(frozen))
+    }
+
+    /// Puts the clock back in a state [`Clock::state`] gave.
+    pub fn restore(&self, offset_micros: i64, frozen_at_micros: Option<i64>) {
+        self.offset_micros.store(offset_micros, Ordering::Release);
+        let frozen = frozen_at_micros.map_or(RUNNING, |at| at.max(RUNNING + 1));
+        self.frozen_at.store(frozen, Ordering::Release);
+    }
+
     /// Whether the clock is frozen.
     pub fn is_frozen(&self) -> bool {
         self.frozen_at.load(Ordering::Acquire) != RUNNING

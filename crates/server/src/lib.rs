@@ -11,8 +11,10 @@ pub mod admin;
 pub mod clock;
 mod index;
 pub mod journal;
+mod restore;
 mod router;
 mod service;
+pub mod store;
 pub mod tenants;
 pub mod testing;
 
@@ -22,11 +24,12 @@ use std::time::Duration;
 
 use ledger::{Ledger, TenantId};
 use serde_json::{Map, Value};
-use vendors::Vendor;
 use vendors::common::ids::{IdGen, random_seed};
+use vendors::{Response, Vendor};
 
 use crate::tenants::{DEFAULT_TENANT, Tenant, Tenants};
 
+pub use crate::restore::{CheckReport, check};
 pub use crate::service::Server;
 
 /// How the server is set up.
@@ -46,7 +49,12 @@ pub struct Config {
     /// The ledger's sizes.
     pub ledger: ledger::Config,
     /// The default tenant's id seed (`serve --seed`); random when `None`. Also seeds trace ids.
+    /// A store keeps the seed it was created with.
     pub seed: Option<u64>,
+    /// Where state is kept (`serve --data`): in memory when `None`.
+    pub data: Option<std::path::PathBuf>,
+    /// How a store's commits are synced (`serve --sync`).
+    pub sync: store::Sync,
 }
 
 impl Default for Config {
@@ -59,6 +67,8 @@ impl Default for Config {
             body_read_timeout: Duration::from_secs(10),
             ledger: ledger::Config::default(),
             seed: None,
+            data: None,
+            sync: store::Sync::Full,
         }
     }
 }
@@ -83,6 +93,17 @@ pub enum ServerError {
         /// The path.
         path: String,
         /// What matchit said.
+        detail: String,
+    },
+    /// The store could not be opened or read back.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    /// The store opened but its records did not fold back into a state.
+    #[error("the store {path} does not restore: {detail}")]
+    Restore {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// What went wrong.
         detail: String,
     },
     /// The socket could not be bound or served.
@@ -111,8 +132,13 @@ pub struct App {
     /// Trace ids, drawn before the tenant is known: seeded from the default tenant's seed.
     pub(crate) trace_ids: IdGen,
     /// Keys every tenant's secret stream along with its seed: the operator's admin token, so
-    /// knowing a seed does not let anyone predict a tenant's credentials.
+    /// knowing a seed does not let anyone predict a tenant's credentials. A store keeps the
+    /// first one, so credentials stay the same across restarts.
     server_secret: String,
+    /// The durable store, when there is one (`--data`).
+    pub(crate) store: Option<store::Store>,
+    /// Where vendors record their state: the store, or nowhere.
+    recorder: Box<dyn vendors::common::persist::Recorder>,
 }
 
 impl std::fmt::Debug for App {
@@ -122,7 +148,8 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    /// Builds the vendors, the router and the default tenant.
+    /// Builds the vendors, the router and the default tenant; with `config.data`, opens the
+    /// store and folds its records back first.
     pub fn new(config: Config) -> Result<App, ServerError> {
         let vendors = select_vendors(&config.only_vendors)?;
         let seed = config.seed.unwrap_or_else(random_seed);
@@ -143,9 +170,16 @@ impl App {
             ids: vendors::common::ids::Ids::default(),
             trace_ids: IdGen::new(seed, b"trace ids", b""),
             server_secret: admin_token.clone(),
+            store: None,
+            recorder: Box::new(vendors::common::persist::Memory),
         };
-        app.provision_tenant(DEFAULT_TENANT, admin_token, true, seed);
-        Ok(app)
+        match &config.data {
+            None => {
+                app.provision_tenant(DEFAULT_TENANT, admin_token, true, seed);
+                Ok(app)
+            }
+            Some(dir) => restore::open(app, dir, seed),
+        }
     }
 
     /// Creates a tenant with credentials for every vendor served, its ids drawn from `seed`.
@@ -155,6 +189,18 @@ impl App {
         admin_token: String,
         well_known: bool,
         seed: u64,
+    ) -> Arc<Tenant> {
+        self.provision_tenant_at(id, admin_token, well_known, seed, clock::system_now())
+    }
+
+    /// [`App::provision_tenant`] with its creation time given (a tenant restored from a store).
+    pub(crate) fn provision_tenant_at(
+        &self,
+        id: TenantId,
+        admin_token: String,
+        well_known: bool,
+        seed: u64,
+        created_at: ledger::Timestamp,
     ) -> Arc<Tenant> {
         let generator = IdGen::new(seed, id.0.as_bytes(), self.server_secret.as_bytes());
         let ids = self.ids.insert(id, generator);
@@ -170,13 +216,26 @@ impl App {
             credentials,
             clock: clock::Clock::new(),
             journal: journal::RequestJournal::default(),
-            created_at: clock::system_now(),
+            created_at,
         })
     }
 
     /// Where vendors record their state changes: nothing is kept in memory mode.
     pub(crate) fn recorder(&self) -> &dyn vendors::common::persist::Recorder {
-        &vendors::common::persist::Memory
+        &*self.recorder
+    }
+
+    /// Stores an admin change before it is applied; in memory mode, nothing to do. `Err` is
+    /// the admin API's 503: the change must not be applied.
+    pub(crate) fn record(&self, change: store::AdminRecord) -> Result<(), Box<Response>> {
+        match &self.store {
+            None => Ok(()),
+            Some(store) => store.append(&store::Record::Admin(change)).map_err(|unstored| {
+                Box::new(
+                    crate::admin::refuse(vendors::Refusal::Unavailable).with_reason(unstored.0),
+                )
+            }),
+        }
     }
 
     /// The default tenant (created at start-up).
@@ -188,6 +247,20 @@ impl App {
     /// vendor's default credentials.
     pub fn banner(&self, base_url: &str) -> String {
         let mut out = format!("sandbank listening on {base_url}\n");
+        match &self.store {
+            None => {
+                out.push_str("state: in memory (gone when the server stops; --data DIR keeps it)\n")
+            }
+            Some(store) => out.push_str(&format!(
+                "state: {} ({})\n",
+                store.path().display(),
+                match store.sync() {
+                    store::Sync::Full => "every change synced to disk before it is acknowledged",
+                    store::Sync::Off =>
+                        "--sync off: survives a crash of sandbank, not of the machine",
+                }
+            )),
+        }
         if let Some(tenant) = self.default_tenant() {
             out.push_str(&format!("default tenant {} (seed {})\n", tenant.id, tenant.seed));
             out.push_str(&format!(

@@ -24,6 +24,7 @@ use vendors::{Ctx, Refusal, Request, Response, Vendor};
 use crate::index::ADMIN_BASE_PATH;
 use crate::journal::{ExchangeText, JournalEntry};
 use crate::router::{self, Dispatch, Endpoint, Owner};
+use crate::store::Store;
 use crate::tenants::DEFAULT_TENANT;
 use crate::{App, Config, ServerError};
 
@@ -251,7 +252,18 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
     let trace = Trace::new(&app.trace_ids, &app.ids);
     let mut resp = match refused {
         Some(refusal) => close_after(refuse(app, owner, refusal, &req, &trace)),
-        None => answer(app, owner, dispatch, &req, arrived, &trace),
+        None => match &app.store {
+            None => answer(app, owner, dispatch, &req, arrived, &trace),
+            Some(store) => {
+                Store::begin_request();
+                let resp = answer(app, owner, dispatch, &req, arrived, &trace);
+                match store.settle(Store::ticket()).await {
+                    Ok(()) => resp,
+                    Err(unstored) => refuse(app, owner, Refusal::Unavailable, &req, &trace)
+                        .with_reason(unstored.0),
+                }
+            }
+        },
     };
     if let (Dispatch::WrongMethod(_), Some(endpoint)) = (dispatch, endpoint) {
         add_allow(&mut resp, endpoint);

@@ -94,15 +94,14 @@ impl Model {
         key: Option<String>,
     ) -> Result<(u64, bool), Error> {
         let shape = (debit, credit, amount);
-        if let Some(key) = &key {
-            if let Some((expires_at, recorded, outcome)) = self.keys.get(key) {
-                if now < *expires_at {
-                    if *recorded != shape {
-                        return Err(Error::IdempotencyConflict);
-                    }
-                    return outcome.map(|id| (id, true));
-                }
+        if let Some(key) = &key
+            && let Some((expires_at, recorded, outcome)) = self.keys.get(key)
+            && now < *expires_at
+        {
+            if *recorded != shape {
+                return Err(Error::IdempotencyConflict);
             }
+            return outcome.map(|id| (id, true));
         }
         let outcome = self.execute(now, debit, credit, amount, hold, deferred_until);
         if let Some(key) = key {
@@ -151,10 +150,10 @@ impl Model {
                 return Err(Error::InsufficientFunds);
             }
         }
-        if let Some(c) = credit {
-            if limits(c).balance_max.is_some_and(|m| self.accounts[c].posted + amount > m) {
-                return Err(Error::BalanceMaximumExceeded);
-            }
+        if let Some(c) = credit
+            && limits(c).balance_max.is_some_and(|m| self.accounts[c].posted + amount > m)
+        {
+            return Err(Error::BalanceMaximumExceeded);
         }
         self.seq += 1;
         let id = self.seq;

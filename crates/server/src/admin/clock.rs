@@ -8,6 +8,9 @@ use serde_json::{Map, Value, json};
 use vendors::{Request, Response};
 
 use super::{body, error, timestamp};
+use crate::App;
+use crate::clock::Clock;
+use crate::store::AdminRecord;
 use crate::tenants::Tenant;
 
 /// The clock's fields, in the order they are applied.
@@ -31,27 +34,39 @@ struct Change {
     unfreeze: bool,
 }
 
-pub(super) fn set(tenant: &Tenant, req: &Request) -> Response {
+pub(super) fn set(app: &App, tenant: &Tenant, req: &Request) -> Response {
     let change = match body::object(req, &KEYS).and_then(|map| parse(&map).map_err(bad)) {
         Ok(change) => change,
         Err(resp) => return *resp,
     };
+    // Worked out on a copy, stored, and only then applied: a change the store refuses leaves
+    // the clock as it was.
+    let (offset, frozen) = tenant.clock.state();
+    let next = Clock::new();
+    next.restore(offset, frozen);
     // Freeze before setting, so "set X and freeze" stops exactly at X.
     if change.reset {
-        tenant.clock.reset();
+        next.reset();
     }
     if change.freeze {
-        tenant.clock.freeze();
+        next.freeze();
     }
     if let Some(at) = change.set {
-        tenant.clock.set(at);
+        next.set(at);
     }
     if let Some(duration) = change.advance {
-        tenant.clock.advance(duration);
+        next.advance(duration);
     }
     if change.unfreeze {
-        tenant.clock.unfreeze();
+        next.unfreeze();
     }
+    let (offset_micros, frozen_at_micros) = next.state();
+    let stored =
+        app.record(AdminRecord::ClockSet { tenant: tenant.id.0, offset_micros, frozen_at_micros });
+    if let Err(resp) = stored {
+        return *resp;
+    }
+    tenant.clock.restore(offset_micros, frozen_at_micros);
     get(tenant)
 }
 

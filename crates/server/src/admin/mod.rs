@@ -17,6 +17,7 @@ use vendors::{Refusal, Request, Response};
 
 use crate::App;
 use crate::router::Dispatch;
+use crate::store::AdminRecord;
 use crate::tenants::Tenant;
 
 /// Most journal entries one `GET /__admin/requests` returns.
@@ -126,11 +127,7 @@ pub(crate) static ROUTES: [AdminRoute; 13] = [
         path: "/__admin/clock",
         call: Call::Tenant(|_, tenant, _| clock::get(tenant)),
     },
-    AdminRoute {
-        method: Method::POST,
-        path: "/__admin/clock",
-        call: Call::Tenant(|_, tenant, req| clock::set(tenant, req)),
-    },
+    AdminRoute { method: Method::POST, path: "/__admin/clock", call: Call::Tenant(clock::set) },
     AdminRoute {
         method: Method::GET,
         path: "/__admin/requests",
@@ -214,6 +211,10 @@ fn reset(app: &App, tenant: &Tenant, req: &Request) -> Response {
     }
     if let Err(e) = app.ledger.reset_tenant(tenant.clock.now(), tenant.id) {
         return accounts::account_error(e);
+    }
+    // After the ledger's own event: a store that refuses this has refused that first.
+    if let Err(resp) = app.record(AdminRecord::TenantReset { tenant: tenant.id.0 }) {
+        return *resp;
     }
     for vendor in &app.vendors {
         vendor.reset_tenant(tenant.id);

@@ -10,6 +10,7 @@ use vendors::{Request, Response};
 use super::accounts::account_error;
 use super::{body, clock, error, timestamp};
 use crate::App;
+use crate::store::AdminRecord;
 use crate::tenants::{DEFAULT_TENANT, Tenant};
 
 /// The operator's refusal of anyone else, for `what` ("create tenants").
@@ -52,7 +53,19 @@ pub(super) fn create(app: &App, caller: &Tenant, req: &Request) -> Response {
     // script creates the same tenants (the token from its secret stream: see `common::ids`).
     let operator = app.ids.of(caller.id);
     let id = TenantId(operator.uuid());
-    let tenant = app.provision_tenant(id, operator.secret("sbk_admin_"), false, seed);
+    let admin_token = operator.secret("sbk_admin_");
+    let created_at = crate::clock::system_now();
+    let stored = app.record(AdminRecord::TenantCreated {
+        tenant: id.0,
+        admin_token: admin_token.clone(),
+        seed,
+        well_known: false,
+        created_at_micros: created_at.as_unix_micros(),
+    });
+    if let Err(resp) = stored {
+        return *resp;
+    }
+    let tenant = app.provision_tenant_at(id, admin_token, false, seed, created_at);
     Response::json(
         StatusCode::CREATED,
         &json!({
@@ -111,10 +124,14 @@ pub(super) fn delete(app: &App, caller: &Tenant, id: &str, req: &Request) -> Res
     let Some(tenant) = app.tenants.get(id) else {
         return not_found();
     };
-    // The ledger's erase is the only step that can be refused, and it comes first: a refusal
-    // leaves the tenant as it was.
+    // The ledger's erase and the store are the only steps that can be refused, and they come
+    // first: a refusal leaves the tenant as it was (a store that refuses the removal has
+    // refused the erase before it).
     if let Err(e) = app.ledger.reset_tenant(tenant.clock.now(), id) {
         return account_error(e);
+    }
+    if let Err(resp) = app.record(AdminRecord::TenantRemoved { tenant: id.0 }) {
+        return *resp;
     }
     for vendor in &app.vendors {
         vendor.remove_tenant(id);

@@ -119,11 +119,9 @@ impl Auth {
         // A key given to a second tenant (the well-known one) moves to it.
         if let Some(previous) =
             keys.insert(key.clone(), Credential { tenant, secret: secret.clone(), api_id })
-        {
-            if previous.tenant != tenant {
+            && previous.tenant != tenant {
                 key_of_tenant.remove(&previous.tenant);
             }
-        }
         serde_json::json!({
             "key": key,
             "secret": secret,

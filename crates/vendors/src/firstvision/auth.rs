@@ -125,11 +125,10 @@ impl Auth {
             clients.remove(&old);
         }
         // A well-known key provisioned for a second tenant moves to it.
-        if let Some(previous) = clients.insert(api_key, Arc::clone(&client)) {
-            if previous.tenant != tenant {
+        if let Some(previous) = clients.insert(api_key, Arc::clone(&client))
+            && previous.tenant != tenant {
                 keys.remove(&previous.tenant);
             }
-        }
         client
     }
 
@@ -153,14 +152,13 @@ impl Auth {
             return Err(unauthorized("auth: client secret does not match the apikey")
                 .for_tenant(client.tenant));
         }
-        if let Some(header) = req.header("apikey") {
-            if header != client.api_key {
+        if let Some(header) = req.header("apikey")
+            && header != client.api_key {
                 return Err(unauthorized(
                     "auth: apikey header differs from the Basic user",
                 )
                 .for_tenant(client.tenant));
             }
-        }
         Ok(client)
     }
 

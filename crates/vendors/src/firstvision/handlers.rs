@@ -232,14 +232,13 @@ impl FirstVision {
             )
         })?;
         check_organizations(command, &account)?;
-        if let Some(card) = &command.card_number {
-            if *card != account.card_number {
+        if let Some(card) = &command.card_number
+            && *card != account.card_number {
                 return Err(vpl(
                     Vpl::AccountNotFound,
                     format!("card {card} is not the card of account {}", account.account_number),
                 ));
             }
-        }
         let action = org_table.action_codes.get(command.action_code.as_ref()).cloned().ok_or_else(
             || {
                 vpl(
@@ -349,14 +348,13 @@ impl FirstVision {
     ) -> Result<Response, Failure> {
         parse::require_content_type(req, "application/json")?;
         let query = parse::balance_inquiry(&parse::body(req)?)?;
-        if let Some(org) = query.org {
-            if self.state.org(tenant, org).is_none() {
+        if let Some(org) = query.org
+            && self.state.org(tenant, org).is_none() {
                 return Err(vpl(
                     Vpl::InquiryOrgNotFound,
                     format!("organization {org} is not one of this client's organizations"),
                 ));
             }
-        }
         let not_found = || {
             vpl(
                 Vpl::InquiryAccountNotFound,
@@ -364,8 +362,8 @@ impl FirstVision {
             )
         };
         let account = self.find(tenant, &query.account_number).ok_or_else(not_found)?;
-        if let Some(org) = query.org {
-            if org != account.org {
+        if let Some(org) = query.org
+            && org != account.org {
                 return Err(vpl(
                     Vpl::InquiryAccountNotInOrg,
                     format!(
@@ -374,7 +372,6 @@ impl FirstVision {
                     ),
                 ));
             }
-        }
         let now = ctx.now(tenant);
         let view = ctx.ledger.account(now, tenant, account.id).ok_or_else(not_found)?;
         let currency = account.currency;
@@ -520,8 +517,8 @@ fn check_organizations(
     command: &CashCommand<'_>,
     account: &AccountMeta,
 ) -> Result<(), Failure> {
-    if let Some(org) = command.account_org {
-        if org != account.org {
+    if let Some(org) = command.account_org
+        && org != account.org {
             return Err(vpl(
                 Vpl::AccountOrgMismatch,
                 format!(
@@ -531,7 +528,6 @@ fn check_organizations(
                 ),
             ));
         }
-    }
     if command.asm_org != account.org {
         return Err(vpl(
             Vpl::RepOrgNotAllowed,
@@ -560,8 +556,8 @@ fn check_amount_and_wallet(
             ),
         ));
     }
-    if let Some(wallet) = &command.wallet_id {
-        if !wallet_matches(wallet, account.currency) {
+    if let Some(wallet) = &command.wallet_id
+        && !wallet_matches(wallet, account.currency) {
             return Err(vpl(
                 Vpl::NotValidForAccount,
                 format!(
@@ -570,6 +566,5 @@ fn check_amount_and_wallet(
                 ),
             ));
         }
-    }
     Ok(())
 }

@@ -124,11 +124,10 @@ pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Failur
 /// Reads the L8V2 cash body: the scan of [`wire::scan`] when it reads the checked text, else
 /// [`body`] (serde, and its words for a body it refuses).
 pub(crate) fn l8v2_body(req: &Request) -> Result<wire::ModifyAccountBalanceRequest<'_>, Failure> {
-    if let Ok(text) = crate::common::json::check(&req.body) {
-        if let Some(wire) = wire::scan::l8v2(text) {
+    if let Ok(text) = crate::common::json::check(&req.body)
+        && let Some(wire) = wire::scan::l8v2(text) {
             return Ok(wire);
         }
-    }
     body(req)
 }
 
@@ -308,11 +307,10 @@ fn account_number_shape<'a>(
     field: &str,
 ) -> Result<Option<Cow<'a, str>>, Failure> {
     let text = filled(text(value, field, 19).map_err(bad)?);
-    if let Some(text) = &text {
-        if text.chars().count() != 19 {
+    if let Some(text) = &text
+        && text.chars().count() != 19 {
             return Err(bad(format!("field {field}: must be 19 characters")));
         }
-    }
     Ok(text)
 }
 
@@ -322,11 +320,10 @@ fn card_number_shape<'a>(
     field: &str,
 ) -> Result<Option<Cow<'a, str>>, Failure> {
     let text = filled(text(value, field, 19).map_err(bad)?);
-    if let Some(text) = &text {
-        if text.chars().count() < 12 {
+    if let Some(text) = &text
+        && text.chars().count() < 12 {
             return Err(bad(format!("field {field}: shorter than 12 characters")));
         }
-    }
     Ok(text)
 }
 
@@ -408,13 +405,12 @@ pub(crate) fn account_inquiry(req: &Request) -> Result<AccountInquiry, Failure> 
         (None, Some(card)) => Some(AccountOrCard::Card(card.to_string())),
         (None, None) => None,
     };
-    if let Some(AccountOrCard::Account(text) | AccountOrCard::Card(text)) = &number {
-        if !(12..=19).contains(&text.chars().count()) {
+    if let Some(AccountOrCard::Account(text) | AccountOrCard::Card(text)) = &number
+        && !(12..=19).contains(&text.chars().count()) {
             return Err(bad(
                 "header account-number / card-number: must be 12-19 characters".to_string()
             ));
         }
-    }
 
     // VisionPLUS edits (422).
     let org = Some(org.trim())

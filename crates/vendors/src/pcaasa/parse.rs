@@ -216,11 +216,10 @@ pub(crate) fn routing(
         ("object", object, routing.object),
         ("action", action, routing.action),
     ] {
-        if let Some(text) = string(field, value)? {
-            if text != expected {
+        if let Some(text) = string(field, value)?
+            && text != expected {
                 return Err(PcaasaError::RoutingMismatch { field, expected });
             }
-        }
     }
     let version_ok = match version {
         None => true,

@@ -272,11 +272,10 @@ fn v2_head<'a>(
     }
     let action_code =
         text(tx.action_code.as_ref(), "transactionData.actionCode", 4).map_err(bad)?;
-    if let Some(code) = filled(action_code.clone()) {
-        if code.chars().count() != 4 {
+    if let Some(code) = filled(action_code.clone())
+        && code.chars().count() != 4 {
             return Err(bad(format!("field {TX}.actionCode: must be exactly 4 characters")));
         }
-    }
     schema.action_code = action_code;
     schema.authorization_code = required_text(
         tx.authorization_code.as_ref(),

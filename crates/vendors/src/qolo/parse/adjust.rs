@@ -124,8 +124,8 @@ pub(crate) fn adjust_balance(body: &[u8]) -> Result<Adjustment<'_>, Failure> {
     let user_guid = problems.guid(sent.user_guid.as_ref(), "", "user_guid", false);
     let source_code = problems.string(sent.source_code, "", "source_code", CODE_CHARS_MAX);
     let target = target(account_guid, card_proxy.as_ref(), account_object_guid, &mut problems);
-    if let (Some(amount), Some(currency)) = (amount, currency) {
-        if !currency.fits_scale(amount) {
+    if let (Some(amount), Some(currency)) = (amount, currency)
+        && !currency.fits_scale(amount) {
             problems.add(
                 "amount",
                 format!(
@@ -135,7 +135,6 @@ pub(crate) fn adjust_balance(body: &[u8]) -> Result<Adjustment<'_>, Failure> {
                 ),
             );
         }
-    }
     problems.into_result()?;
     let echo =
         Echo { client_reference_id, description, memo_code, card_proxy, user_guid, source_code, wire_date };
@@ -278,11 +277,10 @@ thread_local! {
 
 /// [`Currency::from_code`], answered from [`LAST_CURRENCY`] when it is that code.
 pub(crate) fn currency_of(code: &str) -> Option<Currency> {
-    if let Some(last) = LAST_CURRENCY.get() {
-        if last.code() == code {
+    if let Some(last) = LAST_CURRENCY.get()
+        && last.code() == code {
             return Some(last);
         }
-    }
     let currency = Currency::from_code(code)?;
     LAST_CURRENCY.set(Some(currency));
     Some(currency)

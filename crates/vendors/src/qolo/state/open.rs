@@ -67,11 +67,10 @@ pub(crate) fn open(
     let opened_at = view.opened_at;
     qolo.state.write(tenant, |state| {
         // Re-checked under the write lock: another opening may have taken the card meanwhile.
-        if let Some(proxy) = &placement.new_card {
-            if state.cards.get(proxy).is_some_and(|owner| *owner != placement.wallet_guid) {
+        if let Some(proxy) = &placement.new_card
+            && state.cards.get(proxy).is_some_and(|owner| *owner != placement.wallet_guid) {
                 return Err(format!("card_proxy {proxy} is already in use"));
             }
-        }
         let seq = state.take_seq();
         let wallet = state.wallets.entry(placement.wallet_guid).or_insert_with(|| Wallet {
             wallet_id: placement.wallet_id.clone(),
@@ -147,11 +146,10 @@ fn place(
             card_proxy,
         });
     }
-    if let Some(wallet_id) = &ids.wallet_id {
-        if state.wallets.values().any(|w| w.wallet_id == *wallet_id) {
+    if let Some(wallet_id) = &ids.wallet_id
+        && state.wallets.values().any(|w| w.wallet_id == *wallet_id) {
             return Err(format!("wallet_id {wallet_id} is already in use"));
         }
-    }
     let wallet_id = match &ids.wallet_id {
         Some(wallet_id) => wallet_id.clone(),
         None => {

@@ -192,7 +192,7 @@ fn decimal_text(amount: Decimal, text: &mut [u8; DECIMAL_CHARS_MAX]) -> &str {
         match &mut small {
             Some(rest) if *rest % 10 == 0 => *rest /= 10,
             Some(_) => break,
-            None if mantissa % 10 == 0 => mantissa /= 10,
+            None if mantissa.is_multiple_of(10) => mantissa /= 10,
             None => break,
         }
         scale -= 1;
@@ -236,7 +236,7 @@ fn small_decimal_text(
     text: &mut [u8; DECIMAL_CHARS_MAX],
 ) -> &str {
     let mut scale = usize::try_from(scale).unwrap_or(0);
-    while scale > 0 && mantissa % 10 == 0 {
+    while scale > 0 && mantissa.is_multiple_of(10) {
         mantissa /= 10;
         scale -= 1;
     }

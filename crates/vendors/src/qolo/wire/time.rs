@@ -76,11 +76,10 @@ thread_local! {
 
 /// `YYYY-MM-DD` of day `unix_day` (from 1970-01-01), or `None` outside years 0000..=9999.
 fn date_text(unix_day: i64) -> Option<[u8; 10]> {
-    if let Some((day, text)) = DAY.get() {
-        if day == unix_day {
+    if let Some((day, text)) = DAY.get()
+        && day == unix_day {
             return Some(text);
         }
-    }
     let dt = calendar::DateTime::of_unix_day(unix_day);
     if !(0..=9999).contains(&dt.year) {
         return None;

@@ -1,0 +1,175 @@
+//! Opening a store: its records folded back into the server's state before the first request,
+//! and `sandbank check`, the same fold done offline with the ledger's `verify()` after it.
+//!
+//! Order: the ledger first (all its events, by sequence, through `Ledger::replay`, which
+//! re-executes each and checks it ends as recorded), then the default tenant provisioned
+//! again, then every admin change and vendor record in the order stored. Provisioning is
+//! deterministic given a tenant's seed and the store's server secret, so a tenant's
+//! credentials come back without being stored twice. Last, every id stream moves on to a range
+//! this life has to itself, so no id drawn before a restart is drawn again.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ledger::{Journal, Ledger, TenantId};
+
+use crate::store::{AdminRecord, Loaded, Record, Store};
+use crate::tenants::DEFAULT_TENANT;
+use crate::{App, Config, ServerError};
+
+/// Each life of a store draws its ids from `restarts << LIFE_BITS` on.
+const LIFE_BITS: u32 = 40;
+
+/// Opens the store in `dir` and rebuilds `app` from it; `seed` and the operator token are this
+/// start's choices, kept when the store is new.
+pub(crate) fn open(mut app: App, dir: &Path, seed: u64) -> Result<App, ServerError> {
+    let defaults = [("seed", seed.to_string()), ("server_secret", app.server_secret.clone())];
+    let (store, loaded) = Store::open(dir, app.config.sync, &defaults)?;
+    if let Some(asked) = app.config.seed
+        && loaded.meta.get("seed") != Some(asked.to_string().as_str())
+    {
+        tracing::warn!(asked, "the store keeps the seed it was made with; --seed is ignored");
+    }
+    fold(&mut app, loaded, Some(store.journal()))
+        .map_err(|detail| ServerError::Restore { path: store.path().to_owned(), detail })?;
+    app.recorder = Box::new(store.recorder());
+    app.store = Some(store);
+    Ok(app)
+}
+
+/// Rebuilds `app` (fresh, in memory) from a store's records; `journal` receives the ledger's
+/// changes after the fold.
+fn fold(app: &mut App, loaded: Loaded, journal: Option<Arc<dyn Journal>>) -> Result<(), String> {
+    let meta = &loaded.meta;
+    let seed = meta.get("seed").and_then(|s| s.parse().ok()).ok_or("the store has no seed")?;
+    let secret = meta.get("server_secret").ok_or("the store has no server secret")?.to_owned();
+    // A store made with a random operator token keeps it, so the token survives restarts.
+    let admin_token = app.config.admin_token.clone().unwrap_or_else(|| secret.clone());
+    let restarts: u64 = meta.get("restarts").and_then(|r| r.parse().ok()).unwrap_or(0);
+    app.server_secret = secret;
+    app.trace_ids = vendors::common::ids::IdGen::new(seed, b"trace ids", b"");
+    let (events, others): (Vec<Record>, Vec<Record>) =
+        loaded.records.into_iter().partition(|r| matches!(r, Record::Ledger(_)));
+    let events = events.into_iter().filter_map(|r| match r {
+        Record::Ledger(event) => Some(event),
+        Record::Vendor { .. } | Record::Admin(_) => None,
+    });
+    app.ledger = Ledger::replay(app.config.ledger, events, journal).map_err(|e| e.to_string())?;
+    app.provision_tenant(DEFAULT_TENANT, admin_token, true, seed);
+    for record in others {
+        apply(app, record)?;
+    }
+    let from = restarts << LIFE_BITS;
+    for tenant in app.tenants.all() {
+        app.ids.of(tenant.id).skip_to(from);
+    }
+    app.trace_ids.skip_to(from);
+    Ok(())
+}
+
+/// Folds one admin change or vendor record back.
+fn apply(app: &App, record: Record) -> Result<(), String> {
+    match record {
+        Record::Ledger(_) => Ok(()),
+        Record::Vendor { tenant, vendor, data } => {
+            // A vendor not served this time keeps its records on disk for a later start.
+            match app.vendors.iter().find(|v| v.name() == vendor) {
+                Some(v) => v.restore(tenant, &data),
+                None => Ok(()),
+            }
+        }
+        Record::Admin(change) => apply_admin(app, change),
+    }
+}
+
+fn apply_admin(app: &App, change: AdminRecord) -> Result<(), String> {
+    let tenant = TenantId(change.tenant());
+    match change {
+        AdminRecord::TenantCreated { admin_token, seed, well_known, created_at_micros, .. } => {
+            if app.tenants.get(tenant).is_some() {
+                return Err(format!("tenant {tenant} is created twice"));
+            }
+            let created_at = ledger::Timestamp::from_unix_micros(created_at_micros);
+            app.provision_tenant_at(tenant, admin_token, well_known, seed, created_at);
+        }
+        AdminRecord::TenantReset { .. } => {
+            for vendor in &app.vendors {
+                vendor.reset_tenant(tenant);
+            }
+            app.tenants.with(tenant, |t| t.clock.reset());
+        }
+        AdminRecord::TenantRemoved { .. } => {
+            for vendor in &app.vendors {
+                vendor.remove_tenant(tenant);
+            }
+            app.ids.remove(tenant);
+            app.tenants.remove(tenant);
+        }
+        AdminRecord::ClockSet { offset_micros, frozen_at_micros, .. } => {
+            let found =
+                app.tenants.with(tenant, |t| t.clock.restore(offset_micros, frozen_at_micros));
+            if found.is_none() {
+                return Err(format!("a clock change of unknown tenant {tenant}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What `sandbank check` found in a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckReport {
+    /// The database file.
+    pub path: std::path::PathBuf,
+    /// The store's format version.
+    pub format_version: u32,
+    /// How many times the store was opened by a server.
+    pub restarts: u64,
+    /// Stored rows: ledger events, admin changes, vendor records.
+    pub events: usize,
+    /// Ledger events among them.
+    pub ledger_events: usize,
+    /// Committed transfers among those.
+    pub transfers: usize,
+    /// Tenants after the fold, the default one included.
+    pub tenants: usize,
+    /// Accounts of those tenants.
+    pub accounts: usize,
+    /// What `verify()` found wrong; empty when the store is consistent.
+    pub violations: Vec<String>,
+}
+
+/// Opens the store in `dir` offline (refused while a server holds it), folds every record back
+/// exactly as a start would, and runs the ledger's `verify()`. `Err` when the store cannot be
+/// opened or does not fold back; violations are in the report.
+pub fn check(dir: &Path) -> Result<CheckReport, ServerError> {
+    let (loaded, path) = Store::read(dir)?;
+    let events = loaded.records.len();
+    let ledger_events = loaded.records.iter().filter(|r| matches!(r, Record::Ledger(_))).count();
+    let transfers = loaded
+        .records
+        .iter()
+        .filter(|r| matches!(r, Record::Ledger(e) if matches!(e.change, ledger::Change::TransferCommitted(_))))
+        .count();
+    let restarts = loaded.meta.get("restarts").and_then(|r| r.parse().ok()).unwrap_or(0);
+    let mut app = App::new(Config::default())?;
+    app.tenants.remove(DEFAULT_TENANT);
+    app.ids.remove(DEFAULT_TENANT);
+    fold(&mut app, loaded, None)
+        .map_err(|detail| ServerError::Restore { path: path.clone(), detail })?;
+    let now = crate::clock::system_now();
+    let tenants = app.tenants.all();
+    let accounts = tenants.iter().map(|t| app.ledger.accounts(now, t.id).len()).sum();
+    let violations = app.ledger.verify(now).err().map(|v| v.0).unwrap_or_default();
+    Ok(CheckReport {
+        path,
+        format_version: crate::store::FORMAT_VERSION,
+        restarts,
+        events,
+        ledger_events,
+        transfers,
+        tenants: tenants.len(),
+        accounts,
+        violations,
+    })
+}

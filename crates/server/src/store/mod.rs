@@ -1,0 +1,326 @@
+//! Durable state (`serve --data DIR`): every change — the ledger's events, the vendors'
+//! records, the admin API's — is appended to an embedded SQLite database before the request
+//! that made it is answered, and folded back at start-up.
+//!
+//! A request's life with a store: its handler appends rows while it runs (the ledger through
+//! its [`ledger::Journal`] seam, under the accounts' locks; vendors through
+//! [`vendors::common::persist::Recorder`]); appending only queues the row. One writer thread
+//! takes everything queued, writes it in one SQLite transaction and syncs it (group commit:
+//! concurrent requests share one fsync), then wakes the requests waiting on it. The server
+//! answers a request only once everything appended before its answer was ready is committed
+//! ([`Store::settle`]), so an answer a client sees is never lost by a crash.
+//!
+//! When the disk fails (full, read-only, I/O error) the writer keeps the batch and retries it;
+//! meanwhile new appends are refused, so requests that would change something are answered
+//! with their vendor's "unavailable" error and change nothing, reads keep working, and the
+//! store recovers by itself once a retry succeeds. Requests whose changes were in the failed
+//! batch are answered "unavailable" too (their outcome is unknown to the client, as after any
+//! timeout: the batch is stored once the disk recovers, and a retry with the same idempotency
+//! key replays it).
+
+mod record;
+mod schema;
+mod writer;
+
+use std::cell::Cell;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+
+use ledger::{Event, Journal, JournalError, TenantId};
+use vendors::common::persist::{Recorder, Unstored};
+
+pub(crate) use record::Row;
+pub use record::{AdminRecord, Record};
+pub use schema::{FILE_NAME, FORMAT_VERSION, LOCK_NAME, Meta};
+
+/// How hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sync {
+    /// Every commit is fsynced before its requests are answered: nothing acknowledged is lost,
+    /// even on power loss.
+    #[default]
+    Full,
+    /// Commits reach the operating system but are not fsynced: a crash of sandbank loses
+    /// nothing, a crash of the machine may lose the last moments.
+    Off,
+}
+
+/// Why a store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// `sandbank check` was pointed at a directory without a store.
+    #[error("no store in {0} (it has no {FILE_NAME})", FILE_NAME = schema::FILE_NAME)]
+    Missing(PathBuf),
+    /// Another process holds the directory's lock.
+    #[error("the store {0} is in use by another sandbank (its lock file is held)")]
+    Locked(PathBuf),
+    /// The store was written by a format this build does not read.
+    #[error("the store {path} has format version {found}; this sandbank reads version {supported}")]
+    Version {
+        /// The database file.
+        path: PathBuf,
+        /// The version on disk.
+        found: String,
+        /// The version this build writes and reads.
+        supported: u32,
+    },
+    /// A stored row could not be read back.
+    #[error("the store {path} holds an unreadable row {id}: {detail}")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// The row.
+        id: i64,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// SQLite refused.
+    #[error("the store {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// The directory or lock file could not be made.
+    #[error("the store directory {path}: {source}")]
+    Io {
+        /// The directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// What the writer has done, for the requests waiting on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Progress {
+    /// Every row with a ticket up to this one is committed.
+    pub(crate) durable: u64,
+    /// The last commit failed and the store is refusing appends until a retry succeeds.
+    pub(crate) failed: bool,
+}
+
+/// The state shared by appenders, the writer thread and waiting requests.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    queue: Mutex<Vec<Row>>,
+    queued: Condvar,
+    /// Tickets handed out: the number of rows appended so far.
+    appended: AtomicU64,
+    failed: AtomicBool,
+    progress: tokio::sync::watch::Sender<Progress>,
+    stopping: AtomicBool,
+    /// Why the last commit failed, for the log and the reason header.
+    last_error: Mutex<String>,
+}
+
+thread_local! {
+    /// The last ticket this thread was handed: a handler runs on one thread without awaiting,
+    /// so the server learns whether (and up to where) a request appended by reading it after.
+    static TICKET: Cell<u64> = const { Cell::new(0) };
+}
+
+impl Shared {
+    fn append(&self, row: Row) -> Result<u64, String> {
+        if self.failed.load(Ordering::Acquire) {
+            return Err(self.reason());
+        }
+        let mut queue = self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let ticket = self.appended.fetch_add(1, Ordering::AcqRel) + 1;
+        queue.push(row.with_ticket(ticket));
+        drop(queue);
+        self.queued.notify_one();
+        TICKET.with(|last| last.set(ticket));
+        Ok(ticket)
+    }
+
+    fn reason(&self) -> String {
+        self.last_error.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+}
+
+/// The open store: appends go to its writer thread; dropping it commits what is queued and
+/// stops the writer.
+#[derive(Debug)]
+pub struct Store {
+    shared: Arc<Shared>,
+    writer: Option<std::thread::JoinHandle<()>>,
+    path: PathBuf,
+    sync: Sync,
+    /// Held while the store is open: a second server on the same directory is refused.
+    _lock: std::fs::File,
+}
+
+/// What [`Store::open`] found on disk, to fold back before serving.
+#[derive(Debug)]
+pub struct Loaded {
+    /// Every stored record, in the order stored.
+    pub records: Vec<Record>,
+    /// The store's settings from earlier lives (seed, server secret, restart count).
+    pub meta: Meta,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`, locks it, checks its format and reads
+    /// every record back. The writer thread starts with it.
+    pub fn open(
+        dir: &Path,
+        sync: Sync,
+        defaults: &[(&str, String)],
+    ) -> Result<(Store, Loaded), StoreError> {
+        let io = |source| StoreError::Io { path: dir.to_path_buf(), source };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let lock = lock(dir)?;
+        let path = dir.join(schema::FILE_NAME);
+        let mut conn = schema::connect(&path, sync)?;
+        let meta = schema::prepare(&mut conn, &path, defaults)?;
+        let records = schema::load(&conn, &path)?;
+        let (progress, _) = tokio::sync::watch::channel(Progress { durable: 0, failed: false });
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Vec::new()),
+            queued: Condvar::new(),
+            appended: AtomicU64::new(0),
+            failed: AtomicBool::new(false),
+            progress,
+            stopping: AtomicBool::new(false),
+            last_error: Mutex::new(String::new()),
+        });
+        let writer = writer::spawn(conn, Arc::clone(&shared), path.clone()).map_err(io)?;
+        let store = Store { shared, writer: Some(writer), path, sync, _lock: lock };
+        Ok((store, Loaded { records, meta }))
+    }
+
+    /// Reads a store offline, changing nothing: its lock is taken (a store a server holds is
+    /// refused), its format checked, its records read. For `sandbank check`.
+    pub fn read(dir: &Path) -> Result<(Loaded, PathBuf), StoreError> {
+        let path = dir.join(schema::FILE_NAME);
+        if !path.exists() {
+            return Err(StoreError::Missing(dir.to_path_buf()));
+        }
+        let _lock = lock(dir)?;
+        let conn = schema::connect_read_only(&path)?;
+        let meta = schema::read_meta(&conn, &path)?;
+        let records = schema::load(&conn, &path)?;
+        Ok((Loaded { records, meta }, path))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How commits are synced.
+    pub fn sync(&self) -> Sync {
+        self.sync
+    }
+
+    /// Saves one of the store's settings (written with the next commit).
+    pub fn set_meta(&self, key: &'static str, value: String) -> Result<(), Unstored> {
+        self.shared.append(Row::meta(key, value)).map(drop).map_err(Unstored)
+    }
+
+    /// Appends one record; it is durable once [`Store::settle`] says so.
+    pub fn append(&self, record: &Record) -> Result<(), Unstored> {
+        self.shared.append(Row::of(record)).map(drop).map_err(Unstored)
+    }
+
+    /// The journal the ledger appends its events to.
+    pub fn journal(&self) -> Arc<dyn Journal> {
+        Arc::new(LedgerJournal(Arc::clone(&self.shared)))
+    }
+
+    /// Starts a request's accounting: forgets the ticket of this thread's previous request.
+    pub fn begin_request() {
+        TICKET.with(|last| last.set(0));
+    }
+
+    /// The last ticket the request that just ran on this thread was handed (0: it appended
+    /// nothing). Read right after the handler, before any await.
+    pub fn ticket() -> u64 {
+        TICKET.with(Cell::get)
+    }
+
+    /// Waits until a request whose own last ticket is `own` may be answered: everything
+    /// appended so far is committed, so the answer shows nothing a crash could take back.
+    /// `Err` when its own rows did not commit (answer "unavailable"); while the disk fails, a
+    /// request that appended nothing (a read) is answered without waiting.
+    pub async fn settle(&self, own: u64) -> Result<(), Unstored> {
+        let upto = self.shared.appended.load(Ordering::Acquire);
+        if self.shared.progress.borrow().durable >= upto {
+            return Ok(());
+        }
+        let mut progress = self.shared.progress.subscribe();
+        let reached = progress.wait_for(|p| p.durable >= upto || p.failed).await.map(|p| *p);
+        match reached {
+            Ok(p) if p.durable >= own => Ok(()),
+            Ok(_) | Err(_) => Err(Unstored(self.shared.reason())),
+        }
+    }
+
+    /// Whether the last commit failed (the store refuses appends until it recovers).
+    pub fn failing(&self) -> bool {
+        self.shared.failed.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.shared.stopping.store(true, Ordering::Release);
+        self.shared.queued.notify_all();
+        if let Some(writer) = self.writer.take() {
+            let _ = writer.join();
+        }
+    }
+}
+
+/// Takes `dir`'s lock file, or says who holds it.
+fn lock(dir: &Path) -> Result<std::fs::File, StoreError> {
+    let path = dir.join(schema::LOCK_NAME);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| StoreError::Io { path: path.clone(), source })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked(dir.to_path_buf())),
+        Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Io { path, source }),
+    }
+}
+
+/// The ledger's journal: its events become rows.
+struct LedgerJournal(Arc<Shared>);
+
+impl Journal for LedgerJournal {
+    fn append(&self, event: &Event) -> Result<(), JournalError> {
+        self.0.append(Row::ledger(event)).map(drop).map_err(JournalError)
+    }
+}
+
+/// The vendors' recorder: their records become rows.
+pub(crate) struct VendorRecorder(pub(crate) Arc<Shared>);
+
+impl Recorder for VendorRecorder {
+    fn enabled(&self) -> bool {
+        true
+    }
+
+    fn record(
+        &self,
+        tenant: TenantId,
+        vendor: &'static str,
+        record: Vec<u8>,
+    ) -> Result<(), Unstored> {
+        self.0.append(Row::vendor(tenant, vendor, record)).map(drop).map_err(Unstored)
+    }
+}
+
+impl Store {
+    /// The recorder vendors record through.
+    pub(crate) fn recorder(&self) -> VendorRecorder {
+        VendorRecorder(Arc::clone(&self.shared))
+    }
+}
