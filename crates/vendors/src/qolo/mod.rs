@@ -140,6 +140,9 @@ use crate::common::ids::IdGen;
 use crate::common::index::AccountIndex;
 use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
 
+/// The vendor's one-word name.
+const NAME: &str = "qolo";
+
 /// How long an `IdempotencyKey` or `client_reference_id` is remembered.
 const IDEMPOTENCY_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -231,7 +234,7 @@ impl Qolo {
 
 impl Vendor for Qolo {
     fn name(&self) -> &'static str {
-        "qolo"
+        NAME
     }
 
     fn routes(&self) -> &'static [Route] {
@@ -298,7 +301,7 @@ impl Vendor for Qolo {
         self.reset_tenant(tenant);
     }
 
-    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
-        Err(format!("{}: keeps no records yet", self.name()))
+    fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {
+        state::record::restore(self, tenant, record)
     }
 }
