@@ -271,7 +271,7 @@ impl Vendor for Clowd9 {
         self.auth.remove_tenant(tenant);
     }
 
-    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
-        Err(format!("{}: keeps no records yet", self.name()))
+    fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {
+        state::record::restore(self, tenant, record)
     }
 }
