@@ -133,6 +133,9 @@ routes! { Handler;
     POST "/" "processorApiCall" => handlers::processor_api_call,
 }
 
+/// The vendor's one-word name.
+const NAME: &str = "pcaasa";
+
 /// How long an `externalTranUuid` is remembered, in the tenant's time.
 const IDEMPOTENCY_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -171,7 +174,7 @@ impl Pcaasa {
 
 impl Vendor for Pcaasa {
     fn name(&self) -> &'static str {
-        "pcaasa"
+        NAME
     }
 
     fn routes(&self) -> &'static [Route] {
@@ -222,7 +225,7 @@ impl Vendor for Pcaasa {
         self.reset_tenant(tenant);
     }
 
-    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
-        Err(format!("{}: keeps no records yet", self.name()))
+    fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {
+        state::record::restore(self, tenant, record)
     }
 }
