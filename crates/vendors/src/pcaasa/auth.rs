@@ -22,7 +22,7 @@ pub(crate) const SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
 
 /// Most sessions held at once across tenants; past it, expired ones are dropped first, then
 /// the one closest to expiring.
-const SESSIONS_MAX: usize = 65_536;
+pub(crate) const SESSIONS_MAX: usize = 65_536;
 
 /// The default tenant's API key, documented so a client can start without the admin API.
 pub(crate) const WELL_KNOWN_API_KEY: Uuid = Uuid::from_u128(0x5a4db4a4_0000_4000_8000_000000000001);

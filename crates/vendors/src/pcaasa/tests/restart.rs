@@ -217,10 +217,63 @@ fn refusing<T>(harness: &Harness, f: impl FnOnce(&Ctx<'_>) -> T) -> T {
 }
 
 fn call_refused(harness: &Harness, name: &str, form: &str) -> Response {
+    call_recorded_by(harness, &Refusing, name, form)
+}
+
+/// Sends a form-encoded call with a context whose store is `recorder`.
+fn call_recorded_by(harness: &Harness, recorder: &dyn Recorder, name: &str, form: &str) -> Response {
     let text =
         format!("POST /?call={name}\nContent-Type: application/x-www-form-urlencoded\n\n{form}");
     let req = parse_request(&text);
-    refusing(harness, |ctx| harness.vendor.handle(ctx, 0, &req))
+    let clock = |_| harness.now();
+    let (server, ids) = (IdGen::random(), Ids::default());
+    let trace = Trace::new(&server, &ids);
+    let ctx = Ctx { ledger: &harness.ledger, clock: &clock, trace: &trace, ids: &ids, recorder };
+    harness.vendor.handle(&ctx, 0, &req)
+}
+
+/// A harness whose tenant already holds as many live sessions as PCaaSA keeps, restored from
+/// records: the `n`th expires `n` microseconds after an hour from now.
+fn full_of_sessions() -> Harness {
+    let harness = Harness::new(vendor());
+    let start = harness.now().as_unix_micros() + 3_600_000_000;
+    for n in 1..=crate::pcaasa::auth::SESSIONS_MAX {
+        let session = uuid::Uuid::from_u128(n as u128).hyphenated().to_string();
+        let expires_at_micros = start + n as i64;
+        let record = crate::pcaasa::state::record::Record::SessionCreated {
+            session,
+            expires_at_micros,
+            evicted: None,
+        };
+        harness.vendor.restore(TENANT, &serde_json::to_vec(&record).unwrap()).unwrap();
+    }
+    harness
+}
+
+#[test]
+fn pcaasa_session_evicted_at_the_cap_stays_evicted_after_a_restart() {
+    let harness = full_of_sessions();
+    let captured = crate::common::persist::Captured::default();
+    let api_key = "5a4db4a4-0000-4000-8000-000000000001";
+    let created =
+        call_recorded_by(&harness, &captured, "session-create-v1", &format!("apiKey={api_key}"));
+    let new = body_json(&created)["data"]["sessionUuid"].as_str().unwrap().to_string();
+    let oldest = uuid::Uuid::from_u128(1).to_string();
+    let second = uuid::Uuid::from_u128(2).to_string();
+    let records = captured.all();
+    assert_eq!(records.len(), 1);
+    let restarted = full_of_sessions();
+    restarted.vendor.restore(TENANT, &records[0].2).unwrap();
+    // No account is open: a live session gets as far as looking the account up.
+    let session_of = |harness: &Harness, session: &str| {
+        let form = format!("sessionUuid={session}&accountUuid={oldest}");
+        status_of(&call(harness, "account-balance-get-v1", &form))
+    };
+    for harness in [&harness, &restarted] {
+        assert_eq!(session_of(harness, &oldest), "SESSION_INVALID");
+        assert!(!session_of(harness, &second).starts_with("SESSION_"));
+        assert!(!session_of(harness, &new).starts_with("SESSION_"));
+    }
 }
 
 #[test]
