@@ -42,6 +42,12 @@
 //! `apiKey` = `5a4db4a4-0000-4000-8000-000000000001`,
 //! `sessionUuid` = `5a4db4a4-0000-4000-8000-000000000002`.
 //!
+//! With a store (`serve --data`), sessions and account identifiers survive a restart
+//! (`state/record.rs`). A session's renewal is stored once it moved 3 minutes past the last
+//! stored expiry, so a session used in the minutes before a restart may lapse up to 3 minutes
+//! early after it, never late. A call whose session change the store refuses, and a
+//! `session-create-v1` it refuses, answer 503 `SYSTEM_UNAVAILABLE` and change nothing.
+//!
 //! # Error shape
 //!
 //! **Invented** (PCaaSA shows only an empty "200"); see `errors.rs` and `wire.rs`:

@@ -27,6 +27,7 @@ use crate::qolo::{NAME, Qolo};
 /// One change of Qolo's state. Text and whole numbers only, so a user can read the store with
 /// the `sqlite3` shell (ledger types carry no serde).
 #[derive(Debug, Serialize, Deserialize)]
+#[expect(clippy::large_enum_variant, reason = "a record lives briefly, one at a time")]
 pub(crate) enum Record<'a> {
     /// A login issued `token`, good until `expires_at_micros` of the tenant's clock.
     LoggedIn { token: Cow<'a, str>, expires_at_micros: i64 },
