@@ -9,6 +9,7 @@ server's CPU time per request, its resident memory, and the start-up time to fir
     python3 bench/run.py                   # every vendor, 64 connections, 10 s each
     python3 bench/run.py clowd9 -d 5 -c 64
     python3 bench/run.py clowd9 --rounds 10 -d 2   # alternating with the bare floor: medians
+    python3 bench/run.py clowd9 --durable --rounds 3 -d 4   # in memory vs --data, sync full/off
 
 Only loopback is ever targeted; each run is bounded by its duration.
 """
@@ -310,6 +311,103 @@ def alternate(args, pid, base, names):
         bare.wait(timeout=15)
 
 
+def fsync_latency(directory, count=200):
+    """Median and p99 of one 4 KiB write + fdatasync in `directory`: what a durable commit
+    waits for at least, on this machine's disk."""
+    path = os.path.join(directory, "fsync-probe")
+    times = []
+    with open(path, "wb") as f:
+        for _ in range(count):
+            started = time.perf_counter()
+            f.write(b"x" * 4096)
+            f.flush()
+            os.fdatasync(f.fileno())
+            times.append((time.perf_counter() - started) * 1000)
+    os.unlink(path)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99) - 1]
+
+
+def start_server(binary, extra):
+    """A sandbank server with `extra` arguments; returns (process, base URL)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ, SANDBANK_LOG="warn", SANDBANK_ADMIN_TOKEN=ADMIN_TOKEN)
+    server = subprocess.Popen([binary, "serve", "--listen", f"127.0.0.1:{port}"] + extra, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    started = time.perf_counter()
+    while True:
+        try:
+            if http(base, "GET", "/__admin/health")[0] == 200:
+                return server, base
+        except OSError:
+            pass
+        if time.perf_counter() - started > 30:
+            server.kill()
+            sys.exit(f"server {extra} did not answer within 30 s")
+        time.sleep(0.005)
+
+
+def durable(args, binary, names):
+    """`--durable`: the bare floor, then each vendor's write on three servers side by side — in
+    memory, `--data` with every commit fsynced, `--data --sync off` — alternating for
+    `--rounds` rounds; medians per mode, with the disk's own fsync latency."""
+    with tempfile.TemporaryDirectory(prefix="sandbank-bench-", dir=args.data_dir) as tmp:
+        fsync_p50, fsync_p99 = fsync_latency(tmp)
+        print(f"fsync (4 KiB write + fdatasync) in {tmp}: median {fsync_p50:.2f} ms, p99 {fsync_p99:.2f} ms")
+        modes = {
+            "memory": [],
+            "sync full": ["--data", os.path.join(tmp, "full")],
+            "sync off": ["--data", os.path.join(tmp, "off"), "--sync", "off"],
+        }
+        servers = {mode: start_server(binary, extra) for mode, extra in modes.items()}
+        bare, bare_base = start_bare()
+        try:
+            specs = {(mode, name): (servers[mode], VENDORS[name](servers[mode][1]))
+                     for mode in modes for name in names}
+            run_wrk(bare_base, BARE_SPEC, args.connections, max(args.warmup, 1), args.threads)
+            for (server, base), spec in specs.values():
+                run_wrk(base, spec, args.connections, max(args.warmup, 1), args.threads)
+            results = {key: [] for key in specs}
+            floors = []
+            for n in range(max(args.rounds, 1)):
+                print(f"-- round {n + 1}/{max(args.rounds, 1)}", flush=True)
+                floors.append(measure("bare hyper", bare.pid, bare_base, BARE_SPEC, args, warmup=False)[1])
+                for (mode, name), ((server, base), spec) in specs.items():
+                    ticks = cpu_ticks(server.pid)
+                    result = parse_wrk(run_wrk(base, spec, args.connections, args.duration, args.threads))
+                    cpu_us = (cpu_ticks(server.pid) - ticks) / CLK_TCK * 1e6 / max(result["requests"], 1)
+                    print(f"{name + ' ' + mode:<22} {result['rps']:>9.0f} req/s  p50 {result['p50_ms']:.2f} ms  "
+                          f"p99 {result['p99_ms']:.2f} ms  {cpu_us:.1f} µs CPU/req  non-2xx {result['non2xx']}",
+                          flush=True)
+                    results[(mode, name)].append((result["rps"], result["p99_ms"], cpu_us))
+            floor = statistics.median(floors)
+            print(f"floor: median {floor:.1f} µs CPU/req")
+            for name in names:
+                memory = results[("memory", name)]
+                mem_rps = statistics.median(r[0] for r in memory)
+                mem_cpu = statistics.median(r[2] for r in memory)
+                for mode in modes:
+                    rows = results[(mode, name)]
+                    rps = statistics.median(r[0] for r in rows)
+                    p99 = statistics.median(r[1] for r in rows)
+                    cpu = statistics.median(r[2] for r in rows)
+                    print(f"{name:<8} {mode:<10} median {rps:>8.0f} req/s ({rps / mem_rps:.0%} of memory), "
+                          f"p99 {p99:.2f} ms, {cpu:.1f} µs CPU/req ({cpu / mem_cpu:.2f}× memory, "
+                          f"{cpu / floor:.2f}× the floor)")
+                for mode in ("sync full", "sync off"):
+                    size = os.path.getsize(os.path.join(tmp, modes[mode][1].rsplit("/", 1)[-1], "sandbank.db"))
+                    wal = os.path.join(tmp, modes[mode][1].rsplit("/", 1)[-1], "sandbank.db-wal")
+                    size += os.path.getsize(wal) if os.path.exists(wal) else 0
+                    print(f"store ({mode}): {size / 1e6:.1f} MB on disk")
+        finally:
+            bare.terminate()
+            bare.wait(timeout=15)
+            for server, _ in servers.values():
+                server.terminate()
+                server.wait(timeout=30)
+
+
 def baseline(args):
     """The bare hyper + serde_json server, measured once before the vendors."""
     bare, bare_base = start_bare()
@@ -334,6 +432,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=0,
                         help="alternate the bare floor and each vendor this many times (-d "
                              "seconds each) and print each vendor's median cost over the floor")
+    parser.add_argument("--durable", action="store_true",
+                        help="measure each vendor in memory and with --data (sync full and off) "
+                             "side by side, beside the floor and the disk's fsync latency")
+    parser.add_argument("--data-dir", default=None,
+                        help="where --durable keeps its stores (default: the system temp dir)")
     parser.add_argument("--baseline", action="store_true",
                         help="first measure a bare hyper + serde_json server (no state) with the "
                              "Clowd9 body, to calibrate this machine at this moment")
@@ -346,10 +449,13 @@ def main():
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     if not args.no_build and not args.binary:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "sandbank"], cwd=ROOT, check=True)
-    if args.baseline or args.rounds:
+    if args.baseline or args.rounds or args.durable:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "server", "--example", "bare_hyper"],
                        cwd=ROOT, check=True)
     binary = args.binary or os.path.join(ROOT, "target", "release", "sandbank")
+    if args.durable:
+        durable(args, binary, args.vendors or ["clowd9"])
+        return
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, SANDBANK_LOG="warn", SANDBANK_ADMIN_TOKEN=ADMIN_TOKEN)

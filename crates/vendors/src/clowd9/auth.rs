@@ -7,6 +7,8 @@
 //! lookup in a [`TokenStore`] (one read lock), never by decoding, so a token is exactly as good
 //! as its entry: tenant, kind and expiry on the tenant's clock.
 
+use std::borrow::Cow;
+
 use crate::common::HashMap;
 use crossbeam_utils::sync::ShardedLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +17,10 @@ use std::time::Duration;
 use ledger::{TenantId, Timestamp};
 use uuid::Uuid;
 
+use super::NAME;
 use super::errors::{Clowd9Error, Failure};
+use super::state::record::{Minted, Record};
+use crate::common::persist::UNSTORED;
 use crate::common::auth::{Grant, TokenProblem, TokenStore, bearer, hs256_jwt, random_secret};
 use crate::{Ctx, Request};
 
@@ -35,7 +40,7 @@ pub(crate) const WELL_KNOWN_SECRET: &str = "sandbank-clowd9-secret";
 const TOKENS_ISSUED_PER_PRUNE: u64 = 1024;
 
 /// Which of the two tokens a JWT is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum TokenKind {
     /// `access_token`: calls the API.
     Access,
@@ -163,10 +168,10 @@ impl Auth {
         };
         let now = ctx.now(tenant);
         let ends_at = now.saturating_add(SESSION_LIFETIME);
-        let refresh_token = self.issue(tenant, now, TokenKind::Refresh, api_id, ends_at);
-        let access_token = self.issue(tenant, now, TokenKind::Access, api_id, ends_at);
-        self.prune_now_and_then(ctx);
-        Ok(Issued { access_token, refresh_token, api_id, tenant })
+        let refresh = self.mint(now, TokenKind::Refresh, api_id, ends_at);
+        let access = self.mint(now, TokenKind::Access, api_id, ends_at);
+        self.take_into_use(ctx, tenant, vec![refresh.clone(), access.clone()])?;
+        Ok(Issued { access_token: access.token, refresh_token: refresh.token, api_id, tenant })
     }
 
     /// `POST /v1/auth/refresh`, its check: the refresh token sent as bearer and its session.
@@ -193,18 +198,17 @@ impl Auth {
         ctx: &Ctx<'_>,
         refresh_token: &str,
         grant: &Grant<Session>,
-    ) -> Issued {
+    ) -> Result<Issued, Failure> {
         let tenant = grant.tenant;
         let now = ctx.now(tenant);
-        let access_token =
-            self.issue(tenant, now, TokenKind::Access, grant.data.api_id, grant.data.ends_at);
-        self.prune_now_and_then(ctx);
-        Issued {
-            access_token,
+        let access = self.mint(now, TokenKind::Access, grant.data.api_id, grant.data.ends_at);
+        self.take_into_use(ctx, tenant, vec![access.clone()])?;
+        Ok(Issued {
+            access_token: access.token,
             refresh_token: refresh_token.to_string(),
             api_id: grant.data.api_id,
             tenant,
-        }
+        })
     }
 
     /// How many tokens are issued and not yet pruned.
@@ -247,14 +251,8 @@ impl Auth {
         }
     }
 
-    fn issue(
-        &self,
-        tenant: TenantId,
-        now: Timestamp,
-        kind: TokenKind,
-        api_id: Uuid,
-        ends_at: Timestamp,
-    ) -> String {
+    /// A new signed token of `kind`, not yet in use.
+    fn mint(&self, now: Timestamp, kind: TokenKind, api_id: Uuid, ends_at: Timestamp) -> Minted {
         let expires_at = match kind {
             TokenKind::Access => now.saturating_add(ACCESS_TOKEN_LIFETIME).min(ends_at),
             TokenKind::Refresh => ends_at,
@@ -271,13 +269,47 @@ impl Auth {
             Uuid::new_v4().simple(),
         );
         let token = hs256_jwt(self.jwt_secret.as_bytes(), &claims);
-        self.tokens.insert(
-            token.clone(),
-            Grant { tenant, expires_at, data: Session { kind, api_id, ends_at } },
-        );
-        token
+        Minted {
+            token,
+            kind,
+            api_id: api_id.hyphenated().to_string(),
+            expires_at_micros: expires_at.as_unix_micros(),
+            ends_at_micros: ends_at.as_unix_micros(),
+        }
     }
 
+    /// Records `minted` (`common::persist`) and, once the store took them, makes them good:
+    /// a token the store refused is never handed out.
+    fn take_into_use(
+        &self,
+        ctx: &Ctx<'_>,
+        tenant: TenantId,
+        minted: Vec<Minted>,
+    ) -> Result<(), Failure> {
+        ctx.record(tenant, NAME, &Record::Issued(Cow::Borrowed(&minted)))
+            .map_err(|err| Failure::new(Clowd9Error::Internal, format!("{UNSTORED}: {err}")))?;
+        self.restore(tenant, minted).map_err(|reason| Failure::new(Clowd9Error::Internal, reason))?;
+        self.prune_now_and_then(ctx);
+        Ok(())
+    }
+
+    /// Makes recorded tokens good again: after a restart, and at issue. The signing secret is
+    /// drawn anew by each process, but a token is checked by lookup, never by its signature,
+    /// so a token issued before a restart keeps working until its own expiry.
+    pub(crate) fn restore(&self, tenant: TenantId, minted: Vec<Minted>) -> Result<(), String> {
+        for minted in minted {
+            let api_id = Uuid::try_parse(&minted.api_id)
+                .map_err(|_| format!("{NAME}: a token record's api_id is not a uuid"))?;
+            let ends_at = Timestamp::from_unix_micros(minted.ends_at_micros);
+            let session = Session { kind: minted.kind, api_id, ends_at };
+            let expires_at = Timestamp::from_unix_micros(minted.expires_at_micros);
+            self.tokens.insert(minted.token, Grant { tenant, expires_at, data: session });
+        }
+        Ok(())
+    }
+
+    /// Forgets tokens past their expiry now and then. Not recorded: an expired token is
+    /// refused either way.
     fn prune_now_and_then(&self, ctx: &Ctx<'_>) {
         if self.n_issued.fetch_add(1, Ordering::Relaxed) % TOKENS_ISSUED_PER_PRUNE
             == TOKENS_ISSUED_PER_PRUNE - 1

@@ -52,7 +52,7 @@ pub(super) fn authenticate_api(clowd9: &Clowd9, ctx: &Ctx<'_>, req: &Request) ->
 pub(super) fn refresh_token(clowd9: &Clowd9, ctx: &Ctx<'_>, req: &Request) -> Response {
     let res = clowd9.auth.refresh_grant(ctx, req).and_then(|(token, grant)| {
         parse::refresh_body(req).map_err(|failure| failure.for_tenant(grant.tenant))?;
-        Ok(wire::issued(ctx, &clowd9.auth.renew(ctx, token, &grant)))
+        Ok(wire::issued(ctx, &clowd9.auth.renew(ctx, token, &grant)?))
     });
     rpc(res)
 }

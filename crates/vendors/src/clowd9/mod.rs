@@ -49,6 +49,10 @@
 //! on refresh) is 403 `You do not have correct access rights`. Well-known test-mode credentials
 //! of the default tenant: key `sandbank-clowd9-key`, secret `sandbank-clowd9-secret`.
 //!
+//! With a store (`serve --data`), issued tokens and account identifiers survive a restart
+//! (`state/record.rs`): a token keeps working until its own expiry. A login or refresh whose
+//! tokens the store refuses is a 500 and hands out nothing.
+//!
 //! # Error shape
 //!
 //! S1 operations: `{"code":<HTTP status>,"message":"…","details":[]}`. The seed's call: 400 with
@@ -271,7 +275,7 @@ impl Vendor for Clowd9 {
         self.auth.remove_tenant(tenant);
     }
 
-    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
-        Err(format!("{}: keeps no records yet", self.name()))
+    fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {
+        state::record::restore(self, tenant, record)
     }
 }

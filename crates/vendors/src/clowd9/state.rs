@@ -1,6 +1,8 @@
 //! Clowd9's own per-tenant state: which ledger account each Clowd9 `account_id` names, with its
 //! currency so a balance call needs no extra ledger read to scale its minor units.
 
+pub(crate) mod record;
+
 use crate::common::HashMap;
 use crossbeam_utils::sync::ShardedLock;
 

@@ -3,6 +3,8 @@
 //! checks of the behaviours that matter most (money moves once, rejections change nothing,
 //! tokens and daily limits follow the clock).
 
+mod restart;
+
 use std::time::Duration;
 
 use ledger::{Currency, Limits, Mode, Status, TenantId, Transfer};

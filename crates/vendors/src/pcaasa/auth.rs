@@ -6,19 +6,23 @@ use crossbeam_utils::sync::ShardedLock;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use ledger::{TenantId, Timestamp};
+use ledger::TenantId;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::Ctx;
 use crate::common::ids::IdGen;
+use crate::common::persist::{UNSTORED, Unstored};
+use crate::pcaasa::NAME;
 use crate::pcaasa::errors::{Failure, PcaasaError};
+use crate::pcaasa::state::record::Record;
 
 /// How long a session may sit unused before it expires. Every accepted call restarts it.
 pub(crate) const SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
 
 /// Most sessions held at once across tenants; past it, expired ones are dropped first, then
 /// the one closest to expiring.
-const SESSIONS_MAX: usize = 65_536;
+pub(crate) const SESSIONS_MAX: usize = 65_536;
 
 /// The default tenant's API key, documented so a client can start without the admin API.
 pub(crate) const WELL_KNOWN_API_KEY: Uuid = Uuid::from_u128(0x5a4db4a4_0000_4000_8000_000000000001);
@@ -82,16 +86,40 @@ struct Session {
     /// Microseconds of the tenant's clock; `i64::MAX` for a standing session. Atomic so that
     /// touching a session needs only the read lock.
     expires_at_micros: AtomicI64,
+    /// The expiry the store last took for it (at creation or a renewal): what a restart
+    /// brings back.
+    recorded_micros: AtomicI64,
+}
+
+impl Session {
+    fn new(tenant: TenantId, expires_at_micros: i64) -> Session {
+        Session {
+            tenant,
+            expires_at_micros: AtomicI64::new(expires_at_micros),
+            recorded_micros: AtomicI64::new(expires_at_micros),
+        }
+    }
 }
 
 /// Why a session was not accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SessionProblem {
     /// Never issued.
     Unknown,
     /// Issued to `tenant`, idle past its lifetime.
     Expired { tenant: TenantId },
+    /// Live, but the store did not take its renewal: the call is not acknowledged.
+    Unstored { tenant: TenantId, err: Unstored },
 }
+
+/// How far a session's expiry may move past the one recorded before a renewal is recorded:
+/// three minutes, in microseconds.
+///
+/// An idle expiry moves on every call; recording each move would write to the store on every
+/// balance call. Recorded only when it moved this far, a session restored after a restart
+/// keeps at least its idle window less this step from its last call: one used in the minutes
+/// before the restart may lapse up to three minutes early, never later than it would have.
+pub(crate) const RENEWAL_RECORD_STEP_MICROS: i64 = 3 * 60 * 1_000_000;
 
 /// Issued sessions. Read-mostly (every call checks one), hence the `ShardedLock`.
 #[derive(Debug, Default)]
@@ -100,39 +128,72 @@ pub(crate) struct Sessions {
 }
 
 impl Sessions {
-    /// A new session for `tenant`, idle-expiring from `now`.
-    pub(crate) fn create(
+    /// A new session for `tenant`, idle-expiring from its `now`, recorded before it is taken
+    /// into use (`common::persist`): a session the store refused is never handed out, and
+    /// nothing else changed.
+    pub(crate) fn create(&self, ctx: &Ctx<'_>, tenant: TenantId) -> Result<Uuid, Unstored> {
+        let id = ctx.ids(tenant).secret_uuid();
+        let expires_at = ctx.now(tenant).saturating_add(SESSION_IDLE).as_unix_micros();
+        // The write lock is held across the record so that the session evicted is the one
+        // recorded; sessions are created rarely, and the store answers quickly.
+        let mut sessions = self.by_uuid.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let live = |s: &Session| {
+            ctx.now(s.tenant).as_unix_micros() < s.expires_at_micros.load(Ordering::Relaxed)
+        };
+        let full = sessions.len() >= SESSIONS_MAX;
+        // Past the cap, expired sessions go first (not recorded: refused either way), then
+        // the live one closest to expiring (recorded: it stops working).
+        let evicted = if full && sessions.values().filter(|s| live(s)).count() >= SESSIONS_MAX {
+            let live_ones = sessions.iter().filter(|(_, s)| live(s));
+            live_ones.min_by_key(|(_, s)| s.expires_at_micros.load(Ordering::Relaxed)).map(|(id, _)| *id)
+        } else {
+            None
+        };
+        let record = Record::SessionCreated {
+            session: id.hyphenated().to_string(),
+            expires_at_micros: expires_at,
+            evicted: evicted.map(|id| id.hyphenated().to_string()),
+        };
+        ctx.record(tenant, NAME, &record)?;
+        if full {
+            sessions.retain(|_, s| live(s));
+        }
+        if let Some(evicted) = evicted {
+            sessions.remove(&evicted);
+        }
+        sessions.insert(id, Session::new(tenant, expires_at));
+        Ok(id)
+    }
+
+    /// Brings back a recorded session: after a restart, with the expiry the store last took.
+    pub(crate) fn restore(
         &self,
         tenant: TenantId,
-        now: Timestamp,
-        clock: impl Fn(TenantId) -> Timestamp,
-        ids: &crate::common::ids::IdGen,
-    ) -> Uuid {
-        let id = ids.secret_uuid();
-        let expires_at = now.saturating_add(SESSION_IDLE).as_unix_micros();
+        id: Uuid,
+        expires_at_micros: i64,
+        evicted: Option<Uuid>,
+    ) {
         let mut sessions = self.by_uuid.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if sessions.len() >= SESSIONS_MAX {
-            sessions.retain(|_, s| {
-                clock(s.tenant).as_unix_micros() < s.expires_at_micros.load(Ordering::Relaxed)
-            });
+        if let Some(evicted) = evicted {
+            sessions.remove(&evicted);
         }
-        if sessions.len() >= SESSIONS_MAX {
-            let oldest = sessions
-                .iter()
-                .min_by_key(|(_, s)| s.expires_at_micros.load(Ordering::Relaxed))
-                .map(|(id, _)| *id);
-            if let Some(oldest) = oldest {
-                sessions.remove(&oldest);
-            }
+        sessions.insert(id, Session::new(tenant, expires_at_micros));
+    }
+
+    /// Brings back a recorded renewal of a session still held (one since evicted, or of a
+    /// tenant since removed, is gone).
+    pub(crate) fn restore_renewal(&self, id: Uuid, expires_at_micros: i64) {
+        let sessions = self.by_uuid.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(session) = sessions.get(&id) {
+            session.expires_at_micros.fetch_max(expires_at_micros, Ordering::Relaxed);
+            session.recorded_micros.fetch_max(expires_at_micros, Ordering::Relaxed);
         }
-        sessions.insert(id, Session { tenant, expires_at_micros: AtomicI64::new(expires_at) });
-        id
     }
 
     /// Records a session that never expires.
     pub(crate) fn insert_standing(&self, tenant: TenantId, id: Uuid) {
         let mut sessions = self.by_uuid.write().unwrap_or_else(std::sync::PoisonError::into_inner);
-        sessions.insert(id, Session { tenant, expires_at_micros: AtomicI64::new(i64::MAX) });
+        sessions.insert(id, Session::new(tenant, i64::MAX));
     }
 
     /// Forgets every session of `tenant`, the standing one included.
@@ -148,22 +209,28 @@ impl Sessions {
     }
 
     /// The tenant behind `id`, checked against that tenant's clock; a live session's idle
-    /// lifetime restarts.
-    pub(crate) fn check(
-        &self,
-        id: Uuid,
-        clock: impl Fn(TenantId) -> Timestamp,
-    ) -> Result<TenantId, SessionProblem> {
+    /// lifetime restarts (recorded once it moved [`RENEWAL_RECORD_STEP_MICROS`] past the last record).
+    pub(crate) fn check(&self, id: Uuid, ctx: &Ctx<'_>) -> Result<TenantId, SessionProblem> {
         let sessions = self.by_uuid.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let session = sessions.get(&id).ok_or(SessionProblem::Unknown)?;
-        let now = clock(session.tenant);
+        let tenant = session.tenant;
+        let now = ctx.now(tenant);
         if now.as_unix_micros() >= session.expires_at_micros.load(Ordering::Relaxed) {
-            return Err(SessionProblem::Expired { tenant: session.tenant });
+            return Err(SessionProblem::Expired { tenant });
         }
         let renewed = now.saturating_add(SESSION_IDLE).as_unix_micros();
+        // A standing session's `i64::MAX` is never passed, so it is never recorded.
+        let recorded = session.recorded_micros.load(Ordering::Relaxed);
+        if renewed.saturating_sub(recorded) >= RENEWAL_RECORD_STEP_MICROS && ctx.recorder.enabled() {
+            let record =
+                Record::SessionRenewed { session: id.hyphenated().to_string(), expires_at_micros: renewed };
+            ctx.record(tenant, NAME, &record)
+                .map_err(|err| SessionProblem::Unstored { tenant, err })?;
+            session.recorded_micros.fetch_max(renewed, Ordering::Relaxed);
+        }
         // `fetch_max` leaves a standing session's `i64::MAX` alone.
         session.expires_at_micros.fetch_max(renewed, Ordering::Relaxed);
-        Ok(session.tenant)
+        Ok(tenant)
     }
 }
 
@@ -194,16 +261,18 @@ pub(crate) fn provision(
 
 impl Sessions {
     /// The tenant whose live session `session` is, on that tenant's clock.
-    pub(crate) fn authenticate(
-        &self,
-        session: Uuid,
-        clock: impl Fn(TenantId) -> Timestamp,
-    ) -> Result<TenantId, Failure> {
-        self.check(session, clock).map_err(|problem| match problem {
+    pub(crate) fn authenticate(&self, session: Uuid, ctx: &Ctx<'_>) -> Result<TenantId, Failure> {
+        self.check(session, ctx).map_err(|problem| match problem {
             SessionProblem::Unknown => Failure::from(PcaasaError::SessionInvalid),
             SessionProblem::Expired { tenant } => {
                 Failure::from(PcaasaError::SessionExpired).for_tenant(tenant)
             }
+            SessionProblem::Unstored { tenant, err } => unavailable(&err).for_tenant(tenant),
         })
     }
+}
+
+/// The store did not take a record: nothing was changed, the client may retry.
+pub(crate) fn unavailable(err: &Unstored) -> Failure {
+    Failure::new(PcaasaError::SystemUnavailable, format!("{UNSTORED}: {err}"))
 }

@@ -66,7 +66,9 @@ fn create_session(
     let api_key = parse::api_key(&wire.api_key, req.query_param("apiKey").as_deref())?;
     let tenant = vendor.keys.tenant(api_key).ok_or(PcaasaError::ApiKeyInvalid)?;
     parse::session_create(wire).map_err(|e| Failure::from(e).for_tenant(tenant))?;
-    let session = vendor.sessions.create(tenant, ctx.now(tenant), |t| ctx.now(t), &ctx.ids(tenant));
+    let session = vendor.sessions.create(ctx, tenant).map_err(|err| {
+        crate::pcaasa::auth::unavailable(&err).for_tenant(tenant)
+    })?;
     let data = wire::SessionCreateData {
         session_uuid: session.to_string(),
         session_timeout_seconds: SESSION_IDLE.as_secs(),
@@ -97,7 +99,7 @@ fn adjust(
     let call = Call::AccountBalanceAdjust;
     parse::routing(call, &wire.app, &wire.object, &wire.action, &wire.version)?;
     let session = parse::session_uuid(&wire.session_uuid)?;
-    let tenant = vendor.sessions.authenticate(session, |tenant| ctx.now(tenant))?;
+    let tenant = vendor.sessions.authenticate(session, ctx)?;
     let failed = |err: PcaasaError| Failure::from(err).for_tenant(tenant);
     let cmd = parse::adjust(wire, tracked).map_err(failed)?;
     let (account, account_uuid) = vendor.accounts.resolve(tenant, &cmd.target).map_err(failed)?;
@@ -190,7 +192,7 @@ fn balance_get(
     let call = Call::AccountBalanceGet;
     parse::routing(call, &wire.app, &wire.object, &wire.action, &wire.version)?;
     let session = parse::session_uuid(&wire.session_uuid)?;
-    let tenant = vendor.sessions.authenticate(session, |tenant| ctx.now(tenant))?;
+    let tenant = vendor.sessions.authenticate(session, ctx)?;
     let failed = |err: PcaasaError| Failure::from(err).for_tenant(tenant);
     let cmd = parse::balance_get(wire).map_err(failed)?;
     let (account, account_uuid) = vendor.accounts.resolve(tenant, &cmd.target).map_err(failed)?;

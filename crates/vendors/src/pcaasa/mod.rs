@@ -42,6 +42,12 @@
 //! `apiKey` = `5a4db4a4-0000-4000-8000-000000000001`,
 //! `sessionUuid` = `5a4db4a4-0000-4000-8000-000000000002`.
 //!
+//! With a store (`serve --data`), sessions and account identifiers survive a restart
+//! (`state/record.rs`). A session's renewal is stored once it moved 3 minutes past the last
+//! stored expiry, so a session used in the minutes before a restart may lapse up to 3 minutes
+//! early after it, never late. A call whose session change the store refuses, and a
+//! `session-create-v1` it refuses, answer 503 `SYSTEM_UNAVAILABLE` and change nothing.
+//!
 //! # Error shape
 //!
 //! **Invented** (PCaaSA shows only an empty "200"); see `errors.rs` and `wire.rs`:
@@ -133,6 +139,9 @@ routes! { Handler;
     POST "/" "processorApiCall" => handlers::processor_api_call,
 }
 
+/// The vendor's one-word name.
+const NAME: &str = "pcaasa";
+
 /// How long an `externalTranUuid` is remembered, in the tenant's time.
 const IDEMPOTENCY_RETENTION: Duration = Duration::from_secs(24 * 60 * 60);
 
@@ -171,7 +180,7 @@ impl Pcaasa {
 
 impl Vendor for Pcaasa {
     fn name(&self) -> &'static str {
-        "pcaasa"
+        NAME
     }
 
     fn routes(&self) -> &'static [Route] {
@@ -222,7 +231,7 @@ impl Vendor for Pcaasa {
         self.reset_tenant(tenant);
     }
 
-    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
-        Err(format!("{}: keeps no records yet", self.name()))
+    fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {
+        state::record::restore(self, tenant, record)
     }
 }

@@ -1,6 +1,10 @@
 //! PCaaSA's account identifiers per tenant: `accountUuid` and payment-instrument reference
 //! numbers to ledger accounts, and back from a ledger account to its `accountUuid`.
 
+pub(crate) mod record;
+
+use std::borrow::Cow;
+
 use crate::common::HashMap;
 use crossbeam_utils::sync::ShardedLock;
 
@@ -10,6 +14,9 @@ use uuid::Uuid;
 
 use crate::common::ids::IdGen;
 use crate::common::index::AccountIndex;
+use crate::common::persist::UNSTORED;
+use crate::pcaasa::NAME;
+use crate::pcaasa::state::record::Record;
 use crate::pcaasa::errors::PcaasaError;
 use crate::pcaasa::parse::{self, Target};
 use crate::{AccountSpec, Ctx, OpenedAccount};
@@ -65,7 +72,16 @@ impl Accounts {
         vendor_ids.insert("accountUuid".into(), Value::String(account_uuid.to_string()));
         vendor_ids
             .insert("paymentInstrumentReferenceNumber".into(), Value::String(reference.clone()));
-        let view = crate::common::accounts::open(ctx, tenant, "pcaasa", spec, &vendor_ids)?;
+        let view = crate::common::accounts::open(ctx, tenant, NAME, spec, &vendor_ids)?;
+        // The ledger journals the account itself; the identifiers indexed beside it are
+        // recorded before they are. A store that refuses leaves the ledger account
+        // unaddressable by PCaaSA (the ledger's own write went through a moment before).
+        let opened = Record::Opened {
+            account: view.id.0.hyphenated().to_string(),
+            account_uuid: account_uuid.hyphenated().to_string(),
+            reference: Cow::Borrowed(&reference),
+        };
+        ctx.record(tenant, NAME, &opened).map_err(|err| format!("{UNSTORED}: {err}"))?;
         self.insert(tenant, view.id, account_uuid, &reference)?;
         Ok(OpenedAccount { account: view, vendor_ids })
     }

@@ -1,6 +1,8 @@
 //! Qolo's authentication: each tenant's API `login_id` and `api_key`, the login that trades them
 //! for a 12-hour HS256 JWT, and the `Authorization: Bearer <JWT>` check on every other call.
 
+use std::borrow::Cow;
+
 use crate::common::HashMap;
 use crossbeam_utils::sync::ShardedLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -11,7 +13,10 @@ use uuid::Uuid;
 
 use super::errors::{Failure, QoloError};
 use super::wire::time;
+use super::state::record::Record;
+use crate::Ctx;
 use crate::common::auth::{self as common_auth, Grant, TokenProblem, TokenStore};
+use crate::common::persist::Unstored;
 
 /// How long an access token lives, in the tenant's clock: 12 hours.
 pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
@@ -48,7 +53,8 @@ pub(crate) struct Auth {
     /// Read on every login, written only when a tenant is provisioned; hence the `ShardedLock`.
     registry: ShardedLock<Registry>,
     tokens: TokenStore<()>,
-    /// Signs the JWTs; random per process, so tokens do not survive a restart.
+    /// Signs the JWTs; random per process. Tokens are checked by lookup in `tokens`, which
+    /// the store restores, so a token issued before a restart keeps working.
     signing_key: [u8; 32],
     n_logins: AtomicU64,
 }
@@ -117,12 +123,13 @@ impl Auth {
     }
 
     /// Checks a login and issues a token valid for [`TOKEN_LIFETIME`] of the tenant's clock.
+    /// The token is recorded (`common::persist`) before it is taken into use: a token the
+    /// store did not take is never handed out.
     pub(crate) fn login(
         &self,
+        ctx: &Ctx<'_>,
         login_id: &str,
         api_key: &str,
-        clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
-        ids: &crate::common::ids::Ids,
     ) -> Result<(TenantId, String), Failure> {
         let tenant = {
             let registry = self.registry.read().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -134,23 +141,37 @@ impl Auth {
                 _ => return Err(bad_login("auth: unknown login_id")),
             }
         };
+        // Pruning forgets only tokens past their expiry, which `authenticate` refuses anyway:
+        // not a change a client can rely on, so it is not recorded.
         if self.n_logins.fetch_add(1, Ordering::Relaxed) % LOGINS_PER_PRUNE == LOGINS_PER_PRUNE - 1
         {
-            self.tokens.prune(clock);
+            self.tokens.prune(ctx.clock);
         }
-        let now = clock(tenant);
+        let now = ctx.now(tenant);
         let expires_at = now.saturating_add(TOKEN_LIFETIME);
         let claims = serde_json::json!({
             "iss": "sandbank-qolo",
             "sub": login_id,
-            "jti": ids.of(tenant).uuid().hyphenated().to_string(),
+            "jti": ctx.ids(tenant).uuid().hyphenated().to_string(),
             "nbf": time::unix_seconds(now),
             "iat": time::unix_seconds(now),
             "exp": time::unix_seconds(expires_at),
         });
         let token = common_auth::hs256_jwt(&self.signing_key, &claims.to_string());
-        self.tokens.insert(token.clone(), Grant { tenant, expires_at, data: () });
+        let record = Record::LoggedIn {
+            token: Cow::Borrowed(&token),
+            expires_at_micros: expires_at.as_unix_micros(),
+        };
+        ctx.record(tenant, super::NAME, &record).map_err(|err| unavailable(&err))?;
+        self.restore_token(tenant, token.clone(), expires_at);
         Ok((tenant, token))
+    }
+
+    /// Takes `token` into use for `tenant` until `expires_at`: at login, and when a login's
+    /// record is restored (the signing key is drawn anew by each process, but a token is
+    /// checked by lookup, never by its signature, so an old token stays good).
+    pub(crate) fn restore_token(&self, tenant: TenantId, token: String, expires_at: Timestamp) {
+        self.tokens.insert(token, Grant { tenant, expires_at, data: () });
     }
 
     /// The tenant behind the request's bearer token.
@@ -187,6 +208,11 @@ fn unauthorized(challenge: &'static str, reason: &str) -> Failure {
     let error =
         QoloError::Unauthorized { detail: "No or invalid access token provided.", challenge };
     Failure::new(error, reason)
+}
+
+/// The store did not take a record: nothing was issued, the client may retry.
+fn unavailable(err: &Unstored) -> Failure {
+    super::errors::internal(format!("{}: {err}", crate::common::persist::UNSTORED))
 }
 
 fn bad_login(reason: &str) -> Failure {

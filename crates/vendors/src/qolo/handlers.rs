@@ -27,8 +27,7 @@ const CLIENT_REFERENCE_ID_UNIQUE: bool = true;
 pub(crate) fn login(qolo: &Qolo, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failure> {
     parse::json_content_type(req)?;
     let login = parse::login(&req.body)?;
-    let (tenant, access_token) =
-        qolo.auth.login(&login.login_id, &login.api_key, ctx.clock, ctx.ids)?;
+    let (tenant, access_token) = qolo.auth.login(ctx, &login.login_id, &login.api_key)?;
     let expires_in = u32::try_from(super::auth::TOKEN_LIFETIME.as_secs()).unwrap_or(u32::MAX);
     let body = wire::LoginResponse { access_token, token_type: "Bearer", expires_in };
     Ok(wire::ok(StatusCode::OK, &body)?.with_tenant(tenant))

@@ -4,6 +4,7 @@
 //! ledger's history.
 
 pub(crate) mod open;
+pub(crate) mod record;
 
 use crate::common::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};

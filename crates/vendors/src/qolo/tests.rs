@@ -3,6 +3,8 @@
 //! (money really moves, a refused request changes nothing, replays move money once, tokens
 //! expire, tenants are isolated).
 
+mod restart;
+
 use std::time::Duration;
 
 use ledger::{Limits, Mode, Status, TenantId, Transfer};

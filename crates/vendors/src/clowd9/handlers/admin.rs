@@ -1,13 +1,18 @@
 //! Opening an account for the admin API, under Clowd9's own identifiers.
 
+use std::borrow::Cow;
+
 use ledger::TenantId;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Clowd9;
 use crate::clowd9::parse;
+use crate::clowd9::NAME;
 use crate::clowd9::state::AccountEntry;
+use crate::clowd9::state::record::{Opened, Record};
 use crate::common::accounts;
+use crate::common::persist::UNSTORED;
 use crate::{AccountSpec, Ctx, OpenedAccount};
 
 /// The identifiers `open_account` takes from `vendor_ids`, all optional.
@@ -80,7 +85,18 @@ pub(in crate::clowd9) fn open_account(
         vendor_ids.insert("external_id".into(), Value::String(external_id.to_string()));
     }
     let account = clowd9.accounts.open_with(tenant, account_id, given.external_id, || {
-        let view = accounts::open(ctx, tenant, super::super::NAME, spec, &vendor_ids)?;
+        let view = accounts::open(ctx, tenant, NAME, spec, &vendor_ids)?;
+        // The ledger journals the account itself; the identifiers indexed beside it are
+        // recorded before they are. A store that refuses leaves the ledger account
+        // unaddressable by Clowd9 (the ledger's own write went through a moment before).
+        let opened = Opened {
+            account: view.id.0.hyphenated().to_string(),
+            account_id: account_id.hyphenated().to_string(),
+            currency: view.currency.code().to_string(),
+            external_id: given.external_id.map(str::to_string),
+        };
+        ctx.record(tenant, NAME, &Record::Opened(Cow::Borrowed(&opened)))
+            .map_err(|err| format!("{UNSTORED}: {err}"))?;
         let entry = AccountEntry { id: view.id, currency: view.currency };
         Ok((view, entry))
     })?;

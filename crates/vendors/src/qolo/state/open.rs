@@ -1,16 +1,19 @@
 //! Opening an account (admin API) under Qolo's identifiers: its guid, the wallet it goes into
 //! (new, or an existing one whose holder, program and id agree), its card, type and name.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::record::{Opened, Opening, Record};
 use super::{AccountRecord, Card, TenantState, Wallet};
+use crate::Ctx;
 use crate::common::accounts::{self, AccountSpec, OpenedAccount};
 use crate::common::ids::IdGen;
-use crate::qolo::{ACCOUNT_GUID, Qolo, parse};
-use crate::Ctx;
+use crate::common::persist::UNSTORED;
+use crate::qolo::{ACCOUNT_GUID, NAME, Qolo, parse};
 use ledger::TenantId;
 
 /// Where a new account goes: its wallet (new or existing) and the identifiers it will show.
@@ -24,9 +27,12 @@ struct Placement {
     new_card: Option<String>,
     /// The card proxy the account is reachable by (the wallet's first card).
     card_proxy: Option<String>,
+    /// Whether `program_guid` was drawn as the tenant's fallback program (no credentials).
+    fallback_program: bool,
 }
 
-/// Opens an account (admin API): in the ledger, in the account index, and in its wallet.
+/// Opens an account (admin API): in the ledger, then, recorded, in the account index and in
+/// its wallet.
 pub(crate) fn open(
     qolo: &Qolo,
     ctx: &Ctx<'_>,
@@ -62,55 +68,93 @@ pub(crate) fn open(
     put("account_type", account_type.to_string());
     put("account_name", account_name.clone());
 
-    let view = accounts::open(ctx, tenant, "qolo", spec, &vendor_ids)?;
-    qolo.index.insert(tenant, ACCOUNT_GUID, &guid_text, view.id)?;
-    let opened_at = view.opened_at;
+    let view = accounts::open(ctx, tenant, NAME, spec, &vendor_ids)?;
+    let opened = Opened {
+        account: view.id.0.hyphenated().to_string(),
+        account_guid: guid_text,
+        currency: spec.currency.code().to_string(),
+        wallet_guid: placement.wallet_guid.hyphenated().to_string(),
+        wallet_id: placement.wallet_id,
+        person_guid: placement.person_guid.hyphenated().to_string(),
+        program_guid: placement.program_guid.hyphenated().to_string(),
+        fallback_program: placement.fallback_program,
+        new_card: placement.new_card,
+        account_type: account_type.to_string(),
+        account_name,
+        opened_at_micros: view.opened_at.as_unix_micros(),
+        opening_balance: spec.opening_balance.to_string(),
+    };
+    // The ledger journals the account itself; what Qolo keeps beside it is recorded before it
+    // is applied. A store that refuses leaves the ledger account unaddressable by Qolo (the
+    // ledger's own write went through a moment before, so this takes a failure in between).
+    let record = Record::Opened(Cow::Borrowed(&opened));
+    ctx.record(tenant, NAME, &record).map_err(|err| format!("{UNSTORED}: {err}"))?;
+    apply(qolo, tenant, &opened, &Opening::parse(&opened)?)?;
+    Ok(OpenedAccount { account: view, vendor_ids })
+}
+
+/// Indexes an opened account and puts it in its wallet: at opening, and again when its record
+/// is restored, so both make exactly the same state. Refuses (changing nothing) an
+/// `account_guid` or card proxy another account took meanwhile.
+pub(crate) fn apply(
+    qolo: &Qolo,
+    tenant: TenantId,
+    opened: &Opened,
+    opening: &Opening,
+) -> Result<(), String> {
     qolo.state.write(tenant, |state| {
-        // Re-checked under the write lock: another opening may have taken the card meanwhile.
-        if let Some(proxy) = &placement.new_card
-            && state.cards.get(proxy).is_some_and(|owner| *owner != placement.wallet_guid) {
-                return Err(format!("card_proxy {proxy} is already in use"));
-            }
+        // Checked again under the write lock: another opening may have taken them meanwhile.
+        if qolo.index.contains(tenant, ACCOUNT_GUID, &opened.account_guid) {
+            return Err(format!("account_guid {} is already in use", opened.account_guid));
+        }
+        if let Some(proxy) = &opened.new_card
+            && state.cards.get(proxy).is_some_and(|owner| *owner != opening.wallet_guid)
+        {
+            return Err(format!("card_proxy {proxy} is already in use"));
+        }
+        qolo.index.insert(tenant, ACCOUNT_GUID, &opened.account_guid, opening.account)?;
+        if opened.fallback_program {
+            state.fallback_program.get_or_insert(opening.program_guid);
+        }
         let seq = state.take_seq();
-        let wallet = state.wallets.entry(placement.wallet_guid).or_insert_with(|| Wallet {
-            wallet_id: placement.wallet_id.clone(),
-            person_guid: placement.person_guid,
-            program_guid: placement.program_guid,
-            created_at: opened_at,
+        let wallet = state.wallets.entry(opening.wallet_guid).or_insert_with(|| Wallet {
+            wallet_id: opened.wallet_id.clone(),
+            person_guid: opening.person_guid,
+            program_guid: opening.program_guid,
+            created_at: opening.opened_at,
             seq,
             accounts: Vec::new(),
             cards: Vec::new(),
         });
-        wallet.accounts.push(account_guid);
-        if let Some(proxy) = &placement.new_card {
+        wallet.accounts.push(opening.account_guid);
+        if let Some(proxy) = &opened.new_card {
             if !wallet.cards.iter().any(|card| card.proxy == *proxy) {
-                wallet.cards.push(Card { proxy: proxy.clone(), issued_at: opened_at });
+                wallet.cards.push(Card { proxy: proxy.clone(), issued_at: opening.opened_at });
             }
-            state.cards.insert(proxy.clone(), placement.wallet_guid);
+            state.cards.insert(proxy.clone(), opening.wallet_guid);
         }
         let mut record = AccountRecord {
-            id: view.id,
-            currency: spec.currency,
-            wallet_guid: placement.wallet_guid,
-            account_type,
-            account_name: Arc::from(account_name),
-            opened_at,
-            opening_balance: spec.opening_balance,
+            id: opening.account,
+            currency: opening.currency,
+            wallet_guid: opening.wallet_guid,
+            account_type: opening.account_type,
+            account_name: Arc::from(opened.account_name.as_str()),
+            opened_at: opening.opened_at,
+            opening_balance: opening.opening_balance,
             seq,
             statics: None,
             activity: Arc::default(),
         };
-        record.statics = Some(Arc::new(qolo.account_statics(account_guid, &record)));
-        state.accounts.insert(account_guid, record);
+        record.statics = Some(Arc::new(qolo.account_statics(opening.account_guid, &record)));
+        state.accounts.insert(opening.account_guid, record);
         Ok(())
-    })?;
-    Ok(OpenedAccount { account: view, vendor_ids })
+    })
 }
 
 /// Chooses the wallet of a new account from the admin's ids: an existing wallet (whose holder,
 /// program and id must agree with any given) or a new one, and its card.
 fn place(
-    state: &mut TenantState,
+    state: &TenantState,
     ids: &parse::OpenIds,
     default_program: Option<Uuid>,
     idgen: &IdGen,
@@ -144,6 +188,7 @@ fn place(
             program_guid: wallet.program_guid,
             new_card,
             card_proxy,
+            fallback_program: false,
         });
     }
     if let Some(wallet_id) = &ids.wallet_id
@@ -160,10 +205,14 @@ fn place(
         Some(proxy) => proxy.clone(),
         None => unused(|| digits(idgen, 13), |proxy| !state.cards.contains_key(proxy)),
     };
-    let program_guid = ids
-        .program_guid
-        .or(default_program)
-        .unwrap_or_else(|| *state.fallback_program.get_or_insert_with(|| idgen.uuid()));
+    // The fallback program is kept only once an account is opened in it (`apply`).
+    let (program_guid, fallback_program) = match ids.program_guid.or(default_program) {
+        Some(program_guid) => (program_guid, false),
+        None => match state.fallback_program {
+            Some(program_guid) => (program_guid, false),
+            None => (idgen.uuid(), true),
+        },
+    };
     Ok(Placement {
         wallet_guid: ids.wallet_guid.unwrap_or_else(|| idgen.uuid()),
         wallet_id,
@@ -171,6 +220,7 @@ fn place(
         program_guid,
         new_card: Some(card.clone()),
         card_proxy: Some(card),
+        fallback_program,
     })
 }
 
