@@ -280,6 +280,13 @@ pub(super) fn open(app: &App, tenant: &Tenant, req: &Request) -> Response {
         Ok(opened) => {
             Response::json(StatusCode::CREATED, &account_out(app, tenant, &opened.account))
         }
+        // The store refused the opening's changes: not the request's fault, retry later.
+        Err(message)
+            if message.contains(vendors::common::persist::UNSTORED)
+                || app.store.as_ref().is_some_and(crate::store::Store::failing) =>
+        {
+            super::refuse(vendors::Refusal::Unavailable).with_reason(message)
+        }
         Err(message) => error(StatusCode::CONFLICT, "account_not_opened", message),
     }
 }
