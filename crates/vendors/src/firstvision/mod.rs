@@ -254,8 +254,8 @@ impl Vendor for FirstVision {
         self.auth.remove_tenant(tenant);
     }
 
-    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
-        Err(format!("{}: keeps no records yet", self.name()))
+    fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {
+        self.restore_record(tenant, record)
     }
 
     fn vendor_ids(&self, tenant: TenantId, account: &ledger::AccountView) -> Map<String, Value> {
