@@ -293,7 +293,7 @@ impl Vendor for Amlyze {
         self.reset_tenant(tenant);
     }
 
-    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
-        Err(format!("{}: keeps no records yet", self.name()))
+    fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {
+        self.restore_record(tenant, record)
     }
 }
