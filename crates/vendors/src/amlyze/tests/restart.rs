@@ -280,3 +280,24 @@ fn amlyze_a_store_that_cannot_write_refuses_the_change_and_nothing_is_kept() {
     });
     opened.unwrap();
 }
+
+#[test]
+fn amlyze_records_restore_in_order_around_a_reset_the_server_replays() {
+    let after = Harness::new(fresh()).restarted(fresh());
+    let account = |id: u128| {
+        json!({
+            "record": "account", "at": 0, "unit": "sandbox", "ext_id": "ACC-1",
+            "account": uuid::Uuid::from_u128(id).to_string(), "customer": "CUS-1",
+            "number": "LT601010012345678901", "currency": "EUR", "communication_number": null,
+        })
+        .to_string()
+    };
+    after.vendor.restore(TENANT, account(1).as_bytes()).unwrap();
+    let first = after.vendor.inspect_account(TENANT, AccountId(uuid::Uuid::from_u128(1)));
+    assert_eq!(first.unwrap()["accountExtId"], "ACC-1");
+    // The tenant was reset here; the same id then went to another account.
+    after.vendor.reset_tenant(TENANT);
+    after.vendor.restore(TENANT, account(2).as_bytes()).unwrap();
+    assert!(after.vendor.inspect_account(TENANT, AccountId(uuid::Uuid::from_u128(1))).is_none());
+    assert!(after.vendor.inspect_account(TENANT, AccountId(uuid::Uuid::from_u128(2))).is_some());
+}

@@ -339,3 +339,32 @@ fn a_store_that_cannot_write_refuses_the_change_and_nothing_is_kept() {
     let now_posted = h.ledger.account(h.now(), TENANT, seed).unwrap().balances.posted;
     assert_eq!(now_posted, posted + dec("200"));
 }
+
+#[test]
+fn records_restore_in_order_around_a_reset_the_server_replays() {
+    let after = Harness::new(vendor()).restarted(vendor());
+    let opened = |account: u128| {
+        json!({
+            "record": "opened", "account": uuid::Uuid::from_u128(account).to_string(), "org": 970,
+            "logo": 401, "account_number": "9704010000000001467",
+            "card_number": "0004444440000000558", "card_sequence": 1, "currency": "MXN",
+            "action_codes": [["LOAD", "credit"]],
+        })
+        .to_string()
+    };
+    after.vendor.restore(TENANT, opened(1).as_bytes()).unwrap();
+    after.vendor.restore(TENANT, opened(1).as_bytes()).unwrap();
+    let taken = after.vendor.restore(TENANT, opened(2).as_bytes()).unwrap_err();
+    assert!(taken.contains("already in use"), "{taken}");
+    // The tenant was reset here; the same numbers then went to another account.
+    after.vendor.reset_tenant(TENANT);
+    after.vendor.restore(TENANT, opened(2).as_bytes()).unwrap();
+    let spec = AccountSpec {
+        currency: mxn(),
+        opening_balance: dec("0"),
+        limits: Limits::default(),
+        vendor_ids: json!({"accountNumber": "9704010000000001467"}).as_object().unwrap().clone(),
+    };
+    let refused = after.with_ctx(|ctx| after.vendor.open_account(ctx, TENANT, &spec));
+    assert!(refused.unwrap_err().contains("already in use"));
+}
