@@ -11,6 +11,7 @@ pub mod ids;
 pub mod index;
 pub mod json;
 pub mod persist;
+pub mod record_fields;
 
 /// The vendors' hash maps and sets: keyed by bearer tokens and identifiers a request names,
 /// looked up on every call. A fast, per-process seeded hasher: SipHash over a 300-byte token

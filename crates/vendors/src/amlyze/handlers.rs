@@ -11,7 +11,7 @@ use ledger::{TenantId, Timestamp};
 
 use super::errors::{self, Failure, Rejection};
 use super::parse::{self, BalanceCommand};
-use super::state::{BalanceSnapshot, Customer, TenantSlot, TenantState};
+use super::state::{BalanceSnapshot, Customer, Record, Snapshot, TenantSlot, TenantState, save};
 use super::wire::{self, AccountBalanceApi, AmlyzeAccountApi, AmlyzeCustomerApi};
 use super::{ROUTES, auth::AuthProblem};
 use crate::{Ctx, Refusal, Request, Response};
@@ -32,6 +32,7 @@ pub(crate) fn register_balance(call: &Call<'_>) -> Result<Response, Failure> {
     let command = parse::balance(&body)?;
     let mut state = call.slot.lock();
     check_balance(&state, &command)?;
+    save(call, || Record::Balances { at: call.now, items: vec![Snapshot::of(&command)] })?;
     store_balance(&mut state, &command, call.now);
     Ok(wire::accepted())
 }
@@ -70,13 +71,21 @@ pub(crate) fn register_customer(call: &Call<'_>) -> Result<Response, Failure> {
             ),
         ));
     }
-    let customer = Customer { entity_type: command.entity_type, registered_at: call.now };
-    if !state.upsert_customer(command.business_unit, command.customer_ext_id, customer) {
+    if !state.can_upsert_customer(command.business_unit, command.customer_ext_id) {
         return Err(errors::internal(format!(
             "limit: tenant already has {} customers",
             super::state::CUSTOMERS_MAX
         )));
     }
+    save(call, || Record::Customer {
+        at: call.now,
+        unit: command.business_unit.into(),
+        ext_id: command.customer_ext_id.into(),
+        entity_type: command.entity_type.map(|kind| kind.as_str().into()),
+        communication_number: command.communication_number.into(),
+    })?;
+    let customer = Customer { entity_type: command.entity_type, registered_at: call.now };
+    state.upsert_customer(command.business_unit, command.customer_ext_id, customer);
     state.remember_communication(command.communication_number);
     Ok(wire::accepted())
 }
@@ -153,7 +162,7 @@ fn communication_number_used(number: &str) -> Failure {
 }
 
 /// Stores a checked balance as a snapshot; it never posts to the ledger.
-fn store_balance(state: &mut TenantState, command: &BalanceCommand<'_>, now: Timestamp) {
+pub(crate) fn store_balance(state: &mut TenantState, command: &BalanceCommand<'_>, now: Timestamp) {
     let snapshot = BalanceSnapshot {
         balance_at: command.balance_at,
         balance_at_text: command.balance_at_text.into(),

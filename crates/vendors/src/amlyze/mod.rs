@@ -116,6 +116,12 @@
 //!   on the clock of the tenant whose bearer token it carries; else (no token, an unknown one,
 //!   or a tenant AMLYZE never saw) the time last seen on any tenant's clock; else, when AMLYZE
 //!   has seen no clock at all since start, the Unix epoch (the vendor reads no clock itself).
+//! - With a store (`serve --data`), customers, accounts, snapshots and used
+//!   `communicationNumber`s are recorded before they change and restored at restart
+//!   (`state/record.rs`); a store that cannot write refuses the call with the internal error
+//!   (500; a batch as a whole) and uses no number up. The time last seen is not recorded on
+//!   its own: after a restart a refusal shows the time of the tenant's last recorded change
+//!   until its next request.
 //!
 //! # Known gaps
 //!
@@ -293,7 +299,7 @@ impl Vendor for Amlyze {
         self.reset_tenant(tenant);
     }
 
-    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
-        Err(format!("{}: keeps no records yet", self.name()))
+    fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {
+        self.restore_record(tenant, record)
     }
 }

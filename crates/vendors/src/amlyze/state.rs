@@ -6,6 +6,8 @@
 //! and never post to it. Accounts are also ledger accounts (so the admin API lists them); the
 //! record keeps the ledger id.
 
+mod record;
+
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::common::{HashMap, HashSet};
@@ -17,6 +19,8 @@ use ledger::{AccountId, Currency, TenantId, Timestamp};
 use rust_decimal::Decimal;
 
 use super::wire::datetime::DateTime;
+
+pub(crate) use record::{Record, Snapshot, register_owner, save};
 
 /// Most `communicationNumber`s remembered per tenant; past it the oldest is forgotten (and could
 /// be reused).
@@ -118,6 +122,13 @@ impl EntityType {
             "INDIVIDUAL" => Some(EntityType::Individual),
             "ORGANIZATION" => Some(EntityType::Organization),
             _ => None,
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            EntityType::Individual => "INDIVIDUAL",
+            EntityType::Organization => "ORGANIZATION",
         }
     }
 }
@@ -224,6 +235,12 @@ impl TenantState {
     ) -> Option<(&str, &str, &AccountRecord)> {
         let (unit, ext_id) = self.by_ledger_id.get(&id)?;
         Some((unit, ext_id, self.account(unit, ext_id)?))
+    }
+
+    /// Whether [`TenantState::upsert_customer`] would take this customer (a known one, or room
+    /// for a new one).
+    pub(crate) fn can_upsert_customer(&self, unit: &str, ext_id: &str) -> bool {
+        self.customer(unit, ext_id).is_some() || self.n_customers < CUSTOMERS_MAX
     }
 
     /// Registers or replaces a customer; `false` if a new one would pass [`CUSTOMERS_MAX`].

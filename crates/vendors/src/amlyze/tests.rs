@@ -16,6 +16,8 @@ use super::state::BalanceType;
 use crate::testing::{Harness, TENANT};
 use crate::{AccountSpec, Refusal, Request, Response};
 
+mod restart;
+
 /// A second tenant, provisioned with a random token.
 const OTHER: TenantId = TenantId(uuid::Uuid::from_u128(2));
 

@@ -67,8 +67,8 @@ struct Nonces {
 }
 
 impl Nonces {
-    /// Records `id` unless it is still inside its window; `false` means a replay.
-    fn insert(&mut self, id: &str, now: Timestamp) -> bool {
+    /// Forgets ids whose window closed by `now` (and the oldest, past the bound).
+    fn forget_expired(&mut self, now: Timestamp) {
         while let Some((until, _)) = self.order.front() {
             if now < *until && self.order.len() < NONCES_PER_TENANT_MAX {
                 break;
@@ -77,7 +77,17 @@ impl Nonces {
                 self.seen.remove(&old);
             }
         }
-        if self.seen.contains(id) {
+    }
+
+    /// Whether `id` may be used at `now` (not inside its window).
+    fn is_fresh(&mut self, id: &str, now: Timestamp) -> bool {
+        self.forget_expired(now);
+        !self.seen.contains(id)
+    }
+
+    /// Records `id` unless it is still inside its window; `false` means a replay.
+    fn insert(&mut self, id: &str, now: Timestamp) -> bool {
+        if !self.is_fresh(id, now) {
             return false;
         }
         let id: Box<str> = id.into();
@@ -86,6 +96,10 @@ impl Nonces {
         true
     }
 }
+
+/// Saves the use of a signed request's `X-Client-Request-Id` (tenant, id, instant) before it
+/// counts; an `Err` refuses the request.
+pub(crate) type RecordNonce<'a> = dyn Fn(TenantId, &str, Timestamp) -> Result<(), Failure> + 'a;
 
 /// Who a request was authenticated as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,31 +176,32 @@ impl Auth {
         Ok(client)
     }
 
-    /// Issues an access token to `client`; returns it and the issuing instant.
-    pub(crate) fn issue(
+    /// Keeps an issued access token of `tenant` until `expires_at`. Once many are held, those
+    /// expired by their tenant's `clock` are swept first, keeping memory bounded under token
+    /// churn (an expired token is refused either way).
+    pub(crate) fn keep_token(
         &self,
-        client: &Client,
-        clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
-        ids: &crate::common::ids::IdGen,
-    ) -> (String, Timestamp) {
-        let now = clock(client.tenant);
-        let token = ids.secret("");
+        tenant: TenantId,
+        token: String,
+        expires_at: Timestamp,
+        clock: impl Fn(TenantId) -> Timestamp,
+    ) {
         if self.tokens.len() >= TOKENS_SWEEP_AT {
             self.tokens.prune(clock);
         }
-        let expires_at = now.saturating_add(TOKEN_LIFETIME);
-        self.tokens.insert(token.clone(), Grant { tenant: client.tenant, expires_at, data: () });
-        (token, now)
+        self.tokens.insert(token, Grant { tenant, expires_at, data: () });
     }
 
     /// Checks the headers every API call carries: apikey, bearer token, `X-ClientID` (one of the
     /// tenant's organizations, as `has_org` tells), then the signature when present — last, so
     /// a request id is only used up by a request that passed everything else.
+    /// `record` saves a signed request's id before it counts as used.
     pub(crate) fn authenticate(
         &self,
         req: &Request,
         clock: &(dyn Fn(TenantId) -> Timestamp + Sync),
         has_org: impl Fn(TenantId, u16) -> bool,
+        record: &RecordNonce<'_>,
     ) -> Result<Caller, Failure> {
         let Some(api_key) = header(req, &APIKEY) else {
             return Err(unauthorized("auth: apikey header is missing"));
@@ -242,7 +257,7 @@ impl Auth {
         match req.headers.get(&SIGNATURE).map(http::HeaderValue::to_str) {
             None => {}
             Some(Ok(signature)) => {
-                self.verify_signature(req, &client, signature, clock(tenant))
+                self.verify_signature(req, &client, signature, clock(tenant), record)
                     .map_err(|rejection| rejection.for_tenant(tenant))?;
             }
             Some(Err(_)) => {
@@ -262,6 +277,7 @@ impl Auth {
         client: &Client,
         signature: &str,
         now: Timestamp,
+        record: &RecordNonce<'_>,
     ) -> Result<(), Failure> {
         let Some(request_id) = req.header("x-client-request-id").filter(|id| !id.is_empty()) else {
             return Err(unauthorized(
@@ -308,13 +324,44 @@ impl Auth {
                  X-Client-Request-Id + Timestamp + body))",
             ));
         }
-        let mut nonces = self.nonces.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !nonces.entry(client.tenant).or_default().insert(request_id, now) {
-            return Err(unauthorized(format!(
+        self.use_request_id(client.tenant, request_id, now, record)
+    }
+
+    /// Uses up `request_id` of `tenant` at `now`, recorded first; a replay inside its window is
+    /// refused and records nothing.
+    fn use_request_id(
+        &self,
+        tenant: TenantId,
+        request_id: &str,
+        now: Timestamp,
+        record: &RecordNonce<'_>,
+    ) -> Result<(), Failure> {
+        let replayed = || {
+            unauthorized(format!(
                 "auth: X-Client-Request-Id {request_id} was already used in the last 5 minutes"
-            )));
+            ))
+        };
+        if !self.lock_nonces().entry(tenant).or_default().is_fresh(request_id, now) {
+            return Err(replayed());
+        }
+        // Recorded outside the lock, which every tenant's signed requests share, as the store
+        // may wait for the disk; a twin of this request that got in meanwhile is caught below
+        // (its record restores as one use, the same as here).
+        record(tenant, request_id, now)?;
+        if !self.lock_nonces().entry(tenant).or_default().insert(request_id, now) {
+            return Err(replayed());
         }
         Ok(())
+    }
+
+    /// Uses up `request_id` of `tenant` at `at` again, as its record says (restart).
+    pub(crate) fn restore_request_id(&self, tenant: TenantId, request_id: &str, at: Timestamp) {
+        // A second use of one id (a twin recorded before it lost the race) changes nothing.
+        self.lock_nonces().entry(tenant).or_default().insert(request_id, at);
+    }
+
+    fn lock_nonces(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, Nonces>> {
+        self.nonces.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Forgets `tenant`'s credentials, access tokens and nonces: it is being deleted.
@@ -334,8 +381,7 @@ impl Auth {
 
     /// Forgets `tenant`'s signature nonces (credentials and tokens stay).
     pub(crate) fn reset_tenant(&self, tenant: TenantId) {
-        let mut nonces = self.nonces.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        nonces.remove(&tenant);
+        self.lock_nonces().remove(&tenant);
     }
 }
 

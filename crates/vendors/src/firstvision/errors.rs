@@ -271,6 +271,11 @@ impl FvError {
     }
 }
 
+/// The store could not keep a change, so it was not made (500, the backend error).
+pub(crate) fn unstored(err: &crate::common::persist::Unstored) -> Failure {
+    Failure::new(FvError::Backend, format!("{} ({err})", crate::common::persist::UNSTORED))
+}
+
 /// `vpl`, because of `reason` (422).
 pub(crate) fn vpl(vpl: Vpl, reason: impl Into<String>) -> Failure {
     Failure::new(FvError::Vpl(vpl), reason)

@@ -19,7 +19,7 @@ use super::auth::{Caller, TOKEN_LIFETIME};
 use super::wire::calendar::Date;
 use super::errors::{Failure, FvError, Vpl, bad, vpl};
 use super::parse::{self, AccountOrCard, CashCommand, Version};
-use super::state::{AccountMeta, ActionCode};
+use super::state::{AccountMeta, ActionCode, Record};
 use super::wire;
 use super::wire::cash::digits;
 use super::{FirstVision, REFERENCE_RETENTION};
@@ -70,7 +70,11 @@ fn wallet_matches(wallet: &str, currency: Currency) -> bool {
 
 impl FirstVision {
     fn authenticate(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Caller, Failure> {
-        self.auth.authenticate(req, ctx.clock, |tenant, org| self.state.org(tenant, org).is_some())
+        let has_org = |tenant, org| self.state.org(tenant, org).is_some();
+        let record = |tenant, request_id: &str, at| {
+            self.save(ctx, tenant, &Record::Nonce { request_id: request_id.into(), at })
+        };
+        self.auth.authenticate(req, ctx.clock, has_org, &record)
     }
 
     /// The account with this account number, or else this card number.
@@ -117,7 +121,12 @@ impl FirstVision {
                 .for_tenant(tenant));
             }
         }
-        let (token, now) = self.auth.issue(&client, ctx.clock, &ctx.ids(tenant));
+        let now = ctx.now(tenant);
+        let token = ctx.ids(tenant).secret("");
+        let expires_at = now.saturating_add(TOKEN_LIFETIME);
+        let record = Record::Token { token: token.as_str().into(), issued_at: now, expires_at };
+        self.save(ctx, tenant, &record)?;
+        self.auth.keep_token(tenant, token.clone(), expires_at, ctx.clock);
         let body = wire::TokenResponse {
             token_type: "BearerToken",
             issued_at: now.as_unix_micros().div_euclid(1000).to_string(),
@@ -193,7 +202,19 @@ impl FirstVision {
             Applied::New(_) => {
                 let credit_limit = current_credit_limit();
                 let expires_at = now.saturating_add(REFERENCE_RETENTION);
-                account.credit_limits.record(receipt.id, credit_limit, now, expires_at);
+                let record = Record::CreditLimit {
+                    account: account.id.0,
+                    transfer: receipt.id.0,
+                    credit_limit,
+                    at: now,
+                    expires_at,
+                };
+                // The money has moved and its event is stored: the answer stays the truth even
+                // when this note cannot be kept, and a replay then shows the current limit, as
+                // it does for a note past its bound.
+                if self.save(ctx, tenant, &record).is_ok() {
+                    account.credit_limits.record(receipt.id, credit_limit, now, expires_at);
+                }
                 credit_limit
             }
             Applied::Replayed(_) => {

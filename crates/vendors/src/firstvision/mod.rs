@@ -96,6 +96,13 @@
 //!   `{endpoint}/token` in its prose; both `/token` and `/firstvision/token` are served.
 //! - Generated identifiers: account numbers `org(3) + logo(3) + 13 digits` (default org 970,
 //!   logo 401), card numbers `000` + a 16-digit Luhn-valid PAN, card sequence 1.
+//! - With a store (`serve --data`), what the mock keeps beside the ledger (account identities
+//!   and action codes, access tokens, signed request ids, each cash answer's credit limit) is
+//!   recorded before it changes and restored at restart (`state/record.rs`): a token works
+//!   after a restart until its own expiry, a request id stays used for its five minutes, a
+//!   replay answers the first answer. A store that cannot write refuses the change with the
+//!   backend error (500), except the credit-limit note of a cash transfer already committed:
+//!   that answer stays the success it is.
 //! - Oversized bodies answer 413 and body timeouts 408, in the vendor's envelope (neither is in
 //!   the vendor's lists: they are what an HTTP gateway in front of it answers).
 //! - A date with no value is left out of the answer, never `null`: the vendor's schemas type every
@@ -126,7 +133,8 @@
 //!   not published. No switch for a bare (unwrapped) body or for requiring signatures.
 //! - The ledger's receipt has no limits, so the credit limit a cash answer showed is kept beside
 //!   it (per account, for the reference's retention, at most 2^18 transfers). A replay whose
-//!   record is gone (past that bound, or racing the first call) shows the current limit.
+//!   record is gone (past that bound, racing the first call, or not stored because the store
+//!   failed just after the transfer) shows the current limit.
 
 mod auth;
 mod errors;
@@ -254,8 +262,8 @@ impl Vendor for FirstVision {
         self.auth.remove_tenant(tenant);
     }
 
-    fn restore(&self, _tenant: TenantId, _record: &[u8]) -> Result<(), String> {
-        Err(format!("{}: keeps no records yet", self.name()))
+    fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {
+        self.restore_record(tenant, record)
     }
 
     fn vendor_ids(&self, tenant: TenantId, account: &ledger::AccountView) -> Map<String, Value> {

@@ -3,6 +3,10 @@
 //! transfers showed, and each organization's action-code table (which ASM action codes credit
 //! and which debit).
 
+mod record;
+
+pub(crate) use record::{Record, direction_name};
+
 use std::collections::VecDeque;
 
 use crate::common::HashMap;
@@ -133,6 +137,15 @@ impl Default for OrgTable {
     }
 }
 
+/// The action a direction names, as the admin API's `actionCodes` and records spell it.
+pub(crate) fn action_code(direction: &str) -> Option<ActionCode> {
+    match direction {
+        "credit" => Some(CASH_IN),
+        "debit" => Some(CASH_OUT),
+        _ => None,
+    }
+}
+
 /// Parses the admin API's `actionCodes` object (`{"LOAD": "credit", "UNLD": "debit"}`).
 pub(crate) fn parse_action_codes(value: &Value) -> Result<Vec<(String, ActionCode)>, String> {
     let Value::Object(map) = value else {
@@ -143,14 +156,8 @@ pub(crate) fn parse_action_codes(value: &Value) -> Result<Vec<(String, ActionCod
         if code.chars().count() != 4 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(format!("action code {code:?} must be 4 letters or digits"));
         }
-        let action = match direction.as_str() {
-            Some("credit") => CASH_IN,
-            Some("debit") => CASH_OUT,
-            _ => {
-                return Err(format!(
-                    "action code {code}: direction must be \"credit\" or \"debit\""
-                ));
-            }
+        let Some(action) = direction.as_str().and_then(action_code) else {
+            return Err(format!("action code {code}: direction must be \"credit\" or \"debit\""));
         };
         res.push((code.clone(), action));
     }

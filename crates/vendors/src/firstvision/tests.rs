@@ -18,6 +18,8 @@ use super::vendor;
 use crate::testing::{Harness, TENANT, parse_request, render};
 use crate::{AccountSpec, Refusal, Response};
 
+mod restart;
+
 /// A second tenant, provisioned with random credentials.
 const OTHER_TENANT: TenantId = TenantId(uuid::Uuid::from_u128(2));
 

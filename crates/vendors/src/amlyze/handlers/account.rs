@@ -9,12 +9,14 @@ use super::{Call, communication_number_used};
 use crate::amlyze::errors::{self, AmlyzeError, Failure, Rejection};
 use crate::amlyze::parse::{AccountCommand, DEFAULT_BUSINESS_UNIT};
 use crate::amlyze::state::{
-    ACCOUNTS_MAX, AccountRecord, AccountStatus, Customer, EntityType, TenantSlot, TenantState,
+    ACCOUNTS_MAX, AccountRecord, AccountStatus, Record, TenantSlot, TenantState, register_owner,
+    save,
 };
 use crate::amlyze::wire::datetime;
 use crate::amlyze::NAME;
 use crate::common::accounts::{self, AccountSpec, OpenedAccount};
 use crate::common::ids::IdGen;
+use crate::common::persist::UNSTORED;
 use crate::Ctx;
 
 /// The vendor identifiers `open` understands, by their AMLYZE names.
@@ -110,6 +112,15 @@ fn update(
             )
         })?;
     }
+    // Recorded after the ledger took the status: a status the ledger refuses is an answer,
+    // not a change to restore.
+    save(call, || Record::AccountNumber {
+        at: now,
+        unit: unit.into(),
+        ext_id: command.account_ext_id.into(),
+        number: command.account_number.into(),
+        communication_number: command.communication_number.into(),
+    })?;
     if let Some(account) = state.account_mut(unit, command.account_ext_id) {
         account.account_number = command.account_number.into();
     }
@@ -138,6 +149,19 @@ fn create(
     };
     let view = accounts::open(call.ctx, call.tenant, NAME, &spec, &vendor_ids)
         .map_err(|err| errors::internal(format!("ledger: opening the account failed: {err}")))?;
+    // Recorded once the ledger has the account (it draws the id): a store that fails here
+    // leaves a ledger account AMLYZE does not know, rather than one restored that the ledger
+    // never opened.
+    save(call, || Record::Account {
+        at: call.now,
+        unit: unit.into(),
+        ext_id: command.account_ext_id.into(),
+        account: view.id.0,
+        customer: command.customer_ext_id.into(),
+        number: command.account_number.into(),
+        currency: command.currency,
+        communication_number: Some(command.communication_number.into()),
+    })?;
     state.insert_account(
         unit,
         command.account_ext_id,
@@ -234,12 +258,21 @@ pub(crate) fn open(
     };
     let vendor_ids = vendor_ids(&ext_id, &number, &customer, unit);
     let view = accounts::open(ctx, tenant, NAME, spec, &vendor_ids)?;
-    if state.customer(unit, &customer).is_none() {
-        let owner = Customer { entity_type: Some(EntityType::Organization), registered_at: now };
-        // Past the customer limit the account still opens; its owner is then unknown to the
-        // account call, which the admin can see in the vendor ids.
-        state.upsert_customer(unit, &customer, owner);
-    }
+    // As the account call: recorded once the ledger has the account, before AMLYZE knows it.
+    let record = Record::Account {
+        at: now,
+        unit: unit.into(),
+        ext_id: ext_id.as_str().into(),
+        account: view.id.0,
+        customer: customer.as_str().into(),
+        number: number.as_str().into(),
+        currency: spec.currency,
+        communication_number: None,
+    };
+    ctx.record(tenant, NAME, &record).map_err(|_| UNSTORED.to_string())?;
+    // Past the customer limit the account still opens; its owner is then unknown to the
+    // account call, which the admin can see in the vendor ids.
+    register_owner(&mut state, unit, &customer, now);
     state.insert_account(
         unit,
         &ext_id,

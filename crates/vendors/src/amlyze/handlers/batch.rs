@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use super::{Call, check_balance, communication_number_used, store_balance};
 use crate::Response;
 use crate::amlyze::errors::{self, Failure, REQUEST_ACCEPTED, REQUEST_REJECTED, Rejection};
-use crate::amlyze::parse;
-use crate::amlyze::state::TenantState;
+use crate::amlyze::parse::{self, BalanceCommand};
+use crate::amlyze::state::{self, Record, Snapshot, TenantState};
 use crate::amlyze::wire::{
     AccountBalanceApi, AccountBalanceItemResultApi, BatchAccountBalancesRequestApi,
     BatchAccountBalancesResultApi, JavaString,
@@ -37,6 +37,7 @@ pub(super) fn answer(call: &Call<'_>, save: bool) -> Result<Response, Failure> {
     let mut results = Vec::with_capacity(items.len());
     let mut state = call.slot.lock();
     let mut validated: HashSet<&str> = HashSet::default();
+    let mut accepted = Vec::new();
     for item in items {
         let item = item.as_deref();
         let outcome = match item {
@@ -44,9 +45,20 @@ pub(super) fn answer(call: &Call<'_>, save: bool) -> Result<Response, Failure> {
                 Rejection::AccountBalanceMandatory,
                 "field accountBalances: null item",
             )),
-            Some(item) => one(&mut state, &mut validated, item, call, save),
+            Some(item) => one(&state, &mut validated, item).map(|command| accepted.push(command)),
         };
         results.push(item_result(item, outcome));
+    }
+    if save && !accepted.is_empty() {
+        // Every accepted item in one record, before any is stored: the batch is kept whole or
+        // not at all.
+        state::save(call, || Record::Balances {
+            at: call.now,
+            items: accepted.iter().map(Snapshot::of).collect(),
+        })?;
+        for command in &accepted {
+            store_balance(&mut state, command, call.now);
+        }
     }
     drop(state);
     Ok(Response::json(
@@ -55,25 +67,20 @@ pub(super) fn answer(call: &Call<'_>, save: bool) -> Result<Response, Failure> {
     ))
 }
 
-/// Checks one item and stores it (`save`) or notes its number as validated.
+/// Checks one item against the state and the batch's earlier items, and notes its number as
+/// used by the batch; the caller stores the accepted items (when saving) once all are checked.
 fn one<'a>(
-    state: &mut TenantState,
+    state: &TenantState,
     validated: &mut HashSet<&'a str>,
     item: &'a AccountBalanceApi<'_>,
-    call: &Call<'_>,
-    save: bool,
-) -> Result<(), Failure> {
+) -> Result<BalanceCommand<'a>, Failure> {
     let command = parse::balance(item)?;
     if validated.contains(command.communication_number) {
         return Err(communication_number_used(command.communication_number));
     }
     check_balance(state, &command)?;
-    if save {
-        store_balance(state, &command, call.now);
-    } else {
-        validated.insert(command.communication_number);
-    }
-    Ok(())
+    validated.insert(command.communication_number);
+    Ok(command)
 }
 
 fn text<'a>(field: Option<&'a JavaString<'_>>) -> Option<&'a str> {

@@ -1,18 +1,20 @@
 //! The admin API's side of FirstVision: opening an account under its VisionPLUS identifiers
 //! (organization, logo, account and card numbers) and showing them back.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use super::super::FirstVision;
-use super::super::wire;
 use super::super::state::{
-    self, AccountMeta, CreditLimitLog, DEFAULT_LOGO, DEFAULT_ORG, VENDOR_ID_KEYS, client_id,
+    self, AccountMeta, ActionCode, DEFAULT_LOGO, Record, direction_name, DEFAULT_ORG, VENDOR_ID_KEYS, client_id,
     generate_account_number, generate_card_number, id_integer, id_text, is_account_number,
     is_card_number, parse_action_codes,
 };
 use super::{ACCOUNT_NUMBER, CARD_NUMBER};
+use crate::common::persist::UNSTORED;
 use crate::{AccountSpec, Ctx, OpenedAccount};
-use ledger::{Direction, TenantId};
+use ledger::TenantId;
 
 /// How many random identifiers to try before giving up on a free one.
 const GENERATE_ATTEMPTS_MAX: usize = 100;
@@ -30,13 +32,7 @@ impl FirstVision {
             let codes: Map<String, Value> = table
                 .action_codes
                 .iter()
-                .map(|(code, action)| {
-                    let direction = match action.direction {
-                        ledger::Direction::Credit => "credit",
-                        ledger::Direction::Debit => "debit",
-                    };
-                    (code.clone(), Value::from(direction))
-                })
+                .map(|(code, action)| (code.clone(), Value::from(direction_name(action))))
                 .collect();
             ids.insert("actionCodes".into(), Value::Object(codes));
         }
@@ -109,44 +105,64 @@ impl FirstVision {
         vendor_ids.insert("cardSequence".into(), Value::from(card_sequence));
         vendor_ids.insert("X-ClientID".into(), Value::from(client_id(org)));
         let account = crate::common::accounts::open(ctx, tenant, "firstvision", spec, &vendor_ids)?;
-        self.index.insert(tenant, ACCOUNT_NUMBER, &account_number, account.id)?;
-        self.index.insert(tenant, CARD_NUMBER, &card_number, account.id)?;
-        self.state.insert_account(
-            tenant,
-            AccountMeta {
-                layout: wire::cash::Layout::of(
-                    org,
-                    logo,
-                    &account_number,
-                    &card_number,
-                    spec.currency,
-                ),
-                id: account.id,
-                org,
-                logo,
-                account_number,
-                card_number,
-                card_sequence,
-                currency: spec.currency,
-                credit_limits: CreditLimitLog::default(),
-            },
+        // Recorded once the ledger has the account (it draws the id): a store that fails here
+        // leaves a ledger account no FirstVision number names, rather than numbers restored
+        // for an account the ledger never opened.
+        let record = Record::Opened {
+            account: account.id.0,
+            org,
+            logo,
+            account_number: Cow::Borrowed(&account_number),
+            card_number: Cow::Borrowed(&card_number),
+            card_sequence,
+            currency: spec.currency,
+            action_codes: action_codes
+                .iter()
+                .map(|(code, action)| (Cow::Borrowed(code.as_str()), direction_name(action).into()))
+                .collect(),
+        };
+        self.save(ctx, tenant, &record).map_err(|_| UNSTORED.to_string())?;
+        let meta = AccountMeta::new(
+            account.id,
+            (org, logo),
+            account_number,
+            card_number,
+            card_sequence,
+            spec.currency,
         );
-        self.state.ensure_org(tenant, org, action_codes);
+        self.index_account(tenant, meta, action_codes)?;
         if let Some(table) = self.state.org(tenant, org) {
             let mut codes: Vec<_> = table.action_codes.iter().collect();
             codes.sort_by(|a, b| a.0.cmp(b.0));
             let codes: Map<String, Value> = codes
                 .into_iter()
-                .map(|(code, action)| {
-                    let direction = match action.direction {
-                        Direction::Credit => "credit",
-                        Direction::Debit => "debit",
-                    };
-                    (code.clone(), Value::from(direction))
-                })
+                .map(|(code, action)| (code.clone(), Value::from(direction_name(action))))
                 .collect();
             vendor_ids.insert("actionCodes".into(), Value::Object(codes));
         }
         Ok(OpenedAccount { account, vendor_ids })
+    }
+
+    /// Indexes an opened account under its numbers and adds its organization's action codes:
+    /// what opening does after the ledger, and what restoring its record does again. An
+    /// identifier already naming this very account is no conflict (a record restored twice).
+    pub(crate) fn index_account(
+        &self,
+        tenant: TenantId,
+        meta: AccountMeta,
+        action_codes: Vec<(String, ActionCode)>,
+    ) -> Result<(), String> {
+        for (kind, number) in [
+            (ACCOUNT_NUMBER, &meta.account_number),
+            (CARD_NUMBER, &meta.card_number),
+        ] {
+            if self.index.get(tenant, kind, number) != Some(meta.id) {
+                self.index.insert(tenant, kind, number, meta.id)?;
+            }
+        }
+        let org = meta.org;
+        self.state.insert_account(tenant, meta);
+        self.state.ensure_org(tenant, org, action_codes);
+        Ok(())
     }
 }
