@@ -107,6 +107,8 @@ pub(crate) struct Progress {
 pub(crate) struct Shared {
     queue: Mutex<Vec<Row>>,
     queued: Condvar,
+    /// The writer is waiting for rows (changed only under `queue`'s lock).
+    writer_idle: AtomicBool,
     /// Tickets handed out: the number of rows appended so far.
     appended: AtomicU64,
     failed: AtomicBool,
@@ -130,8 +132,14 @@ impl Shared {
         let mut queue = self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let ticket = self.appended.fetch_add(1, Ordering::AcqRel) + 1;
         queue.push(row.with_ticket(ticket));
+        // Read under the queue's lock, which the writer holds while it decides to sleep: a
+        // busy writer takes this row with its next batch, so only a sleeping one is woken
+        // (a wake is a system call, on every append it was a visible part of a write).
+        let sleeping = self.writer_idle.load(Ordering::Relaxed);
         drop(queue);
-        self.queued.notify_one();
+        if sleeping {
+            self.queued.notify_one();
+        }
         TICKET.with(|last| last.set(ticket));
         Ok(ticket)
     }
@@ -181,6 +189,7 @@ impl Store {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Vec::new()),
             queued: Condvar::new(),
+            writer_idle: AtomicBool::new(false),
             appended: AtomicU64::new(0),
             failed: AtomicBool::new(false),
             progress,
@@ -267,7 +276,11 @@ impl Store {
 
 impl Drop for Store {
     fn drop(&mut self) {
-        self.shared.stopping.store(true, Ordering::Release);
+        {
+            // Under the queue's lock, so the writer cannot miss it between its check and its wait.
+            let _queue = self.shared.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            self.shared.stopping.store(true, Ordering::Release);
+        }
         self.shared.queued.notify_all();
         if let Some(writer) = self.writer.take() {
             let _ = writer.join();

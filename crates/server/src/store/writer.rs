@@ -38,8 +38,10 @@ fn run(mut conn: Connection, shared: &Shared, path: &Path) {
         if batch.is_empty() {
             let mut queue = shared.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             while queue.is_empty() && !shared.stopping.load(Ordering::Acquire) {
+                shared.writer_idle.store(true, Ordering::Relaxed);
                 queue =
                     shared.queued.wait(queue).unwrap_or_else(std::sync::PoisonError::into_inner);
+                shared.writer_idle.store(false, Ordering::Relaxed);
             }
             if queue.is_empty() {
                 return;
@@ -82,9 +84,19 @@ fn run(mut conn: Connection, shared: &Shared, path: &Path) {
     }
 }
 
-/// Writes `rows` in one transaction.
+/// Writes `rows` in one transaction. `BEGIN` and `COMMIT` are cached statements like the
+/// inserts: parsing them again for every commit was a visible part of a durable write.
 fn commit(conn: &mut Connection, rows: &[Row]) -> rusqlite::Result<()> {
-    let tx = conn.transaction()?;
+    conn.prepare_cached("BEGIN")?.execute([])?;
+    let done = insert(conn, rows).and_then(|()| conn.prepare_cached("COMMIT")?.execute([]));
+    if done.is_err() && !conn.is_autocommit() {
+        // A failed insert or commit leaves no open transaction behind for the retry.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    done.map(drop)
+}
+
+fn insert(tx: &Connection, rows: &[Row]) -> rusqlite::Result<()> {
     {
         let mut event = tx.prepare_cached(
             "INSERT INTO events (source, tenant, kind, seq, at_micros, data)
@@ -113,5 +125,5 @@ fn commit(conn: &mut Connection, rows: &[Row]) -> rusqlite::Result<()> {
             }
         }
     }
-    tx.commit()
+    Ok(())
 }
