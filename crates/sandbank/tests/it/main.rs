@@ -4,5 +4,7 @@
 
 mod cli;
 mod conform_cli;
+mod crash;
+mod durable;
 mod serve;
 mod tidy;
