@@ -304,3 +304,31 @@ pub(crate) fn run_to_exit(args: &[&str]) -> (Option<i32>, String) {
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     (code, stderr)
 }
+
+/// Where two JSON values differ, one line per difference (JSON pointer: left vs right), so a
+/// failing comparison of large reads says what changed.
+pub(crate) fn differences(left: &Value, right: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    walk(left, right, String::new(), &mut out);
+    out
+}
+
+fn walk(left: &Value, right: &Value, at: String, out: &mut Vec<String>) {
+    match (left, right) {
+        (Value::Object(l), Value::Object(r)) => {
+            let keys: std::collections::BTreeSet<&String> = l.keys().chain(r.keys()).collect();
+            for key in keys {
+                let (a, b) =
+                    (l.get(key).unwrap_or(&Value::Null), r.get(key).unwrap_or(&Value::Null));
+                walk(a, b, format!("{at}/{key}"), out);
+            }
+        }
+        (Value::Array(l), Value::Array(r)) if l.len() == r.len() => {
+            for (idx, (a, b)) in l.iter().zip(r).enumerate() {
+                walk(a, b, format!("{at}/{idx}"), out);
+            }
+        }
+        (l, r) if l != r => out.push(format!("{at}: {l} vs {r}")),
+        _ => {}
+    }
+}

@@ -6,5 +6,6 @@ mod cli;
 mod conform_cli;
 mod crash;
 mod durable;
+mod restart;
 mod serve;
 mod tidy;
