@@ -5,6 +5,7 @@
 mod cli;
 mod conform_cli;
 mod crash;
+mod disk;
 mod durable;
 mod restart;
 mod serve;

@@ -1,0 +1,201 @@
+//! Disk faults (issue 11): a store that cannot write. The server is started under a low
+//! file-size limit (`prlimit --fsize`, util-linux), so SQLite's writes fail with EFBIG once the
+//! write-ahead log outgrows it: writes must then be refused in the vendor's own shape, reads
+//! must keep answering, nothing refused may appear later, and once the limit is raised on the
+//! running process the store must recover by itself, losing no acknowledged write.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::durable::{self, Server, clowd9_credit, minor, references};
+
+/// The file-size limit the server starts under: room for a new store and some writes, far
+/// less than the write-ahead log grows to before its first checkpoint.
+const FSIZE_BYTES: u64 = 256 * 1024;
+/// Writes sent at most before the limit must have been hit.
+const WRITES_MAX: usize = 5_000;
+/// Writes sent while the store fails, each of which must be refused.
+const WRITES_REFUSED: usize = 5;
+/// How long a refusal may take (a refusal must not hang).
+const ANSWER_WAIT: Duration = Duration::from_secs(5);
+/// How long the store may take to recover once the disk takes writes again (its retries back
+/// off to one second).
+const RECOVERY_WAIT: Duration = Duration::from_secs(10);
+
+const WRITE_PATH: &str = "/v1/accounts/balance";
+
+/// Sends a keyed credit; the answer, and how long it took.
+fn credit(
+    server: &Server,
+    token: &str,
+    account: &str,
+    amount: i64,
+    reference: &str,
+) -> (u16, Value, Duration) {
+    let started = Instant::now();
+    let body = clowd9_credit(account, amount, reference);
+    let (status, answer) = server.send("POST", WRITE_PATH, token, Some(&body));
+    (status, answer, started.elapsed())
+}
+
+/// Sets the running server's file-size limit.
+fn set_fsize(server: &Server, limit: &str) {
+    let status = Command::new("prlimit")
+        .args(["--pid", &server.pid().to_string(), &format!("--fsize={limit}")])
+        .status()
+        .unwrap();
+    assert!(status.success(), "prlimit --pid {} --fsize={limit}", server.pid());
+}
+
+/// A server under [`FSIZE_BYTES`] whose store has just failed, and what was written to it.
+struct Failed {
+    server: Server,
+    data: std::path::PathBuf,
+    /// Holds `data`.
+    _dir: tempfile::TempDir,
+    admin: String,
+    /// The account's ledger id and Clowd9 id, and a Clowd9 token.
+    id: String,
+    c9_id: String,
+    c9: String,
+    /// The references of the writes acknowledged before the failure.
+    acknowledged: Vec<String>,
+    /// The first refused write: its rows were in the commit that failed, so its outcome is
+    /// unknown to the client (as after a timeout).
+    uncertain: String,
+}
+
+/// Starts a server under [`FSIZE_BYTES`] and writes until its store fails.
+fn fail_store() -> Failed {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut command = Command::new("prlimit");
+    command
+        .arg(format!("--fsize={FSIZE_BYTES}:unlimited"))
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_sandbank"))
+        .args(durable::serve_args(&data));
+    durable::prepare(&mut command);
+    let server = durable::start_command(command);
+    let admin = server.admin_token.clone();
+    let opened = server.open(&admin, "clowd9", "GBP", "10.00");
+    let id = opened["id"].as_str().unwrap().to_string();
+    let c9_id = opened["vendor_ids"]["account_id"].as_str().unwrap().to_string();
+    let c9 = server.clowd9_login();
+    let mut acknowledged = Vec::new();
+    let first_refused = (0..WRITES_MAX).find_map(|n| {
+        let reference = format!("a-{n}");
+        let (status, answer, took) = credit(&server, &c9, &c9_id, 100, &reference);
+        assert!(took < ANSWER_WAIT, "{reference} took {took:?}");
+        if status == 200 {
+            acknowledged.push(reference);
+            return None;
+        }
+        assert_unavailable(status, &answer);
+        Some(reference)
+    });
+    let uncertain = first_refused.expect("the file-size limit is hit");
+    assert!(!acknowledged.is_empty(), "some writes fit under the limit");
+    Failed { server, data, _dir: dir, admin, id, c9_id, c9, acknowledged, uncertain }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_store_that_cannot_write_refuses_changes_in_the_vendors_shape_serves_reads_and_recovers() {
+    let Failed { server, data, _dir, admin, id, c9_id, c9, mut acknowledged, uncertain } =
+        fail_store();
+
+    // While it fails: writes are refused at once, reads answer.
+    let mut refused = BTreeSet::new();
+    for n in 0..WRITES_REFUSED {
+        let reference = format!("r-{n}");
+        let (status, answer, took) = credit(&server, &c9, &c9_id, 100, &reference);
+        assert!(took < ANSWER_WAIT, "{reference} took {took:?}");
+        assert_unavailable(status, &answer);
+        refused.insert(reference);
+    }
+    let (status, balances) =
+        server.send("GET", &format!("/v1/accounts/{c9_id}/balances"), &c9, None);
+    assert_eq!(status, 200, "a balance read while the store fails: {balances}");
+    server.read(&format!("/__admin/accounts/{id}"), &admin);
+
+    // The disk takes writes again: the store recovers by itself.
+    set_fsize(&server, "unlimited:unlimited");
+    let deadline = Instant::now() + RECOVERY_WAIT;
+    for n in 0.. {
+        let reference = format!("b-{n}");
+        let (status, answer, _) = credit(&server, &c9, &c9_id, 100, &reference);
+        if status == 200 {
+            acknowledged.push(reference);
+            break;
+        }
+        assert_unavailable(status, &answer);
+        refused.insert(reference);
+        assert!(Instant::now() < deadline, "the store did not recover within {RECOVERY_WAIT:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for n in 0..5 {
+        let reference = format!("c-{n}");
+        let (status, answer, _) = credit(&server, &c9, &c9_id, 100, &reference);
+        assert_eq!(status, 200, "{reference} after recovery: {answer}");
+        acknowledged.push(reference);
+    }
+    assert_kept(&server, &admin, &id, &acknowledged, &refused, &uncertain);
+
+    let status = server.terminate();
+    assert!(status.success(), "SIGTERM: {status}");
+    durable::assert_check_ok(&data);
+    let server = durable::start(&data);
+    assert_kept(&server, &admin, &id, &acknowledged, &refused, &uncertain);
+}
+
+/// Clowd9's answer to a change the store could not keep: its own 5xx, in its `rpcStatus`
+/// body (`code` is the HTTP status), never a hang, a dropped connection or a bare error page.
+fn assert_unavailable(status: u16, answer: &Value) {
+    assert_eq!(status, 500, "{answer}");
+    assert_eq!(answer["code"], 500, "{answer}");
+    assert!(answer["message"].is_string() && answer["details"].is_array(), "{answer}");
+}
+
+/// Every acknowledged write is there once, no refused one is, the write whose outcome the
+/// client could not know is there at most once, and the balance adds up.
+fn assert_kept(
+    server: &Server,
+    admin: &str,
+    id: &str,
+    acknowledged: &[String],
+    refused: &BTreeSet<String>,
+    uncertain: &str,
+) {
+    let found = references(&server.entries(admin, id));
+    for reference in acknowledged {
+        assert_eq!(found.get(reference).map(|f| f.0), Some(1), "acknowledged {reference}");
+    }
+    for reference in refused {
+        assert!(!found.contains_key(reference), "refused {reference} was applied");
+    }
+    assert!(found.get(uncertain).is_none_or(|f| f.0 == 1), "{uncertain}: {found:?}");
+    let present: i64 = found.values().map(|(_, amount)| amount).sum();
+    let read = server.read(&format!("/__admin/accounts/{id}"), admin);
+    assert_eq!(minor(read["balances"]["posted"].as_str().unwrap()), 1_000 + present);
+}
+
+// FIXME: a retry of the write whose commit failed answers 200 (a replay) while the store
+// still fails, acknowledging a change that is not durable: the ledger holds it in memory and
+// `Store::settle` answers a request that appended nothing at once while the store fails (so
+// that reads keep working). A crash before the disk recovers then loses a write the client saw
+// acknowledged. The right answer is Clowd9's 500, as for the first attempt.
+#[cfg(target_os = "linux")]
+#[test]
+fn fixme_a_retry_while_the_store_fails_acknowledges_a_write_a_crash_then_loses() {
+    let Failed { server, data, _dir, admin, id, c9_id, c9, uncertain, .. } = fail_store();
+    let (status, answer, _) = credit(&server, &c9, &c9_id, 100, &uncertain);
+    assert_eq!(status, 200, "FIXME: should be refused while not durable: {answer}");
+    server.kill();
+    let server = durable::start(&data);
+    let found = references(&server.entries(&admin, &id));
+    assert!(!found.contains_key(&uncertain), "FIXME: acknowledged, yet lost: {found:?}");
+}
