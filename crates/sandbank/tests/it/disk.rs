@@ -259,20 +259,20 @@ fn assert_kept(
     assert_eq!(minor(read["balances"]["posted"].as_str().unwrap()), 1_000 + present);
 }
 
-// FIXME: a retry of the write whose commit failed answers 200 (a replay) while the store
-// still fails, acknowledging a change that is not durable: the ledger holds it in memory and
-// `Store::settle` answers a request that appended nothing at once while the store fails (so
-// that reads keep working). A crash before the disk recovers then loses a write the client saw
-// acknowledged. The right answer is Clowd9's 500, as for the first attempt.
+// FIXME(asserted): a retry of the write whose commit failed answers 200 (a replay) while
+// the store still fails, acknowledging a change that is not durable: the ledger holds it in
+// memory and `Store::settle` answers a request that appended nothing at once while the store
+// fails (so that reads keep working). A crash before the disk recovers then loses a write the
+// client saw acknowledged. The right answer is Clowd9's 500, as for the first attempt.
 #[cfg(target_os = "linux")]
 #[test]
-fn fixme_a_retry_while_the_store_fails_acknowledges_a_write_a_crash_then_loses() {
+fn a_retry_while_the_store_fails_is_acknowledged_though_a_crash_then_loses_it() {
     let failed = fail_store(Fault::FileSize).expect("prlimit (util-linux) runs the server");
     let Failed { server, data, _dir, admin, id, c9_id, c9, uncertain, .. } = failed;
     let (status, answer, _) = credit(&server, &c9, &c9_id, 100, &uncertain);
-    assert_eq!(status, 200, "FIXME: should be refused while not durable: {answer}");
+    assert_eq!(status, 200, "should be refused while not durable (see above): {answer}");
     server.kill();
     let server = durable::start(&data);
     let found = references(&server.entries(&admin, &id));
-    assert!(!found.contains_key(&uncertain), "FIXME: acknowledged, yet lost: {found:?}");
+    assert!(!found.contains_key(&uncertain), "acknowledged, yet lost (see above): {found:?}");
 }

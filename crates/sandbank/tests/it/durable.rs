@@ -80,8 +80,16 @@ pub(crate) fn start(data: &Path) -> Server {
 
 /// Starts a command that runs `sandbank serve` and waits for its banner.
 pub(crate) fn start_command(mut command: Command) -> Server {
-    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let (errors_tx, errors_rx) = mpsc::channel();
+    // Drains stderr (the log) so the server never blocks on it; kept to say why a start failed.
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        let _ = errors_tx.send(text);
+    });
     let (lines_tx, lines_rx) = mpsc::channel();
     // Reads the banner, then keeps draining stdout so the server never blocks on it.
     std::thread::spawn(move || {
@@ -98,7 +106,11 @@ pub(crate) fn start_command(mut command: Command) -> Server {
         let left = deadline.saturating_duration_since(Instant::now());
         match lines_rx.recv_timeout(left) {
             Ok(line) => banner.push(line),
-            Err(e) => panic!("no banner in time ({e}); so far: {banner:?}"),
+            Err(e) => {
+                let _ = child.kill();
+                let log = errors_rx.recv_timeout(Duration::from_secs(5)).unwrap_or_default();
+                panic!("no banner in time ({e}); so far: {banner:?}; stderr: {log}")
+            }
         }
     }
     let base_url = banner[0].strip_prefix("sandbank listening on ").unwrap().to_string();
