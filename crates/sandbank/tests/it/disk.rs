@@ -276,3 +276,23 @@ fn a_retry_while_the_store_fails_is_acknowledged_though_a_crash_then_loses_it() 
     let found = references(&server.entries(&admin, &id));
     assert!(!found.contains_key(&uncertain), "acknowledged, yet lost (see above): {found:?}");
 }
+
+// FIXME(asserted): while the store fails, opening an account through the admin API is
+// answered 409 `account_not_opened` ("journal unavailable"), not the admin API's 503
+// `unavailable` that its other changes get: `Vendor::open_account` returns its refusal as a
+// plain message, so the admin API cannot tell a store failure from a conflict. Nothing is
+// opened either way.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_account_opening_while_the_store_fails_is_refused_as_a_conflict_and_opens_nothing() {
+    let failed = fail_store(Fault::FileSize).expect("prlimit (util-linux) runs the server");
+    let Failed { server, admin, .. } = failed;
+    let before = server.read("/__admin/accounts", &admin);
+    let body = serde_json::json!({ "vendor": "qolo", "currency": "USD" });
+    let (status, answer) = server.send("POST", "/__admin/accounts", &admin, Some(&body));
+    assert_eq!((status, &answer["error"]), (409, &Value::from("account_not_opened")), "{answer}");
+    let (status, answer) =
+        server.send("POST", "/__admin/clock", &admin, Some(&serde_json::json!({ "freeze": true })));
+    assert_eq!((status, &answer["error"]), (503, &Value::from("unavailable")), "{answer}");
+    assert_eq!(server.read("/__admin/accounts", &admin), before, "nothing was opened");
+}
