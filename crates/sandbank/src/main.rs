@@ -320,6 +320,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .build()
         .context("starting tokio")?;
     runtime.block_on(async {
+        survive_file_size_limit()?;
         let config = server::Config {
             listen: args.listen,
             admin_token: args.admin_token,
@@ -344,6 +345,25 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+/// Keeps a write past the file-size limit (`RLIMIT_FSIZE`, e.g. `prlimit --fsize`) from
+/// killing the server: SIGXFSZ's default action ends the process, taking every queued change
+/// and waiting request with it. Handled, the write fails with EFBIG instead, SQLite reports
+/// it, and the store refuses changes until the disk takes writes again (see `server::store`).
+/// tokio's handler stays installed for the life of the process once registered, so the
+/// returned stream need not be kept; it is safe code, where ignoring the signal would take
+/// `unsafe` (`libc::signal`), which the workspace forbids.
+#[cfg(unix)]
+fn survive_file_size_limit() -> anyhow::Result<()> {
+    let kind = tokio::signal::unix::SignalKind::from_raw(libc::SIGXFSZ);
+    drop(tokio::signal::unix::signal(kind).context("handling SIGXFSZ")?);
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn survive_file_size_limit() -> anyhow::Result<()> {
+    Ok(())
 }
 
 /// `sandbank check`: the report on stdout; exit 1 when the store is not consistent.

@@ -23,7 +23,11 @@ const LIFE_BITS: u32 = 40;
 /// Opens the store in `dir` and rebuilds `app` from it; `seed` and the operator token are this
 /// start's choices, kept when the store is new.
 pub(crate) fn open(mut app: App, dir: &Path, seed: u64) -> Result<App, ServerError> {
-    let defaults = [("seed", seed.to_string()), ("server_secret", app.server_secret.clone())];
+    let defaults = [
+        ("seed", seed.to_string()),
+        ("server_secret", app.server_secret.clone()),
+        ("created_at_micros", crate::clock::system_now().as_unix_micros().to_string()),
+    ];
     let (store, loaded) = Store::open(dir, app.config.sync, &defaults)?;
     if let Some(asked) = app.config.seed
         && loaded.meta.get("seed") != Some(asked.to_string().as_str())
@@ -55,7 +59,12 @@ fn fold(app: &mut App, loaded: Loaded, journal: Option<Arc<dyn Journal>>) -> Res
         Record::Vendor { .. } | Record::Admin(_) => None,
     });
     app.ledger = Ledger::replay(app.config.ledger, events, journal).map_err(|e| e.to_string())?;
-    app.provision_tenant(DEFAULT_TENANT, admin_token, true, seed);
+    // Provisioned again at every start, the default tenant was created once, with the store.
+    let created_at = meta
+        .get("created_at_micros")
+        .and_then(|micros| micros.parse().ok())
+        .map_or_else(crate::clock::system_now, ledger::Timestamp::from_unix_micros);
+    app.provision_tenant_at(DEFAULT_TENANT, admin_token, true, seed, created_at);
     for record in others {
         apply(app, record)?;
     }

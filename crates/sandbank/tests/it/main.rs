@@ -4,5 +4,9 @@
 
 mod cli;
 mod conform_cli;
+mod crash;
+mod disk;
+mod durable;
+mod restart;
 mod serve;
 mod tidy;

@@ -2,7 +2,8 @@
 //!
 //! Tables (documented for users in the README's "Durable state"):
 //! - `meta(key, value)` — `format_version`, `seed` (the default tenant's), `server_secret`
-//!   (keys every tenant's secret stream), `restarts` (how many times the store was opened).
+//!   (keys every tenant's secret stream), `restarts` (how many times the store was opened),
+//!   `created_at_micros` (when the store was made: the default tenant's creation time).
 //! - `events(id, source, tenant, kind, seq, at_micros, data)` — every change in the order it
 //!   was stored: `source` is `ledger`, `admin` or a vendor's name; `data` is the ledger's binary
 //!   encoding or JSON text.
