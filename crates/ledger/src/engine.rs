@@ -292,6 +292,9 @@ impl Ledger {
             if record.request != RequestPrint::of(&req) {
                 return Err(Error::IdempotencyConflict);
             }
+            if let Some(journal) = &self.journal {
+                journal.replayed();
+            }
             return record.outcome().map(Applied::Replayed);
         }
 

@@ -109,6 +109,11 @@ pub struct JournalError(pub String);
 pub trait Journal: Send + Sync {
     /// Records one event durably, or refuses it.
     fn append(&self, event: &Event) -> Result<(), JournalError>;
+
+    /// A transfer was answered from an earlier outcome (its idempotency key's) instead of
+    /// changing anything. That earlier change may not be durable yet: a journal that answers
+    /// only what is durable holds this answer until it is (the server's store does).
+    fn replayed(&self) {}
 }
 
 /// Why a fold of events did not reproduce the recorded history.

@@ -259,38 +259,35 @@ fn assert_kept(
     assert_eq!(minor(read["balances"]["posted"].as_str().unwrap()), 1_000 + present);
 }
 
-// FIXME(asserted): a retry of the write whose commit failed answers 200 (a replay) while
-// the store still fails, acknowledging a change that is not durable: the ledger holds it in
-// memory and `Store::settle` answers a request that appended nothing at once while the store
-// fails (so that reads keep working). A crash before the disk recovers then loses a write the
-// client saw acknowledged. The right answer is Clowd9's 500, as for the first attempt.
+// A retry of the write whose commit failed is a replay of a change that is not durable: it is
+// refused like the first attempt (the ledger tells the store it replayed, and the store holds
+// such an answer as if the request had made the change), so a crash before the disk recovers
+// loses nothing a client saw acknowledged.
 #[cfg(target_os = "linux")]
 #[test]
-fn a_retry_while_the_store_fails_is_acknowledged_though_a_crash_then_loses_it() {
+fn a_retry_while_the_store_fails_is_refused_like_the_first_attempt() {
     let failed = fail_store(Fault::FileSize).expect("prlimit (util-linux) runs the server");
     let Failed { server, data, _dir, admin, id, c9_id, c9, uncertain, .. } = failed;
     let (status, answer, _) = credit(&server, &c9, &c9_id, 100, &uncertain);
-    assert_eq!(status, 200, "should be refused while not durable (see above): {answer}");
+    assert_eq!(status, 500, "a replay of a change not yet durable is refused: {answer}");
+    assert!(answer.get("code").is_some(), "in Clowd9's own error shape: {answer}");
     server.kill();
     let server = durable::start(&data);
     let found = references(&server.entries(&admin, &id));
-    assert!(!found.contains_key(&uncertain), "acknowledged, yet lost (see above): {found:?}");
+    assert!(found.get(&uncertain).is_none_or(|f| f.0 == 1), "at most once: {found:?}");
 }
 
-// FIXME(asserted): while the store fails, opening an account through the admin API is
-// answered 409 `account_not_opened` ("journal unavailable"), not the admin API's 503
-// `unavailable` that its other changes get: `Vendor::open_account` returns its refusal as a
-// plain message, so the admin API cannot tell a store failure from a conflict. Nothing is
-// opened either way.
+// While the store fails, opening an account through the admin API is the admin API's 503
+// `unavailable`, like its other changes, and opens nothing.
 #[cfg(target_os = "linux")]
 #[test]
-fn an_account_opening_while_the_store_fails_is_refused_as_a_conflict_and_opens_nothing() {
+fn an_account_opening_while_the_store_fails_is_unavailable_and_opens_nothing() {
     let failed = fail_store(Fault::FileSize).expect("prlimit (util-linux) runs the server");
     let Failed { server, admin, .. } = failed;
     let before = server.read("/__admin/accounts", &admin);
     let body = serde_json::json!({ "vendor": "qolo", "currency": "USD" });
     let (status, answer) = server.send("POST", "/__admin/accounts", &admin, Some(&body));
-    assert_eq!((status, &answer["error"]), (409, &Value::from("account_not_opened")), "{answer}");
+    assert_eq!((status, &answer["error"]), (503, &Value::from("unavailable")), "{answer}");
     let (status, answer) =
         server.send("POST", "/__admin/clock", &admin, Some(&serde_json::json!({ "freeze": true })));
     assert_eq!((status, &answer["error"]), (503, &Value::from("unavailable")), "{answer}");

@@ -278,7 +278,8 @@ impl Drop for Store {
     fn drop(&mut self) {
         {
             // Under the queue's lock, so the writer cannot miss it between its check and its wait.
-            let _queue = self.shared.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let _queue =
+                self.shared.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             self.shared.stopping.store(true, Ordering::Release);
         }
         self.shared.queued.notify_all();
@@ -310,6 +311,13 @@ struct LedgerJournal(Arc<Shared>);
 impl Journal for LedgerJournal {
     fn append(&self, event: &Event) -> Result<(), JournalError> {
         self.0.append(Row::ledger(event)).map(drop).map_err(JournalError)
+    }
+
+    /// A replay's answer depends on everything appended so far: the request is held (or
+    /// refused while the store fails) as if it had appended it itself.
+    fn replayed(&self) {
+        let upto = self.0.appended.load(Ordering::Acquire);
+        TICKET.with(|last| last.set(last.get().max(upto)));
     }
 }
 
