@@ -440,3 +440,56 @@ fn a_tiny_ledger_checkpoints_to_exact_bytes() {
     let loaded = Ledger::from_checkpoint(config, &bytes, None).unwrap();
     assert_same(&ledger, &loaded, later);
 }
+
+#[test]
+fn checkpoints_taken_while_threads_write_hold_exactly_the_changes_up_to_their_number() {
+    let journal = Arc::new(TestJournal::default());
+    let config = Config { n_shards: 8, n_key_shards: 4, ..CONFIG };
+    let ledger = Arc::new(Ledger::with_journal(config, journal.clone()));
+    open_accounts(&ledger, T1, NOW);
+    open_accounts(&ledger, T2, NOW);
+    let writers: Vec<_> = [T1, T2]
+        .into_iter()
+        .map(|tenant| {
+            let ledger = ledger.clone();
+            std::thread::spawn(move || {
+                for n in 0..1_000u32 {
+                    // Moves between two shards, keyed (the key is recorded after the accounts
+                    // are unlocked), and holds (the registry).
+                    let (from, to) = (n as usize % 3, (n as usize + 1) % 3);
+                    let amount = Decimal::new(i64::from(n % 7) + 1, 2);
+                    let party = |idx| Party::Account(account_id(tenant, idx));
+                    let key = IdempotencyKey::new(namespace(), format!("c{}", n % 50));
+                    let moved = Transfer::between(tenant, party(from), party(to), amount, usd())
+                        .with_key(key);
+                    let _ = ledger.transfer(NOW, moved);
+                    let credit = Transfer::credit(tenant, account_id(tenant, from), amount, usd());
+                    let hold = credit.with_mode(Mode::Pending { expires_at: None });
+                    if let Ok(applied) = ledger.transfer(NOW, hold)
+                        && n % 2 == 0
+                    {
+                        let _ = ledger.post_pending(NOW, tenant, applied.receipt().id, None);
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut taken = Vec::new();
+    while writers.iter().any(|w| !w.is_finished()) {
+        taken.push(checkpoint(&ledger));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for writer in writers {
+        writer.join().unwrap();
+    }
+    taken.push(checkpoint(&ledger));
+    let events = journal.events.lock().unwrap().clone();
+    assert!(taken.len() > 2, "checkpoints taken while the writers ran");
+    for (bytes, seq) in taken {
+        let loaded = Ledger::from_checkpoint(config, &bytes, None).unwrap();
+        loaded.verify(NOW).unwrap();
+        let tail = events.iter().filter(|e| e.seq > seq).cloned();
+        let folded = Ledger::replay_onto(loaded, tail).unwrap();
+        assert_eq!(folded.snapshot(NOW), ledger.snapshot(NOW), "checkpoint at {seq}");
+    }
+}
