@@ -40,7 +40,7 @@ fn checkpoint(ledger: &Ledger) -> (Vec<u8>, u64) {
 enum Step {
     Base(Op),
     Keyed { other_tenant: bool, debit: bool, account: usize, cents: i64, key: u8 },
-    DailyCount { account: usize, max: Option<u32> },
+    Limits { account: usize, count_max: Option<u32>, balance_max: Option<i64> },
     Described { account: usize, cents: i64, note: u8 },
     ResetOther,
 }
@@ -51,7 +51,9 @@ fn step() -> impl Strategy<Value = Step> {
         4 => (any::<bool>(), any::<bool>(), 0..3usize, 1..5_000i64, 0..40u8).prop_map(
             |(other_tenant, debit, account, cents, key)| Step::Keyed { other_tenant, debit, account, cents, key }
         ),
-        1 => (0..3usize, prop::option::of(0..4u32)).prop_map(|(account, max)| Step::DailyCount { account, max }),
+        1 => (0..3usize, prop::option::of(0..4u32), prop::option::of(0..20_000i64)).prop_map(
+            |(account, count_max, balance_max)| Step::Limits { account, count_max, balance_max }
+        ),
         1 => (0..3usize, 1..5_000i64, any::<u8>()).prop_map(|(account, cents, note)| Step::Described { account, cents, note }),
         1 => Just(Step::ResetOther),
     ]
@@ -100,9 +102,14 @@ impl Run {
                 let key = IdempotencyKey::new(namespace(), format!("many-{key}"));
                 format!("{:?}", ledger.transfer(now, req.with_key(key)))
             }
-            Step::DailyCount { account, max } => {
-                let limits =
-                    Limits { daily_debit_count_max: *max, ..super::model::limits(*account) };
+            Step::Limits { account, count_max, balance_max } => {
+                // Possibly below balances reached before: allowed, and `verify` checks only
+                // the entries made since.
+                let limits = Limits {
+                    daily_debit_count_max: *count_max,
+                    balance_max: balance_max.map(|cents| Decimal::new(cents, 2)),
+                    ..super::model::limits(*account)
+                };
                 let id = account_id(T1, *account);
                 format!("{:?}", ledger.update_account(now, T1, id, None, Some(limits)))
             }
