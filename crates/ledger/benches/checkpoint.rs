@@ -6,6 +6,8 @@
 //! - `one_account_history`: one account keeping all of 1,000,000 history entries;
 //! - `accounts_100k`: 100,000 accounts with 10 transfers each.
 //!
+//! With the served binary's allocator (mimalloc): loading is mostly allocation.
+//!
 //! Run: `cargo bench -p ledger --bench checkpoint` (it prints each fixture's bytes, then
 //! criterion's times). `cargo test --all-targets` runs each once on fixtures a hundred times
 //! smaller.
@@ -13,7 +15,7 @@
 #![allow(missing_docs, reason = "criterion_group! generates undocumented items")]
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use ledger::{
@@ -22,6 +24,9 @@ use ledger::{
 };
 use rust_decimal::Decimal;
 use uuid::Uuid;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const NOW: Timestamp = Timestamp::from_unix_micros(1_767_225_600_000_000);
 const TENANT: TenantId = TenantId(Uuid::from_u128(1));
@@ -55,46 +60,120 @@ fn purchase(ledger: &Ledger, id: AccountId, n: u64, key: Option<&Arc<Namespace>>
     ledger.transfer(NOW, req).expect("a credit within limits");
 }
 
-fn fixtures() -> Vec<(&'static str, Config, Ledger)> {
+fn keyed() -> Ledger {
     let namespace = Arc::new(Namespace {
         name: "clowd9".into(),
         remember_rejections: true,
         retention: Duration::from_secs(86_400),
     });
-    let keyed = Ledger::new(Config::default());
-    let id = open(&keyed, 0);
+    let ledger = Ledger::new(Config::default());
+    let id = open(&ledger, 0);
     for n in 0..scale(1_000_000) {
-        purchase(&keyed, id, n, Some(&namespace));
+        purchase(&ledger, id, n, Some(&namespace));
     }
-    let long_config = Config { history_entries_max: 1 << 20, ..Config::default() };
-    let long = Ledger::new(long_config);
-    let id = open(&long, 0);
-    for n in 0..scale(1_000_000) {
-        purchase(&long, id, n, None);
-    }
-    let many = Ledger::new(Config::default());
-    for account in 0..scale(100_000) {
-        let id = open(&many, account);
-        for n in 0..10 {
-            purchase(&many, id, account * 10 + n, None);
-        }
-    }
-    vec![
-        ("one_account_keyed", Config::default(), keyed),
-        ("one_account_history", long_config, long),
-        ("accounts_100k", Config::default(), many),
-    ]
+    ledger
 }
 
-#[expect(clippy::print_stdout, reason = "a bench reports the sizes criterion does not measure")]
+const LONG_HISTORY: Config = Config {
+    n_shards: 256,
+    n_key_shards: 16,
+    history_entries_max: 1 << 20,
+    idempotency_keys_max: 1 << 18,
+};
+
+fn long_history() -> Ledger {
+    let ledger = Ledger::new(LONG_HISTORY);
+    let id = open(&ledger, 0);
+    for n in 0..scale(1_000_000) {
+        purchase(&ledger, id, n, None);
+    }
+    ledger
+}
+
+fn many_accounts() -> Ledger {
+    let ledger = Ledger::new(Config::default());
+    for account in 0..scale(100_000) {
+        let id = open(&ledger, account);
+        for n in 0..10 {
+            purchase(&ledger, id, account * 10 + n, None);
+        }
+    }
+    ledger
+}
+
+/// Whether the command line names a filter (`accounts_100k`, `one_account_history/decode`)
+/// that leaves out every bench of fixture `name`: it is then not built at all (slow).
+fn filtered_out(name: &str) -> bool {
+    // Criterion's one positional argument; the others are flags and flags' values.
+    const SWITCHES: [&str; 6] = ["--bench", "--test", "--list", "--exact", "--noplot", "--quick"];
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let is_filter = |idx: usize| {
+        let after_option = idx.checked_sub(1).is_some_and(|prev| {
+            args[prev].starts_with("--") && !SWITCHES.contains(&args[prev].as_str())
+        });
+        !args[idx].starts_with('-') && !after_option
+    };
+    let filter = (0..args.len()).find(|idx| is_filter(*idx)).map(|idx| &args[idx]);
+    filter.is_some_and(|filter| !name.contains(filter.as_str()) && !filter.contains(name))
+}
+
+/// A fixture's name, the config it is built with, and how to build it.
+type Fixture = (&'static str, Config, fn() -> Ledger);
+
+/// This thread's time on a CPU so far (Linux), which a busy machine disturbs far less than
+/// wall time: this VM's two cores are shared.
+fn on_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok().map(Duration::from_nanos)
+}
+
+/// Wall and on-CPU time of `work`, once.
+fn timed<T>(work: impl FnOnce() -> T) -> (T, String) {
+    let (cpu, wall) = (on_cpu(), Instant::now());
+    let out = work();
+    let (wall, cpu) = (wall.elapsed(), on_cpu().zip(cpu).map(|(after, before)| after - before));
+    let cpu = cpu.map_or_else(|| "?".to_string(), tenths_of_ms);
+    (out, format!("{} ms wall, {cpu} ms on CPU", tenths_of_ms(wall)))
+}
+
+/// A duration in milliseconds with one decimal, in integers (the workspace lints floats).
+fn tenths_of_ms(duration: Duration) -> String {
+    let tenths = duration.as_micros() / 100;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// One checkpoint and one load of a fixture, timed alone: the bytes, and the time under the
+/// locks and to load, on the CPU as well as on the wall.
+#[expect(clippy::print_stdout, reason = "a bench reports what criterion does not measure")]
+fn report(name: &str, config: Config, ledger: &Ledger, bytes: &[u8], seq: u64) {
+    let mut out = Vec::with_capacity(bytes.len());
+    let (_, locked) = timed(|| ledger.checkpoint(&mut out));
+    let (loaded, load) = timed(|| Ledger::from_checkpoint(config, bytes, None));
+    drop(loaded);
+    println!(
+        "checkpoint/{name}: {} bytes at seq {seq}; under the locks {locked}; load {load}",
+        bytes.len(),
+    );
+}
+
 fn checkpoint(c: &mut Criterion) {
     let mut group = c.benchmark_group("checkpoint");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(5));
-    for (name, config, ledger) in fixtures() {
+    let fixtures: [Fixture; 3] = [
+        ("one_account_keyed", Config::default(), keyed),
+        ("one_account_history", LONG_HISTORY, long_history),
+        ("accounts_100k", Config::default(), many_accounts),
+    ];
+    for (name, config, build) in fixtures {
+        if filtered_out(name) {
+            continue;
+        }
+        // One at a time, so that only one large ledger is in memory.
+        let ledger = build();
         let mut bytes = Vec::new();
         let seq = ledger.checkpoint(&mut bytes);
-        println!("checkpoint/{name}: {} bytes at seq {seq}", bytes.len());
+        report(name, config, &ledger, &bytes, seq);
         // Everything `checkpoint` does is under the locks (each let go once written).
         group.bench_function(format!("{name}/encode_under_locks"), |b| {
             b.iter_batched_ref(
