@@ -638,7 +638,14 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn metadata(&mut self) -> Result<Metadata, DecodeError> {
-        let mut metadata = Metadata::new();
+        // Sized first, by a pass over a copy of the reader: grown pair by pair, its two
+        // buffers were a large part of the memory a checkpoint of history loads into.
+        let (mut n_pairs, mut text_len) = (0, 0);
+        Reader { rest: self.rest }.pairs(|_, value| {
+            n_pairs += 1;
+            text_len += value.len();
+        })?;
+        let mut metadata = Metadata::with_capacity(n_pairs, text_len);
         // In key order, each insert appends.
         self.pairs(|key, value| {
             metadata.insert(Cow::Owned(key.to_owned()), value);
