@@ -14,7 +14,9 @@
 //! holds, the sequence number, and the [`Config`] it was taken with. A checkpoint loads only
 //! into a ledger of that same config: the shard counts decide where accounts and keys live and
 //! each key shard evicts on its own, so another config could not continue the same way; a start
-//! with a new config folds the events instead.
+//! with a new config folds the events instead. Left out, as no answer depends on them: the
+//! journal (given again on loading), the idempotency index's stale slots and when it next sweeps
+//! them (it is rebuilt from the records), spare buffers and capacities.
 //!
 //! It is consistent: [`Ledger::checkpoint`] takes every lock a change takes (all account shards,
 //! all key shards, the hold registry, in the ledger's lock order) before reading the sequence
@@ -39,6 +41,7 @@
 //! | key shard | count of tenants; each: tenant, serial of its oldest record, count, records oldest first |
 //! | key record | key hash and check (8 bytes each, little-endian), expires at, request fingerprint (16 bytes), outcome: flag (1 = receipt), then a receipt or an error |
 //! | receipt | id, at, amount, currency, debit side (option), credit side (option); a side is its account and four balances before and after (posted, pending debits, pending credits, deferred) |
+//! | hold registry | count, hold records |
 //! | hold record | id, tenant, debit party, credit party, amount, currency, expires at (option), state, metadata (option) |
 //!
 //! Counts are varints; enums are one tag byte (numbers in the code). Maps are written in their
@@ -49,6 +52,7 @@
 //! version changes, and a checkpoint of another version is refused
 //! ([`CheckpointError::Version`]) so that the caller falls back to folding events.
 //!
+//! The format carries no checksum: detecting a torn or rotten checkpoint is the store's job.
 //! Reading is defensive, as in the codec: it never panics and allocates only for what the bytes
 //! hold (a count beyond the bytes left is [`CheckpointError::Truncated`]). Beyond the format it
 //! checks what later work relies on: each account and key in the shard its id picks, no id
