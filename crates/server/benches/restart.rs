@@ -54,13 +54,7 @@ fn fill(config: &Config, n: u64) {
     let gbp = Currency::from_code("GBP").expect("GBP");
     let account = ledger::AccountId(uuid::Uuid::from_u128(42));
     let start = ledger::Timestamp::from_unix_micros(1_767_225_600_000_000);
-    let new = NewAccount {
-        id: account,
-        tenant,
-        currency: gbp,
-        limits: Limits::default(),
-        labels: Labels::default(),
-    };
+    let new = NewAccount { id: account, tenant, currency: gbp, limits: Limits::default(), labels: Labels::default() };
     app.ledger.open_account(start, new).expect("opens");
     let namespace = std::sync::Arc::new(Namespace {
         name: "bench".into(),
@@ -68,8 +62,7 @@ fn fill(config: &Config, n: u64) {
         retention: std::time::Duration::from_secs(86_400),
     });
     for i in 0..n {
-        let mut transfer =
-            Transfer::credit(tenant, account, rust_decimal::Decimal::new(100, 2), gbp);
+        let mut transfer = Transfer::credit(tenant, account, rust_decimal::Decimal::new(100, 2), gbp);
         transfer.idempotency = Some(IdempotencyKey::new(namespace.clone(), format!("bench-{i}")));
         let mut metadata = Metadata::new();
         metadata.insert("reference_id", format!("bench-{i}"));
