@@ -159,18 +159,18 @@ const DECIMAL_NEGATIVE: u8 = 0x80;
 const DECIMAL_SCALE: u8 = 0x1F;
 
 /// Appends encodings to a buffer.
-struct Writer<'a>(&'a mut Vec<u8>);
+pub(crate) struct Writer<'a>(pub(crate) &'a mut Vec<u8>);
 
 impl Writer<'_> {
-    fn byte(&mut self, byte: u8) {
+    pub(crate) fn byte(&mut self, byte: u8) {
         self.0.push(byte);
     }
 
-    fn flag(&mut self, flag: bool) {
+    pub(crate) fn flag(&mut self, flag: bool) {
         self.byte(u8::from(flag));
     }
 
-    fn varint(&mut self, value: u64) {
+    pub(crate) fn varint(&mut self, value: u64) {
         self.varint_wide(u128::from(value));
     }
 
@@ -183,24 +183,24 @@ impl Writer<'_> {
         self.byte(value as u8);
     }
 
-    fn len(&mut self, len: usize) {
+    pub(crate) fn len(&mut self, len: usize) {
         self.varint(len as u64);
     }
 
-    fn str(&mut self, text: &str) {
+    pub(crate) fn str(&mut self, text: &str) {
         self.len(text.len());
         self.0.extend_from_slice(text.as_bytes());
     }
 
-    fn timestamp(&mut self, at: Timestamp) {
+    pub(crate) fn timestamp(&mut self, at: Timestamp) {
         self.0.extend_from_slice(&at.as_unix_micros().to_le_bytes());
     }
 
-    fn uuid(&mut self, id: Uuid) {
+    pub(crate) fn uuid(&mut self, id: Uuid) {
         self.0.extend_from_slice(id.as_bytes());
     }
 
-    fn decimal(&mut self, value: Decimal) {
+    pub(crate) fn decimal(&mut self, value: Decimal) {
         // `serialize` gives the exact bits (scale and the sign of a zero included): flags in
         // bytes 0–3 (scale in byte 2, sign in the top bit of byte 3), then the mantissa.
         let raw = value.serialize();
@@ -210,18 +210,18 @@ impl Writer<'_> {
         self.varint_wide(u128::from_le_bytes(mantissa));
     }
 
-    fn currency(&mut self, currency: Currency) {
+    pub(crate) fn currency(&mut self, currency: Currency) {
         self.0.extend_from_slice(currency.code().as_bytes());
     }
 
-    fn option<T>(&mut self, value: Option<T>, mut write: impl FnMut(&mut Self, T)) {
+    pub(crate) fn option<T>(&mut self, value: Option<T>, mut write: impl FnMut(&mut Self, T)) {
         self.flag(value.is_some());
         if let Some(value) = value {
             write(self, value);
         }
     }
 
-    fn status(&mut self, status: Status) {
+    pub(crate) fn status(&mut self, status: Status) {
         self.byte(match status {
             Status::Active => STATUS_ACTIVE,
             Status::Frozen => STATUS_FROZEN,
@@ -296,7 +296,7 @@ impl Writer<'_> {
         }
     }
 
-    fn limits(&mut self, limits: &Limits) {
+    pub(crate) fn limits(&mut self, limits: &Limits) {
         let Limits {
             balance_min,
             balance_max,
@@ -328,7 +328,7 @@ impl Writer<'_> {
         self.option(metadata.as_deref(), Self::metadata);
     }
 
-    fn party(&mut self, party: Party) {
+    pub(crate) fn party(&mut self, party: Party) {
         match party {
             Party::External => self.byte(PARTY_EXTERNAL),
             Party::Account(id) => {
@@ -362,7 +362,7 @@ impl Writer<'_> {
         self.str(key);
     }
 
-    fn metadata(&mut self, metadata: &Metadata) {
+    pub(crate) fn metadata(&mut self, metadata: &Metadata) {
         self.len(metadata.len());
         for (key, value) in metadata.iter() {
             self.str(key);
@@ -370,7 +370,7 @@ impl Writer<'_> {
         }
     }
 
-    fn error(&mut self, error: Error) {
+    pub(crate) fn error(&mut self, error: Error) {
         // No wildcard: a variant added to `Error` must be given its tag here.
         let tag = match error {
             Error::IdempotencyConflict => ERROR_IDEMPOTENCY_CONFLICT,
@@ -412,12 +412,12 @@ impl Writer<'_> {
 }
 
 /// Reads encodings from the front of a slice.
-struct Reader<'a> {
-    rest: &'a [u8],
+pub(crate) struct Reader<'a> {
+    pub(crate) rest: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
         if n > self.rest.len() {
             return Err(Truncated);
         }
@@ -426,18 +426,18 @@ impl<'a> Reader<'a> {
         Ok(taken)
     }
 
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+    pub(crate) fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
         let mut array = [0; N];
         array.copy_from_slice(self.take(N)?);
         Ok(array)
     }
 
-    fn byte(&mut self) -> Result<u8, DecodeError> {
+    pub(crate) fn byte(&mut self) -> Result<u8, DecodeError> {
         let [byte] = self.array()?;
         Ok(byte)
     }
 
-    fn flag(&mut self) -> Result<bool, DecodeError> {
+    pub(crate) fn flag(&mut self) -> Result<bool, DecodeError> {
         match self.byte()? {
             0 => Ok(false),
             1 => Ok(true),
@@ -469,17 +469,17 @@ impl<'a> Reader<'a> {
         Ok(value)
     }
 
-    fn varint(&mut self) -> Result<u64, DecodeError> {
+    pub(crate) fn varint(&mut self) -> Result<u64, DecodeError> {
         u64::try_from(self.varint_wide(64)?).map_err(|_| Invalid("varint too large"))
     }
 
-    fn varint_u32(&mut self) -> Result<u32, DecodeError> {
+    pub(crate) fn varint_u32(&mut self) -> Result<u32, DecodeError> {
         u32::try_from(self.varint()?).map_err(|_| Invalid("count over 32 bits"))
     }
 
     /// A length or count of items each at least `item_bytes_min` long: one the remaining
     /// bytes cannot hold is truncation, found before any work.
-    fn len(&mut self, item_bytes_min: usize) -> Result<usize, DecodeError> {
+    pub(crate) fn len(&mut self, item_bytes_min: usize) -> Result<usize, DecodeError> {
         let len = usize::try_from(self.varint()?).map_err(|_| Truncated)?;
         if len.saturating_mul(item_bytes_min) > self.rest.len() {
             return Err(Truncated);
@@ -487,28 +487,28 @@ impl<'a> Reader<'a> {
         Ok(len)
     }
 
-    fn str(&mut self) -> Result<&'a str, DecodeError> {
+    pub(crate) fn str(&mut self) -> Result<&'a str, DecodeError> {
         let len = self.len(1)?;
         std::str::from_utf8(self.take(len)?).map_err(|_| Invalid("a string is not UTF-8"))
     }
 
-    fn timestamp(&mut self) -> Result<Timestamp, DecodeError> {
+    pub(crate) fn timestamp(&mut self) -> Result<Timestamp, DecodeError> {
         Ok(Timestamp::from_unix_micros(i64::from_le_bytes(self.array()?)))
     }
 
-    fn uuid(&mut self) -> Result<Uuid, DecodeError> {
+    pub(crate) fn uuid(&mut self) -> Result<Uuid, DecodeError> {
         Ok(Uuid::from_bytes(self.array()?))
     }
 
-    fn tenant(&mut self) -> Result<TenantId, DecodeError> {
+    pub(crate) fn tenant(&mut self) -> Result<TenantId, DecodeError> {
         self.uuid().map(TenantId)
     }
 
-    fn account(&mut self) -> Result<AccountId, DecodeError> {
+    pub(crate) fn account(&mut self) -> Result<AccountId, DecodeError> {
         self.uuid().map(AccountId)
     }
 
-    fn decimal(&mut self) -> Result<Decimal, DecodeError> {
+    pub(crate) fn decimal(&mut self) -> Result<Decimal, DecodeError> {
         let head = self.byte()?;
         let scale = head & !DECIMAL_NEGATIVE;
         if u32::from(scale) > Decimal::MAX_SCALE {
@@ -524,7 +524,7 @@ impl<'a> Reader<'a> {
         Ok(Decimal::deserialize(raw))
     }
 
-    fn currency(&mut self) -> Result<Currency, DecodeError> {
+    pub(crate) fn currency(&mut self) -> Result<Currency, DecodeError> {
         let code = self.take(3)?;
         std::str::from_utf8(code)
             .ok()
@@ -532,14 +532,14 @@ impl<'a> Reader<'a> {
             .ok_or(Invalid("unknown currency"))
     }
 
-    fn option<T>(
+    pub(crate) fn option<T>(
         &mut self,
         read: impl FnOnce(&mut Self) -> Result<T, DecodeError>,
     ) -> Result<Option<T>, DecodeError> {
         if self.flag()? { read(self).map(Some) } else { Ok(None) }
     }
 
-    fn status(&mut self) -> Result<Status, DecodeError> {
+    pub(crate) fn status(&mut self) -> Result<Status, DecodeError> {
         match self.byte()? {
             STATUS_ACTIVE => Ok(Status::Active),
             STATUS_FROZEN => Ok(Status::Frozen),
@@ -558,7 +558,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn transfer_id(&mut self) -> Result<TransferId, DecodeError> {
+    pub(crate) fn transfer_id(&mut self) -> Result<TransferId, DecodeError> {
         self.varint().map(TransferId)
     }
 
@@ -629,7 +629,7 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    fn labels(&mut self) -> Result<Labels, DecodeError> {
+    pub(crate) fn labels(&mut self) -> Result<Labels, DecodeError> {
         let mut labels = Labels::new();
         self.pairs(|key, value| {
             labels.insert(key.to_owned(), value.to_owned());
@@ -637,8 +637,15 @@ impl<'a> Reader<'a> {
         Ok(labels)
     }
 
-    fn metadata(&mut self) -> Result<Metadata, DecodeError> {
-        let mut metadata = Metadata::new();
+    pub(crate) fn metadata(&mut self) -> Result<Metadata, DecodeError> {
+        // Sized first, by a pass over a copy of the reader: grown pair by pair, its two
+        // buffers were a large part of the memory a checkpoint of history loads into.
+        let (mut n_pairs, mut text_len) = (0, 0);
+        Reader { rest: self.rest }.pairs(|_, value| {
+            n_pairs += 1;
+            text_len += value.len();
+        })?;
+        let mut metadata = Metadata::with_capacity(n_pairs, text_len);
         // In key order, each insert appends.
         self.pairs(|key, value| {
             metadata.insert(Cow::Owned(key.to_owned()), value);
@@ -646,7 +653,7 @@ impl<'a> Reader<'a> {
         Ok(metadata)
     }
 
-    fn limits(&mut self) -> Result<Limits, DecodeError> {
+    pub(crate) fn limits(&mut self) -> Result<Limits, DecodeError> {
         Ok(Limits {
             balance_min: self.decimal()?,
             balance_max: self.option(Self::decimal)?,
@@ -671,7 +678,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn party(&mut self) -> Result<Party, DecodeError> {
+    pub(crate) fn party(&mut self) -> Result<Party, DecodeError> {
         match self.byte()? {
             PARTY_EXTERNAL => Ok(Party::External),
             PARTY_ACCOUNT => self.account().map(Party::Account),
@@ -704,7 +711,7 @@ impl<'a> Reader<'a> {
         Ok(IdempotencyKey::new(Arc::new(namespace), self.str()?))
     }
 
-    fn error(&mut self) -> Result<Error, DecodeError> {
+    pub(crate) fn error(&mut self) -> Result<Error, DecodeError> {
         Ok(match self.byte()? {
             ERROR_IDEMPOTENCY_CONFLICT => Error::IdempotencyConflict,
             ERROR_AMOUNT_NOT_POSITIVE => Error::AmountNotPositive,

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use crate::transfer::{Entry, TransferId};
 
-const CHUNK_ENTRIES: usize = 256;
+pub(crate) const CHUNK_ENTRIES: usize = 256;
 
 /// Entries in commit order.
 #[derive(Debug, Clone, Default)]
@@ -48,6 +48,17 @@ impl History {
             return Some(oldest);
         }
         None
+    }
+
+    /// A history as a checkpoint kept it: `n_dropped` entries gone, summing to `base_posted`,
+    /// then `chunks`, each full ([`CHUNK_ENTRIES`]) but the newest, as `push` leaves them.
+    pub(crate) fn from_chunks(
+        n_dropped: usize,
+        base_posted: Decimal,
+        chunks: VecDeque<Vec<Entry>>,
+    ) -> History {
+        let len = n_dropped + chunks.iter().map(Vec::len).sum::<usize>();
+        History { chunks, len, n_dropped, base_posted }
     }
 
     /// Entries ever pushed (kept or dropped).

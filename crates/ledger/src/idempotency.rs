@@ -64,6 +64,15 @@ pub(crate) struct KeyRef {
 }
 
 impl KeyRef {
+    /// A key as a checkpoint kept it: its tenant and its two hashes.
+    pub(crate) fn from_parts(tenant: TenantId, hash: u64, check: u64) -> KeyRef {
+        KeyRef { tenant, hash, check }
+    }
+
+    pub(crate) fn check(&self) -> u64 {
+        self.check
+    }
+
     pub(crate) fn of(tenant: TenantId, key: &IdempotencyKey) -> KeyRef {
         let fields = (tenant, &*key.namespace.name, &*key.key);
         let half = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one(fields);
@@ -77,7 +86,7 @@ impl KeyRef {
 /// 96 bytes larger, and records are written to cold memory on every keyed write; keeping the
 /// metadata alive, then freeing it long after, cold, was a large part of a keyed write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RequestPrint(u128);
+pub(crate) struct RequestPrint(pub(crate) u128);
 
 impl RequestPrint {
     pub(crate) fn of(req: &Transfer) -> RequestPrint {
@@ -222,6 +231,10 @@ impl KeyRecord {
     /// The outcome first given, to give again.
     pub(crate) fn outcome(&self) -> Result<Receipt, Error> {
         self.outcome.as_ref().map(KeptReceipt::receipt).map_err(|error| *error)
+    }
+
+    pub(crate) fn key(&self) -> KeyRef {
+        self.key
     }
 
     fn is(&self, id: &KeyRef) -> bool {
@@ -389,6 +402,49 @@ impl KeyShard {
     /// record replaces it.
     pub(crate) fn insert(&mut self, record: KeyRecord, n_max: usize) {
         self.tenants.entry(record.key.tenant).or_default().insert(record, n_max);
+    }
+
+    /// Each tenant's records in insertion (= eviction) order, with the serial of the oldest:
+    /// what a checkpoint keeps of this shard.
+    pub(crate) fn tenants(
+        &self,
+    ) -> impl ExactSizeIterator<Item = (TenantId, u64, usize, impl Iterator<Item = &KeyRecord>)>
+    {
+        self.tenants.iter().map(|(tenant, store)| {
+            let ring = &store.ring;
+            let evicted = usize::try_from(ring.first_serial - ring.base_serial).unwrap_or(0);
+            (*tenant, ring.first_serial, ring.len(), ring.chunks.iter().flatten().skip(evicted))
+        })
+    }
+
+    /// Gives `tenant` the records a checkpoint kept, oldest first, the oldest numbered
+    /// `first_serial`; each key's slot points at its newest record, as inserting them one by one
+    /// left it. Refuses a tenant already restored or serials past `u64::MAX`.
+    pub(crate) fn restore(
+        &mut self,
+        tenant: TenantId,
+        first_serial: u64,
+        records: Vec<KeyRecord>,
+    ) -> Result<(), &'static str> {
+        let Some(_) = first_serial.checked_add(records.len() as u64) else {
+            return Err("idempotency serials overflow");
+        };
+        if self.tenants.contains_key(&tenant) {
+            return Err("a tenant's keys appear twice in one shard");
+        }
+        let ring = Ring {
+            base_serial: first_serial,
+            first_serial,
+            next_serial: first_serial,
+            ..Ring::default()
+        };
+        let mut store = KeyStore { ring, ..KeyStore::default() };
+        for record in records {
+            // No bound while restoring: the records are exactly those the bound left.
+            store.insert(record, usize::MAX);
+        }
+        self.tenants.insert(tenant, store);
+        Ok(())
     }
 
     /// Keys still inside their window at `now`.

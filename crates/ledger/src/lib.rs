@@ -15,9 +15,13 @@
 //! - **Every change is an [`Event`]**, handed to a [`Journal`] before it is applied and folded
 //!   back by [`Ledger::replay`]; [`encode`] and [`decode`] turn one into compact, versioned
 //!   bytes for a journal on disk.
+//! - **Checkpointed.** [`Ledger::checkpoint`] writes the whole state at one sequence number as
+//!   versioned bytes, [`Ledger::from_checkpoint`] loads it and [`Ledger::replay_onto`] folds the
+//!   events after it, so a start need not fold all history.
 //! - **Checkable.** [`Ledger::verify`] re-derives the invariants from the history.
 
 mod account;
+mod checkpoint;
 mod clock;
 mod codec;
 mod engine;
@@ -40,6 +44,7 @@ use rust_decimal::Decimal;
 pub use crate::account::{
     AccountId, AccountView, Balances, DailyUsage, Labels, Limits, NewAccount, Status, TenantId,
 };
+pub use crate::checkpoint::{CHECKPOINT_VERSION, CheckpointError};
 pub use crate::clock::Timestamp;
 pub use crate::codec::{CODEC_VERSION, DecodeError, decode, encode};
 pub use crate::engine::{Config, Ledger};

@@ -2,6 +2,7 @@
 //! snapshots), properties (random operation sequences against a naive model), and a bounded
 //! multi-threaded stress test; and the event codec.
 
+mod checkpoint;
 mod codec;
 mod model;
 mod props;

@@ -63,6 +63,11 @@ impl Metadata {
         Metadata::default()
     }
 
+    /// No pairs yet, with room for `n_pairs` whose values total `text_len` bytes.
+    pub(crate) fn with_capacity(n_pairs: usize, text_len: usize) -> Metadata {
+        Metadata { keys: Vec::with_capacity(n_pairs), text: String::with_capacity(text_len) }
+    }
+
     fn start(&self, idx: usize) -> usize {
         idx.checked_sub(1).map_or(0, |prev| self.keys[prev].1)
     }

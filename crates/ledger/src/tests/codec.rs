@@ -392,7 +392,7 @@ fn open_labelled(ledger: &Ledger, tenant: TenantId, n: u128, currency: &str, ope
 }
 
 /// Runs a script touching every kind of change; returns the instant it ended at.
-fn scripted_run(ledger: &Ledger) -> Timestamp {
+pub(super) fn scripted_run(ledger: &Ledger) -> Timestamp {
     let later = |hours: u64| NOW.saturating_add(Duration::from_secs(hours * 3600));
     let (a, b, k) = (AccountId(Uuid::from_u128(1)), AccountId(Uuid::from_u128(2)), 3);
     let strict = Arc::new(Namespace {

@@ -17,7 +17,7 @@ use crate::{
 };
 
 #[derive(Debug, Clone)]
-enum Op {
+pub(super) enum Op {
     Credit { account: usize, cents: i64, key: Option<u8> },
     Debit { account: usize, cents: i64, key: Option<u8> },
     Move { from: usize, to: usize, cents: i64, key: Option<u8> },
@@ -30,7 +30,7 @@ enum Op {
     Odd { account: usize, mantissa: i64 },
 }
 
-fn op() -> impl Strategy<Value = Op> {
+pub(super) fn op() -> impl Strategy<Value = Op> {
     let account = 0..3usize;
     let cents = prop_oneof![1..20_000i64, 1..200i64, Just(0i64)];
     let key = prop::option::weighted(0.3, 0..4u8);
@@ -173,7 +173,7 @@ fn run(ops: Vec<Op>) {
 }
 
 /// The one idempotency namespace of a run: strict, rejections remembered.
-fn namespace() -> Arc<Namespace> {
+pub(super) fn namespace() -> Arc<Namespace> {
     Arc::new(Namespace {
         name: "props".into(),
         remember_rejections: true,
