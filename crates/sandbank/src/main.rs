@@ -124,6 +124,17 @@ struct ServeArgs {
     /// nothing, a crash of the machine may lose the last moments).
     #[arg(long, env = "SANDBANK_SYNC", value_enum, default_value = "full", requires = "data")]
     sync: SyncArg,
+    /// With --data: take a checkpoint of the ledger after this many stored changes, so a start
+    /// loads it and replays only the changes after it (a graceful stop always takes one).
+    #[arg(
+        long,
+        env = "SANDBANK_CHECKPOINT_EVERY",
+        value_name = "CHANGES",
+        default_value_t = server::checkpoints::EVERY_ROWS,
+        value_parser = clap::value_parser!(u64).range(1..),
+        requires = "data"
+    )]
+    checkpoint_every: u64,
     /// Log filter, e.g. `info`, `warn`, `sandbank::request=off`.
     #[arg(long, env = "SANDBANK_LOG", default_value = "info")]
     log: String,
@@ -327,6 +338,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             only_vendors: args.vendors,
             seed: args.seed,
             data: args.data,
+            checkpoint_every: args.checkpoint_every,
             sync: match args.sync {
                 SyncArg::Full => server::store::Sync::Full,
                 SyncArg::Off => server::store::Sync::Off,
@@ -387,7 +399,17 @@ fn check(args: &CheckArgs) -> anyhow::Result<()> {
             report.ledger_events,
             report.events - report.ledger_events
         );
-        println!("snapshot: none (a start replays every event)");
+        match report.checkpoint {
+            None => println!("checkpoint: none (a start replays every event)"),
+            Some((seq, taken_at)) => {
+                let age = server::clock::system_now().as_unix_micros().saturating_sub(taken_at);
+                println!(
+                    "checkpoint: at ledger sequence {seq}, taken {} s ago (a start replays only \
+                     the events after it)",
+                    age / 1_000_000
+                );
+            }
+        }
         if report.violations.is_empty() {
             println!("verify: ok");
         } else {

@@ -8,6 +8,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used)] // a request must never panic the server
 
 pub mod admin;
+pub mod checkpoints;
 pub mod clock;
 mod index;
 pub mod journal;
@@ -55,6 +56,9 @@ pub struct Config {
     pub data: Option<std::path::PathBuf>,
     /// How a store's commits are synced (`serve --sync`).
     pub sync: store::Sync,
+    /// Rows stored after which the ledger's next checkpoint is taken (`serve
+    /// --checkpoint-every`): fewer replay faster at a start, at the cost of more writing.
+    pub checkpoint_every: u64,
 }
 
 impl Default for Config {
@@ -69,6 +73,7 @@ impl Default for Config {
             seed: None,
             data: None,
             sync: store::Sync::Full,
+            checkpoint_every: checkpoints::EVERY_ROWS,
         }
     }
 }
@@ -223,6 +228,13 @@ impl App {
     /// Where vendors record their state changes: nothing is kept in memory mode.
     pub(crate) fn recorder(&self) -> &dyn vendors::common::persist::Recorder {
         &*self.recorder
+    }
+
+    /// Takes a checkpoint of the ledger into the store now (a server takes them by itself in
+    /// the background and at a graceful stop); whether one was taken (not without a store, or
+    /// when nothing changed since the last).
+    pub fn checkpoint(&self) -> bool {
+        checkpoints::take(self)
     }
 
     /// Stores an admin change before it is applied; in memory mode, nothing to do. `Err` is

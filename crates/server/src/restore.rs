@@ -34,38 +34,83 @@ pub(crate) fn open(mut app: App, dir: &Path, seed: u64) -> Result<App, ServerErr
     {
         tracing::warn!(asked, "the store keeps the seed it was made with; --seed is ignored");
     }
-    fold(&mut app, loaded, Some(store.journal()))
+    fold(&mut app, loaded, Some(store.journal()), || all_records(dir))
         .map_err(|detail| ServerError::Restore { path: store.path().to_owned(), detail })?;
     app.recorder = Box::new(store.recorder());
     app.store = Some(store);
     Ok(app)
 }
 
+/// Every record of the store in `dir`, ledger events included.
+fn all_records(dir: &Path) -> Result<Vec<Record>, String> {
+    Store::read_all(dir).map_err(|e| e.to_string())
+}
+
+/// The ledger as of `loaded`: its newest checkpoint with the ledger events after it, or every
+/// ledger event when there is no checkpoint or it cannot be loaded (another ledger config, an
+/// older layout): `all` reads them.
+fn ledger_of(
+    config: ledger::Config,
+    loaded: &mut Loaded,
+    journal: Option<Arc<dyn Journal>>,
+    all: impl FnOnce() -> Result<Vec<Record>, String>,
+) -> Result<Ledger, String> {
+    let tail = ledger_events(&mut loaded.records);
+    if let Some(checkpoint) = &loaded.checkpoint {
+        match Ledger::from_checkpoint(config, &checkpoint.data, journal.clone()) {
+            Ok(base) => return Ledger::replay_onto(base, tail).map_err(|e| e.to_string()),
+            Err(err) => tracing::warn!(
+                seq = checkpoint.seq,
+                error = %err,
+                "the store's checkpoint does not load; replaying every event instead"
+            ),
+        }
+    }
+    let events = match &loaded.checkpoint {
+        None => tail,
+        Some(_) => ledger_events(&mut all()?),
+    };
+    Ledger::replay(config, events, journal).map_err(|e| e.to_string())
+}
+
+/// Takes the ledger events out of `records`, leaving the admin changes and vendor records.
+fn ledger_events(records: &mut Vec<Record>) -> Vec<ledger::Event> {
+    let (events, others): (Vec<Record>, Vec<Record>) =
+        std::mem::take(records).into_iter().partition(|r| matches!(r, Record::Ledger(_)));
+    *records = others;
+    events
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Ledger(event) => Some(event),
+            Record::Vendor { .. } | Record::Admin(_) => None,
+        })
+        .collect()
+}
+
 /// Rebuilds `app` (fresh, in memory) from a store's records; `journal` receives the ledger's
-/// changes after the fold.
-fn fold(app: &mut App, loaded: Loaded, journal: Option<Arc<dyn Journal>>) -> Result<(), String> {
+/// changes after the fold; `all` reads every record when the checkpoint cannot be used.
+fn fold(
+    app: &mut App,
+    mut loaded: Loaded,
+    journal: Option<Arc<dyn Journal>>,
+    all: impl FnOnce() -> Result<Vec<Record>, String>,
+) -> Result<(), String> {
     let meta = &loaded.meta;
     let seed = meta.get("seed").and_then(|s| s.parse().ok()).ok_or("the store has no seed")?;
     let secret = meta.get("server_secret").ok_or("the store has no server secret")?.to_owned();
     // A store made with a random operator token keeps it, so the token survives restarts.
     let admin_token = app.config.admin_token.clone().unwrap_or_else(|| secret.clone());
     let restarts: u64 = meta.get("restarts").and_then(|r| r.parse().ok()).unwrap_or(0);
-    app.server_secret = secret;
-    app.trace_ids = vendors::common::ids::IdGen::new(seed, b"trace ids", b"");
-    let (events, others): (Vec<Record>, Vec<Record>) =
-        loaded.records.into_iter().partition(|r| matches!(r, Record::Ledger(_)));
-    let events = events.into_iter().filter_map(|r| match r {
-        Record::Ledger(event) => Some(event),
-        Record::Vendor { .. } | Record::Admin(_) => None,
-    });
-    app.ledger = Ledger::replay(app.config.ledger, events, journal).map_err(|e| e.to_string())?;
     // Provisioned again at every start, the default tenant was created once, with the store.
     let created_at = meta
         .get("created_at_micros")
         .and_then(|micros| micros.parse().ok())
         .map_or_else(crate::clock::system_now, ledger::Timestamp::from_unix_micros);
+    app.server_secret = secret;
+    app.trace_ids = vendors::common::ids::IdGen::new(seed, b"trace ids", b"");
+    app.ledger = ledger_of(app.config.ledger, &mut loaded, journal, all)?;
     app.provision_tenant_at(DEFAULT_TENANT, admin_token, true, seed, created_at);
-    for record in others {
+    for record in loaded.records {
         apply(app, record)?;
     }
     let from = restarts << LIFE_BITS;
@@ -140,6 +185,8 @@ pub struct CheckReport {
     pub ledger_events: usize,
     /// Committed transfers among those.
     pub transfers: usize,
+    /// The newest checkpoint's sequence number and when it was taken (µs since the epoch).
+    pub checkpoint: Option<(u64, i64)>,
     /// Tenants after the fold, the default one included.
     pub tenants: usize,
     /// Accounts of those tenants.
@@ -153,30 +200,45 @@ pub struct CheckReport {
 /// opened or does not fold back; violations are in the report.
 pub fn check(dir: &Path) -> Result<CheckReport, ServerError> {
     let (loaded, path) = Store::read(dir)?;
-    let events = loaded.records.len();
-    let ledger_events = loaded.records.iter().filter(|r| matches!(r, Record::Ledger(_))).count();
-    let transfers = loaded
-        .records
+    let failed = |detail: String| ServerError::Restore { path: path.clone(), detail };
+    let mut all = Store::read_all(dir)?;
+    let n_events = all.len();
+    let n_ledger = all.iter().filter(|r| matches!(r, Record::Ledger(_))).count();
+    let transfers = all
         .iter()
-        .filter(|r| matches!(r, Record::Ledger(e) if matches!(e.change, ledger::Change::TransferCommitted(_))))
+        .filter(|r| {
+            matches!(r, Record::Ledger(e) if matches!(e.change, ledger::Change::TransferCommitted(_)))
+        })
         .count();
     let restarts = loaded.meta.get("restarts").and_then(|r| r.parse().ok()).unwrap_or(0);
+    let checkpoint = loaded.checkpoint.as_ref().map(|c| (c.seq, c.taken_at_micros));
     let mut app = App::new(Config::default())?;
     app.tenants.remove(DEFAULT_TENANT);
     app.ids.remove(DEFAULT_TENANT);
-    fold(&mut app, loaded, None)
-        .map_err(|detail| ServerError::Restore { path: path.clone(), detail })?;
+    fold(&mut app, loaded, None, || all_records(dir)).map_err(failed)?;
     let now = crate::clock::system_now();
     let tenants = app.tenants.all();
     let accounts = tenants.iter().map(|t| app.ledger.accounts(now, t.id).len()).sum();
-    let violations = app.ledger.verify(now).err().map(|v| v.0).unwrap_or_default();
+    let mut violations = app.ledger.verify(now).err().map(|v| v.0).unwrap_or_default();
+    if let Some((seq, _)) = checkpoint {
+        // A second opinion: the whole history, replayed from nothing, must give the same ledger.
+        let full = Ledger::replay(app.config.ledger, ledger_events(&mut all), None)
+            .map_err(|e| failed(e.to_string()))?;
+        if full.snapshot(now) != app.ledger.snapshot(now) {
+            violations.push(format!(
+                "the checkpoint at sequence {seq} with the events after it and the whole event \
+                 history replayed give different ledgers"
+            ));
+        }
+    }
     Ok(CheckReport {
         path,
         format_version: crate::store::FORMAT_VERSION,
         restarts,
-        events,
-        ledger_events,
+        events: n_events,
+        ledger_events: n_ledger,
         transfers,
+        checkpoint,
         tenants: tenants.len(),
         accounts,
         violations,

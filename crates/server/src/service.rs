@@ -148,14 +148,24 @@ impl Server {
             })?;
             done.push(finished_rx);
         }
+        let stop_checkpoints = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let checkpoints = crate::checkpoints::spawn(&self.app, stop_checkpoints.clone())?;
         shutdown.await;
         let _ = stop.send(true);
+        let mut result = Ok(());
         for finished in done {
             if let Ok(Err(err)) = finished.await {
-                return Err(err);
+                result = Err(err);
             }
         }
-        Ok(())
+        stop_checkpoints.store(true, std::sync::atomic::Ordering::Release);
+        if let Some(thread) = checkpoints {
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+        // Every request has been answered: a last checkpoint lets the next start replay nothing.
+        let app = self.app;
+        let _ = tokio::task::spawn_blocking(move || crate::checkpoints::take(&app)).await;
+        result
     }
 }
 

@@ -34,7 +34,10 @@ pub(crate) fn prepare(command: &mut Command) {
 /// The arguments of a `serve` on a free loopback port keeping its state in `data`.
 pub(crate) fn serve_args(data: &Path) -> Vec<String> {
     let data = data.to_str().unwrap().to_string();
-    ["serve", "--listen", "127.0.0.1:0", "--data", &data].map(String::from).to_vec()
+    // Checkpoints every few changes, so kills and restarts meet them and the changes after them.
+    ["serve", "--listen", "127.0.0.1:0", "--data", &data, "--checkpoint-every", "50"]
+        .map(String::from)
+        .to_vec()
 }
 
 /// A running `sandbank serve`; killed (SIGKILL) when dropped. Its [`Http`] (deref) talks

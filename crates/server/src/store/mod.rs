@@ -111,6 +111,8 @@ pub(crate) struct Shared {
     writer_idle: AtomicBool,
     /// Tickets handed out: the number of rows appended so far.
     appended: AtomicU64,
+    /// `appended` when the last checkpoint was appended.
+    at_checkpoint: AtomicU64,
     failed: AtomicBool,
     progress: tokio::sync::watch::Sender<Progress>,
     stopping: AtomicBool,
@@ -129,8 +131,12 @@ impl Shared {
         if self.failed.load(Ordering::Acquire) {
             return Err(self.reason());
         }
+        let is_checkpoint = row.is_checkpoint();
         let mut queue = self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let ticket = self.appended.fetch_add(1, Ordering::AcqRel) + 1;
+        if is_checkpoint {
+            self.at_checkpoint.store(ticket, Ordering::Release);
+        }
         queue.push(row.with_ticket(ticket));
         // Read under the queue's lock, which the writer holds while it decides to sleep: a
         // busy writer takes this row with its next batch, so only a sleeping one is woken
@@ -161,10 +167,23 @@ pub struct Store {
     _lock: std::fs::File,
 }
 
+/// The ledger's whole state at one sequence number, as stored.
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    /// The last ledger sequence number it holds.
+    pub seq: u64,
+    /// When it was taken (real time, µs since the epoch).
+    pub taken_at_micros: i64,
+    /// `ledger::Ledger::checkpoint`'s bytes.
+    pub data: Vec<u8>,
+}
+
 /// What [`Store::open`] found on disk, to fold back before serving.
 #[derive(Debug)]
 pub struct Loaded {
-    /// Every stored record, in the order stored.
+    /// The newest checkpoint, if any.
+    pub checkpoint: Option<Checkpoint>,
+    /// Every stored record, in the order stored, less the ledger events the checkpoint holds.
     pub records: Vec<Record>,
     /// The store's settings from earlier lives (seed, server secret, restart count).
     pub meta: Meta,
@@ -184,13 +203,15 @@ impl Store {
         let path = dir.join(schema::FILE_NAME);
         let mut conn = schema::connect(&path, sync)?;
         let meta = schema::prepare(&mut conn, &path, defaults)?;
-        let records = schema::load(&conn, &path)?;
+        let checkpoint = schema::newest_checkpoint(&conn, &path)?;
+        let records = schema::load(&conn, &path, checkpoint.as_ref().map_or(0, |c| c.seq))?;
         let (progress, _) = tokio::sync::watch::channel(Progress { durable: 0, failed: false });
         let shared = Arc::new(Shared {
             queue: Mutex::new(Vec::new()),
             queued: Condvar::new(),
             writer_idle: AtomicBool::new(false),
             appended: AtomicU64::new(0),
+            at_checkpoint: AtomicU64::new(0),
             failed: AtomicBool::new(false),
             progress,
             stopping: AtomicBool::new(false),
@@ -198,7 +219,7 @@ impl Store {
         });
         let writer = writer::spawn(conn, Arc::clone(&shared), path.clone()).map_err(io)?;
         let store = Store { shared, writer: Some(writer), path, sync, _lock: lock };
-        Ok((store, Loaded { records, meta }))
+        Ok((store, Loaded { checkpoint, records, meta }))
     }
 
     /// Reads a store offline, changing nothing: its lock is taken (a store a server holds is
@@ -211,8 +232,17 @@ impl Store {
         let _lock = lock(dir)?;
         let conn = schema::connect_read_only(&path)?;
         let meta = schema::read_meta(&conn, &path)?;
-        let records = schema::load(&conn, &path)?;
-        Ok((Loaded { records, meta }, path))
+        let checkpoint = schema::newest_checkpoint(&conn, &path)?;
+        let records = schema::load(&conn, &path, checkpoint.as_ref().map_or(0, |c| c.seq))?;
+        Ok((Loaded { checkpoint, records, meta }, path))
+    }
+
+    /// Every stored record, ledger events included, ignoring checkpoints: for a start whose
+    /// checkpoint cannot be loaded, and for `sandbank check`'s second opinion.
+    pub fn read_all(dir: &Path) -> Result<Vec<Record>, StoreError> {
+        let path = dir.join(schema::FILE_NAME);
+        let conn = schema::connect_read_only(&path)?;
+        schema::load(&conn, &path, 0)
     }
 
     /// The database file.
@@ -228,6 +258,18 @@ impl Store {
     /// Saves one of the store's settings (written with the next commit).
     pub fn set_meta(&self, key: &'static str, value: String) -> Result<(), Unstored> {
         self.shared.append(Row::meta(key, value)).map(drop).map_err(Unstored)
+    }
+
+    /// Appends a checkpoint of the ledger at `seq`. Queued after every event it holds (those
+    /// were appended before the checkpoint was taken), so it is never durable before them.
+    pub fn append_checkpoint(&self, checkpoint: Checkpoint) -> Result<(), Unstored> {
+        self.shared.append(Row::checkpoint(checkpoint)).map(drop).map_err(Unstored)
+    }
+
+    /// How many ledger events were appended since the last checkpoint was appended.
+    pub fn events_since_checkpoint(&self) -> u64 {
+        self.shared.appended.load(Ordering::Acquire)
+            - self.shared.at_checkpoint.load(Ordering::Acquire)
     }
 
     /// Appends one record; it is durable once [`Store::settle`] says so.

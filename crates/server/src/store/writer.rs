@@ -16,6 +16,10 @@ use super::record::{Body, Data, Row};
 /// The first wait after a failed commit; doubled up to [`RETRY_MAX`].
 const RETRY_FIRST: Duration = Duration::from_millis(20);
 const RETRY_MAX: Duration = Duration::from_secs(1);
+/// How long the writer lets a small batch fill before committing it.
+const LINGER: Duration = Duration::from_micros(100);
+/// A batch this large is committed at once.
+const BATCH_FULL: usize = 64;
 /// Retries of a failing commit at shutdown before its rows are given up (they were never
 /// acknowledged).
 const RETRIES_AT_SHUTDOWN: u32 = 3;
@@ -45,6 +49,14 @@ fn run(mut conn: Connection, shared: &Shared, path: &Path) {
             }
             if queue.is_empty() {
                 return;
+            }
+            if queue.len() < BATCH_FULL && !shared.stopping.load(Ordering::Acquire) {
+                // Let the batch fill: one commit's fixed cost (and the wake-ups of the threads
+                // its requests wait on) shared by more rows is what lets a durable write cost
+                // little more than an in-memory one.
+                drop(queue);
+                std::thread::sleep(LINGER);
+                queue = shared.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             }
             batch = std::mem::take(&mut *queue);
         }
@@ -121,6 +133,22 @@ fn insert(tx: &Connection, rows: &[Row]) -> rusqlite::Result<()> {
                 }
                 Body::Meta { key, value } => {
                     meta.execute(params![key, value])?;
+                }
+                Body::Checkpoint(checkpoint) => {
+                    let seq = i64::try_from(checkpoint.seq).unwrap_or(i64::MAX);
+                    tx.prepare_cached(
+                        "INSERT INTO checkpoints (seq, taken_at_micros, data) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![
+                        seq,
+                        checkpoint.taken_at_micros,
+                        checkpoint.data
+                    ])?;
+                    // The newest two: the one before stays in case the newest cannot be read.
+                    tx.prepare_cached(
+                        "DELETE FROM checkpoints WHERE id < (SELECT max(id) - 1 FROM checkpoints)",
+                    )?
+                    .execute([])?;
                 }
             }
         }

@@ -6,6 +6,7 @@
 
 mod admin;
 mod amlyze;
+mod checkpoints;
 mod clowd9;
 mod common;
 mod edge;
