@@ -57,14 +57,11 @@ impl<'a> Scan<'a> {
         self.text.as_bytes().get(self.at).copied()
     }
 
-    /// Moves on while `keep` holds, to the end of the text at most.
-    fn skip_while(&mut self, keep: impl Fn(u8) -> bool) {
-        let rest = self.text.as_bytes().get(self.at..).unwrap_or_default();
-        self.at += rest.iter().position(|&byte| !keep(byte)).unwrap_or(rest.len());
-    }
-
     fn whitespace(&mut self) {
-        self.skip_while(is_whitespace);
+        let bytes = self.text.as_bytes();
+        while bytes.get(self.at).is_some_and(|&byte| is_whitespace(byte)) {
+            self.at += 1;
+        }
     }
 
     /// The next byte after whitespace, not consumed.
@@ -159,14 +156,25 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// The number or literal starting here, as its text (in unchecked text, only a JSON
-    /// number or `true`, `false`, `null`).
+    /// The number or literal starting here, as its text: a JSON number or `true`, `false`,
+    /// `null`, ended by a delimiter, whitespace or the end of the text.
     pub fn scalar(&mut self) -> Option<&'a str> {
         let start = self.at;
-        self.skip_while(|byte| !matches!(byte, b',' | b'}' | b']') && !is_whitespace(byte));
-        let text = self.text.get(start..self.at)?;
-        (self.checked || matches!(text, "true" | "false" | "null") || is_number(text.as_bytes()))
-            .then_some(text)
+        let rest = self.text.as_bytes().get(start..)?;
+        let len = match rest.first()? {
+            b't' => literal_len(rest, b"true"),
+            b'f' => literal_len(rest, b"false"),
+            b'n' => literal_len(rest, b"null"),
+            _ => number_len(rest),
+        };
+        match rest.get(len) {
+            _ if len == 0 => None,
+            None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') => {
+                self.at += len;
+                self.text.get(start..self.at)
+            }
+            Some(_) => None,
+        }
     }
 
     /// Moves past the object or array starting here; checked text only.
@@ -221,29 +229,42 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// Whether `text` is one JSON number: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-fn is_number(text: &[u8]) -> bool {
-    let digits = |text: &[u8]| text.iter().take_while(|byte| byte.is_ascii_digit()).count();
-    let rest = text.strip_prefix(b"-").unwrap_or(text);
-    let int = digits(rest);
-    if int == 0 || (int > 1 && rest.first() == Some(&b'0')) {
-        return false;
-    }
-    let mut rest = &rest[int..];
-    if let Some(fraction) = rest.strip_prefix(b".") {
-        let len = digits(fraction);
-        if len == 0 {
-            return false;
+/// The length of `word` when `text` starts with it, else 0.
+fn literal_len(text: &[u8], word: &[u8]) -> usize {
+    if text.starts_with(word) { word.len() } else { 0 }
+}
+
+/// The length of the JSON number `text` starts with,
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, or 0 when it starts with none.
+fn number_len(text: &[u8]) -> usize {
+    let digits =
+        |from: usize| text.iter().skip(from).take_while(|byte| byte.is_ascii_digit()).count();
+    let mut at = usize::from(text.first() == Some(&b'-'));
+    let int = match text.get(at) {
+        Some(b'0') => 1,
+        Some(b'1'..=b'9') => digits(at),
+        _ => return 0,
+    };
+    at += int;
+    if text.get(at) == Some(&b'.') {
+        let fraction = digits(at + 1);
+        if fraction == 0 {
+            return 0;
         }
-        rest = &fraction[len..];
+        at += 1 + fraction;
     }
-    if let Some(exponent) = rest.strip_prefix(b"e").or_else(|| rest.strip_prefix(b"E")) {
-        let exponent =
-            exponent.strip_prefix(b"+").or_else(|| exponent.strip_prefix(b"-")).unwrap_or(exponent);
-        let len = digits(exponent);
-        return len > 0 && len == exponent.len();
+    if let Some(b'e' | b'E') = text.get(at) {
+        at += 1;
+        if let Some(b'+' | b'-') = text.get(at) {
+            at += 1;
+        }
+        let exponent = digits(at);
+        if exponent == 0 {
+            return 0;
+        }
+        at += exponent;
     }
-    rest.is_empty()
+    at
 }
 
 /// Bodies for the property tests that pin an unchecked walk against the checked path: values
