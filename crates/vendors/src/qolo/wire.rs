@@ -117,7 +117,12 @@ impl StackText {
 
     pub(crate) fn as_str(&self) -> &str {
         // Only whole `str`s are ever written in.
-        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The text's bytes, for a writer that takes them without checking them again.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
     }
 }
 

@@ -237,8 +237,13 @@ fn literal_len(text: &[u8], word: &[u8]) -> usize {
 /// The length of the JSON number `text` starts with,
 /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, or 0 when it starts with none.
 fn number_len(text: &[u8]) -> usize {
-    let digits =
-        |from: usize| text.iter().skip(from).take_while(|byte| byte.is_ascii_digit()).count();
+    let digits = |from: usize| {
+        let mut end = from;
+        while text.get(end).is_some_and(u8::is_ascii_digit) {
+            end += 1;
+        }
+        end - from
+    };
     let mut at = usize::from(text.first() == Some(&b'-'));
     let int = match text.get(at) {
         Some(b'0') => 1,

@@ -29,14 +29,25 @@ impl Writer {
         self
     }
 
+    /// Appends `fragment`, the bytes of a text built on the stack (a date-time and its quotes),
+    /// as [`Writer::raw`] does, without proving them UTF-8 again.
+    pub fn text(&mut self, fragment: &[u8]) -> &mut Writer {
+        self.buf.extend_from_slice(fragment);
+        self
+    }
+
     /// Appends `text` as a JSON string, quoted and escaped.
     pub fn string(&mut self, text: &str) -> &mut Writer {
         self.buf.push(b'"');
         let bytes = text.as_bytes();
-        // Most texts need no escape: found by the strict check's word-at-a-time search.
-        let plain = super::strict::plain_len(bytes);
+        // Most texts need no escape (codes, references, names): copied whole.
+        if bytes.iter().all(|&byte| byte >= 0x20 && byte != b'"' && byte != b'\\') {
+            self.buf.extend_from_slice(bytes);
+            self.buf.push(b'"');
+            return self;
+        }
         let mut start = 0;
-        for (at, &byte) in bytes.iter().enumerate().skip(plain) {
+        for (at, &byte) in bytes.iter().enumerate() {
             let escaped: &[u8] = match byte {
                 b'"' => b"\\\"",
                 b'\\' => b"\\\\",

@@ -286,14 +286,14 @@ struct Dates {
 /// A date-time, quoted.
 fn date_time(w: &mut Writer, dates: &mut Dates, value: DateTime) {
     if let Some((_, text)) = dates.written.iter().flatten().find(|(at, _)| *at == value.0) {
-        w.raw(text.as_str());
+        w.text(text.as_bytes());
         return;
     }
     let mut text = StackText::new();
     let _ = text.write_char('"');
     let _ = time::write(value.0, &mut text);
     let _ = text.write_char('"');
-    w.raw(text.as_str());
+    w.text(text.as_bytes());
     if let Some(slot) = dates.written.get_mut(dates.next) {
         *slot = Some((value.0, text));
     }
