@@ -295,7 +295,8 @@ fn resolve<'a>(app: &'a App, parts: &http::request::Parts) -> Option<Resolved<'a
         (None, Some(any)) => Dispatch::WrongMethod(any.route),
         (None, None) => return None,
     };
-    let params = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+    let mut params = Vec::with_capacity(matched.params.len());
+    params.extend(matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
     Some(Resolved { owner: endpoint.owner, dispatch, params, endpoint: Some(endpoint) })
 }
 
