@@ -295,8 +295,7 @@ fn resolve<'a>(app: &'a App, parts: &http::request::Parts) -> Option<Resolved<'a
         (None, Some(any)) => Dispatch::WrongMethod(any.route),
         (None, None) => return None,
     };
-    let mut params = Vec::with_capacity(matched.params.len());
-    params.extend(matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())));
+    let params = matched.params.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
     Some(Resolved { owner: endpoint.owner, dispatch, params, endpoint: Some(endpoint) })
 }
 

@@ -142,11 +142,8 @@ impl Writer {
         self.raw(if value { "true" } else { "false" })
     }
 
-    /// The document's bytes, in a buffer exactly their size: an answer's `Bytes` made from a
-    /// `Vec` with room to spare allocates a shared handle besides, and giving the spare room
-    /// back is cheaper (the allocator shrinks in place).
-    pub fn finish(mut self) -> Vec<u8> {
-        self.buf.shrink_to_fit();
+    /// The document's bytes.
+    pub fn finish(self) -> Vec<u8> {
         self.buf
     }
 }
