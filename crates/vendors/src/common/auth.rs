@@ -2,7 +2,6 @@
 //! issued tokens with their tenant and expiry (Clowd9 and Qolo JWTs, FirstVision access tokens,
 //! PCaaSA sessions).
 
-use crate::common::HashMap;
 use crossbeam_utils::sync::ShardedLock;
 
 use base64::Engine;
@@ -80,12 +79,47 @@ pub struct Grant<T> {
 /// Issued tokens, by token text. Read-mostly, hence the `ShardedLock`.
 #[derive(Debug)]
 pub struct TokenStore<T> {
-    grants: ShardedLock<HashMap<String, Grant<T>>>,
+    grants: ShardedLock<std::collections::HashMap<String, Grant<T>, TokenTail>>,
 }
 
 impl<T> Default for TokenStore<T> {
     fn default() -> TokenStore<T> {
-        TokenStore { grants: ShardedLock::new(HashMap::default()) }
+        TokenStore { grants: ShardedLock::new(std::collections::HashMap::default()) }
+    }
+}
+
+/// How many of a token's last bytes its hash reads.
+const TOKEN_TAIL_BYTES: usize = 32;
+
+/// Hashes a token by its last [`TOKEN_TAIL_BYTES`] only: a JWT is hundreds of bytes, hashing
+/// all of them cost more than the rest of a token check, and its end (the signature, or a
+/// random secret's digits) already tells issued tokens apart. Lookups still compare whole
+/// tokens, so two tokens alike at the end only share a bucket.
+#[derive(Debug, Clone, Default)]
+struct TokenTail(foldhash::fast::RandomState);
+
+impl std::hash::BuildHasher for TokenTail {
+    type Hasher = TailHasher;
+
+    fn build_hasher(&self) -> TailHasher {
+        TailHasher(self.0.build_hasher())
+    }
+}
+
+/// [`TokenTail`]'s hasher: every write cut to its last [`TOKEN_TAIL_BYTES`].
+struct TailHasher(foldhash::fast::FoldHasher<'static>);
+
+impl std::hash::Hasher for TailHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.write(bytes.get(bytes.len().saturating_sub(TOKEN_TAIL_BYTES)..).unwrap_or(bytes));
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.0.write_u8(byte);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0.finish()
     }
 }
 
@@ -188,6 +222,28 @@ mod tests {
             }
             proptest::prop_assert_eq!(bearer(&headers), bearer_by_splitting(&headers));
         }
+    }
+
+    /// Tokens hashed by their ends alone are still told apart by their whole text.
+    #[test]
+    fn tokens_alike_at_the_end_are_different_tokens() {
+        let store = TokenStore::default();
+        let tail = "s".repeat(TOKEN_TAIL_BYTES);
+        let grant = |micros, data| Grant {
+            tenant: TenantId(uuid::Uuid::from_u128(1)),
+            expires_at: Timestamp::from_unix_micros(micros),
+            data,
+        };
+        store.insert(format!("a.{tail}"), grant(10, 1));
+        store.insert(format!("b.{tail}"), grant(20, 2));
+        let clock = |_| Timestamp::from_unix_micros(0);
+        assert_eq!(store.check(&format!("a.{tail}"), clock).map(|g| g.data), Ok(1));
+        assert_eq!(store.check(&format!("b.{tail}"), clock).map(|g| g.data), Ok(2));
+        assert_eq!(store.check(&format!("c.{tail}"), clock), Err(TokenProblem::Unknown));
+        assert_eq!(store.check(&tail, clock), Err(TokenProblem::Unknown));
+        store.remove(&format!("a.{tail}"));
+        assert_eq!(store.check(&format!("a.{tail}"), clock), Err(TokenProblem::Unknown));
+        assert_eq!(store.check(&format!("b.{tail}"), clock).map(|g| g.data), Ok(2));
     }
 
     #[test]

@@ -21,7 +21,6 @@ use super::errors::{Failure, FvError, Vpl, bad, vpl};
 use super::parse::{self, AccountOrCard, CashCommand, Version};
 use super::state::{AccountMeta, ActionCode, Record};
 use super::wire;
-use super::wire::cash::digits;
 use super::{FirstVision, REFERENCE_RETENTION};
 use crate::common::explain::{self, Refused, Units};
 use crate::{Ctx, Request, Response};
@@ -307,13 +306,12 @@ impl FirstVision {
         };
         // The numbers as text without a formatter or an allocation each: a write is the hot
         // path.
-        let mut bufs = [[0_u8; 24]; 4];
+        let mut bufs = [(); 4].map(|()| itoa::Buffer::new());
         let [card_sequence, plan_number, plan_sequence, store_number] = &mut bufs;
-        let card_sequence =
-            digits(card_sequence, u64::from(wire::cash::card_sequence(command, account)), 0);
-        let plan_number = digits(plan_number, u64::from(command.plan_number), 0);
-        let plan_sequence = digits(plan_sequence, u64::from(command.plan_sequence), 0);
-        let store_number = digits(store_number, u64::from(command.store_number), 0);
+        let card_sequence = card_sequence.format(wire::cash::card_sequence(command, account));
+        let plan_number = plan_number.format(command.plan_number);
+        let plan_sequence = plan_sequence.format(command.plan_sequence);
+        let store_number = store_number.format(command.store_number);
         let metadata = Metadata::from([
             ("actionCode", command.action_code.as_ref()),
             ("api", api),
@@ -337,7 +335,7 @@ impl FirstVision {
         key.push_str(&account.account_number);
         key.push(':');
         match u64::try_from(now.utc_day()) {
-            Ok(day) => key.push_str(digits(&mut [0; 24], day, 0)),
+            Ok(day) => key.push_str(itoa::Buffer::new().format(day)),
             // Before 1970: as the formatter writes it, sign and all.
             Err(_) => key.push_str(&now.utc_day().to_string()),
         }

@@ -121,13 +121,18 @@ pub(crate) fn body<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, Failur
     Ok(res)
 }
 
-/// Reads the L8V2 cash body: the scan of [`wire::scan`] when it reads the checked text, else
-/// [`body`] (serde, and its words for a body it refuses).
+/// Reads the L8V2 cash body: one strict walk of the unchecked body when it proves it, else the
+/// scan of [`wire::scan`] when it reads the checked text, else [`body`] (serde, and its words
+/// for a body it refuses).
 pub(crate) fn l8v2_body(req: &Request) -> Result<wire::ModifyAccountBalanceRequest<'_>, Failure> {
+    if let Some(wire) = wire::scan::l8v2_unchecked(&req.body) {
+        return Ok(wire);
+    }
     if let Ok(text) = crate::common::json::check(&req.body)
-        && let Some(wire) = wire::scan::l8v2(text) {
-            return Ok(wire);
-        }
+        && let Some(wire) = wire::scan::l8v2(text)
+    {
+        return Ok(wire);
+    }
     body(req)
 }
 

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 pub(crate) use self::adjust::{Adjustment, Direction, Target, adjust_balance};
 #[cfg(test)]
-pub(crate) use self::adjust::{currency_of, flat};
+pub(crate) use self::adjust::{currency_of, flat, flat_unchecked};
 pub(crate) use self::open::{OpenIds, open_ids};
 pub(crate) use self::query::{BasedOn, guid_param, guid_query, program_query};
 use self::body::Problems;

@@ -692,3 +692,77 @@ proptest::proptest! {
         }
     }
 }
+
+proptest::proptest! {
+    /// The unchecked walk of an AdjustBalance body reads it only when the strict check passes
+    /// it and serde reads it the same; any other body (a member twice, bad escapes, invalid
+    /// UTF-8, trailing commas, deep nesting, numbers of every shape...) takes the checked path,
+    /// which refuses or reads it as it always did.
+    #[test]
+    fn the_unchecked_adjust_balance_walk_reads_only_what_the_check_and_serde_read_alike(
+        members in proptest::collection::vec(
+            (
+                proptest::prop_oneof![
+                    4 => "(client_reference_id|request_code|amount|currency|account_guid)",
+                    1 => "(description|memo_code|wire_date|card_proxy|account|user_guid|source_code)",
+                    1 => "[a-z_]{1,8}",
+                ],
+                crate::common::json::scan::testing::value(),
+            ),
+            0..8,
+        ),
+        space in "[ \t\r\n]{0,2}",
+        edits in crate::common::json::scan::testing::edits(),
+    ) {
+        let text = format!(
+            "{space}{{{}}}{space}",
+            members
+                .iter()
+                .map(|(name, value)| format!("\"{name}\"{space}:{space}{value}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let bytes = crate::common::json::scan::testing::edited(&text, &edits);
+        if let Some(walked) = super::parse::flat_unchecked(&bytes) {
+            let checked = crate::common::json::check(&bytes);
+            proptest::prop_assert!(checked.is_ok(), "{:?}", String::from_utf8_lossy(&bytes));
+            let by_serde = checked.ok().map(serde_json::from_str::<super::wire::request::AdjustBalanceRequest<'_>>);
+            proptest::prop_assert_eq!(
+                format!("{:?}", Some(walked)),
+                format!("{:?}", by_serde.and_then(Result::ok)),
+                "{:?}", String::from_utf8_lossy(&bytes)
+            );
+        }
+    }
+
+    /// A flat body of AdjustBalance's own members, each once, with plain values, is read by the
+    /// unchecked walk (the fast path is the common one).
+    #[test]
+    fn a_plain_adjust_balance_body_takes_the_unchecked_walk(
+        names in proptest::strategy::Strategy::prop_shuffle(proptest::sample::subsequence(
+            &["client_reference_id", "request_code", "amount", "currency", "description",
+              "memo_code", "account_guid", "wire_date", "card_proxy", "user_guid", "source_code"][..],
+            0..=11,
+        )),
+        text in "[a-zA-Z0-9 é-]{0,8}",
+        number in "-?(0|[1-9][0-9]{0,5})(\\.[0-9]{1,3})?([eE][+-]?[0-9]{1,2})?",
+    ) {
+        let body = format!(
+            "{{{}}}",
+            names
+                .iter()
+                .enumerate()
+                .map(|(idx, name)| match idx % 3 {
+                    0 => format!("\"{name}\": \"{text}\""),
+                    1 => format!("\"{name}\": {number}"),
+                    _ => format!("\"{name}\": null"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let walked = super::parse::flat_unchecked(body.as_bytes());
+        proptest::prop_assert!(walked.is_some(), "{}", body);
+        let by_serde: super::wire::request::AdjustBalanceRequest<'_> = serde_json::from_str(&body).unwrap();
+        proptest::prop_assert_eq!(format!("{walked:?}"), format!("{:?}", Some(by_serde)));
+    }
+}

@@ -47,7 +47,8 @@ pub(crate) fn ok<T: Serialize>(status: StatusCode, body: &T) -> Result<Response,
 
 /// A 2xx answer of these JSON bytes, with ASP.NET's content type.
 pub(crate) fn json_answer(status: StatusCode, bytes: Vec<u8>) -> Response {
-    let mut headers = HeaderMap::with_capacity(1);
+    // Room for the trace id the server adds to every answer: growing the map cost more.
+    let mut headers = HeaderMap::with_capacity(2);
     // A static value: `with_header` would parse and copy it on every answer.
     headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(JSON));
     Response { status, headers, body: bytes.into(), tenant: None, reason: None }
@@ -115,7 +116,12 @@ impl StackText {
 
     pub(crate) fn as_str(&self) -> &str {
         // Only whole `str`s are ever written in.
-        std::str::from_utf8(self.bytes.get(..self.len).unwrap_or_default()).unwrap_or_default()
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The text's bytes, for a writer that takes them without checking them again.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
     }
 }
 

@@ -1,9 +1,16 @@
-//! A walk over JSON text that already passed the strict check ([`super::check`]), reading an
-//! object's members into a wire struct's `Field`s without serde's visitor and raw-value capture
-//! per member: for the bodies of the hottest writes. A walk that meets something it does not
-//! expect (a key with an escape, a shape it does not read) gives up, and the caller hands the
-//! body to serde, so both read every body alike; each caller pins that with a property test
-//! against its serde derive.
+//! A walk over JSON text reading an object's members into a wire struct's `Field`s without
+//! serde's visitor and raw-value capture per member: for the bodies of the hottest writes. A
+//! walk that meets something it does not expect (a key with an escape, a shape it does not
+//! read) gives up, and the caller hands the body to serde, so both read every body alike; each
+//! caller pins that with a property test against its serde derive.
+//!
+//! Two kinds of walk. [`Scan::new`] walks text that already passed the strict check
+//! ([`super::check`]). [`Scan::unchecked`] walks a body nobody checked yet, and is itself as
+//! strict as the check on what it accepts: grammar, UTF-8, no repeated member (the caller names
+//! each member it reads, see [`Scan::members`]); it gives up on anything it cannot prove in one
+//! pass (an escape, a member the caller does not read, a nested value it is not asked to read),
+//! so a common body is read once instead of checked and then read, and any other body takes
+//! the checked path with its exact errors.
 
 use std::borrow::Cow;
 
@@ -20,16 +27,24 @@ fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
     (len < bytes.len()).then_some(len)
 }
 
-/// A position in checked JSON text.
+/// A position in JSON text.
 pub struct Scan<'a> {
     text: &'a str,
     at: usize,
+    /// Whether the text passed the strict check; if not, the walk proves what it reads.
+    checked: bool,
 }
 
 impl<'a> Scan<'a> {
-    /// A walk from the start of `text`.
+    /// A walk from the start of `text`, which passed the strict check.
     pub fn new(text: &'a str) -> Scan<'a> {
-        Scan { text, at: 0 }
+        Scan { text, at: 0, checked: true }
+    }
+
+    /// A walk from the start of a body nobody checked; `None` when it is not UTF-8.
+    pub fn unchecked(body: &'a [u8]) -> Option<Scan<'a>> {
+        let text = std::str::from_utf8(body).ok()?;
+        Some(Scan { text, at: 0, checked: false })
     }
 
     /// Whether only whitespace is left.
@@ -42,14 +57,11 @@ impl<'a> Scan<'a> {
         self.text.as_bytes().get(self.at).copied()
     }
 
-    /// Moves on while `keep` holds, to the end of the text at most.
-    fn skip_while(&mut self, keep: impl Fn(u8) -> bool) {
-        let rest = self.text.as_bytes().get(self.at..).unwrap_or_default();
-        self.at += rest.iter().position(|&byte| !keep(byte)).unwrap_or(rest.len());
-    }
-
     fn whitespace(&mut self) {
-        self.skip_while(is_whitespace);
+        let bytes = self.text.as_bytes();
+        while bytes.get(self.at).is_some_and(|&byte| is_whitespace(byte)) {
+            self.at += 1;
+        }
     }
 
     /// The next byte after whitespace, not consumed.
@@ -69,6 +81,17 @@ impl<'a> Scan<'a> {
         &mut self,
         mut member: impl FnMut(&mut Scan<'a>, &'a str) -> Option<()>,
     ) -> Option<()> {
+        self.members(|scan, key| member(scan, key).map(|()| 0))
+    }
+
+    /// Walks an object's members as [`Scan::object`] does; `member` answers which of the
+    /// members it reads this one was, as a flag of one bit (0 for a member it only skipped,
+    /// which only checked text allows). A flag seen twice is a repeated key: the walk gives up.
+    pub fn members(
+        &mut self,
+        mut member: impl FnMut(&mut Scan<'a>, &'a str) -> Option<u64>,
+    ) -> Option<()> {
+        let mut seen = 0_u64;
         self.eat(b'{')?;
         if self.peek()? == b'}' {
             self.at += 1;
@@ -83,7 +106,11 @@ impl<'a> Scan<'a> {
                 return None;
             }
             self.eat(b':')?;
-            member(self, key)?;
+            let flag = member(self, key)?;
+            if seen & flag != 0 || (flag == 0 && !self.checked) {
+                return None;
+            }
+            seen |= flag;
             match self.peek()? {
                 b',' => self.at += 1,
                 b'}' => {
@@ -106,6 +133,10 @@ impl<'a> Scan<'a> {
             if bytes.get(at)? == &b'"' {
                 break;
             }
+            // Unchecked text: a control character, or an escape the walk does not prove.
+            if !self.checked {
+                return None;
+            }
             escaped = true;
             at += 2;
         }
@@ -113,8 +144,11 @@ impl<'a> Scan<'a> {
         Some((self.text.get(start..at)?, escaped))
     }
 
-    /// Moves past the value starting here (after whitespace).
+    /// Moves past the value starting here (after whitespace); checked text only.
     pub fn value(&mut self) -> Option<()> {
+        if !self.checked {
+            return None;
+        }
         match self.peek()? {
             b'"' => self.string().map(|_| ()),
             b'{' | b'[' => self.nested(),
@@ -122,15 +156,32 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// The number or literal starting here, as its text.
+    /// The number or literal starting here, as its text: a JSON number or `true`, `false`,
+    /// `null`, ended by a delimiter, whitespace or the end of the text.
     pub fn scalar(&mut self) -> Option<&'a str> {
         let start = self.at;
-        self.skip_while(|byte| !matches!(byte, b',' | b'}' | b']') && !is_whitespace(byte));
-        self.text.get(start..self.at)
+        let rest = self.text.as_bytes().get(start..)?;
+        let len = match rest.first()? {
+            b't' => literal_len(rest, b"true"),
+            b'f' => literal_len(rest, b"false"),
+            b'n' => literal_len(rest, b"null"),
+            _ => number_len(rest),
+        };
+        match rest.get(len) {
+            _ if len == 0 => None,
+            None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') => {
+                self.at += len;
+                self.text.get(start..self.at)
+            }
+            Some(_) => None,
+        }
     }
 
-    /// Moves past the object or array starting here.
+    /// Moves past the object or array starting here; checked text only.
     pub fn nested(&mut self) -> Option<()> {
+        if !self.checked {
+            return None;
+        }
         let mut depth = 0_usize;
         loop {
             match self.byte()? {
@@ -163,16 +214,142 @@ impl<'a> Scan<'a> {
                     serde_json::from_str(self.text.get(start..self.at)?.trim_start()).ok()?,
                 )),
             },
-            b'{' | b'[' => {
+            b'{' | b'[' if self.checked => {
                 let array = self.byte()? == b'[';
                 self.nested()?;
                 if array { Field::Array } else { Field::Object }
             }
+            b'{' | b'[' => return None,
+            // In unchecked text too: a scalar is a number or exactly one of the literals.
             b'n' => self.scalar().map(|_| Field::Null)?,
             b't' => self.scalar().map(|_| Field::Bool(true))?,
             b'f' => self.scalar().map(|_| Field::Bool(false))?,
             _ => Field::Number(self.scalar()?),
         })
+    }
+}
+
+/// The length of `word` when `text` starts with it, else 0.
+fn literal_len(text: &[u8], word: &[u8]) -> usize {
+    if text.starts_with(word) { word.len() } else { 0 }
+}
+
+/// The length of the JSON number `text` starts with,
+/// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, or 0 when it starts with none.
+fn number_len(text: &[u8]) -> usize {
+    let digits = |from: usize| {
+        let mut end = from;
+        while text.get(end).is_some_and(u8::is_ascii_digit) {
+            end += 1;
+        }
+        end - from
+    };
+    let mut at = usize::from(text.first() == Some(&b'-'));
+    let int = match text.get(at) {
+        Some(b'0') => 1,
+        Some(b'1'..=b'9') => digits(at),
+        _ => return 0,
+    };
+    at += int;
+    if text.get(at) == Some(&b'.') {
+        let fraction = digits(at + 1);
+        if fraction == 0 {
+            return 0;
+        }
+        at += 1 + fraction;
+    }
+    if let Some(b'e' | b'E') = text.get(at) {
+        at += 1;
+        if let Some(b'+' | b'-') = text.get(at) {
+            at += 1;
+        }
+        let exponent = digits(at);
+        if exponent == 0 {
+            return 0;
+        }
+        at += exponent;
+    }
+    at
+}
+
+/// Bodies for the property tests that pin an unchecked walk against the checked path: values
+/// of every shape, valid or nearly so, and bodies edited byte by byte.
+#[cfg(test)]
+pub(crate) mod testing {
+    use proptest::prelude::*;
+
+    /// A member's value: plain strings (some not ASCII), numbers in every shape (some not JSON),
+    /// literals (some misspelt), escapes, control characters and nesting (some too deep).
+    pub(crate) fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "[a-zA-Z0-9 ,:{}\\[\\]é€]{0,10}".prop_map(|text| format!("\"{text}\"")),
+            4 => "-?(0|[1-9][0-9]{0,5})(\\.[0-9]{1,3})?([eE][+-]?[0-9]{1,2})?",
+            1 => "[-+]?[0-9]{0,3}\\.?[0-9]{0,2}[eE]?[-+]?[0-9]{0,2}",
+            1 => prop::sample::select(vec!["true", "false", "null", "tru", "nul", "nulll", "True",
+                "NaN", "-", "01", "1.", ".5", "1e", "-0", "0e0"]).prop_map(str::to_string),
+            1 => prop::sample::select(vec![r#""a\"b""#, r#""\u00e9""#, r#""\ud800""#, r#""\x""#,
+                "\"tab\there\"", "\"a\u{1}\"", r#""\\""#]).prop_map(str::to_string),
+            1 => prop::sample::select(vec!["{}", "[]", r#"{"a": 1, "a": 2}"#, r#"[1, {"b": "]"}]"#])
+                .prop_map(str::to_string),
+            1 => (1_usize..140).prop_map(|depth| format!("{}{}", "[".repeat(depth), "]".repeat(depth))),
+        ]
+    }
+
+    /// One edit of a body's bytes.
+    #[derive(Debug, Clone)]
+    pub(crate) enum Edit {
+        Delete(usize),
+        Insert(usize, u8),
+        Replace(usize, u8),
+        /// The bytes from one place to another written again there (a member twice...).
+        Repeat(usize, usize),
+    }
+
+    fn byte() -> impl Strategy<Value = u8> {
+        prop_oneof![
+            prop::sample::select(b"\"\\,:{}[] \t\n\r0-.eE+tfnu/\x00\x1f\x7f".to_vec()),
+            Just(0xC3_u8),
+            Just(0xFF_u8),
+            Just(0xEF_u8),
+            any::<u8>(),
+        ]
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            any::<usize>().prop_map(Edit::Delete),
+            (any::<usize>(), byte()).prop_map(|(at, byte)| Edit::Insert(at, byte)),
+            (any::<usize>(), byte()).prop_map(|(at, byte)| Edit::Replace(at, byte)),
+            (any::<usize>(), any::<usize>()).prop_map(|(from, to)| Edit::Repeat(from, to)),
+        ]
+    }
+
+    /// `body` after each of `edits` in turn (positions taken modulo the length).
+    pub(crate) fn edited(body: &str, edits: &[Edit]) -> Vec<u8> {
+        let mut bytes = body.as_bytes().to_vec();
+        for edit in edits {
+            let len = bytes.len();
+            match *edit {
+                Edit::Delete(at) if len > 0 => {
+                    bytes.remove(at % len);
+                }
+                Edit::Insert(at, byte) => bytes.insert(at % (len + 1), byte),
+                Edit::Replace(at, byte) if len > 0 => bytes[at % len] = byte,
+                Edit::Repeat(from, to) if len > 0 => {
+                    let (from, to) = (from % len, to % len);
+                    let (from, to) = (from.min(to), from.max(to));
+                    let again = bytes[from..to].to_vec();
+                    bytes.splice(to..to, again);
+                }
+                _ => {}
+            }
+        }
+        bytes
+    }
+
+    /// Up to three edits, or none (the body as generated) a third of the time.
+    pub(crate) fn edits() -> impl Strategy<Value = Vec<Edit>> {
+        prop_oneof![1 => Just(Vec::new()), 2 => prop::collection::vec(edit(), 1..4)]
     }
 }
 

@@ -29,10 +29,23 @@ impl Writer {
         self
     }
 
+    /// Appends `fragment`, the bytes of a text built on the stack (a date-time and its quotes),
+    /// as [`Writer::raw`] does, without proving them UTF-8 again.
+    pub fn text(&mut self, fragment: &[u8]) -> &mut Writer {
+        self.buf.extend_from_slice(fragment);
+        self
+    }
+
     /// Appends `text` as a JSON string, quoted and escaped.
     pub fn string(&mut self, text: &str) -> &mut Writer {
         self.buf.push(b'"');
         let bytes = text.as_bytes();
+        // Most texts need no escape (codes, references, names): copied whole.
+        if bytes.iter().all(|&byte| byte >= 0x20 && byte != b'"' && byte != b'\\') {
+            self.buf.extend_from_slice(bytes);
+            self.buf.push(b'"');
+            return self;
+        }
         let mut start = 0;
         for (at, &byte) in bytes.iter().enumerate() {
             let escaped: &[u8] = match byte {
@@ -65,6 +78,38 @@ impl Writer {
             Some(text) => self.string(text),
             None => self.raw("null"),
         }
+    }
+
+    /// Appends `value`'s decimal digits, zero-padded to at least `width`, without a formatter.
+    pub fn uint(&mut self, value: u64, width: usize) -> &mut Writer {
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(value);
+        self.buf.resize(self.buf.len() + width.saturating_sub(digits.len()), b'0');
+        self.raw(digits)
+    }
+
+    /// Appends the number of `mantissa` × 10^−`scale`, negated when `negative` and not zero,
+    /// as `Decimal`'s `Display` writes it (`0.05`, `-12.50`, `7`), without a formatter.
+    pub fn fixed(&mut self, negative: bool, mantissa: u64, scale: u32) -> &mut Writer {
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(mantissa).as_bytes();
+        if negative && mantissa != 0 {
+            self.buf.push(b'-');
+        }
+        let scale = usize::try_from(scale).unwrap_or(usize::MAX);
+        if scale == 0 {
+            self.buf.extend_from_slice(digits);
+        } else if digits.len() > scale {
+            let (int, fraction) = digits.split_at(digits.len() - scale);
+            self.buf.extend_from_slice(int);
+            self.buf.push(b'.');
+            self.buf.extend_from_slice(fraction);
+        } else {
+            self.buf.extend_from_slice(b"0.");
+            self.buf.resize(self.buf.len() + scale - digits.len(), b'0');
+            self.buf.extend_from_slice(digits);
+        }
+        self
     }
 
     /// Appends `amount` as a JSON number with exactly its digits (`100.00` stays `100.00`).
@@ -126,6 +171,27 @@ mod tests {
     }
 
     proptest! {
+        /// Integers and fixed-point amounts written without a formatter are what `format!`
+        /// and `Decimal`'s `Display` write.
+        #[test]
+        fn digits_are_written_as_the_formatters_write_them(
+            value in any::<u64>(),
+            width in 0_usize..24,
+            mantissa in prop_oneof![any::<u64>(), 0_u64..1000],
+            scale in 0_u32..=28,
+            negative in any::<bool>(),
+        ) {
+            let written = |write: &dyn Fn(&mut Writer)| {
+                let mut w = Writer::default();
+                write(&mut w);
+                String::from_utf8(w.finish()).unwrap()
+            };
+            prop_assert_eq!(written(&|w| { w.uint(value, width); }), format!("{value:0width$}"));
+            let mut amount = Decimal::from_i128_with_scale(i128::from(mantissa), scale);
+            amount.set_sign_negative(negative);
+            prop_assert_eq!(written(&|w| { w.fixed(negative, mantissa, scale); }), amount.to_string());
+        }
+
         #[test]
         fn any_string_is_written_byte_for_byte_as_serde_json_writes_it(text in any::<String>()) {
             let mut w = Writer::default();

@@ -155,8 +155,7 @@ trait Digits {
 
 impl Digits for Writer {
     fn int(&mut self, value: u64, width: usize) -> &mut Self {
-        integer(self, value, width);
-        self
+        self.uint(value, width)
     }
 
     fn dec(&mut self, amount: Decimal) -> &mut Self {
@@ -169,71 +168,18 @@ impl Digits for Writer {
     }
 }
 
-fn integer(w: &mut Writer, value: u64, width: usize) {
-    let mut buf = [b'0'; 24];
-    w.raw(digits(&mut buf, value, width));
-}
-
-/// `value`'s decimal digits, zero-padded to at least `width` (at most the buffer's length), in
-/// the end of `buf`: text for an answer or the history without a formatter.
-pub(crate) fn digits(buf: &mut [u8; 24], value: u64, width: usize) -> &str {
-    let mut at = buf.len();
-    let mut rest = value;
-    while at > 0 {
-        at -= 1;
-        buf[at] = digit(rest);
-        rest /= 10;
-        if rest == 0 && buf.len() - at >= width {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[at..]).unwrap_or("0")
-}
-
 /// Appends `amount` as a JSON number with exactly its digits, as its `Display` writes it.
 fn decimal(w: &mut Writer, amount: Decimal) {
-    let Ok(mut rest) = u64::try_from(amount.mantissa().unsigned_abs()) else {
-        w.decimal(amount);
-        return;
+    match u64::try_from(amount.mantissa().unsigned_abs()) {
+        Ok(mantissa) => w.fixed(amount.is_sign_negative(), mantissa, amount.scale()),
+        Err(_) => w.decimal(amount),
     };
-    let scale = usize::try_from(amount.scale()).unwrap_or(0);
-    let mut buf = [b'0'; 64];
-    let mut at = buf.len();
-    let mut written = 0;
-    while at > 1 {
-        at -= 1;
-        buf[at] = digit(rest);
-        rest /= 10;
-        written += 1;
-        if written == scale {
-            at -= 1;
-            buf[at] = b'.';
-        }
-        if rest == 0 && written > scale {
-            break;
-        }
-    }
-    if amount.is_sign_negative() && !amount.is_zero() && at > 0 {
-        at -= 1;
-        buf[at] = b'-';
-    }
-    w.raw(std::str::from_utf8(&buf[at..]).unwrap_or("0"));
 }
 
-/// Appends `text` as a JSON string: quoted as is when nothing in it needs escaping (the
-/// request's own codes and numbers, almost always), else through [`Writer::string`].
+/// Appends `text` as a JSON string, through [`Writer::string`] (which copies a text that
+/// needs no escape, the request's own codes and numbers almost always, as is).
 fn string(w: &mut Writer, text: &str) {
-    if text.bytes().all(|byte| byte >= 0x20 && byte != b'"' && byte != b'\\') {
-        w.raw("\"").raw(text).raw("\"");
-    } else {
-        w.string(text);
-    }
-}
-
-/// The last decimal digit of `value`, as ASCII.
-fn digit(value: u64) -> u8 {
-    // `value % 10` is below 10, so the conversion never falls back.
-    b'0' + u8::try_from(value % 10).unwrap_or(0)
+    w.string(text);
 }
 
 /// An amount with exactly the currency's decimals (`200.00`, never `-0.00`).

@@ -158,10 +158,21 @@ impl Account<'_> {
     }
 }
 
-/// An amount as .NET writes a `double`: the normalized decimal's digits (`100`, `12.5`).
+/// An amount as .NET writes a `double`: the normalized decimal's digits (`100`, `12.5`); one
+/// whose mantissa fits a `u64`, as every amount a sandbox holds does, straight into the answer.
 fn amount(w: &mut Writer, amount: Amount) {
-    let mut text = [0; DECIMAL_CHARS_MAX];
-    w.raw(decimal_text(amount.0, &mut text));
+    let Ok(mut mantissa) = u64::try_from(amount.0.mantissa().unsigned_abs()) else {
+        let mut text = [0; DECIMAL_CHARS_MAX];
+        w.raw(decimal_text(amount.0, &mut text));
+        return;
+    };
+    let mut scale = amount.0.scale();
+    // Trailing zeros of the fraction are dropped, as `normalize` does.
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    w.fixed(amount.0.is_sign_negative(), mantissa, scale);
 }
 
 /// `amount` normalized (no trailing zeros, no negative zero), as its `Display` writes it, laid
@@ -275,14 +286,14 @@ struct Dates {
 /// A date-time, quoted.
 fn date_time(w: &mut Writer, dates: &mut Dates, value: DateTime) {
     if let Some((_, text)) = dates.written.iter().flatten().find(|(at, _)| *at == value.0) {
-        w.raw(text.as_str());
+        w.text(text.as_bytes());
         return;
     }
     let mut text = StackText::new();
     let _ = text.write_char('"');
     let _ = time::write(value.0, &mut text);
     let _ = text.write_char('"');
-    w.raw(text.as_str());
+    w.text(text.as_bytes());
     if let Some(slot) = dates.written.get_mut(dates.next) {
         *slot = Some((value.0, text));
     }
@@ -398,6 +409,19 @@ mod tests {
             let amount = Decimal::from_parts(lo, mid, hi, negative, scale);
             let mut text = [0; DECIMAL_CHARS_MAX];
             prop_assert_eq!(decimal_text(amount, &mut text), amount.normalize().to_string());
+        }
+
+        /// An amount written into an answer is [`decimal_text`]'s text, whatever its size.
+        #[test]
+        fn an_amount_is_written_as_its_decimal_text(
+            lo in any::<u32>(), mid in prop_oneof![Just(0_u32), any::<u32>()],
+            hi in prop_oneof![Just(0_u32), any::<u32>()], negative in any::<bool>(), scale in 0_u32..=28,
+        ) {
+            let amount = Decimal::from_parts(lo, mid, hi, negative, scale);
+            let mut w = Writer::default();
+            super::amount(&mut w, Amount(amount));
+            let mut text = [0; DECIMAL_CHARS_MAX];
+            prop_assert_eq!(String::from_utf8(w.finish()).unwrap(), decimal_text(amount, &mut text));
         }
 
         /// The `u64` way, taken by every amount a sandbox holds, writes what `Display` does.

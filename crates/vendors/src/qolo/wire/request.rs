@@ -61,30 +61,32 @@ pub(crate) struct AdjustBalanceRequest<'a> {
 
 impl<'a> AdjustBalanceRequest<'a> {
     /// Takes member `name` as serde's derive would: its field, `account` as a value that is
-    /// not an object, or else by name among the unknown members.
-    pub(crate) fn set(&mut self, name: &str, value: Field<'a>) {
-        let slot = match name {
-            "client_reference_id" => &mut self.client_reference_id,
-            "request_code" => &mut self.request_code,
-            "amount" => &mut self.amount,
-            "currency" => &mut self.currency,
-            "description" => &mut self.description,
-            "memo_code" => &mut self.memo_code,
-            "account_guid" => &mut self.account_guid,
-            "wire_date" => &mut self.wire_date,
-            "card_proxy" => &mut self.card_proxy,
-            "user_guid" => &mut self.user_guid,
-            "source_code" => &mut self.source_code,
+    /// not an object, or else by name among the unknown members. Answers the member's flag, one
+    /// bit per field, or 0 for `account` and unknown members.
+    pub(crate) fn set(&mut self, name: &str, value: Field<'a>) -> u64 {
+        let (slot, flag) = match name {
+            "client_reference_id" => (&mut self.client_reference_id, 1),
+            "request_code" => (&mut self.request_code, 1 << 1),
+            "amount" => (&mut self.amount, 1 << 2),
+            "currency" => (&mut self.currency, 1 << 3),
+            "description" => (&mut self.description, 1 << 4),
+            "memo_code" => (&mut self.memo_code, 1 << 5),
+            "account_guid" => (&mut self.account_guid, 1 << 6),
+            "wire_date" => (&mut self.wire_date, 1 << 7),
+            "card_proxy" => (&mut self.card_proxy, 1 << 8),
+            "user_guid" => (&mut self.user_guid, 1 << 9),
+            "source_code" => (&mut self.source_code, 1 << 10),
             "account" => {
                 self.account = Some(Nested::Other(value));
-                return;
+                return 0;
             }
             _ => {
                 self.unknown.0.push(name.to_string());
-                return;
+                return 0;
             }
         };
         *slot = Some(value);
+        flag
     }
 }
 
