@@ -2,9 +2,11 @@
 //! is per transfer.
 //!
 //! `cargo bench -p server --bench restart -- 1000000` builds a store of that many keyed,
-//! metadata-carrying transfers (through the ledger and the store, as requests would), closes
-//! it, then times `App::new` on it: the time from process start to serving, less the binary's
-//! own start-up. Under `cargo test` it runs a small store as a smoke test.
+//! metadata-carrying transfers (through the ledger and the store, as requests would), with a
+//! checkpoint taken near the end (as the background thread would) and a thousand transfers
+//! after it, closes it, then times `App::new` on it — the time from process start to serving,
+//! less the binary's own start-up — once from the checkpoint and once, with the checkpoints
+//! deleted, replaying every event. Under `cargo test` it runs a small store as a smoke test.
 
 #![allow(
     clippy::print_stdout,
@@ -35,26 +37,41 @@ fn main() {
     let built = Instant::now();
     fill(&config, transfers);
     let fill_time = built.elapsed();
-    let started = Instant::now();
-    let app = App::new(config.clone()).expect("the store opens");
-    let restart = started.elapsed();
-    let tenant = server::tenants::DEFAULT_TENANT;
-    let accounts = app.ledger.accounts(ledger::Timestamp::from_unix_micros(0), tenant).len();
-    assert_eq!(accounts, 1, "the account came back");
-    drop(app);
     let size = std::fs::metadata(dir.join(store::FILE_NAME)).map(|m| m.len()).unwrap_or(0);
+    let from_checkpoint = restart(&config, transfers);
+    let db = rusqlite::Connection::open(dir.join(store::FILE_NAME)).expect("the store opens");
+    db.execute("DELETE FROM checkpoints", []).expect("checkpoints deleted");
+    drop(db);
+    let from_events = restart(&config, transfers);
     println!(
-        "{transfers} transfers: stored in {:.1} s; restart {:.3} s ({:.2} µs per transfer); store {:.1} MB, {:.0} bytes per transfer",
+        "{transfers} transfers: stored in {:.1} s; restart from the checkpoint {:.3} s, \
+         replaying every event {:.3} s ({:.2} µs per transfer); store {:.1} MB, {:.0} bytes per \
+         transfer (checkpoint included)",
         fill_time.as_secs_f64(),
-        restart.as_secs_f64(),
-        restart.as_secs_f64() * 1e6 / transfers as f64,
+        from_checkpoint.as_secs_f64(),
+        from_events.as_secs_f64(),
+        from_events.as_secs_f64() * 1e6 / transfers as f64,
         size as f64 / 1e6,
         size as f64 / transfers as f64,
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A store with one account and `n` keyed credits, each with two metadata fields.
+/// How long a start on the store takes; checks every transfer came back.
+fn restart(config: &Config, transfers: u64) -> std::time::Duration {
+    let started = Instant::now();
+    let app = App::new(config.clone()).expect("the store opens");
+    let took = started.elapsed();
+    let tenant = server::tenants::DEFAULT_TENANT;
+    let accounts = app.ledger.accounts(ledger::Timestamp::from_unix_micros(0), tenant);
+    assert_eq!(accounts.len(), 1, "the account came back");
+    let posted = accounts[0].balances.posted;
+    assert_eq!(posted, rust_decimal::Decimal::new(i64::try_from(transfers).unwrap_or(0), 0));
+    took
+}
+
+/// A store with one account and `n` keyed credits, each with two metadata fields; a
+/// checkpoint is taken before the last thousand.
 fn fill(config: &Config, n: u64) {
     let app = App::new(config.clone()).expect("a new store opens");
     let tenant = server::tenants::DEFAULT_TENANT;
@@ -75,6 +92,9 @@ fn fill(config: &Config, n: u64) {
         retention: std::time::Duration::from_secs(86_400),
     });
     for i in 0..n {
+        if i + 1000 == n || (n < 1000 && i == n / 2) {
+            assert!(app.checkpoint(), "a checkpoint is taken");
+        }
         let mut transfer =
             Transfer::credit(tenant, account, rust_decimal::Decimal::new(100, 2), gbp);
         transfer.idempotency = Some(IdempotencyKey::new(namespace.clone(), format!("bench-{i}")));
