@@ -14,6 +14,7 @@ mod firstvision;
 mod ids;
 mod pcaasa;
 mod qolo;
+mod restarts;
 mod routes;
 mod strict_json;
 mod tenant_keys;

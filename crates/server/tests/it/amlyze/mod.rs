@@ -24,12 +24,12 @@ use server::tenants::DEFAULT_TENANT;
 use crate::common::{Reply, Sandbox};
 
 /// The default tenant's documented AMLYZE token.
-const TOKEN: &str = "sandbank-amlyze-token";
+pub(crate) const TOKEN: &str = "sandbank-amlyze-token";
 pub(crate) const BALANCE: &str = "/amlyze-ws-rest/account-balance";
-const BATCH: &str = "/amlyze-ws-rest/batch-account-balances";
+pub(crate) const BATCH: &str = "/amlyze-ws-rest/batch-account-balances";
 const VALIDATE: &str = "/amlyze-ws-rest/validate-batch-account-balances";
-const ACCOUNT: &str = "/amlyze-ws-rest/account";
-const CUSTOMER: &str = "/amlyze-ws-rest/customer";
+pub(crate) const ACCOUNT: &str = "/amlyze-ws-rest/account";
+pub(crate) const CUSTOMER: &str = "/amlyze-ws-rest/customer";
 const JSON: &str = "application/json";
 /// The seed example's account and (our choice of) its owner.
 const SEED_ACCOUNT: &str = "ORG20231117550";
@@ -213,7 +213,7 @@ async fn post(sb: &Sandbox, path: &str, body: &Value) -> Reply {
 }
 
 /// A balance for the seed's account: `value` is JSON number text, kept exactly.
-fn balance(number: &str, balance_type: Option<&str>, at: &str, value: &str) -> Value {
+pub(crate) fn balance(number: &str, balance_type: Option<&str>, at: &str, value: &str) -> Value {
     let mut body = json!({
         "communicationNumber": number,
         "requester": "core",
@@ -233,7 +233,7 @@ fn number_text(text: &str) -> Value {
 }
 
 /// `POST customer` body: an organisation.
-fn customer(number: &str, ext_id: &str) -> Value {
+pub(crate) fn customer(number: &str, ext_id: &str) -> Value {
     json!({
         "communicationNumber": number, "requester": "core", "customerExtId": ext_id,
         "entityType": "ORGANIZATION", "customerStatus": "ACTIVE", "sourceOfRiskLevel": "EVALUATE",
@@ -242,7 +242,7 @@ fn customer(number: &str, ext_id: &str) -> Value {
 }
 
 /// `POST account` body, EUR.
-fn account(number: &str, owner: &str, ext_id: &str, status: &str) -> Value {
+pub(crate) fn account(number: &str, owner: &str, ext_id: &str, status: &str) -> Value {
     json!({
         "communicationNumber": number, "requester": "core", "businessEntityExtId": owner,
         "accountExtId": ext_id, "accountNumber": "LT601010012345678901",
@@ -350,7 +350,7 @@ pub(crate) fn n_snapshots(history: &Value) -> usize {
 }
 
 /// A new tenant: its admin token, id and AMLYZE token.
-async fn new_tenant(sb: &Sandbox) -> (String, TenantId, String) {
+pub(crate) async fn new_tenant(sb: &Sandbox) -> (String, TenantId, String) {
     let resp = sb.admin(Method::POST, "/__admin/tenants", None).await;
     assert_eq!(resp.status(), StatusCode::CREATED);
     let json: Value = resp.json().await.unwrap();

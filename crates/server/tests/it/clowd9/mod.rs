@@ -86,7 +86,7 @@ impl Reply {
 /// The two tokens of a login.
 pub(crate) struct Tokens {
     pub(crate) access: String,
-    refresh: String,
+    pub(crate) refresh: String,
 }
 
 async fn login_with(sb: &Sandbox, key: &str, secret: &str) -> Reply {
@@ -109,7 +109,7 @@ pub(crate) async fn login_as(sb: &Sandbox, key: &str, secret: &str) -> Tokens {
     }
 }
 
-async fn login(sb: &Sandbox) -> Tokens {
+pub(crate) async fn login(sb: &Sandbox) -> Tokens {
     login_as(sb, KEY, SECRET).await
 }
 

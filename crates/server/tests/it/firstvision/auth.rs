@@ -138,7 +138,7 @@ fn signature(
 }
 
 impl Fv {
-    async fn cash_signed(
+    pub(crate) async fn cash_signed(
         &self,
         body: &str,
         request_id: &str,

@@ -88,16 +88,16 @@ fn num(value: &Value) -> String {
 /// A FirstVision API client: credentials, the current access token and the `X-ClientID`.
 pub(crate) struct Fv {
     http: reqwest::Client,
-    base: String,
+    pub(crate) base: String,
     apikey: String,
     secret: String,
-    token: String,
+    pub(crate) token: String,
     client_id: String,
 }
 
 impl Fv {
     /// The default tenant's well-known client, with a fresh token.
-    async fn default_client(sb: &Sandbox) -> Fv {
+    pub(crate) async fn default_client(sb: &Sandbox) -> Fv {
         let creds = sb.server.app.default_tenant().unwrap().credentials["firstvision"].clone();
         assert_eq!(creds["apikey"], API_KEY);
         assert_eq!(creds["clientSecret"], SECRET);
@@ -172,7 +172,7 @@ impl Fv {
     }
 
     /// `POST /account/balance/details`.
-    async fn details(&self, number: &str) -> Reply {
+    pub(crate) async fn details(&self, number: &str) -> Reply {
         let body = json!({ "accountNumber": number, "organizationNumber": 970 }).to_string();
         let req = self
             .request(Method::POST, "/account/balance/details")
@@ -184,7 +184,7 @@ impl Fv {
     /// `GET /account/v2/accounts` by account number. A 200 is checked against the spec here:
     /// the L8VI answer is larger than the request journal keeps of a body, so the journal's spec
     /// check never sees it whole.
-    async fn inquiry(&self, number: &str) -> Reply {
+    pub(crate) async fn inquiry(&self, number: &str) -> Reply {
         let req = self
             .request(Method::GET, "/account/v2/accounts?foreignUse=0")
             .header("organization-number", "970")
@@ -214,9 +214,9 @@ impl Fv {
 /// An account as the admin API opened it.
 #[derive(Debug, Clone)]
 pub(crate) struct Account {
-    id: String,
-    number: String,
-    card: String,
+    pub(crate) id: String,
+    pub(crate) number: String,
+    pub(crate) card: String,
 }
 
 impl Account {

@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 use crate::common::{Reply, Sandbox};
 
 pub(crate) const ADJUST: &str = "account-balance-adjust-v1";
-const BALANCE_GET: &str = "account-balance-get-v1";
-const SESSION_CREATE: &str = "session-create-v1";
+pub(crate) const BALANCE_GET: &str = "account-balance-get-v1";
+pub(crate) const SESSION_CREATE: &str = "session-create-v1";
 const FORM: &str = "application/x-www-form-urlencoded";
 const JSON: &str = "application/json";
 /// A well-formed uuid nobody was ever issued.
@@ -98,13 +98,13 @@ async fn json_call(sb: &Sandbox, call: &str, body: Value) -> Reply {
 }
 
 /// The default tenant's standing pcaasa session.
-fn standing_session(sb: &Sandbox) -> String {
+pub(crate) fn standing_session(sb: &Sandbox) -> String {
     let tenant = sb.server.app.default_tenant().unwrap();
     tenant.credentials["pcaasa"]["sessionUuid"].as_str().unwrap().to_string()
 }
 
 /// The default tenant's pcaasa API key.
-fn api_key(sb: &Sandbox) -> String {
+pub(crate) fn api_key(sb: &Sandbox) -> String {
     let tenant = sb.server.app.default_tenant().unwrap();
     tenant.credentials["pcaasa"]["apiKey"].as_str().unwrap().to_string()
 }

@@ -211,7 +211,7 @@ async fn send(
 }
 
 /// `GET path` with a bearer token.
-async fn get(sb: &Sandbox, token: &str, path: &str) -> Reply {
+pub(crate) async fn get(sb: &Sandbox, token: &str, path: &str) -> Reply {
     send(sb, Method::GET, path, Some(token), &[], "").await
 }
 
@@ -265,7 +265,7 @@ pub(crate) async fn login_as(sb: &Sandbox, login_id: &str, api_key: &str) -> Str
 }
 
 /// A fresh bearer token of the default tenant.
-async fn login(sb: &Sandbox) -> String {
+pub(crate) async fn login(sb: &Sandbox) -> String {
     login_as(sb, LOGIN_ID, API_KEY).await
 }
 
