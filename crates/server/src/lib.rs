@@ -234,7 +234,7 @@ impl App {
     /// the background and at a graceful stop); whether one was taken (not without a store, or
     /// when nothing changed since the last).
     pub fn checkpoint(&self) -> bool {
-        checkpoints::take(self)
+        checkpoints::take(self, &mut Vec::new())
     }
 
     /// Stores an admin change before it is applied; in memory mode, nothing to do. `Err` is

@@ -164,7 +164,7 @@ impl Server {
         }
         // Every request has been answered: a last checkpoint lets the next start replay nothing.
         let app = self.app;
-        let _ = tokio::task::spawn_blocking(move || crate::checkpoints::take(&app)).await;
+        let _ = tokio::task::spawn_blocking(move || app.checkpoint()).await;
         result
     }
 }

@@ -18,6 +18,7 @@
 //! timeout: the batch is stored once the disk recovers, and a retry with the same idempotency
 //! key replays it).
 
+mod checkpoints_db;
 mod record;
 mod schema;
 mod writer;
@@ -30,6 +31,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use ledger::{Event, Journal, JournalError, TenantId};
 use vendors::common::persist::{Recorder, Unstored};
 
+use checkpoints_db::CheckpointsDb;
+pub use checkpoints_db::FILE_NAME as CHECKPOINTS_FILE_NAME;
 pub(crate) use record::Row;
 pub use record::{AdminRecord, Record};
 pub use schema::{FILE_NAME, FORMAT_VERSION, LOCK_NAME, Meta};
@@ -111,7 +114,7 @@ pub(crate) struct Shared {
     writer_idle: AtomicBool,
     /// Tickets handed out: the number of rows appended so far.
     appended: AtomicU64,
-    /// `appended` when the last checkpoint was appended.
+    /// `appended` when the last checkpoint saved was taken.
     at_checkpoint: AtomicU64,
     failed: AtomicBool,
     progress: tokio::sync::watch::Sender<Progress>,
@@ -131,12 +134,8 @@ impl Shared {
         if self.failed.load(Ordering::Acquire) {
             return Err(self.reason());
         }
-        let is_checkpoint = row.is_checkpoint();
         let mut queue = self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let ticket = self.appended.fetch_add(1, Ordering::AcqRel) + 1;
-        if is_checkpoint {
-            self.at_checkpoint.store(ticket, Ordering::Release);
-        }
         queue.push(row.with_ticket(ticket));
         // Read under the queue's lock, which the writer holds while it decides to sleep: a
         // busy writer takes this row with its next batch, so only a sleeping one is woken
@@ -163,6 +162,8 @@ pub struct Store {
     writer: Option<std::thread::JoinHandle<()>>,
     path: PathBuf,
     sync: Sync,
+    /// Written by the checkpoint thread, beside the writer's commits.
+    checkpoints: Mutex<CheckpointsDb>,
     /// Held while the store is open: a second server on the same directory is refused.
     _lock: std::fs::File,
 }
@@ -203,7 +204,8 @@ impl Store {
         let path = dir.join(schema::FILE_NAME);
         let mut conn = schema::connect(&path, sync)?;
         let meta = schema::prepare(&mut conn, &path, defaults)?;
-        let checkpoint = schema::newest_checkpoint(&conn, &path)?;
+        let checkpoints = CheckpointsDb::open(dir)?;
+        let checkpoint = checkpoints.newest()?;
         let records = schema::load(&conn, &path, checkpoint.as_ref().map_or(0, |c| c.seq))?;
         let (progress, _) = tokio::sync::watch::channel(Progress { durable: 0, failed: false });
         let shared = Arc::new(Shared {
@@ -218,7 +220,8 @@ impl Store {
             last_error: Mutex::new(String::new()),
         });
         let writer = writer::spawn(conn, Arc::clone(&shared), path.clone()).map_err(io)?;
-        let store = Store { shared, writer: Some(writer), path, sync, _lock: lock };
+        let checkpoints = Mutex::new(checkpoints);
+        let store = Store { shared, writer: Some(writer), path, sync, checkpoints, _lock: lock };
         Ok((store, Loaded { checkpoint, records, meta }))
     }
 
@@ -232,7 +235,7 @@ impl Store {
         let _lock = lock(dir)?;
         let conn = schema::connect_read_only(&path)?;
         let meta = schema::read_meta(&conn, &path)?;
-        let checkpoint = schema::newest_checkpoint(&conn, &path)?;
+        let checkpoint = CheckpointsDb::newest_in(dir)?;
         let records = schema::load(&conn, &path, checkpoint.as_ref().map_or(0, |c| c.seq))?;
         Ok((Loaded { checkpoint, records, meta }, path))
     }
@@ -260,13 +263,43 @@ impl Store {
         self.shared.append(Row::meta(key, value)).map(drop).map_err(Unstored)
     }
 
-    /// Appends a checkpoint of the ledger at `seq`. Queued after every event it holds (those
-    /// were appended before the checkpoint was taken), so it is never durable before them.
-    pub fn append_checkpoint(&self, checkpoint: Checkpoint) -> Result<(), Unstored> {
-        self.shared.append(Row::checkpoint(checkpoint)).map(drop).map_err(Unstored)
+    /// How many rows were appended so far. Read right after a checkpoint of the ledger is
+    /// taken, it covers every event the checkpoint holds (events are appended before they are
+    /// applied): the `upto` of [`Store::save_checkpoint`].
+    pub fn appended(&self) -> u64 {
+        self.shared.appended.load(Ordering::Acquire)
     }
 
-    /// How many ledger events were appended since the last checkpoint was appended.
+    /// Saves a checkpoint once every row up to `upto` is committed, so a start never loads a
+    /// checkpoint holding events the log lost. Blocks the calling (checkpoint) thread, not the
+    /// writer; refused while the store fails.
+    pub fn save_checkpoint(
+        &self,
+        seq: u64,
+        taken_at_micros: i64,
+        data: &[u8],
+        upto: u64,
+    ) -> Result<(), Unstored> {
+        let mut progress = self.shared.progress.subscribe();
+        loop {
+            let now = *progress.borrow_and_update();
+            if now.durable >= upto {
+                break;
+            }
+            if now.failed || self.shared.stopping.load(Ordering::Acquire) {
+                return Err(Unstored(format!("not saved: {}", self.shared.reason())));
+            }
+            // The writer wakes waiters through a watch channel made for async code; a short
+            // sleep is enough for a thread that runs every few seconds.
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let mut db = self.checkpoints.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        db.save(seq, taken_at_micros, data).map_err(|err| Unstored(err.to_string()))?;
+        self.shared.at_checkpoint.fetch_max(upto, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// How many rows were appended since the last checkpoint saved was taken.
     pub fn events_since_checkpoint(&self) -> u64 {
         self.shared.appended.load(Ordering::Acquire)
             - self.shared.at_checkpoint.load(Ordering::Acquire)

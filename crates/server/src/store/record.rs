@@ -86,8 +86,6 @@ pub(crate) enum Body {
     },
     /// One of the store's settings.
     Meta { key: &'static str, value: String },
-    /// A checkpoint of the ledger.
-    Checkpoint(super::Checkpoint),
 }
 
 /// An event's payload: the ledger's binary encoding, or JSON text.
@@ -109,14 +107,6 @@ impl Row {
     pub(crate) fn with_ticket(mut self, ticket: u64) -> Row {
         self.ticket = ticket;
         self
-    }
-
-    pub(crate) fn checkpoint(checkpoint: super::Checkpoint) -> Row {
-        Row::new(Body::Checkpoint(checkpoint))
-    }
-
-    pub(crate) fn is_checkpoint(&self) -> bool {
-        matches!(self.body, Body::Checkpoint(_))
     }
 
     pub(crate) fn meta(key: &'static str, value: String) -> Row {

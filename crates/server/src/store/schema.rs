@@ -7,16 +7,15 @@
 //! - `events(id, source, tenant, kind, seq, at_micros, data)` — every change in the order it
 //!   was stored: `source` is `ledger`, `admin` or a vendor's name; `data` is the ledger's binary
 //!   encoding or JSON text.
-//! - `checkpoints(id, seq, taken_at_micros, data)` — the ledger's whole state as of sequence
-//!   number `seq` (`ledger::Ledger::checkpoint`), the newest two kept: a start loads the newest
-//!   and replays only the ledger events after it.
+//!
+//! Checkpoints of the ledger live in a database of their own (`checkpoints_db`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Checkpoint, Record, StoreError, Sync, record};
+use super::{Record, StoreError, Sync, record};
 
 /// The database's file name in the data directory.
 pub const FILE_NAME: &str = "sandbank.db";
@@ -73,12 +72,6 @@ pub(super) fn prepare(
              kind TEXT NOT NULL,
              seq INTEGER,
              at_micros INTEGER,
-             data BLOB NOT NULL
-         );
-         CREATE TABLE IF NOT EXISTS checkpoints (
-             id INTEGER PRIMARY KEY,
-             seq INTEGER NOT NULL,
-             taken_at_micros INTEGER NOT NULL,
              data BLOB NOT NULL
          );",
     )
@@ -148,26 +141,6 @@ pub(super) fn read_meta(conn: &Connection, path: &Path) -> Result<Meta, StoreErr
             supported: FORMAT_VERSION,
         }),
     }
-}
-
-/// The newest checkpoint, if any.
-pub(super) fn newest_checkpoint(
-    conn: &Connection,
-    path: &Path,
-) -> Result<Option<Checkpoint>, StoreError> {
-    conn.query_row(
-        "SELECT seq, taken_at_micros, data FROM checkpoints ORDER BY id DESC LIMIT 1",
-        [],
-        |row| {
-            Ok(Checkpoint {
-                seq: u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
-                taken_at_micros: row.get(1)?,
-                data: row.get(2)?,
-            })
-        },
-    )
-    .optional()
-    .map_err(sqlite(path))
 }
 
 /// Every stored change in the order stored, except ledger events at or before `after_seq`

@@ -134,22 +134,6 @@ fn insert(tx: &Connection, rows: &[Row]) -> rusqlite::Result<()> {
                 Body::Meta { key, value } => {
                     meta.execute(params![key, value])?;
                 }
-                Body::Checkpoint(checkpoint) => {
-                    let seq = i64::try_from(checkpoint.seq).unwrap_or(i64::MAX);
-                    tx.prepare_cached(
-                        "INSERT INTO checkpoints (seq, taken_at_micros, data) VALUES (?1, ?2, ?3)",
-                    )?
-                    .execute(params![
-                        seq,
-                        checkpoint.taken_at_micros,
-                        checkpoint.data
-                    ])?;
-                    // The newest two: the one before stays in case the newest cannot be read.
-                    tx.prepare_cached(
-                        "DELETE FROM checkpoints WHERE id < (SELECT max(id) - 1 FROM checkpoints)",
-                    )?
-                    .execute([])?;
-                }
             }
         }
     }

@@ -105,10 +105,31 @@ async fn an_unreadable_checkpoint_falls_back_to_the_whole_history() {
     let id = history(&first, 10).await;
     let before = seen(&first, &id).await;
     stop(first).await;
-    let db = rusqlite::Connection::open(dir.join(server::store::FILE_NAME)).unwrap();
+    let db = rusqlite::Connection::open(dir.join(server::store::CHECKPOINTS_FILE_NAME)).unwrap();
     let damaged = db.execute("UPDATE checkpoints SET data = x'00010203'", []).unwrap();
     assert!(damaged >= 1, "there was a checkpoint to damage");
     drop(db);
+    let second = start(&dir).await;
+    assert_eq!(seen(&second, &id).await, before, "the whole history gives the same ledger");
+    stop(second).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoints_live_in_their_own_file_and_a_start_without_it_replays_everything() {
+    let dir = tempfile_dir("deleted");
+    let first = start(&dir).await;
+    let id = history(&first, 10).await;
+    let before = seen(&first, &id).await;
+    stop(first).await;
+    let file = dir.join(server::store::CHECKPOINTS_FILE_NAME);
+    let db = rusqlite::Connection::open(&file).unwrap();
+    let kept: i64 = db.query_row("SELECT count(*) FROM checkpoints", [], |row| row.get(0)).unwrap();
+    assert!(kept >= 1, "a graceful stop saved a checkpoint in {}", file.display());
+    drop(db);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
     let second = start(&dir).await;
     assert_eq!(seen(&second, &id).await, before, "the whole history gives the same ledger");
     stop(second).await;
