@@ -5,7 +5,7 @@
 //! a new one past `Config::checkpoint_every` rows ([`EVERY_ROWS`] by default); a graceful stop
 //! takes one last, so a restart after it replays nothing. Taking one holds the ledger's locks
 //! while its state is encoded (requests wait meanwhile), so the thread also rests
-//! [`REST_FACTOR`] times as long as the last one took: a ledger so large that encoding it takes
+//! fifty times as long as the last one took: a ledger so large that encoding it takes
 //! long is checkpointed less often, and serving never waits more than about 2% of the time.
 //! Saving it happens on this thread, in a database of its own, beside the store's commits.
 
