@@ -122,7 +122,7 @@ struct ServeArgs {
     /// With --data: `full` syncs every commit to disk before answering (nothing acknowledged is
     /// lost, even on power loss); `off` leaves syncing to the OS (a crash of sandbank loses
     /// nothing, a crash of the machine may lose the last moments).
-    #[arg(long, env = "SANDBANK_SYNC", value_enum, default_value = "full", requires = "data")]
+    #[arg(long, env = "SANDBANK_SYNC", value_enum, default_value = "full")]
     sync: SyncArg,
     /// With --data: take a checkpoint of the ledger after this many stored changes, so a start
     /// loads it and replays only the changes after it (a graceful stop always takes one).
@@ -131,8 +131,7 @@ struct ServeArgs {
         env = "SANDBANK_CHECKPOINT_EVERY",
         value_name = "CHANGES",
         default_value_t = server::checkpoints::EVERY_ROWS,
-        value_parser = clap::value_parser!(u64).range(1..),
-        requires = "data"
+        value_parser = clap::value_parser!(u64).range(1..)
     )]
     checkpoint_every: u64,
     /// Log filter, e.g. `info`, `warn`, `sandbank::request=off`.
@@ -169,7 +168,27 @@ fn parse_command_line() -> Cli {
         })
     });
     let matches = command.get_matches_mut();
+    if let Some(serve) = matches.subcommand_matches("serve") {
+        refuse_store_flags_without_data(&command, serve);
+    }
     Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.format(&mut command).exit())
+}
+
+/// `--sync` and `--checkpoint-every` given on the command line without a store are a usage
+/// error (the user asked for something that cannot happen). Set in the environment they are
+/// ignored: a deployment's settings must not stop an in-memory server.
+fn refuse_store_flags_without_data(command: &clap::Command, serve: &clap::ArgMatches) {
+    if serve.contains_id("data") {
+        return;
+    }
+    for (id, flag) in [("sync", "--sync"), ("checkpoint_every", "--checkpoint-every")] {
+        if serve.value_source(id) == Some(clap::parser::ValueSource::CommandLine) {
+            let message = format!("{flag} needs --data DIR: without a store, state is in memory");
+            // On the error path only: a copy of `serve`'s usage, for the message's usage line.
+            let mut usage = command.find_subcommand("serve").unwrap_or(command).clone();
+            usage.error(clap::error::ErrorKind::MissingRequiredArgument, message).exit();
+        }
+    }
 }
 
 /// `--listen`'s value: `IP:PORT`, or `HOST:PORT` with the host resolved once, at start-up.

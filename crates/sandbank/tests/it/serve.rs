@@ -50,9 +50,15 @@ impl Serving {
 
 /// Starts `sandbank serve ARGS` and waits for its banner.
 fn serve(args: &[&str]) -> Serving {
+    serve_with_env(args, &[])
+}
+
+/// [`serve`] with these environment variables set.
+fn serve_with_env(args: &[&str], env: &[(&str, &str)]) -> Serving {
     let mut child = sandbank()
         .arg("serve")
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -153,6 +159,24 @@ fn an_unknown_vendor_is_a_usage_error_listing_the_valid_names() {
             assert!(stderr.contains(name), "{stderr} should list {name}");
         }
     }
+}
+
+#[test]
+fn store_settings_without_data_are_a_usage_error_as_flags_and_ignored_from_the_environment() {
+    for flag in [["--sync", "off"], ["--checkpoint-every", "5"]] {
+        let (code, stderr, _) =
+            run_to_exit(&[&["serve", "--listen", "127.0.0.1:0"], &flag[..]].concat());
+        assert_eq!(code, Some(2), "{flag:?}: {stderr}");
+        assert!(stderr.contains(&format!("{} needs --data DIR", flag[0])), "{stderr}");
+    }
+    // A deployment's environment may set them for every instance, in-memory ones included.
+    let env = [("SANDBANK_SYNC", "off"), ("SANDBANK_CHECKPOINT_EVERY", "5")];
+    let serving = serve_with_env(&["--listen", "127.0.0.1:0"], &env);
+    assert!(
+        serving.banner.iter().any(|line| line.starts_with("state: in memory")),
+        "{:?}",
+        serving.banner
+    );
 }
 
 #[test]
