@@ -21,6 +21,8 @@
 mod checkpoints_db;
 mod record;
 mod schema;
+#[cfg(test)]
+mod tests;
 mod writer;
 
 use std::cell::Cell;
@@ -119,6 +121,9 @@ pub(crate) struct Shared {
     failed: AtomicBool,
     progress: tokio::sync::watch::Sender<Progress>,
     stopping: AtomicBool,
+    /// Tests hold the writer back with it, to see what waits on a commit.
+    #[cfg(test)]
+    paused: AtomicBool,
     /// Why the last commit failed, for the log and the reason header.
     last_error: Mutex<String>,
 }
@@ -217,6 +222,8 @@ impl Store {
             failed: AtomicBool::new(false),
             progress,
             stopping: AtomicBool::new(false),
+            #[cfg(test)]
+            paused: AtomicBool::new(false),
             last_error: Mutex::new(String::new()),
         });
         let writer = writer::spawn(conn, Arc::clone(&shared), path.clone()).map_err(io)?;

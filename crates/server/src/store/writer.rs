@@ -60,6 +60,10 @@ fn run(mut conn: Connection, shared: &Shared, path: &Path) {
             }
             batch = std::mem::take(&mut *queue);
         }
+        #[cfg(test)]
+        while shared.paused.load(Ordering::Acquire) && !shared.stopping.load(Ordering::Acquire) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         match commit(&mut conn, &batch) {
             Ok(()) => {
                 let durable = batch.last().map_or(0, |row| row.ticket);
