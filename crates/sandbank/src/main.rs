@@ -364,9 +364,20 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             },
             ..server::Config::default()
         };
-        let server = server::Server::bind(config)
-            .await
-            .with_context(|| format!("cannot serve on {}", args.listen))?;
+        let store = config.data.clone();
+        let server = server::Server::bind(config).await.map_err(|err| {
+            // Say what failed: a store that does not open is not the address's fault.
+            let blamed = match (&err, &store) {
+                (
+                    server::ServerError::Store(_) | server::ServerError::Restore { .. },
+                    Some(dir),
+                ) => {
+                    format!("cannot open the store in {}", dir.display())
+                }
+                _ => format!("cannot serve on {}", args.listen),
+            };
+            anyhow::Error::new(err).context(blamed)
+        })?;
         let base_url = format!("http://{}", server.local_addr()?);
         #[expect(clippy::print_stdout, reason = "the start-up banner is the binary's output")]
         {
@@ -418,9 +429,13 @@ fn check(args: &CheckArgs) -> anyhow::Result<()> {
             report.ledger_events,
             report.events - report.ledger_events
         );
-        match report.checkpoint {
-            None => println!("checkpoint: none (a start replays every event)"),
-            Some((seq, taken_at)) => {
+        match (report.checkpoint, &report.checkpoint_problem) {
+            (_, Some(problem)) => println!(
+                "checkpoint: unreadable ({problem}); a start sets the file aside and replays \
+                 every event"
+            ),
+            (None, None) => println!("checkpoint: none (a start replays every event)"),
+            (Some((seq, taken_at)), None) => {
                 let age = server::clock::system_now().as_unix_micros().saturating_sub(taken_at);
                 println!(
                     "checkpoint: at ledger sequence {seq}, taken {} s ago (a start replays only \

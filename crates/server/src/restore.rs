@@ -187,6 +187,8 @@ pub struct CheckReport {
     pub transfers: usize,
     /// The newest checkpoint's sequence number and when it was taken (µs since the epoch).
     pub checkpoint: Option<(u64, i64)>,
+    /// Why the checkpoints' database could not be read, if it could not.
+    pub checkpoint_problem: Option<String>,
     /// Tenants after the fold, the default one included.
     pub tenants: usize,
     /// Accounts of those tenants.
@@ -212,6 +214,7 @@ pub fn check(dir: &Path) -> Result<CheckReport, ServerError> {
         .count();
     let restarts = loaded.meta.get("restarts").and_then(|r| r.parse().ok()).unwrap_or(0);
     let checkpoint = loaded.checkpoint.as_ref().map(|c| (c.seq, c.taken_at_micros));
+    let checkpoint_problem = loaded.checkpoint_problem.clone();
     let mut app = App::new(Config::default())?;
     app.tenants.remove(DEFAULT_TENANT);
     app.ids.remove(DEFAULT_TENANT);
@@ -239,6 +242,7 @@ pub fn check(dir: &Path) -> Result<CheckReport, ServerError> {
         ledger_events: n_ledger,
         transfers,
         checkpoint,
+        checkpoint_problem,
         tenants: tenants.len(),
         accounts,
         violations,

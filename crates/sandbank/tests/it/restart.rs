@@ -216,3 +216,33 @@ fn check_without_a_store_exits_1_saying_there_is_none_and_with_one_says_verify_o
     make_store(&data);
     durable::assert_check_ok(&data);
 }
+
+#[test]
+fn a_damaged_store_is_blamed_by_name_and_a_damaged_checkpoints_file_only_costs_a_longer_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    make_store(&data);
+    let before = durable::start(&data);
+    let operator = before.admin_token.clone();
+    let accounts = before.read("/__admin/accounts", &operator);
+    assert!(before.terminate().success());
+
+    std::fs::write(data.join(server::store::CHECKPOINTS_FILE_NAME), b"not a database").unwrap();
+    let (code, out, err) = durable::check(&data);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("checkpoint: unreadable"), "{out}");
+    assert!(out.lines().any(|line| line == "verify: ok"), "{out}");
+    // A start sets the file aside, replays every event, and serves the same accounts.
+    let after = durable::start(&data);
+    assert_eq!(after.read("/__admin/accounts", &operator), accounts);
+    assert!(data.join(server::store::CHECKPOINTS_SET_ASIDE).exists());
+    assert!(after.terminate().success());
+    durable::assert_check_ok(&data);
+
+    std::fs::write(data.join(server::store::FILE_NAME), b"not a database either").unwrap();
+    let args = durable::serve_args(&data);
+    let (code, stderr) = durable::run_to_exit(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("cannot open the store in {}", data.display())), "{stderr}");
+    assert!(!stderr.contains("cannot serve on"), "not the address's fault: {stderr}");
+}

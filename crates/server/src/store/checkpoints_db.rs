@@ -17,6 +17,8 @@ use super::{Checkpoint, StoreError};
 
 /// The database's file name in the data directory.
 pub const FILE_NAME: &str = "checkpoints.db";
+/// What an unreadable checkpoints database is renamed to.
+pub const SET_ASIDE: &str = "checkpoints.db.unreadable";
 
 fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |source| StoreError::Sqlite { path: path.to_path_buf(), source }
@@ -55,6 +57,37 @@ impl CheckpointsDb {
             return Ok(None);
         }
         CheckpointsDb::open(dir)?.newest()
+    }
+
+    /// Opens the checkpoints database in `dir` for a server, with its newest checkpoint. A
+    /// file that is not a readable checkpoints database (damaged, or something else's) only
+    /// costs a longer start: it is renamed [`SET_ASIDE`] (kept for whoever wants to look) and
+    /// a new one made; the warning says so.
+    pub(crate) fn open_for_serving(
+        dir: &Path,
+    ) -> Result<(CheckpointsDb, Option<Checkpoint>, Option<String>), StoreError> {
+        let opened = CheckpointsDb::open(dir).and_then(|db| {
+            let newest = db.newest()?;
+            Ok((db, newest))
+        });
+        match opened {
+            Ok((db, newest)) => Ok((db, newest, None)),
+            Err(err) => {
+                let problem = format!(
+                    "{err}; set aside as {SET_ASIDE}, every event is replayed and new \
+                     checkpoints are taken"
+                );
+                for suffix in ["", "-wal", "-shm"] {
+                    let from = dir.join(format!("{FILE_NAME}{suffix}"));
+                    if from.exists() {
+                        let to = dir.join(format!("{SET_ASIDE}{suffix}"));
+                        std::fs::rename(&from, &to)
+                            .map_err(|source| StoreError::Io { path: from, source })?;
+                    }
+                }
+                Ok((CheckpointsDb::open(dir)?, None, Some(problem)))
+            }
+        }
     }
 
     /// The newest checkpoint, if any.

@@ -34,7 +34,7 @@ use ledger::{Event, Journal, JournalError, TenantId};
 use vendors::common::persist::{Recorder, Unstored};
 
 use checkpoints_db::CheckpointsDb;
-pub use checkpoints_db::FILE_NAME as CHECKPOINTS_FILE_NAME;
+pub use checkpoints_db::{FILE_NAME as CHECKPOINTS_FILE_NAME, SET_ASIDE as CHECKPOINTS_SET_ASIDE};
 pub(crate) use record::Row;
 pub use record::{AdminRecord, Record};
 pub use schema::{FILE_NAME, FORMAT_VERSION, LOCK_NAME, Meta};
@@ -189,6 +189,9 @@ pub struct Checkpoint {
 pub struct Loaded {
     /// The newest checkpoint, if any.
     pub checkpoint: Option<Checkpoint>,
+    /// Why the checkpoints' database could not be read, if it could not (a start then sets it
+    /// aside and replays every event).
+    pub checkpoint_problem: Option<String>,
     /// Every stored record, in the order stored, less the ledger events the checkpoint holds.
     pub records: Vec<Record>,
     /// The store's settings from earlier lives (seed, server secret, restart count).
@@ -209,8 +212,10 @@ impl Store {
         let path = dir.join(schema::FILE_NAME);
         let mut conn = schema::connect(&path, sync)?;
         let meta = schema::prepare(&mut conn, &path, defaults)?;
-        let checkpoints = CheckpointsDb::open(dir)?;
-        let checkpoint = checkpoints.newest()?;
+        let (checkpoints, checkpoint, checkpoint_problem) = CheckpointsDb::open_for_serving(dir)?;
+        if let Some(problem) = &checkpoint_problem {
+            tracing::warn!(store = %dir.display(), "the checkpoints' database is unreadable: {problem}");
+        }
         let records = schema::load(&conn, &path, checkpoint.as_ref().map_or(0, |c| c.seq))?;
         let (progress, _) = tokio::sync::watch::channel(Progress { durable: 0, failed: false });
         let shared = Arc::new(Shared {
@@ -229,7 +234,7 @@ impl Store {
         let writer = writer::spawn(conn, Arc::clone(&shared), path.clone()).map_err(io)?;
         let checkpoints = Mutex::new(checkpoints);
         let store = Store { shared, writer: Some(writer), path, sync, checkpoints, _lock: lock };
-        Ok((store, Loaded { checkpoint, records, meta }))
+        Ok((store, Loaded { checkpoint, checkpoint_problem, records, meta }))
     }
 
     /// Reads a store offline, changing nothing: its lock is taken (a store a server holds is
@@ -242,9 +247,13 @@ impl Store {
         let _lock = lock(dir)?;
         let conn = schema::connect_read_only(&path)?;
         let meta = schema::read_meta(&conn, &path)?;
-        let checkpoint = CheckpointsDb::newest_in(dir)?;
+        // Read-only: an unreadable checkpoints' database is reported, not set aside.
+        let (checkpoint, checkpoint_problem) = match CheckpointsDb::newest_in(dir) {
+            Ok(newest) => (newest, None),
+            Err(err) => (None, Some(err.to_string())),
+        };
         let records = schema::load(&conn, &path, checkpoint.as_ref().map_or(0, |c| c.seq))?;
-        Ok((Loaded { checkpoint, records, meta }, path))
+        Ok((Loaded { checkpoint, checkpoint_problem, records, meta }, path))
     }
 
     /// Every stored record, ledger events included, ignoring checkpoints: for a start whose
