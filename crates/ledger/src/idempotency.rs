@@ -135,6 +135,9 @@ pub(crate) struct KeptReceipt {
     second: Option<Box<KeptChange>>,
 }
 
+/// One side of a kept receipt: the account and its four kept balances before, then after.
+pub(crate) type KeptSide<'a> = (AccountId, &'a [[Decimal; 4]; 2]);
+
 #[derive(Debug)]
 struct KeptChange {
     account: AccountId,
@@ -184,6 +187,22 @@ impl KeptReceipt {
         }
     }
 
+    /// The receipt's parts as kept, for a checkpoint to write without rebuilding the receipt
+    /// (which derives `available` for every balance): id, time, amount, currency, then the
+    /// debit and credit sides, each an account with its `posted`, `pending_debits`,
+    /// `pending_credits` and `deferred` before and after.
+    pub(crate) fn parts(
+        &self,
+    ) -> (TransferId, Timestamp, Decimal, Currency, [Option<KeptSide<'_>>; 2]) {
+        let first = self.first.as_ref().map(|c| (c.account, &c.balances));
+        let sides = if self.first_is_debit {
+            [first, self.second.as_deref().map(|c| (c.account, &c.balances))]
+        } else {
+            [None, first]
+        };
+        (self.id, self.at, self.amount, self.currency, sides)
+    }
+
     fn receipt(&self) -> Receipt {
         let first = self.first.as_ref().map(KeptChange::change);
         let (debit, credit) = if self.first_is_debit {
@@ -229,6 +248,11 @@ impl KeyRecord {
     }
 
     /// The outcome first given, to give again.
+    /// The outcome as kept (see [`KeptReceipt::parts`]).
+    pub(crate) fn kept_outcome(&self) -> Result<&KeptReceipt, Error> {
+        self.outcome.as_ref().map_err(|error| *error)
+    }
+
     pub(crate) fn outcome(&self) -> Result<Receipt, Error> {
         self.outcome.as_ref().map(KeptReceipt::receipt).map_err(|error| *error)
     }

@@ -500,3 +500,33 @@ fn checkpoints_taken_while_threads_write_hold_exactly_the_changes_up_to_their_nu
         assert_eq!(folded.snapshot(NOW), ledger.snapshot(NOW), "checkpoint at {seq}");
     }
 }
+
+#[test]
+fn keyed_credits_debits_and_transfers_between_accounts_replay_their_receipts_after_a_checkpoint() {
+    let a = Ledger::new(CONFIG);
+    open_accounts(&a, T2, NOW);
+    let (x, y) = (account_id(T2, 0), account_id(T2, 1));
+    let strict = Arc::new(Namespace {
+        name: "v".into(),
+        remember_rejections: true,
+        retention: Duration::from_secs(600),
+    });
+    let key = |name: &str| IdempotencyKey::new(strict.clone(), name.to_string());
+    // One side credited, one side debited, both sides of a transfer between two accounts.
+    let requests = [
+        Transfer::credit(T2, x, Decimal::new(125, 2), usd()).with_key(key("credit")),
+        Transfer::debit(T2, y, Decimal::new(75, 2), usd()).with_key(key("debit")),
+        Transfer::between(T2, Party::Account(x), Party::Account(y), Decimal::new(310, 2), usd())
+            .with_key(key("between")),
+    ];
+    let first: Vec<crate::Applied> =
+        requests.iter().map(|r| a.transfer(NOW, r.clone()).unwrap()).collect();
+    let (bytes, _) = checkpoint(&a);
+    let b = Ledger::from_checkpoint(CONFIG, &bytes, None).unwrap();
+    for (request, receipt) in requests.iter().zip(&first) {
+        let replayed = b.transfer(NOW, request.clone()).unwrap();
+        let crate::Applied::New(original) = receipt else { panic!("new the first time") };
+        assert_eq!(replayed, crate::Applied::Replayed(original.clone()), "{request:?}");
+    }
+    assert_same(&a, &b, NOW);
+}
