@@ -396,10 +396,12 @@ def durable(args, binary, names):
                           f"p99 {p99:.2f} ms, {cpu:.1f} µs CPU/req ({cpu / mem_cpu:.2f}× memory, "
                           f"{cpu / floor:.2f}× the floor)")
                 for mode in ("sync full", "sync off"):
-                    size = os.path.getsize(os.path.join(tmp, modes[mode][1].rsplit("/", 1)[-1], "sandbank.db"))
-                    wal = os.path.join(tmp, modes[mode][1].rsplit("/", 1)[-1], "sandbank.db-wal")
-                    size += os.path.getsize(wal) if os.path.exists(wal) else 0
-                    print(f"store ({mode}): {size / 1e6:.1f} MB on disk")
+                    store = modes[mode][1]
+                    # The event log and the checkpoints, each with its write-ahead log.
+                    files = [os.path.join(store, name + suffix)
+                             for name in ("sandbank.db", "checkpoints.db") for suffix in ("", "-wal")]
+                    size = sum(os.path.getsize(f) for f in files if os.path.exists(f))
+                    print(f"store ({mode}): {size / 1e6:.1f} MB on disk (events and checkpoints)")
         finally:
             bare.terminate()
             bare.wait(timeout=15)
