@@ -19,6 +19,10 @@ use crate::App;
 pub const EVERY_ROWS: u64 = 100_000;
 /// How often the thread looks.
 const POLL: Duration = Duration::from_millis(100);
+/// A process's first checkpoint reserves this much per row stored since the start…
+const FIRST_GUESS_BYTES_PER_ROW: usize = 150;
+/// …up to this much.
+const FIRST_GUESS_MAX: usize = 256 << 20;
 /// How many times as long as the last checkpoint took the thread waits before the next.
 const REST_FACTOR: u32 = 50;
 
@@ -36,11 +40,24 @@ pub(crate) fn take(app: &App, buf: &mut Vec<u8>) -> bool {
     if store.events_since_checkpoint() == 0 || store.failing() {
         return false;
     }
-    // Room for the last checkpoint's size and a quarter more: a growing buffer is copied
-    // at every doubling, under the locks.
-    let last = buf.len();
+    // Room for the last checkpoint's size and half more: a growing buffer is copied
+    // at every doubling, under the locks. New room is touched here, outside them. With no
+    // last size, a guess from the rows stored since the start (a keyed transfer's state is
+    // about that size).
+    let last = match buf.len() {
+        0 => usize::try_from(store.events_since_checkpoint())
+            .unwrap_or(usize::MAX)
+            .saturating_mul(FIRST_GUESS_BYTES_PER_ROW)
+            .min(FIRST_GUESS_MAX),
+        len => len,
+    };
     buf.clear();
-    buf.reserve(last + last / 4);
+    let before = buf.capacity();
+    buf.reserve(last + last / 2);
+    if buf.capacity() > before {
+        buf.resize(buf.capacity(), 0);
+        buf.clear();
+    }
     let started = Instant::now();
     let seq = app.ledger.checkpoint(buf);
     let encoded = started.elapsed();
