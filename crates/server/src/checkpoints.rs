@@ -22,17 +22,16 @@ const POLL: Duration = Duration::from_millis(100);
 /// A process's first checkpoint reserves this much per row stored since the start…
 const FIRST_GUESS_BYTES_PER_ROW: usize = 150;
 /// …up to this much.
-const FIRST_GUESS_MAX: usize = 256 << 20;
+const FIRST_GUESS_MAX: usize = 64 << 20;
 /// How many times as long as the last checkpoint took the thread waits before the next.
 const REST_FACTOR: u32 = 50;
 
 /// Takes a checkpoint now if anything was stored since the last one, encoding it into `buf`;
 /// whether one was taken.
 ///
-/// The ledger is encoded under its locks, so the buffer is the thread's own, kept from one
-/// checkpoint to the next: memory fresh from the system is paid for page by page as it is
-/// first written, and megabytes of it made the encoding (and every writer waiting on it)
-/// several times slower than writing into memory already touched.
+/// The buffer is the thread's own, kept from one checkpoint to the next (so up to twice the
+/// size of a checkpoint stays allocated): encoding into memory fresh from the system made
+/// every writer waiting on it wait several times as long.
 pub(crate) fn take(app: &App, buf: &mut Vec<u8>) -> bool {
     let Some(store) = &app.store else {
         return false;
@@ -40,20 +39,21 @@ pub(crate) fn take(app: &App, buf: &mut Vec<u8>) -> bool {
     if store.events_since_checkpoint() == 0 || store.failing() {
         return false;
     }
-    // Room for the last checkpoint's size and half more: a growing buffer is copied
-    // at every doubling, under the locks. New room is touched here, outside them. With no
-    // last size, a guess from the rows stored since the start (a keyed transfer's state is
-    // about that size).
-    let last = match buf.len() {
+    // The ledger is encoded under its locks, so the buffer must not grow there: a growing
+    // buffer is copied at every doubling, and fresh memory is paid for page by page. Room for
+    // twice the last checkpoint (a state still filling its caps doubles between two), or for a
+    // process's first a guess from the rows stored since the start, is made and touched here,
+    // outside the locks.
+    let room = match buf.len() {
         0 => usize::try_from(store.events_since_checkpoint())
             .unwrap_or(usize::MAX)
             .saturating_mul(FIRST_GUESS_BYTES_PER_ROW)
             .min(FIRST_GUESS_MAX),
-        len => len,
+        last => last.saturating_mul(2),
     };
     buf.clear();
     let before = buf.capacity();
-    buf.reserve(last + last / 2);
+    buf.reserve(room);
     if buf.capacity() > before {
         buf.resize(buf.capacity(), 0);
         buf.clear();
