@@ -247,12 +247,12 @@ impl KeyRecord {
         }
     }
 
-    /// The outcome first given, to give again.
     /// The outcome as kept (see [`KeptReceipt::parts`]).
     pub(crate) fn kept_outcome(&self) -> Result<&KeptReceipt, Error> {
         self.outcome.as_ref().map_err(|error| *error)
     }
 
+    /// The outcome first given, to give again.
     pub(crate) fn outcome(&self) -> Result<Receipt, Error> {
         self.outcome.as_ref().map(KeptReceipt::receipt).map_err(|error| *error)
     }

@@ -4,10 +4,10 @@
 //! A thread looks ten times a second at how much was stored since the last checkpoint and takes
 //! a new one past `Config::checkpoint_every` rows ([`EVERY_ROWS`] by default); a graceful stop
 //! takes one last, so a restart after it replays nothing. Taking one holds the ledger's locks
-//! while its state is encoded (requests wait meanwhile), so the thread also rests
-//! fifty times as long as the last one took: a ledger so large that encoding it takes
-//! long is checkpointed less often, and serving never waits more than about 2% of the time.
-//! Saving it happens on this thread, in a database of its own, beside the store's commits.
+//! while its state is encoded (requests wait meanwhile), so the thread also rests fifty times
+//! as long as the last one took: a ledger so large that encoding it takes long is checkpointed
+//! less often, and serving never waits more than about 2% of the time. Saving it happens on
+//! this thread, in a database of its own, beside the store's commits.
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};

@@ -13,16 +13,13 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::schema::sqlite;
 use super::{Checkpoint, StoreError};
 
 /// The database's file name in the data directory.
 pub const FILE_NAME: &str = "checkpoints.db";
 /// What an unreadable checkpoints database is renamed to.
 pub const SET_ASIDE: &str = "checkpoints.db.unreadable";
-
-fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-    move |source| StoreError::Sqlite { path: path.to_path_buf(), source }
-}
 
 /// The open checkpoints database.
 #[derive(Debug)]
