@@ -203,6 +203,32 @@ pub enum Refusal {
     Unavailable,
 }
 
+/// One entry of a vendor's error catalogue: an error the vendor documents, by the name a fault
+/// rule gives it (`"error": "…"`), as `GET /__admin/vendors/{vendor}/errors` lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CatalogueEntry {
+    /// The vendor's own code where it has one (`VPL0004`, `O-0004`, `INSUFFICIENT_FUNDS`), else
+    /// its published reason in snake case (`insufficient_balance`).
+    pub name: &'static str,
+    /// The HTTP status it is answered with.
+    pub status: u16,
+    /// What it tells the client, in one sentence an integrator can act on.
+    pub meaning: &'static str,
+}
+
+/// The catalogue names every vendor answers, whatever its own codes: the failures any API
+/// suffers in production, each drawn in the vendor's own error shape.
+pub mod outage {
+    /// 503: the vendor is down or overloaded (`Retry-After` where the vendor sends one).
+    pub const UNAVAILABLE: &str = "unavailable";
+    /// 429: too many requests (`Retry-After` where the vendor sends one).
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// 500: the vendor failed inside.
+    pub const INTERNAL: &str = "internal";
+    /// Every name above.
+    pub const ALL: [&str; 3] = [UNAVAILABLE, RATE_LIMITED, INTERNAL];
+}
+
 /// What a vendor handler gets besides the request.
 pub struct Ctx<'a> {
     /// The one ledger of every tenant.
@@ -310,6 +336,32 @@ pub trait Vendor: Send + Sync {
     /// Forgets everything of `tenant`, its credentials and issued tokens included: the tenant
     /// is being deleted, and its credentials must stop working.
     fn remove_tenant(&self, tenant: TenantId);
+
+    /// Every error this vendor documents, by name, with the three [`outage`] names among them.
+    fn errors(&self) -> &'static [CatalogueEntry] {
+        &[]
+    }
+
+    /// `name`'s error (one of [`Vendor::errors`]) exactly as this vendor answers it to `req`:
+    /// status, headers and body, with whatever the body echoes of the request (its path, its
+    /// account, a trace id from `ctx`). `None` for a name not in the catalogue.
+    fn render_error(
+        &self,
+        _ctx: &Ctx<'_>,
+        _name: &str,
+        _req: &Request,
+        _tenant: Option<TenantId>,
+    ) -> Option<Response> {
+        None
+    }
+
+    /// The tenant whose credentials `req` carries (token, key, session), read without changing
+    /// anything: no token issued, no session renewed, no request id kept. An expired or
+    /// revoked credential still names its tenant; `None` when the request carries none this
+    /// vendor knows.
+    fn tenant_of(&self, _req: &Request) -> Option<TenantId> {
+        None
+    }
 
     /// Folds back one record this vendor made through [`Ctx::record`] (at restart, in the order
     /// recorded, after the ledger is rebuilt and the tenant re-provisioned). `Err` names what is
