@@ -134,6 +134,10 @@ struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..)
     )]
     checkpoint_every: u64,
+    /// Fault rules for the default tenant, made before the first request: a YAML or JSON list
+    /// of rules as `POST /__admin/faults` takes them (a rule of the same name is replaced).
+    #[arg(long, env = "SANDBANK_FAULTS", value_name = "FILE")]
+    faults: Option<PathBuf>,
     /// Log filter, e.g. `info`, `warn`, `sandbank::request=off`.
     #[arg(long, env = "SANDBANK_LOG", default_value = "info")]
     log: String,
@@ -358,6 +362,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             seed: args.seed,
             data: args.data,
             checkpoint_every: args.checkpoint_every,
+            faults: args.faults,
             sync: match args.sync {
                 SyncArg::Full => server::store::Sync::Full,
                 SyncArg::Off => server::store::Sync::Off,
@@ -374,6 +379,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 ) => {
                     format!("cannot open the store in {}", dir.display())
                 }
+                (server::ServerError::Faults { .. }, _) => "cannot start".to_string(),
                 _ => format!("cannot serve on {}", args.listen),
             };
             anyhow::Error::new(err).context(blamed)

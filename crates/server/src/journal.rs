@@ -34,8 +34,8 @@ pub struct JournalEntry {
     pub trace_id: uuid::Uuid,
     /// HTTP method.
     pub method: http::Method,
-    /// Answer status.
-    pub status: u16,
+    /// Answer status; `None` when a fault sent no answer (a reset, a hang).
+    pub status: Option<u16>,
     /// The vendor that answered (`None` for the admin API or an unknown path).
     pub vendor: Option<&'static str>,
     /// The operation, as in the vendor's route table.
@@ -46,6 +46,33 @@ pub struct JournalEntry {
     pub reason: Option<String>,
     /// The path and both bodies.
     pub text: ExchangeText,
+    /// The fault rule that fired on it, if one did.
+    pub fault: Option<Box<JournalFault>>,
+}
+
+/// A fault that fired on a request, as the journal keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalFault {
+    /// The rule's id.
+    pub rule_id: String,
+    /// The rule's name.
+    pub name: String,
+    /// `before` or `after`.
+    pub phase: &'static str,
+    /// What it did: `"latency 200 ms, error unavailable"`.
+    pub action: String,
+}
+
+impl JournalFault {
+    /// The journal's note of `fired`.
+    pub fn of(fired: &crate::faults::Fired) -> JournalFault {
+        JournalFault {
+            rule_id: fired.id.clone(),
+            name: fired.name.clone(),
+            phase: fired.phase.name(),
+            action: fired.action(),
+        }
+    }
 }
 
 impl JournalEntry {
@@ -180,11 +207,12 @@ mod tests {
             at: ledger::Timestamp::from_unix_micros(0),
             trace_id: uuid::Uuid::nil(),
             method: http::Method::GET,
-            status: n,
+            status: Some(n),
             vendor: None,
             operation: None,
             duration_micros: 0,
             reason: None,
+            fault: None,
             text: ExchangeText::new("/pay?x=1", b"{\"a\":1}", &[b'z'; 5000]),
         }
     }
@@ -206,7 +234,8 @@ mod tests {
                 });
             }
         });
-        let statuses: Vec<u16> = journal.recent(usize::MAX).iter().map(|e| e.status).collect();
+        let statuses: Vec<u16> =
+            journal.recent(usize::MAX).iter().filter_map(|e| e.status).collect();
         let expected: Vec<u16> = (1_400..2_400).rev().collect();
         assert_eq!(statuses, expected, "the newest 1,000 overall, newest first");
         let newest = &journal.recent(1)[0];
@@ -214,7 +243,7 @@ mod tests {
         assert_eq!(newest.request_body(), b"{\"a\":1}");
         assert_eq!(newest.response_body(), &[b'z'; JOURNAL_BODY_BYTES_MAX][..], "cut");
         assert_eq!(
-            journal.recent(3).iter().map(|e| e.status).collect::<Vec<_>>(),
+            journal.recent(3).iter().filter_map(|e| e.status).collect::<Vec<_>>(),
             [2_399, 2_398, 2_397]
         );
         journal.clear();

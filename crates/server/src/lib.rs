@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod checkpoints;
 pub mod clock;
+pub mod faults;
 mod index;
 pub mod journal;
 mod restore;
@@ -59,6 +60,8 @@ pub struct Config {
     /// Rows stored after which the ledger's next checkpoint is taken (`serve
     /// --checkpoint-every`): fewer replay faster at a start, at the cost of more writing.
     pub checkpoint_every: u64,
+    /// Fault rules for the default tenant, made before the first request (`serve --faults`).
+    pub faults: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -74,6 +77,7 @@ impl Default for Config {
             data: None,
             sync: store::Sync::Full,
             checkpoint_every: checkpoints::EVERY_ROWS,
+            faults: None,
         }
     }
 }
@@ -111,6 +115,14 @@ pub enum ServerError {
         /// What went wrong.
         detail: String,
     },
+    /// A `--faults` file could not be read, or one of its rules is refused.
+    #[error("fault rules {path}: {detail}")]
+    Faults {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong, naming the rule and its field.
+        detail: String,
+    },
     /// The socket could not be bound or served.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -144,6 +156,10 @@ pub struct App {
     pub(crate) store: Option<store::Store>,
     /// Where vendors record their state: the store, or nowhere.
     recorder: Box<dyn vendors::common::persist::Recorder>,
+    /// Fault rules in every tenant: while zero, no request looks at any.
+    pub(crate) faults_live: Arc<std::sync::atomic::AtomicUsize>,
+    /// Set once the server is stopping: a request a fault holds is let go.
+    pub(crate) stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for App {
@@ -177,14 +193,21 @@ impl App {
             server_secret: admin_token.clone(),
             store: None,
             recorder: Box::new(vendors::common::persist::Memory),
+            faults_live: Arc::default(),
+            stopping: tokio::sync::watch::Sender::new(false),
         };
-        match &config.data {
+        let app = match &config.data {
             None => {
                 app.provision_tenant(DEFAULT_TENANT, admin_token, true, seed);
-                Ok(app)
+                app
             }
-            Some(dir) => restore::open(app, dir, seed),
+            Some(dir) => restore::open(app, dir, seed)?,
+        };
+        if let Some(path) = &config.faults {
+            admin::faults::load_file(&app, path)
+                .map_err(|detail| ServerError::Faults { path: path.clone(), detail })?;
         }
+        Ok(app)
     }
 
     /// Creates a tenant with credentials for every vendor served, its ids drawn from `seed`.
@@ -221,6 +244,7 @@ impl App {
             credentials,
             clock: clock::Clock::new(),
             journal: journal::RequestJournal::default(),
+            faults: faults::TenantFaults::new(self.faults_live.clone()),
             created_at,
         })
     }

@@ -150,7 +150,10 @@ fn apply_admin(app: &App, change: AdminRecord) -> Result<(), String> {
             for vendor in &app.vendors {
                 vendor.reset_tenant(tenant);
             }
-            app.tenants.with(tenant, |t| t.clock.reset());
+            app.tenants.with(tenant, |t| {
+                t.clock.reset();
+                t.faults.clear();
+            });
         }
         AdminRecord::TenantRemoved { .. } => {
             for vendor in &app.vendors {
@@ -158,6 +161,19 @@ fn apply_admin(app: &App, change: AdminRecord) -> Result<(), String> {
             }
             app.ids.remove(tenant);
             app.tenants.remove(tenant);
+        }
+        AdminRecord::FaultAdded { id, rule, .. } => {
+            let tenant = app
+                .tenants
+                .get(tenant)
+                .ok_or(format!("a fault rule of unknown tenant {tenant}"))?;
+            crate::admin::faults::restore(app, &tenant, id, &rule);
+        }
+        AdminRecord::FaultRemoved { id, .. } => {
+            app.tenants.with(tenant, |t| t.faults.remove(&id));
+        }
+        AdminRecord::FaultsCleared { .. } => {
+            app.tenants.with(tenant, |t| t.faults.clear());
         }
         AdminRecord::ClockSet { offset_micros, frozen_at_micros, .. } => {
             let found =

@@ -32,6 +32,8 @@ pub struct Tenant {
     pub clock: Clock,
     /// Its recent requests.
     pub journal: RequestJournal,
+    /// Its fault rules.
+    pub faults: crate::faults::TenantFaults,
     /// When it was created, in real time.
     pub created_at: Timestamp,
 }

@@ -8,6 +8,7 @@
 mod accounts;
 mod body;
 mod clock;
+pub(crate) mod faults;
 mod tenants;
 
 use http::{Method, StatusCode};
@@ -76,7 +77,7 @@ fn id(req: &Request) -> &str {
 
 /// The admin API's route table, mounted by the server's router beside the vendors'. The paths
 /// start with `ADMIN_BASE_PATH` (checked by a test).
-pub(crate) static ROUTES: [AdminRoute; 13] = [
+pub(crate) static ROUTES: [AdminRoute; 19] = [
     AdminRoute {
         method: Method::GET,
         path: "/__admin/health",
@@ -134,6 +135,38 @@ pub(crate) static ROUTES: [AdminRoute; 13] = [
         call: Call::Tenant(|_, tenant, req| requests(tenant, req)),
     },
     AdminRoute { method: Method::POST, path: "/__admin/reset", call: Call::Tenant(reset) },
+    AdminRoute {
+        method: Method::GET,
+        path: "/__admin/faults",
+        call: Call::Tenant(|_, t, _| faults::list(t)),
+    },
+    AdminRoute {
+        method: Method::POST,
+        path: "/__admin/faults",
+        call: Call::Tenant(faults::create),
+    },
+    AdminRoute {
+        method: Method::DELETE,
+        path: "/__admin/faults",
+        call: Call::Tenant(faults::clear),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/__admin/faults/{id}",
+        call: Call::Tenant(|_, tenant, req| faults::get(tenant, id(req))),
+    },
+    AdminRoute {
+        method: Method::DELETE,
+        path: "/__admin/faults/{id}",
+        call: Call::Tenant(|app, tenant, req| faults::delete(app, tenant, id(req))),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/__admin/vendors/{vendor}/errors",
+        call: Call::Tenant(|app, _, req| {
+            faults::catalogue(app, req.param("vendor").unwrap_or_default())
+        }),
+    },
 ];
 
 /// Answers one admin request, resolved by the server's router. A liveness route answers
@@ -196,6 +229,12 @@ fn requests(tenant: &Tenant, req: &Request) -> Response {
                 "operation": e.operation,
                 "duration_us": e.duration_micros,
                 "reason": e.reason,
+                "fault": e.fault.as_ref().map(|f| json!({
+                    "rule_id": f.rule_id,
+                    "name": f.name,
+                    "phase": f.phase,
+                    "action": f.action,
+                })),
                 "request_body": String::from_utf8_lossy(e.request_body()),
                 "response_body": String::from_utf8_lossy(e.response_body()),
             })
@@ -221,5 +260,6 @@ fn reset(app: &App, tenant: &Tenant, req: &Request) -> Response {
     }
     tenant.journal.clear();
     tenant.clock.reset();
+    tenant.faults.clear();
     Response::json(StatusCode::OK, &json!({ "reset": true }))
 }

@@ -138,5 +138,7 @@ pub(super) fn delete(app: &App, caller: &Tenant, id: &str, req: &Request) -> Res
     }
     app.ids.remove(id);
     app.tenants.remove(id);
+    // Now, not when the last request holding the tenant ends: its rules stop counting at once.
+    tenant.faults.clear();
     Response::empty(StatusCode::NO_CONTENT)
 }

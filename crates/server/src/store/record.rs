@@ -63,6 +63,27 @@ pub enum AdminRecord {
         /// The instant it is frozen at, if frozen.
         frozen_at_micros: Option<i64>,
     },
+    /// A fault rule was made (its counts start again at zero on every start).
+    FaultAdded {
+        /// The tenant.
+        tenant: uuid::Uuid,
+        /// The rule's id.
+        id: String,
+        /// The rule as given, JSON text.
+        rule: String,
+    },
+    /// A fault rule was deleted.
+    FaultRemoved {
+        /// The tenant.
+        tenant: uuid::Uuid,
+        /// The rule's id.
+        id: String,
+    },
+    /// Every fault rule of a tenant was deleted.
+    FaultsCleared {
+        /// The tenant.
+        tenant: uuid::Uuid,
+    },
 }
 
 /// A row on its way to the writer.
@@ -176,7 +197,10 @@ impl AdminRecord {
             AdminRecord::TenantCreated { tenant, .. }
             | AdminRecord::TenantReset { tenant }
             | AdminRecord::TenantRemoved { tenant }
-            | AdminRecord::ClockSet { tenant, .. } => *tenant,
+            | AdminRecord::ClockSet { tenant, .. }
+            | AdminRecord::FaultAdded { tenant, .. }
+            | AdminRecord::FaultRemoved { tenant, .. }
+            | AdminRecord::FaultsCleared { tenant } => *tenant,
         }
     }
 
@@ -186,6 +210,9 @@ impl AdminRecord {
             AdminRecord::TenantReset { .. } => "tenant_reset",
             AdminRecord::TenantRemoved { .. } => "tenant_removed",
             AdminRecord::ClockSet { .. } => "clock_set",
+            AdminRecord::FaultAdded { .. } => "fault_added",
+            AdminRecord::FaultRemoved { .. } => "fault_removed",
+            AdminRecord::FaultsCleared { .. } => "faults_cleared",
         }
     }
 }

@@ -10,6 +10,7 @@ mod checkpoints;
 mod clowd9;
 mod common;
 mod edge;
+mod faults;
 mod firstvision;
 mod ids;
 mod pcaasa;

@@ -151,7 +151,9 @@ const TRACE_STREAM: u64 = 0x7472_6163_6520_6964;
 /// sees the same trace ids, whatever other tenants do meanwhile.
 #[derive(Debug)]
 pub struct Trace<'a> {
-    chosen: std::cell::OnceCell<uuid::Uuid>,
+    // `OnceLock`, not `OnceCell`: a request that a fault delays holds its trace across awaits,
+    // on a task that must be `Send`.
+    chosen: std::sync::OnceLock<uuid::Uuid>,
     server: &'a IdGen,
     ids: &'a Ids,
 }
@@ -159,7 +161,7 @@ pub struct Trace<'a> {
 impl<'a> Trace<'a> {
     /// A request's trace, drawn from `ids` (per tenant) or `server`.
     pub fn new(server: &'a IdGen, ids: &'a Ids) -> Trace<'a> {
-        Trace { chosen: std::cell::OnceCell::new(), server, ids }
+        Trace { chosen: std::sync::OnceLock::new(), server, ids }
     }
 
     /// The trace id; the first call fixes it, from `tenant`'s stream when given.

@@ -1,7 +1,6 @@
 //! The HTTP edge: accepting connections, reading requests within limits and timeouts,
 //! dispatching to the admin API or a vendor, and writing, journaling and logging the answer.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
@@ -21,8 +20,14 @@ use tokio::net::TcpListener;
 use vendors::common::ids::Trace;
 use vendors::{Ctx, Refusal, Request, Response, Vendor};
 
+mod faulted;
+mod transport;
+
+use std::sync::atomic::AtomicBool;
+
+use crate::faults::Fired;
 use crate::index::ADMIN_BASE_PATH;
-use crate::journal::{ExchangeText, JournalEntry};
+use crate::journal::{ExchangeText, JournalEntry, JournalFault};
 use crate::router::{self, Dispatch, Endpoint, Owner};
 use crate::store::Store;
 use crate::tenants::DEFAULT_TENANT;
@@ -152,6 +157,7 @@ impl Server {
         let checkpoints = crate::checkpoints::spawn(&self.app, stop_checkpoints.clone())?;
         shutdown.await;
         let _ = stop.send(true);
+        self.app.stopping.send_replace(true);
         let mut result = Ok(());
         for finished in done {
             if let Ok(Err(err)) = finished.await {
@@ -197,9 +203,10 @@ async fn serve_listener(
                 };
                 let _ = stream.set_nodelay(true);
                 let app = app.clone();
+                let (stream, reset) = transport::Connection::new(stream);
                 let service = service_fn(move |req| {
-                    let app = app.clone();
-                    async move { Ok::<_, Infallible>(serve(&app, req).await) }
+                    let (app, reset) = (app.clone(), reset.clone());
+                    async move { serve(&app, req, &reset).await }
                 });
                 let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                 let conn = graceful.watch(conn);
@@ -225,7 +232,11 @@ async fn serve_listener(
 
 /// Answers one request: resolve its route (one router lookup), read its body and build the
 /// vendor's `Request` once, then let the route's owner answer.
-async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+async fn serve(
+    app: &App,
+    req: hyper::Request<Incoming>,
+    reset: &AtomicBool,
+) -> Result<hyper::Response<transport::AnswerBody>, transport::Aborted> {
     let arrived = Arrival { started: Instant::now(), real_now: crate::clock::system_now() };
     let (mut parts, body) = req.into_parts();
     let Some(resolved) = resolve(app, &parts) else {
@@ -235,7 +246,8 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
             not_found(&parts.method, parts.uri.path())
         };
         let trace = Trace::new(&app.trace_ids, &app.ids);
-        return finish(app, &parts, (None, None), resp, &[], arrived, &trace);
+        let out = finish(app, &parts, (None, None), resp, &[], arrived, &trace, None);
+        return Ok(out.map(transport::AnswerBody::Whole));
     };
     let Resolved { owner, dispatch, params, endpoint } = resolved;
     // The admin API reads every body (its 404 and 405 come after the token check); a vendor
@@ -260,20 +272,12 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
     };
     // Made after the body's await: a trace is fixed once, in one thread.
     let trace = Trace::new(&app.trace_ids, &app.ids);
-    let mut resp = match refused {
-        Some(refusal) => close_after(refuse(app, owner, refusal, &req, &trace)),
-        None => match &app.store {
-            None => answer(app, owner, dispatch, &req, arrived, &trace),
-            Some(store) => {
-                Store::begin_request();
-                let resp = answer(app, owner, dispatch, &req, arrived, &trace);
-                match store.settle(Store::ticket()).await {
-                    Ok(()) => resp,
-                    Err(unstored) => refuse(app, owner, Refusal::Unavailable, &req, &trace)
-                        .with_reason(unstored.0),
-                }
-            }
-        },
+    let (mut resp, fired) = match (refused, owner, dispatch) {
+        (Some(refusal), _, _) => (close_after(refuse(app, owner, refusal, &req, &trace)), None),
+        (None, Owner::Vendor(vendor), Dispatch::Route(route)) if faulted::may_apply(app, &req) => {
+            faulted::answer(app, (vendor, route), &req, arrived, &trace).await
+        }
+        (None, _, _) => (answer_settled(app, owner, dispatch, &req, arrived, &trace).await, None),
     };
     if let (Dispatch::WrongMethod(_), Some(endpoint)) = (dispatch, endpoint) {
         add_allow(&mut resp, endpoint);
@@ -284,7 +288,51 @@ async fn serve(app: &App, req: hyper::Request<Incoming>) -> hyper::Response<Full
     {
         resp.reason = Some(format!("{} without a recorded reason", resp.status));
     }
-    finish(app, &parts, named(app, owner, dispatch), resp, &req.body, arrived, &trace)
+    // sandbank's own answer to a fault header naming no rule is no vendor's.
+    let own = resp.reason.as_deref().is_some_and(|r| r.starts_with(faulted::UNKNOWN_RULE));
+    let names = if own { (None, None) } else { named(app, owner, dispatch) };
+    let out = finish(app, &parts, names, resp, &req.body, arrived, &trace, fired.as_ref());
+    match fired {
+        None => Ok(out.map(transport::AnswerBody::Whole)),
+        Some(fired) => faulted::deliver(app, out, Some(&fired), reset).await,
+    }
+}
+
+/// The owner's answer, made durable first when there is a store: an answer whose changes
+/// the store refused becomes the owner's 503.
+async fn answer_settled(
+    app: &App,
+    owner: Owner,
+    dispatch: Dispatch,
+    req: &Request,
+    arrived: Arrival,
+    trace: &Trace<'_>,
+) -> Response {
+    let Some(store) = &app.store else {
+        return answer(app, owner, dispatch, req, arrived, trace);
+    };
+    Store::begin_request();
+    let resp = answer(app, owner, dispatch, req, arrived, trace);
+    match store.settle(Store::ticket()).await {
+        Ok(()) => resp,
+        Err(unstored) => {
+            refuse(app, owner, Refusal::Unavailable, req, trace).with_reason(unstored.0)
+        }
+    }
+}
+
+/// `f` given a vendor's context for a request that arrived at `arrived`.
+fn vendor_ctx<T>(
+    app: &App,
+    arrived: Arrival,
+    trace: &Trace<'_>,
+    f: impl FnOnce(&Ctx<'_>) -> T,
+) -> T {
+    let real_now = arrived.real_now;
+    let clock = |tenant| app.tenants.at_real(tenant, real_now);
+    let ctx =
+        Ctx { ledger: &app.ledger, clock: &clock, trace, ids: &app.ids, recorder: app.recorder() };
+    f(&ctx)
 }
 
 /// Where the router sent a request.
@@ -412,11 +460,10 @@ fn call_vendor(
     else {
         return not_found(&req.method, &req.path);
     };
-    let real_now = arrived.real_now;
-    let clock = |tenant| app.tenants.at_real(tenant, real_now);
-    let ctx =
-        Ctx { ledger: &app.ledger, clock: &clock, trace, ids: &app.ids, recorder: app.recorder() };
-    match std::panic::catch_unwind(AssertUnwindSafe(|| vendor.handle(&ctx, route, req))) {
+    let handled = vendor_ctx(app, arrived, trace, |ctx| {
+        std::panic::catch_unwind(AssertUnwindSafe(|| vendor.handle(ctx, route, req)))
+    });
+    match handled {
         Ok(resp) => resp,
         Err(_) => {
             let trace_id = trace.id(None);
@@ -488,6 +535,7 @@ fn not_found(method: &http::Method, path: &str) -> Response {
 /// Logs, journals and sends an answer. Its trace id is the one the answer already carries, or
 /// else drawn now: from the answer's tenant's stream when it has one (the admin API's, a
 /// vendor's that named none), from the server's otherwise.
+#[allow(clippy::too_many_arguments, reason = "one exchange's whole record, passed once")]
 fn finish(
     app: &App,
     parts: &http::request::Parts,
@@ -496,6 +544,7 @@ fn finish(
     request_body: &[u8],
     arrived: Arrival,
     trace: &Trace<'_>,
+    fired: Option<&Fired>,
 ) -> hyper::Response<Full<Bytes>> {
     let Arrival { started, real_now } = arrived;
     let trace_id = trace.id(resp.tenant);
@@ -544,12 +593,13 @@ fn finish(
             at: tenant.clock.at_real(real_now),
             trace_id,
             method: parts.method.clone(),
-            status: resp.status.as_u16(),
+            status: if faulted::sends_nothing(fired) { None } else { Some(resp.status.as_u16()) },
             vendor,
             operation,
             duration_micros,
             text,
             reason: resp.reason,
+            fault: fired.map(|fired| Box::new(JournalFault::of(fired))),
         });
     });
     out
