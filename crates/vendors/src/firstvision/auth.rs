@@ -176,6 +176,25 @@ impl Auth {
         Ok(client)
     }
 
+    /// The tenant whose credentials `req` carries, using nothing up: its `apikey` header, else
+    /// the Basic user (an apikey) of a token call, else the tenant an access token was issued
+    /// to, expired or not. A request id is not checked, so it stays fresh for the real call.
+    pub(crate) fn tenant_of(&self, req: &Request) -> Option<TenantId> {
+        let by_key = |api_key: &str| self.client(api_key).map(|client| client.tenant);
+        if let Some(tenant) = header(req, &APIKEY).and_then(by_key) {
+            return Some(tenant);
+        }
+        if let Some(tenant) =
+            crate::common::auth::basic(&req.headers).and_then(|(user, _)| by_key(&user))
+        {
+            return Some(tenant);
+        }
+        // A clock before every expiry: an expired token, while still held, names its tenant.
+        let forever = |_| Timestamp::from_unix_micros(i64::MIN);
+        let token = bearer(&req.headers)?;
+        self.tokens.check(token, forever).ok().map(|grant| grant.tenant)
+    }
+
     /// Keeps an issued access token of `tenant` until `expires_at`. Once many are held, those
     /// expired by their tenant's `clock` are swept first, keeping memory bounded under token
     /// churn (an expired token is refused either way).

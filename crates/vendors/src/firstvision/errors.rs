@@ -5,8 +5,8 @@ use http::StatusCode;
 use ledger::Status;
 
 use super::wire::{DResponse, ErrorItem};
-use crate::{Refusal, Request, Response};
 use crate::common::failure::{self, Render};
+use crate::{CatalogueEntry, Refusal, Request, Response, outage};
 
 /// A VisionPLUS error code with the message the service prints, answered as 422.
 ///
@@ -109,7 +109,7 @@ pub(crate) enum Vpl {
 
 impl Vpl {
     /// The code and the message, as the service prints them.
-    pub(crate) fn code_and_message(self) -> (&'static str, &'static str) {
+    pub(crate) const fn code_and_message(self) -> (&'static str, &'static str) {
         match self {
             // Typos ("NUMBERIC", "VALES") are the service's own.
             Vpl::OrgInvalid => {
@@ -204,8 +204,12 @@ pub(crate) enum FvError {
     PayloadTooLarge,
     /// 415: the body's content type is not the one the call takes.
     UnsupportedMediaType,
+    /// 429: too many requests (a fault rule only; the mock itself never throttles).
+    RateLimited,
     /// 500: a bug or a back-end failure; nothing was changed.
     Backend,
+    /// 503: the service is down or overloaded (a fault rule only).
+    Unavailable,
     /// 422: a VisionPLUS edit or business error.
     Vpl(Vpl),
 }
@@ -248,8 +252,27 @@ impl From<&ledger::Error> for FvError {
 }
 
 impl FvError {
+    /// The name a fault rule gives it: the VisionPLUS code, else the HTTP reason in snake case
+    /// (the body's code is the bare status number, which names nothing), the three outage
+    /// names for 429, 500 and 503.
+    const fn name(self) -> &'static str {
+        match self {
+            FvError::BadRequest => "bad_request",
+            FvError::Unauthorized => "unauthorized",
+            FvError::Forbidden => "forbidden",
+            FvError::MethodNotAllowed => "method_not_allowed",
+            FvError::RequestTimeout => "request_timeout",
+            FvError::PayloadTooLarge => "payload_too_large",
+            FvError::UnsupportedMediaType => "unsupported_media_type",
+            FvError::RateLimited => outage::RATE_LIMITED,
+            FvError::Backend => outage::INTERNAL,
+            FvError::Unavailable => outage::UNAVAILABLE,
+            FvError::Vpl(vpl) => vpl.code_and_message().0,
+        }
+    }
+
     /// The HTTP status, and the `errors[0]` code and description.
-    fn parts(self) -> (StatusCode, &'static str, &'static str) {
+    const fn parts(self) -> (StatusCode, &'static str, &'static str) {
         match self {
             FvError::BadRequest => (StatusCode::BAD_REQUEST, "400", "Bad Request"),
             FvError::Unauthorized => (StatusCode::UNAUTHORIZED, "401", "Unauthorized"),
@@ -262,7 +285,9 @@ impl FvError {
             FvError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "415", "Unsupported Media Type")
             }
+            FvError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, "429", "Too Many Requests"),
             FvError::Backend => (StatusCode::INTERNAL_SERVER_ERROR, "500", "Backend Error"),
+            FvError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "503", "Service Unavailable"),
             FvError::Vpl(vpl) => {
                 let (code, message) = vpl.code_and_message();
                 (StatusCode::UNPROCESSABLE_ENTITY, code, message)
@@ -295,12 +320,18 @@ impl Render for FvError {
     /// FirstVision's error body shows nothing besides the error.
     type Scene<'a> = ();
 
-    /// Status and `{hasError, errors, data}` body exactly as FirstVision sends them.
+    /// Status and `{hasError, errors, data}` body exactly as FirstVision sends them, with
+    /// `Retry-After` on the two answers that ask the client to come back.
     fn render(&self, (): ()) -> Response {
         let (status, code, description) = self.parts();
         let errors = [ErrorItem { code, description }];
         let body: DResponse<'_, ()> = DResponse { has_error: true, errors: &errors, data: None };
-        Response::json(status, &body)
+        let resp = Response::json(status, &body);
+        if matches!(self, FvError::RateLimited | FvError::Unavailable) {
+            resp.with_header("retry-after", RETRY_AFTER_SECONDS)
+        } else {
+            resp
+        }
     }
 }
 
@@ -321,4 +352,269 @@ pub(crate) fn refusal(refusal: Refusal, req: &Request) -> Failure {
         }
         Refusal::Unavailable => Failure::new(FvError::Backend, crate::common::persist::UNSTORED),
     }
+}
+
+/// The `Retry-After` FirstVision's 429 and 503 carry, in seconds. The vendor lists both statuses
+/// in its generic status table but documents no value; one second tells a client to back off
+/// without stalling a test run.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// The error catalogue, in the order the admin API lists it: gateway statuses, the VisionPLUS
+/// codes by service, then the outages. Each error with what it tells an integrator; its name
+/// and status come from the error itself, so the list cannot disagree with what is drawn.
+///
+/// Not listed: 413, which is sandbank's own limit and in none of the vendor's status tables.
+const TABLE: &[(FvError, &str)] = &[
+    (
+        FvError::BadRequest,
+        "The body or a header does not match the schema (not JSON, a wrong type or length, \
+         X-ClientID missing or malformed); fix the request, retrying it as is fails again.",
+    ),
+    (
+        FvError::Unauthorized,
+        "The apikey, access token, client credentials or Signature were refused; get a new token \
+         from the token call (or fix the signature) and retry.",
+    ),
+    (
+        FvError::Forbidden,
+        "The apikey is not entitled to the X-ClientID organization; send the organization of one \
+         of the client's accounts.",
+    ),
+    (
+        FvError::MethodNotAllowed,
+        "The path exists with another method; use the method the Allow header names.",
+    ),
+    (FvError::RequestTimeout, "The body did not arrive in time; send it again, promptly."),
+    (
+        FvError::UnsupportedMediaType,
+        "The Content-Type is not the one the call takes (application/json; the token call \
+         application/x-www-form-urlencoded); fix the header.",
+    ),
+    (
+        FvError::Vpl(Vpl::OrgInvalid),
+        "asmOrganizationNumber / organizationNumber is missing or outside 000-998; send a valid \
+         organization number.",
+    ),
+    (
+        FvError::Vpl(Vpl::RepBlank),
+        "representativeId is missing or blank; send the ASM representative (1-3 characters).",
+    ),
+    (
+        FvError::Vpl(Vpl::ForeignUseInvalid),
+        "foreignUse is neither 0 nor 1; send 0 (local) or 1 (foreign).",
+    ),
+    (
+        FvError::Vpl(Vpl::AccountRequired),
+        "The account number is missing or blank; send the 19-digit account or card number.",
+    ),
+    (
+        FvError::Vpl(Vpl::ActionCodeRequired),
+        "transactionData.actionCode is missing or blank; send one of the organization's action \
+         codes (FUND, FREV, ...).",
+    ),
+    (
+        FvError::Vpl(Vpl::AmountNotNumeric),
+        "transactionAmount is not a usable number (text, negative, more decimals than the currency \
+         or more than 17 digits); send a plain positive amount.",
+    ),
+    (
+        FvError::Vpl(Vpl::AccountOrgMismatch),
+        "accountData.organizationNumber is not the account's organization; send the account's own \
+         organization or leave it out.",
+    ),
+    (
+        FvError::Vpl(Vpl::AccountNotFound),
+        "No such account or card for this client (or the card is not the account's); check the \
+         numbers.",
+    ),
+    (
+        FvError::Vpl(Vpl::EffectiveDateRequired),
+        "transactionData.effectiveDate is missing; send it as YYYY-MM-DD.",
+    ),
+    (
+        FvError::Vpl(Vpl::AmountRequired),
+        "transactionAmount is missing or zero; send a positive amount.",
+    ),
+    (
+        FvError::Vpl(Vpl::AsmOrgNotFound),
+        "The ASM organization is not one of the client's organizations; send the organization of \
+         one of its accounts.",
+    ),
+    (
+        FvError::Vpl(Vpl::PlanRequired),
+        "transactionData.planNumber is missing or zero; send the credit plan number.",
+    ),
+    (
+        FvError::Vpl(Vpl::RepOrgNotAllowed),
+        "The ASM organization differs from the account's; send the account's organization as the \
+         ASM organization.",
+    ),
+    (
+        FvError::Vpl(Vpl::ActionCodeNotOnFile),
+        "The action code is not in the organization's action-code table; use one the organization \
+         has (FUND/8000/8002/8016 credit, FREV/8001/8017 debit).",
+    ),
+    (
+        FvError::Vpl(Vpl::AmountOverRepLimit),
+        "The amount is above the account's per-transaction maximum; send a smaller amount or split \
+         it.",
+    ),
+    (
+        FvError::Vpl(Vpl::CardRequired),
+        "transactionData.cardNumber is missing or blank; send the account's card number.",
+    ),
+    (
+        FvError::Vpl(Vpl::CardSequenceRequired),
+        "transactionData.cardSequence is missing; send the card's sequence number.",
+    ),
+    (
+        FvError::Vpl(Vpl::ResolutionRefRequired),
+        "transactionData.resolutionReferenceNumber is missing or blank; send it.",
+    ),
+    (
+        FvError::Vpl(Vpl::NotValidForAccount),
+        "The transaction does not fit the account (most often: referenceNumber already used today \
+         for a different transaction); use a new referenceNumber.",
+    ),
+    (
+        FvError::Vpl(Vpl::InvalidEffectiveDate),
+        "effectiveDate is not a calendar date; send a real YYYY-MM-DD date.",
+    ),
+    (
+        FvError::Vpl(Vpl::InvalidAccountStatus),
+        "The account is closed; nothing can be posted to it.",
+    ),
+    (
+        FvError::Vpl(Vpl::ReferenceBlank),
+        "transactionData.referenceNumber is missing or blank; send a reference number.",
+    ),
+    (
+        FvError::Vpl(Vpl::OtbInsufficient),
+        "A cash-out above the account's open-to-buy was declined and nothing moved; cash out less \
+         or load the account first.",
+    ),
+    (
+        FvError::Vpl(Vpl::DailyLimitExceeded),
+        "One of the account's daily limits would be exceeded and nothing moved; retry tomorrow or \
+         with less.",
+    ),
+    (
+        FvError::Vpl(Vpl::BalanceExceeded),
+        "A cash-in would take the account past its maximum balance and nothing moved; load less.",
+    ),
+    (
+        FvError::Vpl(Vpl::AccountBlocked),
+        "The account is blocked for cash-in and cash-out; it must be unblocked first.",
+    ),
+    (
+        FvError::Vpl(Vpl::OtbCheckFlagInvalid),
+        "v2 transactionData.isOpenToBuy is not a boolean; send true or false.",
+    ),
+    (
+        FvError::Vpl(Vpl::EcommerceFlagInvalid),
+        "v2 transactionData.ecommerceTransactionLimitsIndicator is not a boolean; send true or \
+         false.",
+    ),
+    (
+        FvError::Vpl(Vpl::PaymentFlagInvalid),
+        "v2 transactionData.paymentAcceptIndicator is not a boolean; send true or false.",
+    ),
+    (
+        FvError::Vpl(Vpl::InquiryOrgNotFound),
+        "Balance inquiry: organizationNumber is not one of the client's organizations; send the \
+         account's organization.",
+    ),
+    (
+        FvError::Vpl(Vpl::InquiryAccountNotNumeric),
+        "Balance inquiry: accountNumber is missing or not numeric; send the 19-digit account \
+         number.",
+    ),
+    (
+        FvError::Vpl(Vpl::InquiryAccountNotFound),
+        "Balance inquiry: no such account for this client; check the account number.",
+    ),
+    (
+        FvError::Vpl(Vpl::InquiryOrgRange),
+        "Balance inquiry: organizationNumber is outside 001-998; send a valid organization.",
+    ),
+    (
+        FvError::Vpl(Vpl::InquiryForeignIndicator),
+        "Balance inquiry: dualCurrencyIndicator is not blank, L or F; send L (local) or leave it \
+         out.",
+    ),
+    (
+        FvError::Vpl(Vpl::InquiryAccountNotInOrg),
+        "Balance inquiry: the account exists but not under the organization sent; send the \
+         account's organization.",
+    ),
+    (
+        FvError::Vpl(Vpl::InquiryForeignOrgNotOnFile),
+        "Balance inquiry: a foreign (dual-currency) organization was asked for and none exists; \
+         ask for the local one (L).",
+    ),
+    (
+        FvError::Vpl(Vpl::AccountInquiryOrgInvalid),
+        "Account inquiry: the organization-number header is not numeric or outside 000-998; send a \
+         valid organization.",
+    ),
+    (
+        FvError::Vpl(Vpl::AccountInquiryNumberInvalid),
+        "Account inquiry: neither account-number nor card-number was sent, or the account number \
+         is not numeric; send one of them.",
+    ),
+    (
+        FvError::Vpl(Vpl::AccountInquiryForeignUseInvalid),
+        "Account inquiry: foreignUse is not blank, 0 or 1; send 0 or leave it out.",
+    ),
+    (
+        FvError::Vpl(Vpl::AccountInquiryOrgNotFound),
+        "Account inquiry: the organization is not one of the client's; send the account's \
+         organization.",
+    ),
+    (
+        FvError::Vpl(Vpl::AccountInquiryForeignOrgNotFound),
+        "Account inquiry: a foreign organization was asked for and none exists; send foreignUse 0.",
+    ),
+    (
+        FvError::Vpl(Vpl::AccountInquiryNotFound),
+        "Account inquiry: no such account or card for this client; check the number.",
+    ),
+    (
+        FvError::Vpl(Vpl::AccountInquiryNotOnFile),
+        "Account inquiry: the account exists but not under the organization sent; send the \
+         account's organization.",
+    ),
+    (
+        FvError::RateLimited,
+        "Too many requests; wait the Retry-After seconds (1) and retry the same request.",
+    ),
+    (
+        FvError::Backend,
+        "FirstVision failed inside and changed nothing; the same request may be retried.",
+    ),
+    (
+        FvError::Unavailable,
+        "FirstVision is down or overloaded and changed nothing; wait the Retry-After seconds (1) \
+         and retry.",
+    ),
+];
+
+/// Every error FirstVision documents and the mock draws ([`crate::Vendor::errors`]).
+pub(crate) static CATALOGUE: [CatalogueEntry; TABLE.len()] = catalogue();
+
+const fn catalogue<const N: usize>() -> [CatalogueEntry; N] {
+    let mut entries = [CatalogueEntry { name: "", status: 0, meaning: "" }; N];
+    let mut idx = 0;
+    while idx < N {
+        let (error, meaning) = TABLE[idx];
+        let status = error.parts().0.as_u16();
+        entries[idx] = CatalogueEntry { name: error.name(), status, meaning };
+        idx += 1;
+    }
+    entries
+}
+
+/// The catalogued error called `name`, if there is one.
+pub(crate) fn catalogued(name: &str) -> Option<FvError> {
+    TABLE.iter().map(|(error, _)| *error).find(|error| error.name() == name)
 }

@@ -57,6 +57,12 @@
 //! lengths) 400, credentials 401, organization entitlement 403, wrong content type 415, with the
 //! status number as the code (`"401"`, `"Unauthorized"`). The token answer is not wrapped.
 //!
+//! The error catalogue (`errors::CATALOGUE`, what fault rules name) lists each of these by its
+//! VisionPLUS code or its HTTP reason in snake case (`unauthorized`), plus 429 `rate_limited`
+//! and 503 `unavailable`, which only a fault rule draws, each with `Retry-After: 1` (the vendor
+//! lists both statuses but documents no value), and 500 `internal` (the backend error). The
+//! body shows nothing of the request, so an entry is the same bytes on every route.
+//!
 //! # Idempotency
 //!
 //! VisionPLUS documents no idempotency key. The mock treats `referenceNumber` as unique per
@@ -157,7 +163,9 @@ use self::auth::Auth;
 use self::errors::{Failure, FvError};
 use self::state::State;
 use crate::common::index::AccountIndex;
-use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
+use crate::{
+    AccountSpec, CatalogueEntry, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor,
+};
 
 /// What a route's handler is: one operation, answered or refused in the vendor's shape.
 type Handler = fn(&FirstVision, &Ctx<'_>, &Request) -> Result<Response, Failure>;
@@ -264,6 +272,30 @@ impl Vendor for FirstVision {
 
     fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {
         self.restore_record(tenant, record)
+    }
+
+    fn errors(&self) -> &'static [CatalogueEntry] {
+        &errors::CATALOGUE
+    }
+
+    fn render_error(
+        &self,
+        _ctx: &Ctx<'_>,
+        name: &str,
+        _req: &Request,
+        tenant: Option<TenantId>,
+    ) -> Option<Response> {
+        // FirstVision's error body echoes nothing of the request: the same bytes on every route.
+        let failure = Failure::new(errors::catalogued(name)?, format!("fault rule: {name}"));
+        let failure = match tenant {
+            Some(tenant) => failure.for_tenant(tenant),
+            None => failure,
+        };
+        Some(failure.into_response(()))
+    }
+
+    fn tenant_of(&self, req: &Request) -> Option<TenantId> {
+        self.auth.tenant_of(req)
     }
 
     fn vendor_ids(&self, tenant: TenantId, account: &ledger::AccountView) -> Map<String, Value> {

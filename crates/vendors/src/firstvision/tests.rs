@@ -18,6 +18,7 @@ use super::vendor;
 use crate::testing::{Harness, TENANT, parse_request, render};
 use crate::{AccountSpec, Refusal, Response};
 
+mod catalogue;
 mod restart;
 
 /// A second tenant, provisioned with random credentials.

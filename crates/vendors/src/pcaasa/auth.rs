@@ -10,12 +10,13 @@ use ledger::TenantId;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::Ctx;
 use crate::common::ids::IdGen;
 use crate::common::persist::{UNSTORED, Unstored};
 use crate::pcaasa::NAME;
 use crate::pcaasa::errors::{Failure, PcaasaError};
+use crate::pcaasa::parse::{self, Call};
 use crate::pcaasa::state::record::Record;
+use crate::{Ctx, Request};
 
 /// How long a session may sit unused before it expires. Every accepted call restarts it.
 pub(crate) const SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
@@ -208,6 +209,12 @@ impl Sessions {
         sessions.remove(&id);
     }
 
+    /// The tenant `id` was issued to, live or expired, without touching its expiry.
+    pub(crate) fn tenant(&self, id: Uuid) -> Option<TenantId> {
+        let sessions = self.by_uuid.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        sessions.get(&id).map(|session| session.tenant)
+    }
+
     /// The tenant behind `id`, checked against that tenant's clock; a live session's idle
     /// lifetime restarts (recorded once it moved [`RENEWAL_RECORD_STEP_MICROS`] past the last record).
     pub(crate) fn check(&self, id: Uuid, ctx: &Ctx<'_>) -> Result<TenantId, SessionProblem> {
@@ -275,4 +282,24 @@ impl Sessions {
 /// The store did not take a record: nothing was changed, the client may retry.
 pub(crate) fn unavailable(err: &Unstored) -> Failure {
     Failure::new(PcaasaError::SystemUnavailable, format!("{UNSTORED}: {err}"))
+}
+
+/// The tenant whose credentials `req` carries, read without renewing a session or creating
+/// one: the `sessionUuid` (live or expired) or the `apiKey` (body, else query string) in the
+/// body of any encoding, the one the call authenticates with first
+/// (`apiKey` for `session-create-v1`, `sessionUuid` for every other call).
+pub(crate) fn tenant_of(keys: &Keys, sessions: &Sessions, req: &Request) -> Option<TenantId> {
+    let query_key = req.query_param("apiKey");
+    let (session, api_key) = parse::carried(req, |carried| {
+        let session = carried.and_then(|carried| parse::session_uuid(&carried.session_uuid).ok());
+        let api_key = carried.map_or(&None, |carried| &carried.api_key);
+        (session, parse::api_key(api_key, query_key.as_deref()).ok())
+    });
+    let by_session = || session.and_then(|id| sessions.tenant(id));
+    let by_key = || api_key.and_then(|key| keys.tenant(key));
+    if parse::call(req) == Some(Call::SessionCreate) {
+        by_key().or_else(by_session)
+    } else {
+        by_session().or_else(by_key)
+    }
 }

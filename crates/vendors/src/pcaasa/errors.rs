@@ -9,9 +9,9 @@
 use http::StatusCode;
 use ledger::{DailyLimit, Status};
 
-use crate::Response;
 use crate::common::failure::Render;
 use crate::pcaasa::wire;
+use crate::{CatalogueEntry, REQUEST_BODY_BYTES_MAX, Response, outage};
 
 /// Every error the mock answers with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +66,8 @@ pub(crate) enum PcaasaError {
     DailyLimitExceeded { limit: DailyLimit },
     /// `externalTranUuid` already used for a different adjustment.
     DuplicateExternalTranUuid,
+    /// Too many requests (drawn only by a fault rule: the mock never throttles); nothing changed.
+    RateLimited,
     /// A bug; nothing changed.
     SystemError,
     /// The ledger's journal refused the change; nothing changed.
@@ -144,6 +146,7 @@ impl PcaasaError {
             PcaasaError::AmountLimitExceeded => "AMOUNT_LIMIT_EXCEEDED",
             PcaasaError::DailyLimitExceeded { .. } => "DAILY_LIMIT_EXCEEDED",
             PcaasaError::DuplicateExternalTranUuid => "DUPLICATE_EXTERNAL_TRAN_UUID",
+            PcaasaError::RateLimited => "RATE_LIMITED",
             PcaasaError::SystemError => "SYSTEM_ERROR",
             PcaasaError::SystemUnavailable => "SYSTEM_UNAVAILABLE",
         }
@@ -175,8 +178,42 @@ impl PcaasaError {
             | PcaasaError::MethodNotAllowed
             | PcaasaError::PayloadTooLarge { .. }
             | PcaasaError::RequestTimeout
+            | PcaasaError::RateLimited
             | PcaasaError::SystemError
             | PcaasaError::SystemUnavailable => None,
+        }
+    }
+
+    /// How far the handler has read a request when it finds this error.
+    pub(crate) fn stage(&self) -> Stage {
+        match self {
+            PcaasaError::CallMissing | PcaasaError::CallUnknown { .. } => Stage::Routing,
+            PcaasaError::ContentTypeUnsupported
+            | PcaasaError::BodyMalformed { .. }
+            | PcaasaError::MethodNotAllowed
+            | PcaasaError::PayloadTooLarge { .. }
+            | PcaasaError::RequestTimeout => Stage::Unread,
+            PcaasaError::SessionInvalid
+            | PcaasaError::SessionExpired
+            | PcaasaError::ApiKeyInvalid
+            | PcaasaError::RequiredFieldMissing { .. }
+            | PcaasaError::InvalidFormat { .. }
+            | PcaasaError::RoutingMismatch { .. }
+            | PcaasaError::TranCodeInvalid
+            | PcaasaError::AmountInvalid { .. }
+            | PcaasaError::AmountSignMismatch { .. }
+            | PcaasaError::AccountIdentifierMismatch { .. }
+            | PcaasaError::AccountNotFound { .. }
+            | PcaasaError::AccountClosed
+            | PcaasaError::AccountBlocked
+            | PcaasaError::InsufficientFunds
+            | PcaasaError::BalanceLimitExceeded
+            | PcaasaError::AmountLimitExceeded
+            | PcaasaError::DailyLimitExceeded { .. }
+            | PcaasaError::DuplicateExternalTranUuid
+            | PcaasaError::RateLimited
+            | PcaasaError::SystemError
+            | PcaasaError::SystemUnavailable => Stage::Read,
         }
     }
 
@@ -191,6 +228,7 @@ impl PcaasaError {
             PcaasaError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             PcaasaError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             PcaasaError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            PcaasaError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             PcaasaError::SystemError => StatusCode::INTERNAL_SERVER_ERROR,
             PcaasaError::SystemUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             PcaasaError::SessionInvalid
@@ -267,6 +305,9 @@ impl PcaasaError {
             PcaasaError::DuplicateExternalTranUuid => {
                 "externalTranUuid was already used for a different request".into()
             }
+            PcaasaError::RateLimited => {
+                "Too many requests; retry after the Retry-After delay".into()
+            }
             PcaasaError::SystemError => "An internal error occurred; nothing was changed".into(),
             PcaasaError::SystemUnavailable => {
                 "The service is temporarily unavailable; nothing was changed".into()
@@ -317,6 +358,7 @@ impl PcaasaError {
             | PcaasaError::DailyLimitExceeded { .. }
             | PcaasaError::DuplicateExternalTranUuid
             | PcaasaError::SystemUnavailable => format!("ledger: {}", self.message()),
+            PcaasaError::RateLimited => "rate limit: too many requests".into(),
             PcaasaError::SystemError => "internal: invariant broken, nothing changed".into(),
         }
     }
@@ -337,9 +379,317 @@ impl From<PcaasaError> for Failure {
 impl Render for PcaasaError {
     type Scene<'a> = wire::Echo<'a>;
 
+    /// The error envelope, with `Retry-After` on the two answers that ask the client to come
+    /// back.
     fn render(&self, echo: wire::Echo<'_>) -> Response {
         let message = self.message();
         let item = wire::ErrorItem { code: self.code(), field: self.field(), message: &message };
-        wire::error(self.status(), echo, item)
+        let resp = wire::error(self.status(), echo, item);
+        if matches!(self, PcaasaError::RateLimited | PcaasaError::SystemUnavailable) {
+            resp.with_header("retry-after", RETRY_AFTER_SECONDS)
+        } else {
+            resp
+        }
     }
+}
+
+/// How far the handler has read a request when it finds an error: what the answer echoes of
+/// it ([`wire::Echo`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// Choosing the call: the answer echoes the `call` as sent (cut to 64 characters), or null.
+    Routing,
+    /// Before the body's parameters are read (an unreadable body, a server refusal): the call
+    /// if the mock serves it, no tracking id.
+    Unread,
+    /// Running the call: the call and the request's `externalTranUuid` when it is a valid uuid.
+    /// Outages are drawn here too, so a client can match a 5xx to the call it retries.
+    Read,
+}
+
+/// The `Retry-After` of a 429 and a 503, in seconds. PCaaSA documents neither status nor a
+/// value; one second tells a client to back off without stalling a test run.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// How a catalogue entry makes its error (a function: some errors hold text).
+type Draw = fn() -> PcaasaError;
+
+const fn entry(name: &'static str, status: u16, meaning: &'static str) -> CatalogueEntry {
+    CatalogueEntry { name, status, meaning }
+}
+
+/// The error catalogue, in the order of the spec's `ErrorCode` list: each entry and the error
+/// it draws. A parametric error draws one representative parameter, named in its meaning;
+/// `CALL_UNKNOWN` echoes the request's own call (or says it is missing), as the handler does.
+/// PCaaSA publishes no error list: every code is sandbank's (see `specs/pcaasa.yaml`).
+const TABLE: &[(CatalogueEntry, Draw)] = &[
+    (
+        entry(
+            "CALL_UNKNOWN",
+            400,
+            "The call query parameter is missing or names a call this API does not serve; send \
+             ?call=account-balance-adjust-v1 (or another served call).",
+        ),
+        || PcaasaError::CallMissing,
+    ),
+    (
+        entry(
+            "CONTENT_TYPE_UNSUPPORTED",
+            400,
+            "The body is not JSON, form-urlencoded or multipart; send one of those Content-Types.",
+        ),
+        || PcaasaError::ContentTypeUnsupported,
+    ),
+    (
+        entry(
+            "BODY_MALFORMED",
+            400,
+            "The body does not parse in its encoding (drawn with the detail 'invalid JSON: \
+             expected value at line 1 column 1'); fix the body.",
+        ),
+        || PcaasaError::BodyMalformed {
+            detail: "invalid JSON: expected value at line 1 column 1".into(),
+        },
+    ),
+    (
+        entry(
+            "METHOD_NOT_ALLOWED",
+            405,
+            "A method other than POST was used; send every call with POST.",
+        ),
+        || PcaasaError::MethodNotAllowed,
+    ),
+    (
+        entry(
+            "REQUEST_TIMEOUT",
+            408,
+            "The body did not arrive in time; send the request again, promptly.",
+        ),
+        || PcaasaError::RequestTimeout,
+    ),
+    (
+        entry(
+            "PAYLOAD_TOO_LARGE",
+            413,
+            "The body is larger than 65536 bytes; send a smaller body.",
+        ),
+        || PcaasaError::PayloadTooLarge { limit_bytes: REQUEST_BODY_BYTES_MAX },
+    ),
+    (
+        entry(
+            "SESSION_INVALID",
+            200,
+            "HTTP 200 with status error: sessionUuid was never issued; get a session from \
+             session-create-v1 and retry.",
+        ),
+        || PcaasaError::SessionInvalid,
+    ),
+    (
+        entry(
+            "SESSION_EXPIRED",
+            200,
+            "HTTP 200 with status error: the session was idle for more than 30 minutes; get a new \
+             one from session-create-v1 and retry.",
+        ),
+        || PcaasaError::SessionExpired,
+    ),
+    (
+        entry(
+            "API_KEY_INVALID",
+            200,
+            "HTTP 200 with status error: session-create-v1 got an apiKey never issued; use the \
+             tenant's API key.",
+        ),
+        || PcaasaError::ApiKeyInvalid,
+    ),
+    (
+        entry(
+            "REQUIRED_FIELD_MISSING",
+            200,
+            "HTTP 200 with status error: a required parameter is absent or empty (drawn for \
+             amount: 'amount is required'); send it.",
+        ),
+        || PcaasaError::RequiredFieldMissing { field: "amount", message: "amount is required" },
+    ),
+    (
+        entry(
+            "INVALID_FORMAT",
+            200,
+            "HTTP 200 with status error: a parameter has the wrong type, length or characters \
+             (drawn for amount: 'amount must be a money amount such as -10.00'); fix its value.",
+        ),
+        || PcaasaError::InvalidFormat {
+            field: "amount",
+            rule: "must be a money amount such as -10.00",
+        },
+    ),
+    (
+        entry(
+            "ROUTING_MISMATCH",
+            200,
+            "HTTP 200 with status error: app/object/action/version disagree with the call (drawn \
+             for version: 'version must be 1 for this call'); send the call's own routing or leave \
+             it out.",
+        ),
+        || PcaasaError::RoutingMismatch { field: "version", expected: "1" },
+    ),
+    (
+        entry(
+            "TRANCODE_INVALID",
+            200,
+            "HTTP 200 with status error: tranCode is not one of the seven documented codes; send a \
+             documented tranCode or none.",
+        ),
+        || PcaasaError::TranCodeInvalid,
+    ),
+    (
+        entry(
+            "AMOUNT_INVALID",
+            200,
+            "HTTP 200 with status error: the amount is zero, has more than 2 decimal places or is \
+             too large (drawn as 'amount must not be zero'); send a valid non-zero amount.",
+        ),
+        || PcaasaError::AmountInvalid { rule: AMOUNT_ZERO },
+    ),
+    (
+        entry(
+            "AMOUNT_SIGN_MISMATCH",
+            200,
+            "HTTP 200 with status error: the amount's sign disagrees with the tranCode (drawn as a \
+             positive amount for the debiting DOBKLVAD); send a negative amount for DOBKLVAD, a \
+             positive one for the others.",
+        ),
+        || PcaasaError::AmountSignMismatch { tran_code: "DOBKLVAD", credit: false },
+    ),
+    (
+        entry(
+            "ACCOUNT_IDENTIFIER_MISMATCH",
+            200,
+            "HTTP 200 with status error: two account identifiers name different accounts (drawn \
+             for paymentInstrumentReferenceNumber and accountUuid); send one identifier, or \
+             matching ones.",
+        ),
+        || PcaasaError::AccountIdentifierMismatch {
+            field: "paymentInstrumentReferenceNumber",
+            other: "accountUuid",
+        },
+    ),
+    (
+        entry(
+            "ACCOUNT_NOT_FOUND",
+            200,
+            "HTTP 200 with status error: no such account for this session's client (drawn for \
+             accountUuid); check the identifier and the session's tenant.",
+        ),
+        || PcaasaError::AccountNotFound { field: "accountUuid" },
+    ),
+    (
+        entry(
+            "ACCOUNT_CLOSED",
+            200,
+            "HTTP 200 with status error: the account is Closed and nothing moved; it takes no more \
+             adjustments.",
+        ),
+        || PcaasaError::AccountClosed,
+    ),
+    (
+        entry(
+            "ACCOUNT_BLOCKED",
+            200,
+            "HTTP 200 with status error: the account is Blocked and nothing moved; unblock it \
+             first.",
+        ),
+        || PcaasaError::AccountBlocked,
+    ),
+    (
+        entry(
+            "INSUFFICIENT_FUNDS",
+            200,
+            "HTTP 200 with status error: a debit past the available balance was refused and \
+             nothing moved; debit less or credit the account first.",
+        ),
+        || PcaasaError::InsufficientFunds,
+    ),
+    (
+        entry(
+            "BALANCE_LIMIT_EXCEEDED",
+            200,
+            "HTTP 200 with status error: a credit past the account's maximum balance was refused \
+             and nothing moved; credit less.",
+        ),
+        || PcaasaError::BalanceLimitExceeded,
+    ),
+    (
+        entry(
+            "AMOUNT_LIMIT_EXCEEDED",
+            200,
+            "HTTP 200 with status error: the adjustment is above the account's largest single \
+             adjustment and nothing moved; split it.",
+        ),
+        || PcaasaError::AmountLimitExceeded,
+    ),
+    (
+        entry(
+            "DAILY_LIMIT_EXCEEDED",
+            200,
+            "HTTP 200 with status error: one of the account's daily limits would be exceeded \
+             (drawn for the daily debit amount) and nothing moved; retry the next UTC day or with \
+             less.",
+        ),
+        || PcaasaError::DailyLimitExceeded { limit: DailyLimit::DebitAmount },
+    ),
+    (
+        entry(
+            "DUPLICATE_EXTERNAL_TRAN_UUID",
+            200,
+            "HTTP 200 with status error: externalTranUuid was already used in the last 24 hours \
+             for a different adjustment and nothing moved; use a new one.",
+        ),
+        || PcaasaError::DuplicateExternalTranUuid,
+    ),
+    (
+        entry(
+            outage::RATE_LIMITED,
+            429,
+            "Too many requests (code RATE_LIMITED) and nothing changed; wait the Retry-After \
+             seconds (1) and retry the same request.",
+        ),
+        || PcaasaError::RateLimited,
+    ),
+    (
+        entry(
+            outage::INTERNAL,
+            500,
+            "PCaaSA failed inside (code SYSTEM_ERROR) and nothing changed; the same request may be \
+             retried.",
+        ),
+        || PcaasaError::SystemError,
+    ),
+    (
+        entry(
+            outage::UNAVAILABLE,
+            503,
+            "PCaaSA is unavailable (code SYSTEM_UNAVAILABLE) and nothing changed; wait the \
+             Retry-After seconds (1) and retry the same request.",
+        ),
+        || PcaasaError::SystemUnavailable,
+    ),
+];
+
+/// Every error the mock answers, by the name a fault rule gives it ([`crate::Vendor::errors`]).
+pub(crate) static CATALOGUE: [CatalogueEntry; TABLE.len()] = catalogue();
+
+const fn catalogue<const N: usize>() -> [CatalogueEntry; N] {
+    let mut entries = [entry("", 0, ""); N];
+    let mut idx = 0;
+    while idx < N {
+        entries[idx] = TABLE[idx].0;
+        idx += 1;
+    }
+    entries
+}
+
+/// The catalogued error called `name`, if there is one.
+pub(crate) fn catalogued(name: &str) -> Option<PcaasaError> {
+    TABLE.iter().find(|(entry, _)| entry.name == name).map(|(_, error)| error())
 }

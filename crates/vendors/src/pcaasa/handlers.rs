@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::common::explain::{self, Refused, Units};
 use crate::pcaasa::Pcaasa;
 use crate::pcaasa::auth::SESSION_IDLE;
-use crate::pcaasa::errors::{Failure, PcaasaError};
+use crate::pcaasa::errors::{Failure, PcaasaError, Stage};
 use crate::pcaasa::parse::{self, Adjust, Call, body};
 use crate::pcaasa::wire::{self, Echo};
 use crate::{Ctx, Request, Response};
@@ -40,6 +40,45 @@ pub(super) fn processor_api_call(vendor: &Pcaasa, ctx: &Ctx<'_>, req: &Request) 
     match body::decode(req) {
         Ok(params) => handle(vendor, ctx, req, &params),
         Err(err) => Failure::from(err).into_response(Echo::new(Some(call.name()), None)),
+    }
+}
+
+/// `error` as this route answers it to `req`, echoing what the handler has read of `req` by the
+/// time it finds such an error ([`Stage`]), with `reason`, for `tenant`: a fault rule's answer.
+/// A missing or unknown call's error names the request's own call, as the handler's does.
+pub(super) fn render_as_handler(
+    req: &Request,
+    error: PcaasaError,
+    reason: String,
+    tenant: Option<TenantId>,
+) -> Response {
+    let served = parse::call(req).map(Call::name);
+    let answer = |error: PcaasaError, echo: Echo<'_>| {
+        let failure = Failure::new(error, reason);
+        let failure = match tenant {
+            Some(tenant) => failure.for_tenant(tenant),
+            None => failure,
+        };
+        failure.into_response(echo)
+    };
+    match error.stage() {
+        Stage::Routing => match parse::call_param(req) {
+            None => answer(PcaasaError::CallMissing, Echo::new(None, None)),
+            Some(name) => {
+                let shown: String = name.chars().take(64).collect();
+                let echo = Echo::new(Some(&shown), None);
+                answer(PcaasaError::CallUnknown { call: shown.clone() }, echo)
+            }
+        },
+        Stage::Unread => answer(error, Echo::new(served, None)),
+        // The body is read only for a call the mock serves, as the handler reads it.
+        Stage::Read => match served {
+            None => answer(error, Echo::new(None, None)),
+            Some(call) => parse::carried(req, |carried| {
+                let tracked = carried.and_then(|carried| parse::echo(&carried.external_tran_uuid));
+                answer(error, Echo::new(Some(call), tracked))
+            }),
+        },
     }
 }
 

@@ -56,7 +56,13 @@
 //! "externalTranUuid":…,"data":{…}}`. HTTP 200 for every processed call, business failures
 //! included (RPC style, auth is in the body so never 401); 400 for a missing or unknown `call`,
 //! an unsupported content type or an unparseable body; 405/408/413 for the server's refusals;
-//! 500/503 when we fail (nothing changed).
+//! 500/503 when we fail (nothing changed), the 503 with `Retry-After: 1`.
+//!
+//! The error catalogue (`errors::CATALOGUE`, what fault rules name) lists every code by name,
+//! with `internal` (500 `SYSTEM_ERROR`), `unavailable` (503 `SYSTEM_UNAVAILABLE`) and
+//! `rate_limited` (429 `RATE_LIMITED`, drawn only by a fault rule, `Retry-After: 1`). An entry
+//! is drawn in the envelope the handler would use for the request: its call and tracking id
+//! echoed, but for routing and body errors, which echo only what the handler had read.
 //!
 //! # Idempotency
 //!
@@ -129,7 +135,9 @@ use crate::pcaasa::auth::{Keys, Sessions};
 use crate::pcaasa::errors::{Failure, PcaasaError};
 use crate::pcaasa::parse::Call;
 use crate::pcaasa::state::Accounts;
-use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
+use crate::{
+    AccountSpec, CatalogueEntry, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor,
+};
 
 /// What every route's handler is: the vendor, the context and the request to an answer.
 type Handler = fn(&Pcaasa, &Ctx<'_>, &Request) -> Response;
@@ -229,6 +237,25 @@ impl Vendor for Pcaasa {
         self.keys.remove(tenant);
         self.sessions.remove_tenant(tenant);
         self.reset_tenant(tenant);
+    }
+
+    fn errors(&self) -> &'static [CatalogueEntry] {
+        &errors::CATALOGUE
+    }
+
+    fn render_error(
+        &self,
+        _ctx: &Ctx<'_>,
+        name: &str,
+        req: &Request,
+        tenant: Option<TenantId>,
+    ) -> Option<Response> {
+        let error = errors::catalogued(name)?;
+        Some(handlers::render_as_handler(req, error, format!("fault rule: {name}"), tenant))
+    }
+
+    fn tenant_of(&self, req: &Request) -> Option<TenantId> {
+        auth::tenant_of(&self.keys, &self.sessions, req)
     }
 
     fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {

@@ -188,6 +188,14 @@ pub(crate) struct BalanceGet<'a> {
     pub(crate) target: Target<'a>,
 }
 
+/// `f` of what `req`'s body carries besides its call's own parameters (credentials, tracking
+/// id), read from any encoding as a call reads its body; `None` when the body cannot be read.
+pub(crate) fn carried<T>(req: &Request, f: impl FnOnce(Option<&wire::Carried<'_>>) -> T) -> T {
+    let params = body::decode(req).ok();
+    let carried = params.as_deref().and_then(|params| body::into_wire(params).ok());
+    f(carried.as_ref())
+}
+
 /// The request's `externalTranUuid` to echo back: only a valid uuid, as sent.
 pub(crate) fn echo<'a>(value: &'a Option<Field<'_>>) -> Option<&'a str> {
     tracking(value).map(|(text, _)| text)

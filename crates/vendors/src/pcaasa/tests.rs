@@ -2,6 +2,7 @@
 //! against one shared setup, and plain tests for what matters most (balances move, refusals
 //! change nothing, sessions expire, replays answer the same bytes).
 
+mod catalogue;
 mod restart;
 
 use std::time::Duration;

@@ -131,6 +131,23 @@ pub(crate) struct SessionCreateRequest<'a> {
     pub(crate) debug: Option<Field<'a>>,
 }
 
+/// What any call's body may carry besides the call's own parameters: the credentials
+/// (`sessionUuid`, or `apiKey` for `session-create-v1`) and the tracking id. Read to tell whose
+/// a request is, and what an error drawn for it by name echoes, without running the call.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Carried<'a> {
+    /// Every call's but `session-create-v1`.
+    #[serde(borrow)]
+    pub(crate) session_uuid: Option<Field<'a>>,
+    /// `session-create-v1`'s (which may also send it in the query string).
+    #[serde(borrow)]
+    pub(crate) api_key: Option<Field<'a>>,
+    /// Optional on every call; echoed when a valid uuid.
+    #[serde(borrow)]
+    pub(crate) external_tran_uuid: Option<Field<'a>>,
+}
+
 /// What every answer repeats of its request: the call and the caller's tracking id.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Echo<'a> {

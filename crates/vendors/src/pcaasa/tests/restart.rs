@@ -216,7 +216,7 @@ fn refusing<T>(harness: &Harness, f: impl FnOnce(&Ctx<'_>) -> T) -> T {
     f(&ctx)
 }
 
-fn call_refused(harness: &Harness, name: &str, form: &str) -> Response {
+pub(super) fn call_refused(harness: &Harness, name: &str, form: &str) -> Response {
     call_recorded_by(harness, &Refusing, name, form)
 }
 
