@@ -1,19 +1,26 @@
 //! AMLYZE's error answers: the business rejections (`400 REQUEST_REJECTED` with an `errorCode`),
 //! Spring Boot's default error bodies, the 401 body and the 500 body; and how ledger outcomes map
 //! onto them.
+//!
+//! [`CATALOGUE`] names every error a fault rule can draw: a rejection by its `errorCode` where
+//! that code names one error (`O005`), by code and description where several share it
+//! (`O001_ext_id_mandatory`); Spring's bodies and the 401 by their `error` / `code` in snake
+//! case (`not_found`, `unauthorized`); and the three outage names. AMLYZE documents no 429 or
+//! 503, so both are its documented 500 body with their own status, and `Retry-After: 1`.
 
 use std::borrow::Cow;
 
 use http::StatusCode;
 use ledger::{AccountError, Timestamp};
 
+use super::handlers::batch::BATCH_ITEMS_MAX;
 use super::wire::datetime;
 use super::wire::{
     InternalErrorResponse, RejectedResponse, SpringErrorResponse, UnauthorizedError,
     UnauthorizedResponse,
 };
-use crate::Response;
 use crate::common::failure::{self, Render};
+use crate::{CatalogueEntry, Response, outage};
 
 /// `resultType` of an accepted request.
 pub(crate) const REQUEST_ACCEPTED: &str = "REQUEST_ACCEPTED";
@@ -209,6 +216,239 @@ pub(crate) enum AmlyzeError {
     Rejected(Rejection),
     /// 500 `{resultType: REQUEST_REJECTED, status: 500, error: "Internal Server Error"}`.
     Internal,
+    /// 429 in the 500's shape (drawn only by a fault rule; AMLYZE publishes no rate limit).
+    TooManyRequests,
+    /// 503 in the 500's shape (drawn only by a fault rule).
+    ServiceUnavailable,
+}
+
+/// `Retry-After` on a 429 or 503, in seconds: AMLYZE documents neither answer nor a wait, so
+/// the shortest whole wait a client can honour.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// Every error a fault rule can draw, by name; [`catalogued`] gives each one's error.
+pub(crate) static CATALOGUE: &[CatalogueEntry] = &[
+    entry(
+        "001_communication_number_mandatory",
+        400,
+        "communicationNumber is missing or blank; send a unique number per request.",
+    ),
+    entry(
+        "001_requester_mandatory",
+        400,
+        "requester is missing or blank; name who sends the request.",
+    ),
+    entry(
+        "001_currency_unknown",
+        400,
+        "The currency code is not one AMLYZE knows; send an ISO 4217 code.",
+    ),
+    entry(
+        "002_account_status_invalid",
+        400,
+        "accountStatus is not ACTIVE, SUSPENDED or CLOSED; send one of those.",
+    ),
+    entry("002_closing_date_required", 400, "A CLOSED account needs its closingDate; send it."),
+    entry(
+        "002_closing_date_not_allowed",
+        400,
+        "Only a CLOSED account may have a closingDate; drop it or close the account.",
+    ),
+    entry(
+        "003",
+        400,
+        "The account is already linked to another customer; use that customer or another account.",
+    ),
+    entry("005", 400, "An external account needs its BIC; send it."),
+    entry("007", 400, "openingDate is missing; send it."),
+    entry(
+        "404_account_not_found",
+        400,
+        "No account with this accountExtId in this business unit; register the account first (POST \
+         /account).",
+    ),
+    entry(
+        "404_business_entity_not_found",
+        400,
+        "No customer with this businessEntityExtId in this business unit; register the customer \
+         first (POST /customer).",
+    ),
+    entry(
+        "500",
+        400,
+        "AMLYZE could not process the balance (errorCode 500 in an HTTP 400; sandbank sends it for \
+         a value of 10^20 or more, or over 28 digits); send a value it can hold.",
+    ),
+    entry(
+        "O005",
+        400,
+        "This communicationNumber was already used by an accepted request; send a new one.",
+    ),
+    entry(
+        "O001_communication_number_used",
+        400,
+        "A customer call's communicationNumber was already used by an accepted request; send a new \
+         one.",
+    ),
+    entry(
+        "O001_too_long",
+        400,
+        "A text is longer than its limit (drawn for `requester`, 100 characters: \"requester must \
+         not be longer than 100 characters\"); shorten it.",
+    ),
+    entry(
+        "O001_business_unit_mandatory",
+        400,
+        "businessUnit is blank; leave it out (sandbox) or name the unit.",
+    ),
+    entry(
+        "O001_ext_id_mandatory",
+        400,
+        "accountExtId is missing or blank (AMLYZE's own example); send it.",
+    ),
+    entry(
+        "O001_balance_at_mandatory",
+        400,
+        "balanceAt is missing or blank; send the balance's date-time.",
+    ),
+    entry("O001_value_mandatory", 400, "value is missing or null; send the balance."),
+    entry(
+        "O001_balance_type_unknown",
+        400,
+        "balanceType is not DAILY_BALANCE or STATEMENT_BALANCE; send one of those or leave it out.",
+    ),
+    entry(
+        "O001_account_balances_mandatory",
+        400,
+        "A batch without accountBalances; send the list.",
+    ),
+    entry(
+        "O001_account_balance_mandatory",
+        400,
+        "A null item in accountBalances; send an object per item.",
+    ),
+    entry("O001_batch_too_large", 400, "A batch of more than 1000 items; split it."),
+    entry("O001_account_ext_id_mandatory", 400, "An account call without accountExtId; send it."),
+    entry("O001_account_number_mandatory", 400, "An account call without accountNumber; send it."),
+    entry(
+        "O001_business_entity_ext_id_mandatory",
+        400,
+        "An account call without businessEntityExtId; send the owner's id.",
+    ),
+    entry(
+        "O001_currency_cannot_change",
+        400,
+        "The account is registered with another currency; keep its currency.",
+    ),
+    entry(
+        "O001_account_closed_final",
+        400,
+        "A CLOSED account cannot be reopened; register a new account.",
+    ),
+    entry("O001_action_invalid", 400, "action is not CREATE or UPDATE; send one of those."),
+    entry("C002", 400, "A customer call without customerExtId; send it."),
+    entry("C012", 400, "A customer call without applicationDate; send it."),
+    entry(
+        "AV07",
+        400,
+        "An enumerated customer field has a value out of its list (drawn for `riskLevel`); send a \
+         listed value.",
+    ),
+    entry(
+        "bad_request",
+        400,
+        "Spring could not read the body (malformed JSON, wrong types, a bad date-time); fix the \
+         JSON.",
+    ),
+    entry("not_found", 404, "Spring's 404: no AMLYZE endpoint at this path; check the path."),
+    entry("request_timeout", 408, "The body did not arrive in time; send it again."),
+    entry(
+        "payload_too_large",
+        413,
+        "The body is over the 64 KiB limit; send a smaller body or batch.",
+    ),
+    entry("unsupported_media_type", 415, "Content-Type is not JSON; send application/json."),
+    entry(
+        "unauthorized",
+        401,
+        "No, non-Bearer or unknown token; send Authorization: Bearer with your AMLYZE token.",
+    ),
+    entry(
+        outage::INTERNAL,
+        500,
+        "AMLYZE failed inside (its documented 500 body) and stored nothing; retry later.",
+    ),
+    entry(
+        outage::RATE_LIMITED,
+        429,
+        "Too many requests (the 500 body's shape, status 429); wait the `Retry-After: 1` second \
+         before retrying.",
+    ),
+    entry(
+        outage::UNAVAILABLE,
+        503,
+        "AMLYZE is unavailable (the 500 body's shape, status 503) and stored nothing; retry after \
+         the `Retry-After: 1` second.",
+    ),
+];
+
+const fn entry(name: &'static str, status: u16, meaning: &'static str) -> CatalogueEntry {
+    CatalogueEntry { name, status, meaning }
+}
+
+/// The error [`CATALOGUE`] names `name`, with each parametric entry's representative value.
+pub(crate) fn catalogued(name: &str) -> Option<AmlyzeError> {
+    let spring = |status: StatusCode| AmlyzeError::Spring { status, allow: None };
+    Some(match name {
+        "bad_request" => spring(StatusCode::BAD_REQUEST),
+        "not_found" => spring(StatusCode::NOT_FOUND),
+        "request_timeout" => spring(StatusCode::REQUEST_TIMEOUT),
+        "payload_too_large" => spring(StatusCode::PAYLOAD_TOO_LARGE),
+        "unsupported_media_type" => spring(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        "unauthorized" => AmlyzeError::Unauthorized,
+        outage::INTERNAL => AmlyzeError::Internal,
+        outage::RATE_LIMITED => AmlyzeError::TooManyRequests,
+        outage::UNAVAILABLE => AmlyzeError::ServiceUnavailable,
+        name => AmlyzeError::Rejected(catalogued_rejection(name)?),
+    })
+}
+
+fn catalogued_rejection(name: &str) -> Option<Rejection> {
+    Some(match name {
+        "001_communication_number_mandatory" => Rejection::CommunicationNumberMandatory,
+        "001_requester_mandatory" => Rejection::RequesterMandatory,
+        "001_currency_unknown" => Rejection::CurrencyUnknown,
+        "002_account_status_invalid" => Rejection::AccountStatusInvalid,
+        "002_closing_date_required" => Rejection::ClosingDateRequired,
+        "002_closing_date_not_allowed" => Rejection::ClosingDateNotAllowed,
+        "003" => Rejection::AccountLinkedToOtherCustomer,
+        "005" => Rejection::BicMandatory,
+        "007" => Rejection::OpeningDateMandatory,
+        "404_account_not_found" => Rejection::AccountNotFound,
+        "404_business_entity_not_found" => Rejection::BusinessEntityNotFound,
+        "500" => Rejection::BalanceProcessingFailed,
+        "O005" => Rejection::CommunicationNumberUsed,
+        "O001_communication_number_used" => Rejection::CustomerCommunicationNumberUsed,
+        "O001_too_long" => Rejection::TooLong { field: "requester", max: 100 },
+        "O001_business_unit_mandatory" => Rejection::BusinessUnitMandatory,
+        "O001_ext_id_mandatory" => Rejection::ExtIdMandatory,
+        "O001_balance_at_mandatory" => Rejection::BalanceAtMandatory,
+        "O001_value_mandatory" => Rejection::ValueMandatory,
+        "O001_balance_type_unknown" => Rejection::BalanceTypeUnknown,
+        "O001_account_balances_mandatory" => Rejection::AccountBalancesMandatory,
+        "O001_account_balance_mandatory" => Rejection::AccountBalanceMandatory,
+        "O001_batch_too_large" => Rejection::BatchTooLarge { max: BATCH_ITEMS_MAX },
+        "O001_account_ext_id_mandatory" => Rejection::AccountExtIdMandatory,
+        "O001_account_number_mandatory" => Rejection::AccountNumberMandatory,
+        "O001_business_entity_ext_id_mandatory" => Rejection::BusinessEntityExtIdMandatory,
+        "O001_currency_cannot_change" => Rejection::CurrencyCannotChange,
+        "O001_account_closed_final" => Rejection::AccountClosedFinal,
+        "O001_action_invalid" => Rejection::ActionInvalid,
+        "C002" => Rejection::CustomerExtIdMandatory,
+        "C012" => Rejection::ApplicationDateMandatory,
+        "AV07" => Rejection::InvalidValue { field: "riskLevel" },
+        _ => return None,
+    })
 }
 
 /// A refused AMLYZE request: the catalogue entry, the rule that fired and the tenant.
@@ -255,9 +495,11 @@ impl AmlyzeError {
     pub(crate) fn item_error(&self) -> (&'static str, Cow<'static, str>) {
         match self {
             AmlyzeError::Rejected(rejection) => (rejection.code(), rejection.description()),
-            AmlyzeError::Unauthorized | AmlyzeError::Spring { .. } | AmlyzeError::Internal => {
-                ("500", Cow::Borrowed("Processing failed"))
-            }
+            AmlyzeError::Unauthorized
+            | AmlyzeError::Spring { .. }
+            | AmlyzeError::Internal
+            | AmlyzeError::TooManyRequests
+            | AmlyzeError::ServiceUnavailable => ("500", Cow::Borrowed("Processing failed")),
         }
     }
 }
@@ -294,16 +536,22 @@ impl Render for AmlyzeError {
                     error_description: &rejection.description(),
                 },
             ),
-            AmlyzeError::Internal => Response::json(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &InternalErrorResponse {
-                    result_type: REQUEST_REJECTED,
-                    status: 500,
-                    error: "Internal Server Error",
-                },
-            ),
+            AmlyzeError::Internal => internal_shape(StatusCode::INTERNAL_SERVER_ERROR),
+            AmlyzeError::TooManyRequests => internal_shape(StatusCode::TOO_MANY_REQUESTS)
+                .with_header("retry-after", RETRY_AFTER_SECONDS),
+            AmlyzeError::ServiceUnavailable => internal_shape(StatusCode::SERVICE_UNAVAILABLE)
+                .with_header("retry-after", RETRY_AFTER_SECONDS),
         }
     }
+}
+
+/// AMLYZE's documented 500 body, with `status` (500, or an outage a fault rule draws).
+fn internal_shape(status: StatusCode) -> Response {
+    let error = status.canonical_reason().unwrap_or("Internal Server Error");
+    Response::json(
+        status,
+        &InternalErrorResponse { result_type: REQUEST_REJECTED, status: status.as_u16(), error },
+    )
 }
 
 /// Ledger transfer outcomes in AMLYZE's terms.

@@ -11,7 +11,9 @@ use ledger::{TenantId, Timestamp};
 
 use super::errors::{self, Failure, Rejection};
 use super::parse::{self, BalanceCommand};
-use super::state::{BalanceSnapshot, Customer, Record, Snapshot, TenantSlot, TenantState, save};
+use super::state::{
+    BalanceSnapshot, Customer, Record, Snapshot, TenantSlot, TenantState, Tenants, save,
+};
 use super::wire::{self, AccountBalanceApi, AmlyzeAccountApi, AmlyzeCustomerApi};
 use super::{ROUTES, auth::AuthProblem};
 use crate::{Ctx, Refusal, Request, Response};
@@ -93,6 +95,25 @@ pub(crate) fn register_customer(call: &Call<'_>) -> Result<Response, Failure> {
 /// Any other path under `/amlyze-ws-rest/` (`notFound`).
 pub(crate) fn not_found(call: &Call<'_>) -> Result<Response, Failure> {
     Err(unknown_path(call.req))
+}
+
+/// The catalogue entry `name` as AMLYZE answers it to `req` (a fault rule's answer): Spring's
+/// bodies show the request path and, as `timestamp`, `tenant`'s clock now; without a tenant,
+/// the time a refusal would show (the time last seen on any tenant's clock).
+pub(crate) fn catalogued(
+    tenants: &Tenants,
+    ctx: &Ctx<'_>,
+    name: &str,
+    req: &Request,
+    tenant: Option<TenantId>,
+) -> Option<Response> {
+    let error = errors::catalogued(name)?;
+    let failure = Failure::new(error, format!("fault rule: catalogue entry {name}"));
+    let (failure, now) = match tenant {
+        Some(tenant) => (failure.for_tenant(tenant), ctx.now(tenant)),
+        None => (failure, tenants.refusal_time(None)),
+    };
+    Some(failure.into_response(errors::Scene { path: &req.path, now }))
 }
 
 /// What the server refused before an operation ran, as AMLYZE answers it; `tenant` is the

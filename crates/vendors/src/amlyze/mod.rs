@@ -50,6 +50,11 @@
 //! - Internal: 500 `{"resultType":"REQUEST_REJECTED","status":500,"error":"Internal Server Error"}`.
 //! - Batch calls answer 200 with a result per item (`errorCode`/`errorDescription` on
 //!   rejected items) unless the body as a whole is unreadable.
+//! - Fault rules draw an entry of the error catalogue (`errors::CATALOGUE`: a rejection by its
+//!   `errorCode`, or code and description where a code is shared, `O001_ext_id_mandatory`;
+//!   Spring's and the 401 by name; `unavailable`, `rate_limited`, `internal`) on any route, a
+//!   batch's as a whole. AMLYZE documents no 429 or 503: both are the 500 body with their own
+//!   `status` and `error`, and `Retry-After: 1`.
 //!
 //! # Idempotency
 //!
@@ -155,7 +160,9 @@ use self::auth::Credentials;
 use self::errors::Scene;
 use self::handlers::Call;
 use self::state::Tenants;
-use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
+use crate::{
+    AccountSpec, CatalogueEntry, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor,
+};
 
 /// The vendor's one-word name.
 const NAME: &str = "amlyze";
@@ -297,6 +304,26 @@ impl Vendor for Amlyze {
         // Revoked first, so that no request of the tenant recreates its state afterwards.
         self.inner.credentials.revoke(tenant);
         self.reset_tenant(tenant);
+    }
+
+    fn errors(&self) -> &'static [CatalogueEntry] {
+        errors::CATALOGUE
+    }
+
+    fn render_error(
+        &self,
+        ctx: &Ctx<'_>,
+        name: &str,
+        req: &Request,
+        tenant: Option<TenantId>,
+    ) -> Option<Response> {
+        handlers::catalogued(&self.inner.tenants, ctx, name, req, tenant)
+    }
+
+    /// The tenant of the request's bearer token: a lookup, nothing noted (tokens never expire;
+    /// a revoked one names no tenant).
+    fn tenant_of(&self, req: &Request) -> Option<TenantId> {
+        self.inner.credentials.authenticate(&req.headers).ok()
     }
 
     fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {

@@ -16,6 +16,7 @@ use super::state::BalanceType;
 use crate::testing::{Harness, TENANT};
 use crate::{AccountSpec, Refusal, Request, Response};
 
+mod catalogue;
 mod restart;
 
 /// A second tenant, provisioned with a random token.

@@ -189,15 +189,16 @@ pub(crate) struct SpringErrorResponse<'a> {
     pub(crate) path: &'a str,
 }
 
-/// `ApiAdapterErrorResponse` for an internal failure of a single call: HTTP 500.
+/// `ApiAdapterErrorResponse` for an internal failure of a single call: HTTP 500 (and, in the
+/// same shape, the 429 and 503 a fault rule draws).
 #[derive(Debug, Serialize)]
 pub(crate) struct InternalErrorResponse {
     /// Always `REQUEST_REJECTED`.
     #[serde(rename = "resultType")]
     pub(crate) result_type: &'static str,
-    /// Always 500.
+    /// The HTTP status: 500 (429 or 503 for an outage).
     pub(crate) status: u16,
-    /// Always `Internal Server Error`.
+    /// Its reason phrase: `Internal Server Error`.
     pub(crate) error: &'static str,
 }
 

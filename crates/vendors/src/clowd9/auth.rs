@@ -19,9 +19,12 @@ use uuid::Uuid;
 
 use super::NAME;
 use super::errors::{Clowd9Error, Failure};
+use super::parse;
 use super::state::record::{Minted, Record};
-use crate::common::persist::UNSTORED;
+use super::wire::AuthenticateApiRequest;
 use crate::common::auth::{Grant, TokenProblem, TokenStore, bearer, hs256_jwt, random_secret};
+use crate::common::json::Field;
+use crate::common::persist::UNSTORED;
 use crate::{Ctx, Request};
 
 /// How long an access token works: "the JWT will need to be refreshed every 120 minutes".
@@ -35,6 +38,9 @@ pub(crate) const WELL_KNOWN_KEY: &str = "sandbank-clowd9-key";
 
 /// The well-known secret of the default tenant (test mode).
 pub(crate) const WELL_KNOWN_SECRET: &str = "sandbank-clowd9-secret";
+
+/// The login call's path, whose body names its tenant by `key`.
+const LOGIN_PATH: &str = "/v1/auth";
 
 /// Expired tokens are swept after this many issued, keeping the store bounded.
 const TOKENS_ISSUED_PER_PRUNE: u64 = 1024;
@@ -228,6 +234,29 @@ impl Auth {
             TokenKind::Access => Ok(grant.tenant),
             TokenKind::Refresh => Err(Failure::new(Clowd9Error::Forbidden, "auth: a refresh_token cannot call the API; send the access_token")),
         }
+    }
+
+    /// The tenant whose credentials `req` carries, changing nothing (no token issued, nothing
+    /// pruned): the tenant of its bearer token (access or refresh, expired or not, as long as
+    /// it is still held), else, on the login call, the tenant of the `key` in its body.
+    pub(crate) fn tenant_of(&self, req: &Request) -> Option<TenantId> {
+        if let Some(token) = bearer(&req.headers) {
+            // A clock before every expiry, so an expired token still names its tenant.
+            let before_any_expiry = |_| Timestamp::from_unix_micros(i64::MIN);
+            if let Ok(grant) = self.tokens.check(token, before_any_expiry) {
+                return Some(grant.tenant);
+            }
+        }
+        if req.path != LOGIN_PATH {
+            return None;
+        }
+        let body: AuthenticateApiRequest<'_> = parse::body(req).ok()?;
+        let key = match &body.key {
+            Some(Field::String(key)) => key,
+            _ => return None,
+        };
+        let keys = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        keys.get(&**key).map(|credential| credential.tenant)
     }
 
     fn check<'r>(

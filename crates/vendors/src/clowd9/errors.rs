@@ -11,6 +11,11 @@
 //! reasons, which are kept byte-exact: `exceeds daily limit`, `exceeds maximum balance`,
 //! `insufficient balance`. The rule that fired travels beside it in [`Failure`] and goes to
 //! `X-Sandbank-Reason` only.
+//!
+//! [`CATALOGUE`] lists every entry by the name a fault rule gives it: the published reason in
+//! snake case (`insufficient_balance`), plus the three outage names. Clowd9 publishes no rate
+//! limit, no 503 and no `Retry-After`, so the 429 and the 503 are drawn in `rpcStatus` like the
+//! gRPC gateway's other answers, with `Retry-After: 1`.
 
 use std::borrow::Cow;
 
@@ -19,8 +24,8 @@ use ledger::Error as LedgerError;
 use uuid::Uuid;
 
 use super::wire::{RpcStatus, TraceUuid, UpdateAccountBalanceFailure};
-use crate::{Refusal, Response};
 use crate::common::failure::Render;
+use crate::{CatalogueEntry, Refusal, Response, outage};
 
 /// A refused Clowd9 request: its catalogue entry, the rule that fired, the tenant.
 pub(crate) type Failure = crate::common::failure::Failure<Clowd9Error>;
@@ -68,6 +73,152 @@ pub(crate) enum Clowd9Error {
     MethodNotAllowed,
     /// 500: a bug or an unavailable journal; nothing was changed.
     Internal,
+    /// 429: too many requests (drawn only by a fault rule; Clowd9 publishes no rate limit).
+    RateLimited,
+    /// 503: the service is unavailable (drawn only by a fault rule).
+    Unavailable,
+}
+
+/// `Retry-After` on a 429 or 503, in seconds: Clowd9 documents neither answer nor a wait, so
+/// the shortest whole wait a client can honour.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// Every error a fault rule can draw, by name; [`catalogued`] gives each one's error.
+pub(crate) static CATALOGUE: &[CatalogueEntry] = &[
+    entry(
+        "exceeds_daily_limit",
+        400,
+        "A daily credit or debit limit (amount or count) of the account would be broken; retry \
+         after 00:00 UTC or with a smaller amount.",
+    ),
+    entry(
+        "exceeds_maximum_balance",
+        400,
+        "The credit would take the account over its maximum balance; credit less.",
+    ),
+    entry(
+        "insufficient_balance",
+        400,
+        "The debit is more than the account's available balance plus overdraft; debit less or fund \
+         the account first.",
+    ),
+    entry(
+        "account_not_found",
+        400,
+        "No account with this account_id belongs to this client; check the id.",
+    ),
+    entry(
+        "account_not_active",
+        400,
+        "The account is frozen or closed, so its balance cannot change.",
+    ),
+    entry(
+        "exceeds_transaction_limit",
+        400,
+        "The amount is over the account's per-transaction maximum; split it.",
+    ),
+    entry(
+        "duplicate_reference_id",
+        400,
+        "This reference_id was already used on the account for a different request; send a new \
+         reference_id.",
+    ),
+    entry(
+        "currency_mismatch",
+        400,
+        "A transfer between accounts of different currencies; pick accounts of one currency.",
+    ),
+    entry(
+        "source_and_destination_account_are_the_same",
+        400,
+        "A transfer from an account to itself; name two different accounts.",
+    ),
+    entry(
+        "invalid_request_body",
+        400,
+        "The body is not a JSON object of the documented shape; fix the JSON.",
+    ),
+    entry("invalid_content_type", 400, "Content-Type is not application/json; send JSON."),
+    entry(
+        "amount_is_required",
+        400,
+        "A required field is absent or null (drawn for `amount`; the message names the missing \
+         field as `<field> is required`).",
+    ),
+    entry(
+        "invalid_amount",
+        400,
+        "A field has the wrong type, format, length or value (drawn for `amount`; the message \
+         names the field as `invalid <field>`).",
+    ),
+    entry("request_body_too_large", 400, "The body is over the 64 KiB limit; send a smaller body."),
+    entry("request_body_timeout", 400, "The body did not arrive in time; send it again."),
+    entry(
+        "unauthorized",
+        401,
+        "The bearer token is missing, unknown or expired; log in again with POST /v1/auth.",
+    ),
+    entry(
+        "you_do_not_have_correct_access_rights",
+        403,
+        "The token is of the wrong kind (a refresh token on an API call, an access token on \
+         refresh); send the other token.",
+    ),
+    entry(
+        "invalid_authentication_details",
+        500,
+        "The key or secret sent to POST /v1/auth is wrong (Clowd9 answers this with 500); check \
+         the credentials.",
+    ),
+    entry(
+        outage::INTERNAL,
+        500,
+        "Clowd9 failed inside (`internal error`) and changed nothing; retry later.",
+    ),
+    entry(
+        outage::RATE_LIMITED,
+        429,
+        "Too many requests (`too many requests`); wait the `Retry-After: 1` second before \
+         retrying.",
+    ),
+    entry(
+        outage::UNAVAILABLE,
+        503,
+        "Clowd9 is unavailable (`service unavailable`) and changed nothing; retry after the \
+         `Retry-After: 1` second.",
+    ),
+];
+
+const fn entry(name: &'static str, status: u16, meaning: &'static str) -> CatalogueEntry {
+    CatalogueEntry { name, status, meaning }
+}
+
+/// The error [`CATALOGUE`] names `name`.
+pub(crate) fn catalogued(name: &str) -> Option<Clowd9Error> {
+    Some(match name {
+        "exceeds_daily_limit" => Clowd9Error::ExceedsDailyLimit,
+        "exceeds_maximum_balance" => Clowd9Error::ExceedsMaximumBalance,
+        "insufficient_balance" => Clowd9Error::InsufficientBalance,
+        "account_not_found" => Clowd9Error::AccountNotFound,
+        "account_not_active" => Clowd9Error::AccountNotActive,
+        "exceeds_transaction_limit" => Clowd9Error::ExceedsTransactionLimit,
+        "duplicate_reference_id" => Clowd9Error::DuplicateReferenceId,
+        "currency_mismatch" => Clowd9Error::CurrencyMismatch,
+        "source_and_destination_account_are_the_same" => Clowd9Error::SameAccount,
+        "invalid_request_body" => Clowd9Error::InvalidBody,
+        "invalid_content_type" => Clowd9Error::InvalidContentType,
+        "amount_is_required" => Clowd9Error::Missing("amount"),
+        "invalid_amount" => Clowd9Error::Invalid("amount"),
+        "request_body_too_large" => Clowd9Error::BodyTooLarge,
+        "request_body_timeout" => Clowd9Error::BodyTimeout,
+        "unauthorized" => Clowd9Error::Unauthorized,
+        "you_do_not_have_correct_access_rights" => Clowd9Error::Forbidden,
+        "invalid_authentication_details" => Clowd9Error::InvalidCredentials,
+        outage::INTERNAL => Clowd9Error::Internal,
+        outage::RATE_LIMITED => Clowd9Error::RateLimited,
+        outage::UNAVAILABLE => Clowd9Error::Unavailable,
+        _ => return None,
+    })
 }
 
 /// Where an error is shown: the `rpcStatus` body of the S1 operations, or the seed's call,
@@ -95,6 +246,8 @@ impl Clowd9Error {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
             Clowd9Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Clowd9Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Clowd9Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             // No wildcard: a new entry must pick its status deliberately.
             Clowd9Error::ExceedsDailyLimit
             | Clowd9Error::ExceedsMaximumBalance
@@ -137,6 +290,8 @@ impl Clowd9Error {
             Clowd9Error::InvalidCredentials => "Invalid authentication details",
             Clowd9Error::MethodNotAllowed => "Method Not Allowed",
             Clowd9Error::Internal => "internal error",
+            Clowd9Error::RateLimited => "too many requests",
+            Clowd9Error::Unavailable => "service unavailable",
         })
     }
 }
@@ -157,7 +312,13 @@ impl Render for Clowd9Error {
                 Response::json(status, &body)
             }
             Scene::Seed { .. } | Scene::Rpc => {
-                Response::json(status, &RpcStatus { code: status.as_u16(), message: &text, details: [] })
+                let body = RpcStatus { code: status.as_u16(), message: &text, details: [] };
+                let resp = Response::json(status, &body);
+                if matches!(self, Clowd9Error::RateLimited | Clowd9Error::Unavailable) {
+                    resp.with_header("retry-after", RETRY_AFTER_SECONDS)
+                } else {
+                    resp
+                }
             }
         }
     }

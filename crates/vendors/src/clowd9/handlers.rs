@@ -15,12 +15,15 @@ use uuid::Uuid;
 pub(super) use self::admin::open_account;
 pub(super) use self::reads::{get_account, get_account_balance, get_ledger_entries_for_account};
 use super::Clowd9;
-use super::errors::{Clowd9Error, Failure, Scene};
+use super::errors::{self, Clowd9Error, Failure, Scene};
 use super::parse;
 use super::state::AccountEntry;
 use super::wire::{self, UpdateAccountBalanceRequest};
 use crate::common::explain::{self, Refused, Units};
 use crate::{Ctx, Request, Response};
+
+/// The seed's "Update Account Balance" route, whose 400s show the seed's own body.
+const SEED_PATH: &str = "/v1/accounts/balance";
 
 /// The request field whose value keys a change's idempotency.
 const KEY_FIELD: &str = "reference_id";
@@ -36,6 +39,33 @@ fn minor(amount: Decimal, currency: ledger::Currency) -> i128 {
 /// An S1 operation's outcome, failures in `rpcStatus`.
 fn rpc(res: Result<Response, Failure>) -> Response {
     res.unwrap_or_else(|failure| failure.into_response(Scene::Rpc))
+}
+
+/// The catalogue entry `name` as `req`'s route answers it (a fault rule's answer): on the seed's
+/// call a 400 shows the seed's body, echoing `account_id` as sent and the trace id; the server's
+/// refusals of a body, every other status and every other operation show `rpcStatus`.
+pub(super) fn catalogued(
+    ctx: &Ctx<'_>,
+    name: &str,
+    req: &Request,
+    tenant: Option<TenantId>,
+) -> Option<Response> {
+    let error = errors::catalogued(name)?;
+    let failure = Failure::new(error, format!("fault rule: catalogue entry {name}"));
+    let failure = match tenant {
+        Some(tenant) => failure.for_tenant(tenant),
+        None => failure,
+    };
+    // The server refuses an oversized or late body before the handler runs, in `rpcStatus`.
+    let refused_by_server = matches!(error, Clowd9Error::BodyTooLarge | Clowd9Error::BodyTimeout);
+    let seed_call = req.method == http::Method::POST && req.path == SEED_PATH;
+    if refused_by_server || !seed_call {
+        return Some(failure.into_response(Scene::Rpc));
+    }
+    let trace_id = ctx.trace_id(tenant);
+    let body: Result<UpdateAccountBalanceRequest<'_>, Failure> = parse::body(req);
+    let account_id = body.as_ref().map_or("", parse::echoed_account_id);
+    Some(failure.into_response(Scene::Seed { account_id, trace_id }))
 }
 
 /// `POST /v1/auth`: key and secret for an access and a refresh token.

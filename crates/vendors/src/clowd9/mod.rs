@@ -64,6 +64,11 @@
 //! the same`, `invalid request body`, `invalid content type`, `<field> is required`,
 //! `invalid <field>`. See `errors.rs`.
 //!
+//! Fault rules draw an entry of the error catalogue (`errors::CATALOGUE`: each reason in snake
+//! case, `insufficient_balance`, plus `unavailable`, `rate_limited`, `internal`) on any route,
+//! in the body that route answers with. Clowd9 documents no 429 and no 503, so those two are
+//! `rpcStatus` (`too many requests`, `service unavailable`) with `Retry-After: 1`.
+//!
 //! # Idempotency
 //!
 //! Clowd9 has no idempotency header; `reference_id` is "the unique reference" of a change. A
@@ -159,7 +164,9 @@ use uuid::Uuid;
 use self::auth::Auth;
 use self::errors::Scene;
 use self::state::Accounts;
-use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
+use crate::{
+    AccountSpec, CatalogueEntry, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor,
+};
 
 /// The vendor's one-word name.
 const NAME: &str = "clowd9";
@@ -273,6 +280,24 @@ impl Vendor for Clowd9 {
     fn remove_tenant(&self, tenant: TenantId) {
         self.reset_tenant(tenant);
         self.auth.remove_tenant(tenant);
+    }
+
+    fn errors(&self) -> &'static [CatalogueEntry] {
+        errors::CATALOGUE
+    }
+
+    fn render_error(
+        &self,
+        ctx: &Ctx<'_>,
+        name: &str,
+        req: &Request,
+        tenant: Option<TenantId>,
+    ) -> Option<Response> {
+        handlers::catalogued(ctx, name, req, tenant)
+    }
+
+    fn tenant_of(&self, req: &Request) -> Option<TenantId> {
+        self.auth.tenant_of(req)
     }
 
     fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {

@@ -3,6 +3,7 @@
 //! checks of the behaviours that matter most (money moves once, rejections change nothing,
 //! tokens and daily limits follow the clock).
 
+mod catalogue;
 mod restart;
 
 use std::time::Duration;

@@ -14,9 +14,9 @@ use uuid::Uuid;
 use super::errors::{Failure, QoloError};
 use super::wire::time;
 use super::state::record::Record;
-use crate::Ctx;
 use crate::common::auth::{self as common_auth, Grant, TokenProblem, TokenStore};
 use crate::common::persist::Unstored;
+use crate::{Ctx, Request};
 
 /// How long an access token lives, in the tenant's clock: 12 hours.
 pub(crate) const TOKEN_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
@@ -116,6 +116,12 @@ impl Auth {
         self.tokens.remove_tenant(tenant);
     }
 
+    /// How many tokens are issued and not yet pruned.
+    #[cfg(test)]
+    pub(crate) fn n_tokens(&self) -> usize {
+        self.tokens.len()
+    }
+
     /// `tenant`'s credentials, if provisioned.
     pub(crate) fn credentials(&self, tenant: TenantId) -> Option<Credentials> {
         let registry = self.registry.read().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -174,6 +180,30 @@ impl Auth {
         self.tokens.insert(token, Grant { tenant, expires_at, data: () });
     }
 
+    /// The tenant whose credentials `req` carries, changing nothing (no token issued, nothing
+    /// pruned): the tenant of its bearer token (expired or not, as long as it is still held),
+    /// else, on the login call, the tenant of the `login_id` in its body.
+    pub(crate) fn tenant_of(&self, req: &Request) -> Option<TenantId> {
+        if let Some(token) = common_auth::bearer(&req.headers) {
+            // A clock before every expiry, so an expired token still names its tenant.
+            let before_any_expiry = |_| Timestamp::from_unix_micros(i64::MIN);
+            if let Ok(grant) = self.tokens.check(token, before_any_expiry) {
+                return Some(grant.tenant);
+            }
+        }
+        let is_login = req
+            .path
+            .strip_prefix("/api/")
+            .and_then(|rest| rest.split_once('/'))
+            .is_some_and(|(_version, operation)| operation == "auth/login");
+        if !is_login {
+            return None;
+        }
+        let login = super::parse::login(&req.body).ok()?;
+        let registry = self.registry.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        registry.by_login.get(&*login.login_id).copied()
+    }
+
     /// The tenant behind the request's bearer token.
     pub(crate) fn authenticate(
         &self,
@@ -205,8 +235,7 @@ impl Auth {
 }
 
 fn unauthorized(challenge: &'static str, reason: &str) -> Failure {
-    let error =
-        QoloError::Unauthorized { detail: "No or invalid access token provided.", challenge };
+    let error = QoloError::Unauthorized { detail: super::errors::NO_TOKEN, challenge };
     Failure::new(error, reason)
 }
 
@@ -216,7 +245,7 @@ fn unavailable(err: &Unstored) -> Failure {
 }
 
 fn bad_login(reason: &str) -> Failure {
-    let error = QoloError::Unauthorized { detail: "Invalid login_id or api_key.", challenge: "Bearer" };
+    let error = QoloError::Unauthorized { detail: super::errors::BAD_LOGIN, challenge: "Bearer" };
     Failure::new(error, reason)
 }
 

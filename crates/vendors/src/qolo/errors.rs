@@ -4,10 +4,14 @@
 //! Every error is an RFC 7807 `ProblemDetails` body (`application/problem+json`) as ASP.NET Core
 //! writes it: `type`, `title`, `status`, `detail`, `instance`, `traceId`. Field validation uses
 //! ASP.NET's `ValidationProblemDetails` with an `errors` map instead of `detail`. Statuses are the
-//! ones Qolo lists: 400, 401, 404, 405, 415, 500 (plus 408 and 413 for what the server refuses
-//! before Qolo's code would run).
+//! ones Qolo lists: 400, 401, 404, 405, 415, 429, 500 (plus 408 and 413 for what the server
+//! refuses before Qolo's code would run, and 503 for a fault rule's outage).
 //!
-//! TODO-coverage: 429 (rate limited by Qolo's API gateway) is documented but never emulated.
+//! [`CATALOGUE`] names every error a fault rule can draw. Qolo's problem `type`s name only the
+//! status, so an entry is named after what its `detail` says, in snake case
+//! (`insufficient_funds`), plus the three outage names. Qolo documents the 429 (its API
+//! gateway's rate limit) but no wait, so the 429 and the 503 send `Retry-After: 1`; sandbank
+//! itself never rate-limits, only a fault rule draws them.
 
 use std::borrow::Cow;
 
@@ -15,8 +19,8 @@ use http::{HeaderValue, StatusCode};
 use uuid::Uuid;
 
 use super::wire::{Errors, ProblemDetails, ValidationProblemDetails};
-use crate::Response;
 use crate::common::failure::{self, Render};
+use crate::{CatalogueEntry, Response, outage};
 
 const TYPE_400: &str = "https://tools.ietf.org/html/rfc7231#section-6.5.1";
 const TYPE_401: &str = "https://tools.ietf.org/html/rfc7235#section-3.1";
@@ -25,7 +29,13 @@ const TYPE_405: &str = "https://tools.ietf.org/html/rfc7231#section-6.5.5";
 const TYPE_408: &str = "https://tools.ietf.org/html/rfc7231#section-6.5.7";
 const TYPE_413: &str = "https://tools.ietf.org/html/rfc7231#section-6.5.11";
 const TYPE_415: &str = "https://tools.ietf.org/html/rfc7231#section-6.5.13";
+const TYPE_429: &str = "https://tools.ietf.org/html/rfc6585#section-4";
 const TYPE_500: &str = "https://tools.ietf.org/html/rfc7231#section-6.6.1";
+const TYPE_503: &str = "https://tools.ietf.org/html/rfc7231#section-6.6.4";
+
+/// `Retry-After` on a 429 or 503, in seconds: Qolo documents its gateway's 429 but no wait, so
+/// the shortest whole wait a client can honour.
+const RETRY_AFTER_SECONDS: &str = "1";
 
 /// The content type of every error body.
 pub(crate) const PROBLEM_JSON: &str = "application/problem+json; charset=utf-8";
@@ -56,6 +66,195 @@ pub(crate) enum QoloError {
     UnsupportedMediaType,
     /// 500: a bug or an unavailable journal; nothing changed.
     Internal,
+    /// 429: Qolo's API gateway's rate limit (drawn only by a fault rule).
+    TooManyRequests,
+    /// 503: the service is unavailable (drawn only by a fault rule).
+    ServiceUnavailable,
+}
+
+/// Every error a fault rule can draw, by name; [`catalogued`] gives each one's error.
+pub(crate) static CATALOGUE: &[CatalogueEntry] = &[
+    entry(
+        "validation_failed",
+        400,
+        "A field is invalid (ASP.NET's `errors` map; drawn as `amount`: \"The field amount must be \
+         greater than 0.\"); fix the named field.",
+    ),
+    entry(
+        "insufficient_funds",
+        400,
+        "The debit is more than the account's available balance; debit less or fund the account \
+         first.",
+    ),
+    entry(
+        "maximum_balance_exceeded",
+        400,
+        "The credit would take the balance above the account's maximum balance; credit less.",
+    ),
+    entry(
+        "transaction_amount_limit_exceeded",
+        400,
+        "The amount is over the account's per-transaction limit; split it.",
+    ),
+    entry(
+        "daily_load_amount_limit_exceeded",
+        400,
+        "Today's credits would pass the account's daily load amount; retry after 00:00 UTC or \
+         credit less.",
+    ),
+    entry(
+        "daily_load_count_limit_exceeded",
+        400,
+        "The account had its daily number of credits; retry after 00:00 UTC.",
+    ),
+    entry(
+        "daily_spending_amount_limit_exceeded",
+        400,
+        "Today's debits would pass the account's daily spending amount; retry after 00:00 UTC or \
+         debit less.",
+    ),
+    entry(
+        "daily_spending_count_limit_exceeded",
+        400,
+        "The account had its daily number of debits; retry after 00:00 UTC.",
+    ),
+    entry(
+        "account_not_active",
+        400,
+        "The account's status does not allow balance adjustments (drawn for FREEZE; CLOSED reads \
+         the same); reactivate the account.",
+    ),
+    entry(
+        "currency_mismatch",
+        400,
+        "The currency is not the account's; send the account's currency.",
+    ),
+    entry(
+        "idempotency_key_reused",
+        400,
+        "This IdempotencyKey was already used with a different request; send a new key.",
+    ),
+    entry(
+        "client_reference_id_reused",
+        400,
+        "This client_reference_id was already used for a different request; send a new one.",
+    ),
+    entry(
+        "unauthorized",
+        401,
+        "No, malformed, unknown or expired bearer token; log in again (POST /api/v1/auth/login).",
+    ),
+    entry(
+        "invalid_login",
+        401,
+        "The login_id or api_key sent to the login is wrong; check the credentials.",
+    ),
+    entry(
+        "account_not_found",
+        404,
+        "No account with this guid (or card proxy) in this program; check the account.",
+    ),
+    entry("card_not_found", 404, "No card with this card_proxy; check the card proxy."),
+    entry(
+        "wallet_not_found",
+        404,
+        "No wallet with this guid, or none matching the search; check the criteria.",
+    ),
+    entry(
+        "program_not_found",
+        404,
+        "No program with this guid for this client; check the program guid.",
+    ),
+    entry(
+        "api_version_not_supported",
+        404,
+        "The path's API version is not served (drawn for 'v2'); call /api/v1.",
+    ),
+    entry(
+        "unsupported_media_type",
+        415,
+        "The body is not JSON; send Content-Type: application/json.",
+    ),
+    entry("request_timeout", 408, "The request body did not arrive in time; send it again."),
+    entry("payload_too_large", 413, "The body is over the 64 KiB limit; send a smaller body."),
+    entry(outage::INTERNAL, 500, "Qolo failed inside and changed nothing; retry later."),
+    entry(
+        outage::RATE_LIMITED,
+        429,
+        "Qolo's API gateway rate-limited the client; wait the `Retry-After: 1` second before \
+         retrying.",
+    ),
+    entry(
+        outage::UNAVAILABLE,
+        503,
+        "Qolo is unavailable and changed nothing; retry after the `Retry-After: 1` second.",
+    ),
+];
+
+const fn entry(name: &'static str, status: u16, meaning: &'static str) -> CatalogueEntry {
+    CatalogueEntry { name, status, meaning }
+}
+
+/// The error [`CATALOGUE`] names `name`, with each entry's representative detail.
+pub(crate) fn catalogued(name: &str) -> Option<QoloError> {
+    use ledger::{DailyLimit, Error as LedgerError};
+    let ledger = |err: LedgerError| QoloError::from(&err);
+    let not_found = |detail: &'static str| QoloError::NotFound(Cow::Borrowed(detail));
+    Some(match name {
+        "validation_failed" => ledger(LedgerError::AmountNotPositive),
+        "insufficient_funds" => ledger(LedgerError::InsufficientFunds),
+        "maximum_balance_exceeded" => ledger(LedgerError::BalanceMaximumExceeded),
+        "transaction_amount_limit_exceeded" => ledger(LedgerError::TransferMaximumExceeded),
+        "daily_load_amount_limit_exceeded" => {
+            ledger(LedgerError::DailyLimitExceeded { limit: DailyLimit::CreditAmount })
+        }
+        "daily_load_count_limit_exceeded" => {
+            ledger(LedgerError::DailyLimitExceeded { limit: DailyLimit::CreditCount })
+        }
+        "daily_spending_amount_limit_exceeded" => {
+            ledger(LedgerError::DailyLimitExceeded { limit: DailyLimit::DebitAmount })
+        }
+        "daily_spending_count_limit_exceeded" => {
+            ledger(LedgerError::DailyLimitExceeded { limit: DailyLimit::DebitCount })
+        }
+        "account_not_active" => {
+            ledger(LedgerError::AccountNotActive { status: ledger::Status::Frozen })
+        }
+        "currency_mismatch" => ledger(LedgerError::CurrencyMismatch),
+        "idempotency_key_reused" => ledger(LedgerError::IdempotencyConflict),
+        "client_reference_id_reused" => {
+            QoloError::BadRequest(Cow::Borrowed(CLIENT_REFERENCE_ID_REUSED))
+        }
+        "unauthorized" => QoloError::Unauthorized { detail: NO_TOKEN, challenge: "Bearer" },
+        "invalid_login" => QoloError::Unauthorized { detail: BAD_LOGIN, challenge: "Bearer" },
+        "account_not_found" => ledger(LedgerError::AccountNotFound),
+        "card_not_found" => not_found("Card not found."),
+        "wallet_not_found" => not_found("Wallet not found."),
+        "program_not_found" => not_found("Program not found."),
+        "api_version_not_supported" => QoloError::NotFound(version_not_supported("v2").into()),
+        "unsupported_media_type" => QoloError::UnsupportedMediaType,
+        "request_timeout" => QoloError::RequestTimeout,
+        "payload_too_large" => QoloError::PayloadTooLarge,
+        outage::INTERNAL => QoloError::Internal,
+        outage::RATE_LIMITED => QoloError::TooManyRequests,
+        outage::UNAVAILABLE => QoloError::ServiceUnavailable,
+        _ => return None,
+    })
+}
+
+/// The 401 `detail` of a missing, malformed, unknown or expired token.
+pub(crate) const NO_TOKEN: &str = "No or invalid access token provided.";
+
+/// The 401 `detail` of a wrong login.
+pub(crate) const BAD_LOGIN: &str = "Invalid login_id or api_key.";
+
+/// The 400 `detail` of a `client_reference_id` reused for a different request.
+pub(crate) const CLIENT_REFERENCE_ID_REUSED: &str =
+    "The client_reference_id was already used for a different request.";
+
+/// The 404 `detail` of an API version not served.
+pub(crate) fn version_not_supported(version: &str) -> String {
+    format!("API version '{version}' is not supported.")
 }
 
 /// What a Qolo error body shows besides the error: `instance` is the request path, and
@@ -160,6 +359,14 @@ impl Render for QoloError {
                 "An error occurred while processing your request.",
                 None,
             ),
+            QoloError::TooManyRequests => {
+                problem(StatusCode::TOO_MANY_REQUESTS, TYPE_429, "Too Many Requests", None)
+                    .with_header("retry-after", RETRY_AFTER_SECONDS)
+            }
+            QoloError::ServiceUnavailable => {
+                problem(StatusCode::SERVICE_UNAVAILABLE, TYPE_503, "Service Unavailable", None)
+                    .with_header("retry-after", RETRY_AFTER_SECONDS)
+            }
         }
     }
 }

@@ -23,6 +23,24 @@ use crate::{Ctx, Request, Response};
 /// unique id but not what happens on a repeat; on, it catches double submissions.
 const CLIENT_REFERENCE_ID_UNIQUE: bool = true;
 
+/// The catalogue entry `name` as Qolo answers it to `req` (a fault rule's answer): a problem
+/// whose `instance` is the request path and whose `traceId` is this request's trace id.
+pub(crate) fn catalogued(
+    ctx: &Ctx<'_>,
+    name: &str,
+    req: &Request,
+    tenant: Option<TenantId>,
+) -> Option<Response> {
+    let error = errors::catalogued(name)?;
+    let failure = Failure::new(error, format!("fault rule: catalogue entry {name}"));
+    let failure = match tenant {
+        Some(tenant) => failure.for_tenant(tenant),
+        None => failure,
+    };
+    let trace_id = ctx.trace_id(tenant);
+    Some(failure.into_response(errors::Scene { instance: &req.path, trace_id }))
+}
+
 /// `POST /api/{version}/auth/login`: a bearer token for the tenant whose credentials these are.
 pub(crate) fn login(qolo: &Qolo, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failure> {
     parse::json_content_type(req)?;
@@ -134,10 +152,9 @@ fn refused(
     };
     let reason = explain::refusal(ctx, tenant, err, &transfer, Units::Major);
     match (err, key_field) {
-        (ledger::Error::IdempotencyConflict, Some("client_reference_id")) => errors::bad_request(
-            "The client_reference_id was already used for a different request.",
-            reason,
-        ),
+        (ledger::Error::IdempotencyConflict, Some("client_reference_id")) => {
+            errors::bad_request(errors::CLIENT_REFERENCE_ID_REUSED, reason)
+        }
         _ => Failure::ledger(err, reason),
     }
 }

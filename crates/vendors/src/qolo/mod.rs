@@ -56,6 +56,11 @@
 //! unknown accounts, card proxies, wallets, programs and API versions give 404; a body that is
 //! not JSON gives 415; 401 also sends `WWW-Authenticate: Bearer`.
 //!
+//! Fault rules draw an entry of the error catalogue (`errors::CATALOGUE`: named after what its
+//! `detail` says, `insufficient_funds`, plus `unavailable`, `rate_limited`, `internal`) on any
+//! route, with that request's path and trace id. The 429 (documented for Qolo's gateway) and
+//! the 503 are ASP.NET's default problems for their status, with `Retry-After: 1`.
+//!
 //! # Idempotency
 //!
 //! The `IdempotencyKey` header (Qolo's spelling) on AdjustBalance: the same key with the same
@@ -110,7 +115,8 @@
 //! - The rest of Qolo's API (persons, cards, transfers, transactions, account status changes,
 //!   velocity limits, webhooks) is not served; `last_txn_guid` cannot be looked up.
 //! - Qolo's real request-code list, source-code list and error messages are not public; ours are
-//!   documented guesses. 429 rate limiting is never emulated.
+//!   documented guesses. 429 rate limiting is never emulated on its own; only a fault rule
+//!   draws it.
 //! - `SYSTEM` and `OPTOUT` statuses do not exist in the ledger (only `ACTIVE`, `FREEZE`,
 //!   `CLOSED`); `mask_account_number`, `advance_account_details`,
 //!   `status_change_nonmon_detail` and card PAN data are always null.
@@ -144,7 +150,9 @@ use self::errors::{Failure, QoloError, Scene};
 use self::state::State;
 use crate::common::ids::IdGen;
 use crate::common::index::AccountIndex;
-use crate::{AccountSpec, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor};
+use crate::{
+    AccountSpec, CatalogueEntry, Ctx, OpenedAccount, Refusal, Request, Response, Route, Vendor,
+};
 
 /// The vendor's one-word name.
 const NAME: &str = "qolo";
@@ -305,6 +313,24 @@ impl Vendor for Qolo {
     fn remove_tenant(&self, tenant: TenantId) {
         self.auth.remove_tenant(tenant);
         self.reset_tenant(tenant);
+    }
+
+    fn errors(&self) -> &'static [CatalogueEntry] {
+        errors::CATALOGUE
+    }
+
+    fn render_error(
+        &self,
+        ctx: &Ctx<'_>,
+        name: &str,
+        req: &Request,
+        tenant: Option<TenantId>,
+    ) -> Option<Response> {
+        handlers::catalogued(ctx, name, req, tenant)
+    }
+
+    fn tenant_of(&self, req: &Request) -> Option<TenantId> {
+        self.auth.tenant_of(req)
     }
 
     fn restore(&self, tenant: TenantId, record: &[u8]) -> Result<(), String> {

@@ -49,7 +49,7 @@ pub(crate) fn version(req: &Request) -> Result<(), Failure> {
         return Ok(());
     }
     Err(errors::not_found(
-        format!("API version '{version}' is not supported."),
+        errors::version_not_supported(version),
         format!("path: API version {version:?} is not supported (served: v1)"),
     ))
 }

@@ -3,6 +3,7 @@
 //! (money really moves, a refused request changes nothing, replays move money once, tokens
 //! expire, tenants are isolated).
 
+mod catalogue;
 mod restart;
 
 use std::time::Duration;
