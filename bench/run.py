@@ -10,6 +10,7 @@ server's CPU time per request, its resident memory, and the start-up time to fir
     python3 bench/run.py clowd9 -d 5 -c 64
     python3 bench/run.py clowd9 --rounds 10 -d 2   # alternating with the bare floor: medians
     python3 bench/run.py clowd9 --durable --rounds 3 -d 4   # in memory vs --data, sync full/off
+    python3 bench/run.py clowd9 --rounds 3 -d 4 --faults 100  # 100 fault rules that never match
 
 Only loopback is ever targeted; each run is bounded by its duration.
 """
@@ -410,6 +411,19 @@ def durable(args, binary, names):
                 server.wait(timeout=30)
 
 
+def make_idle_faults(base, n):
+    """N fault rules of the default tenant that no bench request matches: each looks at a
+    header, a value in the body or the path, so every request is checked against all of them."""
+    for i in range(n):
+        match = [
+            {"header": {"name": "x-bench-case", "value": str(i)}},
+            {"body": {"pointer": "/bench/never", "equals": i}},
+            {"path": f"/never/{i}/*"},
+        ][i % 3]
+        admin(base, "POST", "/__admin/faults", {"name": f"idle-{i}", "match": match, "error": "internal"})
+    print(f"{n} fault rules that match no request")
+
+
 def baseline(args):
     """The bare hyper + serde_json server, measured once before the vendors."""
     bare, bare_base = start_bare()
@@ -439,6 +453,9 @@ def main():
                              "side by side, beside the floor and the disk's fsync latency")
     parser.add_argument("--data-dir", default=None,
                         help="where --durable keeps its stores (default: the system temp dir)")
+    parser.add_argument("--faults", type=int, default=0, metavar="N",
+                        help="first make N fault rules that match none of the bench's requests "
+                             "(on a header, a body value or a path), to measure what rules cost")
     parser.add_argument("--baseline", action="store_true",
                         help="first measure a bare hyper + serde_json server (no state) with the "
                              "Clowd9 body, to calibrate this machine at this moment")
@@ -476,6 +493,8 @@ def main():
             time.sleep(0.001)
         startup_ms = (time.perf_counter() - started) * 1000
         print(f"start-up to first answer: {startup_ms:.1f} ms (process spawn included)")
+        if args.faults:
+            make_idle_faults(base, args.faults)
         print(f"{'vendor':<12} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'CPU µs/req':>10} {'RSS MiB':>8} {'non-2xx':>8}")
         if args.rounds:
             alternate(args, server.pid, base, args.vendors or list(VENDORS))

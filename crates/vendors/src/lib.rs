@@ -338,30 +338,24 @@ pub trait Vendor: Send + Sync {
     fn remove_tenant(&self, tenant: TenantId);
 
     /// Every error this vendor documents, by name, with the three [`outage`] names among them.
-    fn errors(&self) -> &'static [CatalogueEntry] {
-        &[]
-    }
+    fn errors(&self) -> &'static [CatalogueEntry];
 
     /// `name`'s error (one of [`Vendor::errors`]) exactly as this vendor answers it to `req`:
     /// status, headers and body, with whatever the body echoes of the request (its path, its
     /// account, a trace id from `ctx`). `None` for a name not in the catalogue.
     fn render_error(
         &self,
-        _ctx: &Ctx<'_>,
-        _name: &str,
-        _req: &Request,
-        _tenant: Option<TenantId>,
-    ) -> Option<Response> {
-        None
-    }
+        ctx: &Ctx<'_>,
+        name: &str,
+        req: &Request,
+        tenant: Option<TenantId>,
+    ) -> Option<Response>;
 
     /// The tenant whose credentials `req` carries (token, key, session), read without changing
     /// anything: no token issued, no session renewed, no request id kept. An expired or
     /// revoked credential still names its tenant; `None` when the request carries none this
     /// vendor knows.
-    fn tenant_of(&self, _req: &Request) -> Option<TenantId> {
-        None
-    }
+    fn tenant_of(&self, req: &Request) -> Option<TenantId>;
 
     /// Folds back one record this vendor made through [`Ctx::record`] (at restart, in the order
     /// recorded, after the ledger is rebuilt and the tenant re-provisioned). `Err` names what is
