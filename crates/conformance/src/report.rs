@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::runner::{Exchange, by_vendor};
+use crate::runner::{Exchange, Status, by_vendor};
 
 /// How a case ended.
 #[derive(Debug, Clone)]
@@ -146,11 +146,14 @@ impl Report {
                         let _ = writeln!(out, "    {}", exchange.request_body);
                     }
                     let _ = writeln!(out, "  response: {}", exchange.status);
-                    let _ = writeln!(
-                        out,
-                        "    {}",
-                        exchange.response_body.chars().take(2000).collect::<String>()
-                    );
+                    // No answer has no body to show.
+                    if let Status::Answered(_) = exchange.status {
+                        let _ = writeln!(
+                            out,
+                            "    {}",
+                            exchange.response_body.chars().take(2000).collect::<String>()
+                        );
+                    }
                     let _ = writeln!(out, "  reproduce: {}", exchange.curl());
                 }
             }
@@ -261,7 +264,11 @@ impl Report {
                         "step": f.step,
                         "expectation": f.expectation,
                         "request": f.exchange.as_ref().map(|e| json!({"method": e.method, "url": e.url, "body": e.request_body})),
-                        "response": f.exchange.as_ref().map(|e| json!({"status": e.status, "body": e.response_body})),
+                        // `status` is null, and `no_answer` says why, when no answer arrived.
+                        "response": f.exchange.as_ref().map(|e| match &e.status {
+                            Status::Answered(code) => json!({"status": code, "body": e.response_body}),
+                            Status::NoAnswer(why) => json!({"status": null, "body": "", "no_answer": why}),
+                        }),
                         "curl": f.exchange.as_ref().map(|e| e.curl()),
                     })),
                 };

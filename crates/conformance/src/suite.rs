@@ -135,6 +135,11 @@ pub struct RequestSpec {
     /// and `credentials.secret` or `credentials.clientSecret`).
     #[serde(default)]
     pub sign: Option<String>,
+    /// How long the client waits for THIS request's answer before it gives up, in milliseconds
+    /// (from 1); the run's per-request timeout otherwise (30 s from `sandbank conform`). A step
+    /// expecting `no_answer` sets it short.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
 }
 
 /// Expectations on an answer.
@@ -156,6 +161,11 @@ pub struct Expect {
     /// Name of a snapshot of the normalized exchange.
     #[serde(default)]
     pub snapshot: Option<String>,
+    /// No answer may arrive: the step passes only if no status line comes back (the client's
+    /// timeout passes, or the connection is closed or reset first), and fails, showing the
+    /// answer, if one does. A fault rule that hangs or drops the answer is what it is for.
+    #[serde(default)]
+    pub no_answer: bool,
 }
 
 /// One assertion on a field of the body, by JSON pointer.
@@ -240,8 +250,45 @@ pub fn load(files: &Files, vendors: &[String]) -> Result<Vec<Case>, SuiteError> 
                     message: "a case needs steps".into(),
                 });
             }
+            if let Some(message) = case.steps.iter().find_map(|step| step_problem(step).err()) {
+                return Err(SuiteError::Invalid { path: case.file, message });
+            }
             cases.push(case);
         }
     }
     Ok(cases)
 }
+
+/// What serde cannot say about a step: a zero timeout, and a `no_answer` step that also
+/// asserts on the answer it forbids (those assertions could never run, so the case would read
+/// as checking more than it does).
+fn step_problem(step: &Step) -> Result<(), String> {
+    let at = |what: &str| format!("step {:?}: {what}", step.name);
+    if step.request.as_ref().and_then(|r| r.timeout_ms) == Some(0) {
+        return Err(at("timeout_ms: a whole number of milliseconds from 1"));
+    }
+    if !step.expect.no_answer {
+        return Ok(());
+    }
+    if step.request.is_none() {
+        return Err(at("no_answer needs a request"));
+    }
+    let expect = &step.expect;
+    let asserted = [
+        ("status", expect.status.is_some()),
+        ("schema: true", expect.schema == Some(true)),
+        ("headers", !expect.headers.is_empty()),
+        ("fields", !expect.fields.is_empty()),
+        ("snapshot", expect.snapshot.is_some()),
+        ("save", !step.save.is_empty()),
+    ];
+    match asserted.iter().find(|(_, present)| *present) {
+        Some((name, _)) => {
+            Err(at(&format!("no_answer expects no answer, so it cannot also have {name}")))
+        }
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests;
