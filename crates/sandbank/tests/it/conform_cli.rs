@@ -130,11 +130,11 @@ fn conform_from_outside_a_checkout_runs_the_built_in_suites_and_deletes_its_tena
             .collect::<Vec<_>>(),
     );
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stdout.contains("conformance: 29 passed, 0 failed, 0 skipped"), "{run:?}");
+    assert!(run.stdout.contains("conformance: 31 passed, 0 failed, 0 skipped"), "{run:?}");
     assert!(run.stdout.contains("result: passed"), "{run:?}");
     assert!(run.stdout.contains("suites: conformance/suites (built in)"), "{run:?}");
     let junit = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
-    assert!(junit.contains("<testsuite name=\"pcaasa\" tests=\"15\" failures=\"0\""), "{junit}");
+    assert!(junit.contains("<testsuite name=\"pcaasa\" tests=\"16\" failures=\"0\""), "{junit}");
     assert_no_tenant_is_left(&sandbank, &run);
 }
 
@@ -232,8 +232,8 @@ fn conform_with_skipped_cases_fails_unless_skips_are_allowed_and_says_why_they_s
     // No admin token and no fixtures: one AMLYZE case needs neither, the others are skipped.
     let run = conform(&["--target", sandbank.url(), "--vendor", "amlyze"]);
     assert_eq!(run.code, Some(NOT_PASSED), "{run:?}");
-    assert!(run.stdout.contains("conformance: 1 passed, 0 failed, 13 skipped"), "{run:?}");
-    assert!(run.stdout.contains("result: FAILED: 13 skipped"), "{run:?}");
+    assert!(run.stdout.contains("conformance: 1 passed, 0 failed, 14 skipped"), "{run:?}");
+    assert!(run.stdout.contains("result: FAILED: 14 skipped"), "{run:?}");
     // The reasons are true: no fixtures file was given, and the target is sandbank.
     assert!(
         run.stdout.contains("no --fixtures was given (the target is sandbank: give --admin-token"),
@@ -258,7 +258,7 @@ fn conform_in_which_no_case_ran_fails_even_with_skips_allowed() {
     // Every Qolo case needs an account, so without a token or fixtures none can run.
     let run = conform(&["--target", sandbank.url(), "--vendor", "qolo", "--allow-skips"]);
     assert_eq!(run.code, Some(NOT_PASSED), "{run:?}");
-    assert!(run.stdout.contains("conformance: 0 passed, 0 failed, 15 skipped"), "{run:?}");
+    assert!(run.stdout.contains("conformance: 0 passed, 0 failed, 16 skipped"), "{run:?}");
     assert!(run.stdout.contains("result: FAILED: no case ran, so nothing was tested"), "{run:?}");
 
     // A suite folder without a case cannot test anything either.

@@ -168,15 +168,33 @@ impl HeaderEquals {
 /// (`1.0` equals `1`), exactly, as decimals.
 #[derive(Debug, Clone)]
 pub struct BodyEquals {
-    pointer: String,
+    /// The pointer's reference tokens, unescaped once here: `Value::pointer` splits and
+    /// unescapes the text (allocating) on every call, for every rule, on every request.
+    tokens: Vec<String>,
     equals: Value,
+}
+
+/// What `tokens` (RFC 6901, already unescaped) point at in `value`.
+fn at<'v>(value: &'v Value, tokens: &[String]) -> Option<&'v Value> {
+    tokens.iter().try_fold(value, |value, token| match value {
+        Value::Object(members) => members.get(token),
+        Value::Array(items) => {
+            let canonical = token == "0" || (!token.starts_with('0') && !token.starts_with('+'));
+            items.get(token.parse::<usize>().ok().filter(|_| canonical)?)
+        }
+        _ => None,
+    })
 }
 
 impl BodyEquals {
     pub(super) fn parse(map: &Map<String, Value>) -> Result<BodyEquals, String> {
         only(map, &["pointer", "equals"], "")?;
-        let pointer = match map.get("pointer") {
-            Some(Value::String(p)) if p.is_empty() || p.starts_with('/') => p.clone(),
+        let tokens = match map.get("pointer") {
+            Some(Value::String(p)) if p.is_empty() || p.starts_with('/') => p
+                .split('/')
+                .skip(1)
+                .map(|token| token.replace("~1", "/").replace("~0", "~"))
+                .collect(),
             _ => {
                 return Err(
                     "pointer: a JSON pointer such as \"/transactionData/actionCode\"".into()
@@ -184,11 +202,11 @@ impl BodyEquals {
             }
         };
         let equals = map.get("equals").cloned().ok_or("equals: the value to compare with")?;
-        Ok(BodyEquals { pointer, equals })
+        Ok(BodyEquals { tokens, equals })
     }
 
     fn matches(&self, json: &Value) -> bool {
-        json.pointer(&self.pointer).is_some_and(|found| same(found, &self.equals))
+        at(json, &self.tokens).is_some_and(|found| same(found, &self.equals))
     }
 }
 
@@ -243,7 +261,7 @@ mod tests {
         let req = request(
             "/v1/accounts/acc-9",
             Some("currency=GBP&ref=r%201"),
-            r#"{"transactionData":{"actionCode":"FUND","transactionAmount":1.00},"n":[7,"acc-7"]}"#,
+            r#"{"transactionData":{"actionCode":"FUND","transactionAmount":1.00},"n":[7,"acc-7"],"a/b":{"~c":true}}"#,
         );
         let seen = Seen::new("clowd9", "UpdateBalance", &req);
         let ids = |ids: &[&str]| Some(ids.iter().map(|s| (*s).to_string()).collect());
@@ -295,6 +313,13 @@ mod tests {
                 false,
             ),
             (Matcher { body: Some(body("/missing", Value::Null)), ..Matcher::default() }, false),
+            (Matcher { body: Some(body("/n/1", "acc-7".into())), ..Matcher::default() }, true),
+            (Matcher { body: Some(body("/n/01", "acc-7".into())), ..Matcher::default() }, false),
+            (
+                Matcher { body: Some(body("/a~1b/~0c", Value::Bool(true))), ..Matcher::default() },
+                true,
+            ),
+            (Matcher { body: Some(body("", Value::Bool(true))), ..Matcher::default() }, false),
             (
                 Matcher {
                     vendor: Some("clowd9".into()),

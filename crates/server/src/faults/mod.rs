@@ -11,31 +11,41 @@ pub mod rule;
 mod schedule;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use crossbeam_utils::sync::{ShardedLock, ShardedLockReadGuard, ShardedLockWriteGuard};
 use ledger::Timestamp;
 use serde_json::{Value, json};
 
 pub use matcher::Seen;
 pub use rule::{Known, Phase, Rule, Transport};
+use schedule::Counts;
 
 /// The header a request names a rule with, to have it fire on that request alone.
 pub const FAULT_HEADER: http::HeaderName = http::HeaderName::from_static("x-sandbank-fault");
 
-/// A rule that exists, with its id.
+/// A rule that exists, with its id and counts.
 #[derive(Debug)]
 struct Armed {
     id: String,
     rule: Rule,
+    counts: Mutex<Counts>,
     /// Draws latencies from ranges, apart from the probability's draws.
-    latency_rng: fastrand::Rng,
+    latency_rng: Mutex<fastrand::Rng>,
 }
 
-/// A tenant's rules.
+impl Armed {
+    fn counts(&self) -> MutexGuard<'_, Counts> {
+        self.counts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A tenant's rules: read by every request of the tenant from every serving thread (hence a
+/// sharded lock; a rule that matches locks only its own counts), changed by the admin API.
 #[derive(Debug)]
 pub struct TenantFaults {
-    rules: Mutex<Vec<Armed>>,
+    rules: ShardedLock<Vec<Armed>>,
     /// Numbers the next rule's id (`flt_N`): ids are never reused within a tenant.
     next: AtomicU64,
     /// Rules in every tenant: zero lets a request skip the rules.
@@ -89,17 +99,22 @@ impl Fired {
     }
 }
 
-fn lock(rules: &Mutex<Vec<Armed>>) -> MutexGuard<'_, Vec<Armed>> {
-    rules.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+// Rules are only ever added and removed whole: a poisoned lock still holds valid rules.
+fn read(rules: &ShardedLock<Vec<Armed>>) -> ShardedLockReadGuard<'_, Vec<Armed>> {
+    rules.read().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn write(rules: &ShardedLock<Vec<Armed>>) -> ShardedLockWriteGuard<'_, Vec<Armed>> {
+    rules.write().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A rule as the admin API shows it: as given, with its id and counts.
 fn shown(armed: &Armed) -> Value {
-    let mut out = json!({
-        "id": armed.id,
-        "matched": armed.rule.schedule.matched,
-        "fired": armed.rule.schedule.fired,
-    });
+    let (matched, fired) = {
+        let counts = armed.counts();
+        (counts.matched, counts.fired)
+    };
+    let mut out = json!({ "id": armed.id, "matched": matched, "fired": fired });
     if let (Value::Object(out), Value::Object(spec)) = (&mut out, &armed.rule.spec) {
         for (key, value) in spec {
             out.insert(key.clone(), value.clone());
@@ -112,7 +127,7 @@ fn shown(armed: &Armed) -> Value {
 impl TenantFaults {
     /// No rules yet; `live` counts every tenant's.
     pub fn new(live: Arc<AtomicUsize>) -> TenantFaults {
-        TenantFaults { rules: Mutex::new(Vec::new()), next: AtomicU64::new(1), live }
+        TenantFaults { rules: ShardedLock::new(Vec::new()), next: AtomicU64::new(1), live }
     }
 
     /// The id the next rule gets.
@@ -123,27 +138,28 @@ impl TenantFaults {
     /// Adds `rule` under `id` (from [`TenantFaults::next_id`], or a stored rule's); `Err` when
     /// its name is taken.
     pub fn add(&self, id: String, rule: Rule) -> Result<Value, String> {
-        let mut rules = lock(&self.rules);
+        let mut rules = write(&self.rules);
         if rules.iter().any(|armed| armed.rule.name == rule.name) {
             return Err(format!("name: a rule named {:?} exists (delete it first)", rule.name));
         }
         if let Some(n) = id.strip_prefix("flt_").and_then(|n| n.parse::<u64>().ok()) {
             self.next.fetch_max(n + 1, Ordering::Relaxed);
         }
-        let latency_rng = fastrand::Rng::with_seed(fnv(id.as_bytes()));
-        rules.push(Armed { id, rule, latency_rng });
+        let latency_rng = Mutex::new(fastrand::Rng::with_seed(fnv(id.as_bytes())));
+        let counts = Mutex::new(Counts::new(&rule.schedule));
+        rules.push(Armed { id, rule, counts, latency_rng });
         self.live.fetch_add(1, Ordering::Relaxed);
         Ok(rules.last().map(shown).unwrap_or_default())
     }
 
     /// Every rule, in the order they are tried.
     pub fn list(&self) -> Vec<Value> {
-        lock(&self.rules).iter().map(shown).collect()
+        read(&self.rules).iter().map(shown).collect()
     }
 
     /// The rule with this id or name.
     pub fn get(&self, id_or_name: &str) -> Option<Value> {
-        lock(&self.rules)
+        read(&self.rules)
             .iter()
             .find(|a| a.id == id_or_name || a.rule.name == id_or_name)
             .map(shown)
@@ -151,18 +167,18 @@ impl TenantFaults {
 
     /// The rule named `name` as it was given.
     pub fn spec_of(&self, name: &str) -> Option<Value> {
-        lock(&self.rules).iter().find(|a| a.rule.name == name).map(|a| a.rule.spec.clone())
+        read(&self.rules).iter().find(|a| a.rule.name == name).map(|a| a.rule.spec.clone())
     }
 
     /// The id of the rule with this id or name.
     pub fn id_of(&self, id_or_name: &str) -> Option<String> {
-        let rules = lock(&self.rules);
+        let rules = read(&self.rules);
         rules.iter().find(|a| a.id == id_or_name || a.rule.name == id_or_name).map(|a| a.id.clone())
     }
 
     /// Removes the rule with this id; whether there was one.
     pub fn remove(&self, id: &str) -> bool {
-        let mut rules = lock(&self.rules);
+        let mut rules = write(&self.rules);
         let before = rules.len();
         rules.retain(|armed| armed.id != id);
         let removed = before - rules.len();
@@ -172,7 +188,7 @@ impl TenantFaults {
 
     /// Removes every rule; how many there were.
     pub fn clear(&self) -> usize {
-        let mut rules = lock(&self.rules);
+        let mut rules = write(&self.rules);
         let removed = rules.len();
         rules.clear();
         self.live.fetch_sub(removed, Ordering::Relaxed);
@@ -181,7 +197,7 @@ impl TenantFaults {
 
     /// The phase of the rule named `name`, if the tenant has one.
     pub fn phase_of(&self, name: &str) -> Option<Phase> {
-        lock(&self.rules).iter().find(|a| a.rule.name == name).map(|a| a.rule.phase)
+        read(&self.rules).iter().find(|a| a.rule.name == name).map(|a| a.rule.phase)
     }
 
     /// The fault `seen` suffers in `phase` at `now` on the tenant's clock: the rule its
@@ -194,13 +210,13 @@ impl TenantFaults {
         now: Timestamp,
         named: Option<&str>,
     ) -> Option<Fired> {
-        let mut rules = lock(&self.rules);
+        let rules = read(&self.rules);
         if let Some(name) = named {
-            let armed = rules.iter_mut().find(|a| a.rule.name == name && a.rule.phase == phase)?;
-            armed.rule.schedule.fire_named();
+            let armed = rules.iter().find(|a| a.rule.name == name && a.rule.phase == phase)?;
+            armed.counts().fire_named();
             return Some(fired(armed));
         }
-        for armed in rules.iter_mut() {
+        for armed in rules.iter() {
             let rule = &armed.rule;
             if rule.phase != phase
                 || rule.schedule.only_when_named
@@ -209,7 +225,7 @@ impl TenantFaults {
             {
                 continue;
             }
-            if armed.rule.schedule.decide() {
+            if rule.schedule.decide(&mut armed.counts()) {
                 return Some(fired(armed));
             }
         }
@@ -223,11 +239,12 @@ impl Drop for TenantFaults {
     }
 }
 
-fn fired(armed: &mut Armed) -> Fired {
+fn fired(armed: &Armed) -> Fired {
     let rule = &armed.rule;
-    let latency = rule
-        .latency
-        .map(|range| Duration::from_millis(armed.latency_rng.u64(range.min_ms..=range.max_ms)));
+    let latency = rule.latency.map(|range| {
+        let mut rng = armed.latency_rng.lock().unwrap_or_else(PoisonError::into_inner);
+        Duration::from_millis(rng.u64(range.min_ms..=range.max_ms))
+    });
     Fired {
         id: armed.id.clone(),
         name: rule.name.clone(),

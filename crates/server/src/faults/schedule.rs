@@ -12,7 +12,7 @@ use super::rule::only;
 const FIELDS: [&str; 8] =
     ["probability", "seed", "first", "every", "times", "from", "until", "only_when_named"];
 
-/// A rule's firing conditions and its counts so far.
+/// A rule's firing conditions.
 #[derive(Debug, Clone)]
 pub struct Schedule {
     probability: Option<f64>,
@@ -23,12 +23,27 @@ pub struct Schedule {
     until: Option<Timestamp>,
     /// Fires only for a request whose `X-Sandbank-Fault` names the rule.
     pub only_when_named: bool,
+    /// Seeds the probability's draws.
+    seed: u64,
+}
+
+/// A rule's counts so far: apart from its conditions, so requests match rules under a shared
+/// lock and lock only the rule that matched.
+#[derive(Debug)]
+pub struct Counts {
     /// The probability's generator: the same seed draws the same sequence.
     rng: fastrand::Rng,
     /// Requests that matched inside the window.
     pub matched: u64,
     /// Times it fired.
     pub fired: u64,
+}
+
+impl Counts {
+    /// None yet, for a rule of `schedule`.
+    pub fn new(schedule: &Schedule) -> Counts {
+        Counts { rng: fastrand::Rng::with_seed(schedule.seed), matched: 0, fired: 0 }
+    }
 }
 
 impl Schedule {
@@ -42,9 +57,7 @@ impl Schedule {
             from: None,
             until: None,
             only_when_named: false,
-            rng: fastrand::Rng::with_seed(0),
-            matched: 0,
-            fired: 0,
+            seed: 0,
         }
     }
 
@@ -100,9 +113,7 @@ impl Schedule {
             from,
             until,
             only_when_named,
-            rng: fastrand::Rng::with_seed(seed),
-            matched: 0,
-            fired: 0,
+            seed,
         })
     }
 
@@ -113,21 +124,23 @@ impl Schedule {
 
     /// Counts one more matching request inside the window and says whether the rule fires on
     /// it (counting the firing).
-    pub fn decide(&mut self) -> bool {
-        self.matched += 1;
-        let n = self.matched;
+    pub fn decide(&self, counts: &mut Counts) -> bool {
+        counts.matched += 1;
+        let n = counts.matched;
         let allowed = self.first.is_none_or(|first| n <= first)
             && self.every.is_none_or(|every| n.is_multiple_of(every))
-            && self.times.is_none_or(|times| self.fired < times);
+            && self.times.is_none_or(|times| counts.fired < times);
         // Drawn only for a match the other conditions allow, so the sequence a seed gives is
         // that of the rule's candidate requests.
-        let fires = allowed && self.probability.is_none_or(|p| self.rng.f64() < p);
+        let fires = allowed && self.probability.is_none_or(|p| counts.rng.f64() < p);
         if fires {
-            self.fired += 1;
+            counts.fired += 1;
         }
         fires
     }
+}
 
+impl Counts {
     /// Counts a firing a request asked for by name (`X-Sandbank-Fault`), which bypasses the
     /// conditions.
     pub fn fire_named(&mut self) {
@@ -144,8 +157,9 @@ mod tests {
         Schedule::parse(when.as_object().unwrap(), 99).unwrap()
     }
 
-    fn firings(mut s: Schedule, n: usize) -> Vec<usize> {
-        (1..=n).filter(|_| s.decide()).collect()
+    fn firings(s: Schedule, n: usize) -> Vec<usize> {
+        let mut counts = Counts::new(&s);
+        (1..=n).filter(|_| s.decide(&mut counts)).collect()
     }
 
     #[test]
