@@ -6,6 +6,7 @@
 //! (a fault may cut an answer, reset the connection, or never answer), and rule shortcuts.
 
 mod actions;
+mod kept;
 mod named;
 mod rules;
 mod target;

@@ -31,6 +31,11 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub(crate) struct DataDir(PathBuf);
 
 impl DataDir {
+    /// The directory.
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
     pub(crate) fn new(name: &str) -> DataDir {
         // Tests of one binary run in parallel in one process: the counter keeps them apart.
         static NEXT: AtomicUsize = AtomicUsize::new(0);
@@ -65,7 +70,7 @@ pub(crate) async fn restart(sb: Sandbox, dir: &DataDir) -> Sandbox {
 
 /// Stops `sb` gracefully. Everything it held (its spec check holds the app, which holds the
 /// store's lock) is gone when this returns, so a new server may take the directory.
-async fn stop(sb: Sandbox) {
+pub(crate) async fn stop(sb: Sandbox) {
     let Sandbox { server, .. } = sb;
     server.shutdown().await.unwrap();
 }
