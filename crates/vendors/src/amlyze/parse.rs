@@ -9,8 +9,8 @@ use ledger::Currency;
 use rust_decimal::Decimal;
 
 use super::errors::{self, Failure, Rejection};
-use super::wire::datetime::DateTime;
 use super::state::{AccountStatus, BalanceType, EntityType};
+use super::wire::datetime::DateTime;
 use super::wire::{
     AccountBalanceApi, AmlyzeAccountApi, AmlyzeCustomerApi, JavaBoolean, JavaDateTime, JavaDecimal,
     JavaString,
@@ -209,7 +209,9 @@ pub(crate) struct CustomerCommand<'a> {
 /// Checks one `AmlyzeCustomerApi`, in this order: `communicationNumber`, `requester`,
 /// `businessUnit`, `action`, `customerExtId`, `applicationDate`, then the enumerated fields
 /// (`entityType`, `customerStatus`, `sourceOfRiskLevel`, `riskLevel`) when present.
-pub(crate) fn customer<'a>(body: &'a AmlyzeCustomerApi<'_>) -> Result<CustomerCommand<'a>, Failure> {
+pub(crate) fn customer<'a>(
+    body: &'a AmlyzeCustomerApi<'_>,
+) -> Result<CustomerCommand<'a>, Failure> {
     let communication_number = communication_number(&body.communication_number)?;
     requester(&body.requester)?;
     let business_unit = business_unit(&body.business_unit)?;
@@ -341,7 +343,11 @@ fn invalid_value(field: &'static str, text: &str, allowed: &str) -> Failure {
     )
 }
 
-fn one_of(field: &Option<JavaString<'_>>, name: &'static str, allowed: &[&str]) -> Result<(), Failure> {
+fn one_of(
+    field: &Option<JavaString<'_>>,
+    name: &'static str,
+    allowed: &[&str],
+) -> Result<(), Failure> {
     match present(field) {
         Some(text) if !allowed.contains(&text) => {
             Err(invalid_value(name, text, &allowed.join(", ")))

@@ -511,9 +511,16 @@ fn amlyze_refusals_show_the_time_last_seen_on_the_tokens_tenant_else_on_any() {
             at.unix_seconds * 1_000_000 + i64::from(at.nanos / 1_000),
         );
         let clock = |_tenant: TenantId| now;
-        let (server, ids) = (crate::common::ids::IdGen::random(), crate::common::ids::Ids::default());
+        let (server, ids) =
+            (crate::common::ids::IdGen::random(), crate::common::ids::Ids::default());
         let trace = crate::common::ids::Trace::new(&server, &ids);
-        let ctx = crate::Ctx { ledger: &harness.ledger, clock: &clock, trace: &trace, ids: &ids, recorder: &crate::common::persist::Memory };
+        let ctx = crate::Ctx {
+            ledger: &harness.ledger,
+            clock: &clock,
+            trace: &trace,
+            ids: &ids,
+            recorder: &crate::common::persist::Memory,
+        };
         let req = request(Method::GET, "/amlyze-ws-rest/x", Some(WELL_KNOWN_TOKEN), "");
         let not_found = super::ROUTES.iter().position(|r| r.operation == "notFound").unwrap();
         let resp = harness.vendor.handle(&ctx, not_found, &req);
@@ -627,7 +634,10 @@ fn amlyze_properties_follow_jacksons_coercions() {
         (0..4).map(|i| results[i]["communicationNumber"].as_str().unwrap()).collect();
     assert_eq!(numbers, ["17", "true", "C1\t", "false"]);
     let outcomes: Vec<&str> = (0..4).map(|i| results[i]["resultType"].as_str().unwrap()).collect();
-    assert_eq!(outcomes, ["REQUEST_ACCEPTED"; 3].into_iter().chain(["REQUEST_REJECTED"]).collect::<Vec<_>>());
+    assert_eq!(
+        outcomes,
+        ["REQUEST_ACCEPTED"; 3].into_iter().chain(["REQUEST_REJECTED"]).collect::<Vec<_>>()
+    );
     assert_eq!(results[3]["errorDescription"], "Value is mandatory", "a blank decimal is null");
 
     let refused = format!(r#"{{"accountBalances": [{}, {}]}}"#, item("1", "1"), item("2", "true"));

@@ -256,7 +256,10 @@ pub(crate) struct AccountBalanceItemResultApi<'a> {
 /// The 200 answer of every accepted single call: `{"resultType":"REQUEST_ACCEPTED"}`
 /// (`AccountBalanceResultApi`), the same bytes each time.
 pub(crate) fn accepted() -> Response {
-    Response::json_bytes(StatusCode::OK, Bytes::from_static(br#"{"resultType":"REQUEST_ACCEPTED"}"#))
+    Response::json_bytes(
+        StatusCode::OK,
+        Bytes::from_static(br#"{"resultType":"REQUEST_ACCEPTED"}"#),
+    )
 }
 
 /// A tenant's AMLYZE credentials and defaults, for the admin API and the start-up banner.

@@ -130,9 +130,10 @@ impl Auth {
         // A key given to a second tenant (the well-known one) moves to it.
         if let Some(previous) =
             keys.insert(key.clone(), Credential { tenant, secret: secret.clone(), api_id })
-            && previous.tenant != tenant {
-                key_of_tenant.remove(&previous.tenant);
-            }
+            && previous.tenant != tenant
+        {
+            key_of_tenant.remove(&previous.tenant);
+        }
         serde_json::json!({
             "key": key,
             "secret": secret,
@@ -156,19 +157,17 @@ impl Auth {
     }
 
     /// `POST /v1/auth`: checks the key and secret and opens a session.
-    pub(crate) fn login(
-        &self,
-        ctx: &Ctx<'_>,
-        key: &str,
-        secret: &str,
-    ) -> Result<Issued, Failure> {
+    pub(crate) fn login(&self, ctx: &Ctx<'_>, key: &str, secret: &str) -> Result<Issued, Failure> {
         let (tenant, api_id) = {
             let keys = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let credential = keys
-                .get(key)
-                .ok_or_else(|| Failure::new(Clowd9Error::InvalidCredentials, "auth: unknown key"))?;
+            let credential = keys.get(key).ok_or_else(|| {
+                Failure::new(Clowd9Error::InvalidCredentials, "auth: unknown key")
+            })?;
             if credential.secret != secret {
-                return Err(Failure::new(Clowd9Error::InvalidCredentials, "auth: wrong secret for this key"));
+                return Err(Failure::new(
+                    Clowd9Error::InvalidCredentials,
+                    "auth: wrong secret for this key",
+                ));
             }
             (credential.tenant, credential.api_id)
         };
@@ -224,15 +223,14 @@ impl Auth {
     }
 
     /// The tenant behind the request's access token.
-    pub(crate) fn authenticate(
-        &self,
-        ctx: &Ctx<'_>,
-        req: &Request,
-    ) -> Result<TenantId, Failure> {
+    pub(crate) fn authenticate(&self, ctx: &Ctx<'_>, req: &Request) -> Result<TenantId, Failure> {
         let (_, grant) = self.check(ctx, req)?;
         match grant.data.kind {
             TokenKind::Access => Ok(grant.tenant),
-            TokenKind::Refresh => Err(Failure::new(Clowd9Error::Forbidden, "auth: a refresh_token cannot call the API; send the access_token")),
+            TokenKind::Refresh => Err(Failure::new(
+                Clowd9Error::Forbidden,
+                "auth: a refresh_token cannot call the API; send the access_token",
+            )),
         }
     }
 
@@ -317,7 +315,8 @@ impl Auth {
     ) -> Result<(), Failure> {
         ctx.record(tenant, NAME, &Record::Issued(Cow::Borrowed(&minted)))
             .map_err(|err| Failure::new(Clowd9Error::Internal, format!("{UNSTORED}: {err}")))?;
-        self.restore(tenant, minted).map_err(|reason| Failure::new(Clowd9Error::Internal, reason))?;
+        self.restore(tenant, minted)
+            .map_err(|reason| Failure::new(Clowd9Error::Internal, reason))?;
         self.prune_now_and_then(ctx);
         Ok(())
     }

@@ -362,12 +362,15 @@ pub(crate) fn refusal(refusal: Refusal) -> Failure {
             Clowd9Error::BodyTooLarge,
             format!("body: over the {limit_bytes}-byte limit"),
         ),
-        Refusal::BodyTimeout => Failure::new(Clowd9Error::BodyTimeout, "body: not received in time"),
-        Refusal::Internal => Failure::new(
-            Clowd9Error::Internal,
-            "internal: the handler failed; nothing was changed",
-        ),
-        Refusal::Unavailable => Failure::new(Clowd9Error::Internal, crate::common::persist::UNSTORED),
+        Refusal::BodyTimeout => {
+            Failure::new(Clowd9Error::BodyTimeout, "body: not received in time")
+        }
+        Refusal::Internal => {
+            Failure::new(Clowd9Error::Internal, "internal: the handler failed; nothing was changed")
+        }
+        Refusal::Unavailable => {
+            Failure::new(Clowd9Error::Internal, crate::common::persist::UNSTORED)
+        }
     }
 }
 

@@ -195,8 +195,13 @@ fn change_balance(
     let change = side(applied.receipt(), direction)?;
     let currency = account.currency;
     Ok(wire::balance_changed(
-        [change.before.posted, change.after.posted, change.before.available, change.after.available]
-            .map(|amount| minor(amount, currency)),
+        [
+            change.before.posted,
+            change.after.posted,
+            change.before.available,
+            change.after.available,
+        ]
+        .map(|amount| minor(amount, currency)),
         ctx.trace_id(Some(tenant)),
     ))
 }

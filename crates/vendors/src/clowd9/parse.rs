@@ -16,9 +16,9 @@ use uuid::Uuid;
 
 use super::errors::{Clowd9Error, Failure};
 use super::state::AccountEntry;
-use super::wire::{time,
+use super::wire::{
     AuthenticateApiRequest, CorrectAccountBalanceRequest, IncreaseAccountBalanceRequest,
-    TransferFromAccountToAccountRequest, UpdateAccountBalanceRequest,
+    TransferFromAccountToAccountRequest, UpdateAccountBalanceRequest, time,
 };
 use crate::Request;
 use crate::common::json::{self, Field};
@@ -106,7 +106,9 @@ fn optional_text<'a>(
     match value {
         None => Ok(None),
         // A text of at most `chars_max` bytes has at most as many characters: no count needed.
-        Some(Field::String(text)) if text.len() <= chars_max || text.chars().count() <= chars_max => {
+        Some(Field::String(text))
+            if text.len() <= chars_max || text.chars().count() <= chars_max =>
+        {
             Ok(Some(text))
         }
         Some(Field::String(_)) => Err(Failure::new(
@@ -249,9 +251,7 @@ pub(crate) fn echoed_account_id<'a>(body: &'a UpdateAccountBalanceRequest<'_>) -
 
 /// The seed's "Update Account Balance": `account_id`, `amount` and `direction` required;
 /// `direction` is `Credit` or `Debit` in any case.
-pub(crate) fn update(
-    body: &UpdateAccountBalanceRequest<'_>,
-) -> Result<BalanceCommand, Failure> {
+pub(crate) fn update(body: &UpdateAccountBalanceRequest<'_>) -> Result<BalanceCommand, Failure> {
     let account_id = uuid(required_text(&body.account_id, "account_id", 36)?, "account_id")?;
     let amount_minor = positive_amount(&body.amount)?;
     let direction_text = required_text(&body.direction, "direction", 16)?;
@@ -333,9 +333,9 @@ pub(crate) fn correct(
     if signed == 0 {
         return Err(Failure::new(Clowd9Error::Invalid("amount"), "field amount: zero correction"));
     }
-    let amount_minor = signed
-        .checked_abs()
-        .ok_or_else(|| Failure::new(Clowd9Error::Invalid("amount"), "field amount: out of range"))?;
+    let amount_minor = signed.checked_abs().ok_or_else(|| {
+        Failure::new(Clowd9Error::Invalid("amount"), "field amount: out of range")
+    })?;
     let direction = if signed > 0 { Direction::Credit } else { Direction::Debit };
     let reason = required_text(&body.reason, "reason", REFERENCE_CHARS_MAX)?;
     let correction_type =

@@ -57,9 +57,10 @@ impl Accounts {
             return Err(format!("account_id {account_id} is already in use"));
         }
         if let Some(external_id) = external_id
-            && self.external_ids.contains(tenant, EXTERNAL_ID, external_id) {
-                return Err(format!("external_id {external_id} is already in use"));
-            }
+            && self.external_ids.contains(tenant, EXTERNAL_ID, external_id)
+        {
+            return Err(format!("external_id {external_id} is already in use"));
+        }
         let (res, entry) = open()?;
         if let Some(external_id) = external_id {
             self.external_ids.insert(tenant, EXTERNAL_ID, external_id, entry.id)?;

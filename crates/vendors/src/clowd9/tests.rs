@@ -412,11 +412,13 @@ fn a_refresh_refused_for_its_body_issues_no_token() {
     let refresh = body_json(&login)["refresh_token"].as_str().unwrap().to_string();
     let n_tokens = clowd9.auth.n_tokens();
 
-    let refused = send(1, &format!("POST /v1/auth/refresh\nAuthorization: Bearer {refresh}\n\n[1]"));
+    let refused =
+        send(1, &format!("POST /v1/auth/refresh\nAuthorization: Bearer {refresh}\n\n[1]"));
     assert_eq!(refused.status, 400);
     assert_eq!(body_json(&refused)["message"], "invalid request body");
     assert_eq!(clowd9.auth.n_tokens(), n_tokens);
-    let renewed = send(1, &format!("POST /v1/auth/refresh\nAuthorization: Bearer {refresh}\n\n{{}}"));
+    let renewed =
+        send(1, &format!("POST /v1/auth/refresh\nAuthorization: Bearer {refresh}\n\n{{}}"));
     assert_eq!(renewed.status, 200);
     assert_eq!(clowd9.auth.n_tokens(), n_tokens + 1);
 }
@@ -427,9 +429,7 @@ fn a_refresh_refused_for_its_body_issues_no_token() {
 fn a_route_index_past_the_table_is_an_internal_error_and_changes_nothing() {
     let harness = world();
     let (token, _) = login_well_known(&harness);
-    let body = format!(
-        r#"{{"account_id":"{SEED_ACCOUNT_ID}","amount":100,"direction":"Credit"}}"#
-    );
+    let body = format!(r#"{{"account_id":"{SEED_ACCOUNT_ID}","amount":100,"direction":"Credit"}}"#);
     let mut req = parse_request(&format!(
         "POST /v1/accounts/balance\nAuthorization: Bearer {token}\ncontent-type: application/json\n\n{body}"
     ));

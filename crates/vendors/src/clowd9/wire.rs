@@ -239,7 +239,10 @@ pub(crate) fn balance_changed(minor: [i128; 4], trace_id: Uuid) -> Response {
 
 /// `200` of `POST /v1/accounts/transfer`.
 pub(crate) fn transferred(trace_id: Uuid) -> Response {
-    Response::json(StatusCode::OK, &TransferFromAccountToAccountResponse { trace_id: TraceHex(trace_id) })
+    Response::json(
+        StatusCode::OK,
+        &TransferFromAccountToAccountResponse { trace_id: TraceHex(trace_id) },
+    )
 }
 
 /// `200` of a login or refresh, attributed to its tenant.

@@ -140,9 +140,10 @@ impl Auth {
         }
         // A well-known key provisioned for a second tenant moves to it.
         if let Some(previous) = clients.insert(api_key, Arc::clone(&client))
-            && previous.tenant != tenant {
-                keys.remove(&previous.tenant);
-            }
+            && previous.tenant != tenant
+        {
+            keys.remove(&previous.tenant);
+        }
         client
     }
 
@@ -167,12 +168,11 @@ impl Auth {
                 .for_tenant(client.tenant));
         }
         if let Some(header) = req.header("apikey")
-            && header != client.api_key {
-                return Err(unauthorized(
-                    "auth: apikey header differs from the Basic user",
-                )
+            && header != client.api_key
+        {
+            return Err(unauthorized("auth: apikey header differs from the Basic user")
                 .for_tenant(client.tenant));
-            }
+        }
         Ok(client)
     }
 
@@ -238,20 +238,14 @@ impl Auth {
         match self.tokens.check(token, clock) {
             Ok(grant) if grant.tenant == tenant => {}
             Ok(_) => {
-                return Err(unauthorized(
-                    "auth: access token was not issued to this apikey",
-                )
-                .for_tenant(tenant));
+                return Err(unauthorized("auth: access token was not issued to this apikey")
+                    .for_tenant(tenant));
             }
             Err(TokenProblem::Unknown) => {
-                return Err(
-                    unauthorized("auth: access token is not valid").for_tenant(tenant)
-                );
+                return Err(unauthorized("auth: access token is not valid").for_tenant(tenant));
             }
             Err(TokenProblem::Expired) => {
-                return Err(
-                    unauthorized("auth: access token expired").for_tenant(tenant)
-                );
+                return Err(unauthorized("auth: access token expired").for_tenant(tenant));
             }
         }
         let Some(client_id) = header(req, &CLIENT_ID) else {
@@ -280,8 +274,9 @@ impl Auth {
                     .map_err(|rejection| rejection.for_tenant(tenant))?;
             }
             Some(Err(_)) => {
-                return Err(unauthorized("auth: Signature header is not valid text")
-                    .for_tenant(tenant));
+                return Err(
+                    unauthorized("auth: Signature header is not valid text").for_tenant(tenant)
+                );
             }
         }
         Ok(Caller { tenant })
@@ -299,9 +294,7 @@ impl Auth {
         record: &RecordNonce<'_>,
     ) -> Result<(), Failure> {
         let Some(request_id) = req.header("x-client-request-id").filter(|id| !id.is_empty()) else {
-            return Err(unauthorized(
-                "auth: signed request without X-Client-Request-Id",
-            ));
+            return Err(unauthorized("auth: signed request without X-Client-Request-Id"));
         };
         if request_id.chars().count() > CLIENT_REQUEST_ID_CHARS_MAX {
             return Err(unauthorized(format!(
@@ -316,9 +309,7 @@ impl Auth {
             .ok()
             .filter(|_| !timestamp.is_empty() && timestamp.bytes().all(|b| b.is_ascii_digit()))
         else {
-            return Err(unauthorized(
-                "auth: Timestamp must be epoch milliseconds (digits only)",
-            ));
+            return Err(unauthorized("auth: Timestamp must be epoch milliseconds (digits only)"));
         };
         let now_ms = now.as_unix_micros().div_euclid(1000);
         let window_ms = i64::try_from(SIGNATURE_WINDOW.as_millis()).unwrap_or(i64::MAX);

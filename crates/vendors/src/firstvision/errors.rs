@@ -342,10 +342,9 @@ pub(crate) fn refusal(refusal: Refusal, req: &Request) -> Failure {
             FvError::MethodNotAllowed,
             format!("route: {} is not served on {}", req.method, req.path),
         ),
-        Refusal::PayloadTooLarge { limit_bytes } => Failure::new(
-            FvError::PayloadTooLarge,
-            format!("body: larger than {limit_bytes} bytes"),
-        ),
+        Refusal::PayloadTooLarge { limit_bytes } => {
+            Failure::new(FvError::PayloadTooLarge, format!("body: larger than {limit_bytes} bytes"))
+        }
         Refusal::BodyTimeout => Failure::new(FvError::RequestTimeout, "body: not received in time"),
         Refusal::Internal => {
             Failure::new(FvError::Backend, "internal: the handler failed; nothing was changed")

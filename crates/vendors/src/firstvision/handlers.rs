@@ -8,19 +8,19 @@ use std::sync::Arc;
 
 use http::StatusCode;
 use ledger::{
-    AccountId, Applied, Balances, Currency, Direction, Entry, EntryKind,
-    IdempotencyKey, Limits, Metadata, Mode, Order, TenantId, Timestamp, Transfer,
+    AccountId, Applied, Balances, Currency, Direction, Entry, EntryKind, IdempotencyKey, Limits,
+    Metadata, Mode, Order, TenantId, Timestamp, Transfer,
 };
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Number;
 
 use super::auth::{Caller, TOKEN_LIFETIME};
-use super::wire::calendar::Date;
 use super::errors::{Failure, FvError, Vpl, bad, vpl};
 use super::parse::{self, AccountOrCard, CashCommand, Version};
 use super::state::{AccountMeta, ActionCode, Record};
 use super::wire;
+use super::wire::calendar::Date;
 use super::{FirstVision, REFERENCE_RETENTION};
 use crate::common::explain::{self, Refused, Units};
 use crate::{Ctx, Request, Response};
@@ -108,16 +108,12 @@ impl FirstVision {
         match grant.as_deref() {
             Some("client_credentials") => {}
             Some(other) => {
-                return Err(bad(format!(
-                    "body grant_type: {other:?} is not client_credentials"
-                ))
-                .for_tenant(tenant));
+                return Err(bad(format!("body grant_type: {other:?} is not client_credentials"))
+                    .for_tenant(tenant));
             }
             None => {
-                return Err(bad(
-                    "body grant_type: is required (grant_type=client_credentials)",
-                )
-                .for_tenant(tenant));
+                return Err(bad("body grant_type: is required (grant_type=client_credentials)")
+                    .for_tenant(tenant));
             }
         }
         let now = ctx.now(tenant);
@@ -140,11 +136,7 @@ impl FirstVision {
     // -----------------------------------------------------------------------------------------
     // PUT /account/balance and PUT /account/v2/balance
 
-    pub(super) fn cash_l8v2(
-        &self,
-        ctx: &Ctx<'_>,
-        req: &Request,
-    ) -> Result<Response, Failure> {
+    pub(super) fn cash_l8v2(&self, ctx: &Ctx<'_>, req: &Request) -> Result<Response, Failure> {
         self.cash(ctx, req, Version::L8v2)
     }
 
@@ -152,12 +144,7 @@ impl FirstVision {
         self.cash(ctx, req, Version::V2)
     }
 
-    fn cash(
-        &self,
-        ctx: &Ctx<'_>,
-        req: &Request,
-        version: Version,
-    ) -> Result<Response, Failure> {
+    fn cash(&self, ctx: &Ctx<'_>, req: &Request, version: Version) -> Result<Response, Failure> {
         let tenant = self.authenticate(ctx, req)?.tenant;
         self.cash_for(ctx, req, version, tenant).map_err(|rejection| rejection.for_tenant(tenant))
     }
@@ -221,7 +208,13 @@ impl FirstVision {
             }
         };
         let figures = figures_with(&change.after, credit_limit);
-        let cash = wire::cash::Cash { command: &command, account: &account, action: &action, receipt, figures };
+        let cash = wire::cash::Cash {
+            command: &command,
+            account: &account,
+            action: &action,
+            receipt,
+            figures,
+        };
         let body = match command.version {
             Version::L8v2 => cash.l8v2(),
             Version::V2 => cash.v2(),
@@ -253,14 +246,15 @@ impl FirstVision {
         })?;
         check_organizations(command, &account)?;
         if let Some(card) = &command.card_number
-            && *card != account.card_number {
-                return Err(vpl(
-                    Vpl::AccountNotFound,
-                    format!("card {card} is not the card of account {}", account.account_number),
-                ));
-            }
-        let action = org_table.action_codes.get(command.action_code.as_ref()).cloned().ok_or_else(
-            || {
+            && *card != account.card_number
+        {
+            return Err(vpl(
+                Vpl::AccountNotFound,
+                format!("card {card} is not the card of account {}", account.account_number),
+            ));
+        }
+        let action =
+            org_table.action_codes.get(command.action_code.as_ref()).cloned().ok_or_else(|| {
                 vpl(
                     Vpl::ActionCodeNotOnFile,
                     format!(
@@ -268,8 +262,7 @@ impl FirstVision {
                         command.action_code, command.asm_org
                     ),
                 )
-            },
-        )?;
+            })?;
         check_amount_and_wallet(command, &account)?;
         Ok((account, action))
     }
@@ -368,12 +361,13 @@ impl FirstVision {
         parse::require_content_type(req, "application/json")?;
         let query = parse::balance_inquiry(&parse::body(req)?)?;
         if let Some(org) = query.org
-            && self.state.org(tenant, org).is_none() {
-                return Err(vpl(
-                    Vpl::InquiryOrgNotFound,
-                    format!("organization {org} is not one of this client's organizations"),
-                ));
-            }
+            && self.state.org(tenant, org).is_none()
+        {
+            return Err(vpl(
+                Vpl::InquiryOrgNotFound,
+                format!("organization {org} is not one of this client's organizations"),
+            ));
+        }
         let not_found = || {
             vpl(
                 Vpl::InquiryAccountNotFound,
@@ -382,15 +376,16 @@ impl FirstVision {
         };
         let account = self.find(tenant, &query.account_number).ok_or_else(not_found)?;
         if let Some(org) = query.org
-            && org != account.org {
-                return Err(vpl(
-                    Vpl::InquiryAccountNotInOrg,
-                    format!(
-                        "account {} is in organization {}, not {org}",
-                        account.account_number, account.org
-                    ),
-                ));
-            }
+            && org != account.org
+        {
+            return Err(vpl(
+                Vpl::InquiryAccountNotInOrg,
+                format!(
+                    "account {} is in organization {}, not {org}",
+                    account.account_number, account.org
+                ),
+            ));
+        }
         let now = ctx.now(tenant);
         let view = ctx.ledger.account(now, tenant, account.id).ok_or_else(not_found)?;
         let currency = account.currency;
@@ -469,10 +464,7 @@ impl FirstVision {
             AccountOrCard::Card(number) => (self.find_kind(tenant, CARD_NUMBER, number), number),
         };
         let not_found = || {
-            vpl(
-                Vpl::AccountInquiryNotFound,
-                format!("no account or card {number} for this client"),
-            )
+            vpl(Vpl::AccountInquiryNotFound, format!("no account or card {number} for this client"))
         };
         let account = account.ok_or_else(not_found)?;
         if account.org != query.org {
@@ -532,21 +524,19 @@ fn last_moves(ctx: &Ctx<'_>, tenant: TenantId, id: AccountId, now: Timestamp) ->
 
 /// The request's organizations against the account's: `accountData.organizationNumber` (v2)
 /// must be the account's, and so must the ASM organization.
-fn check_organizations(
-    command: &CashCommand<'_>,
-    account: &AccountMeta,
-) -> Result<(), Failure> {
+fn check_organizations(command: &CashCommand<'_>, account: &AccountMeta) -> Result<(), Failure> {
     if let Some(org) = command.account_org
-        && org != account.org {
-            return Err(vpl(
-                Vpl::AccountOrgMismatch,
-                format!(
-                    "field accountData.organizationNumber: {org}, but account {} is in \
+        && org != account.org
+    {
+        return Err(vpl(
+            Vpl::AccountOrgMismatch,
+            format!(
+                "field accountData.organizationNumber: {org}, but account {} is in \
                      organization {}",
-                    account.account_number, account.org
-                ),
-            ));
-        }
+                account.account_number, account.org
+            ),
+        ));
+    }
     if command.asm_org != account.org {
         return Err(vpl(
             Vpl::RepOrgNotAllowed,
@@ -576,14 +566,15 @@ fn check_amount_and_wallet(
         ));
     }
     if let Some(wallet) = &command.wallet_id
-        && !wallet_matches(wallet, account.currency) {
-            return Err(vpl(
-                Vpl::NotValidForAccount,
-                format!(
-                    "field transactionData.walletId: {wallet:?}, but account {} is in {}",
-                    account.account_number, account.currency
-                ),
-            ));
-        }
+        && !wallet_matches(wallet, account.currency)
+    {
+        return Err(vpl(
+            Vpl::NotValidForAccount,
+            format!(
+                "field transactionData.walletId: {wallet:?}, but account {} is in {}",
+                account.account_number, account.currency
+            ),
+        ));
+    }
     Ok(())
 }

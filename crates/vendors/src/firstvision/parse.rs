@@ -17,8 +17,8 @@ use serde::Deserialize;
 pub(crate) use self::cash::{cash_l8v2, cash_v2};
 use super::errors::{Failure, FvError, Vpl, bad, vpl};
 use super::state::is_card_number;
-use super::wire::calendar::Date;
 use super::wire;
+use super::wire::calendar::Date;
 use crate::Request;
 use crate::common::json::Field;
 
@@ -28,7 +28,6 @@ const AMOUNT_DIGITS_MAX: usize = 17;
 /// The smallest mantissa with more than [`AMOUNT_DIGITS_MAX`] digits (compared as a number,
 /// not as text, on every write).
 const AMOUNT_MANTISSA_LIMIT: u128 = 100_000_000_000_000_000;
-
 
 /// Which cash-in/cash-out call a command came from; it decides the answer's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,10 +279,7 @@ fn amount(value: Option<&Field<'_>>, field: &str) -> Result<Decimal, Failure> {
 }
 
 /// `effectiveDate`: present (VPL8SMA16E) and a calendar date (VPL8SMA53E).
-fn effective_date<'a>(
-    value: Option<&Field<'a>>,
-    field: &str,
-) -> Result<Cow<'a, str>, Failure> {
+fn effective_date<'a>(value: Option<&Field<'a>>, field: &str) -> Result<Cow<'a, str>, Failure> {
     match value {
         None | Some(Field::Null) => {
             Err(vpl(Vpl::EffectiveDateRequired, format!("field {field}: is missing")))
@@ -313,9 +309,10 @@ fn account_number_shape<'a>(
 ) -> Result<Option<Cow<'a, str>>, Failure> {
     let text = filled(text(value, field, 19).map_err(bad)?);
     if let Some(text) = &text
-        && text.chars().count() != 19 {
-            return Err(bad(format!("field {field}: must be 19 characters")));
-        }
+        && text.chars().count() != 19
+    {
+        return Err(bad(format!("field {field}: must be 19 characters")));
+    }
     Ok(text)
 }
 
@@ -326,9 +323,10 @@ fn card_number_shape<'a>(
 ) -> Result<Option<Cow<'a, str>>, Failure> {
     let text = filled(text(value, field, 19).map_err(bad)?);
     if let Some(text) = &text
-        && text.chars().count() < 12 {
-            return Err(bad(format!("field {field}: shorter than 12 characters")));
-        }
+        && text.chars().count() < 12
+    {
+        return Err(bad(format!("field {field}: shorter than 12 characters")));
+    }
     Ok(text)
 }
 
@@ -411,11 +409,12 @@ pub(crate) fn account_inquiry(req: &Request) -> Result<AccountInquiry, Failure> 
         (None, None) => None,
     };
     if let Some(AccountOrCard::Account(text) | AccountOrCard::Card(text)) = &number
-        && !(12..=19).contains(&text.chars().count()) {
-            return Err(bad(
-                "header account-number / card-number: must be 12-19 characters".to_string()
-            ));
-        }
+        && !(12..=19).contains(&text.chars().count())
+    {
+        return Err(bad(
+            "header account-number / card-number: must be 12-19 characters".to_string()
+        ));
+    }
 
     // VisionPLUS edits (422).
     let org = Some(org.trim())

@@ -13,7 +13,6 @@ pub(crate) mod cash;
 mod l8vi;
 pub(crate) mod scan;
 
-
 use serde::{Deserialize, Serialize};
 use serde_json::Number;
 

@@ -146,7 +146,9 @@ impl Sessions {
         // the live one closest to expiring (recorded: it stops working).
         let evicted = if full && sessions.values().filter(|s| live(s)).count() >= SESSIONS_MAX {
             let live_ones = sessions.iter().filter(|(_, s)| live(s));
-            live_ones.min_by_key(|(_, s)| s.expires_at_micros.load(Ordering::Relaxed)).map(|(id, _)| *id)
+            live_ones
+                .min_by_key(|(_, s)| s.expires_at_micros.load(Ordering::Relaxed))
+                .map(|(id, _)| *id)
         } else {
             None
         };
@@ -228,9 +230,12 @@ impl Sessions {
         let renewed = now.saturating_add(SESSION_IDLE).as_unix_micros();
         // A standing session's `i64::MAX` is never passed, so it is never recorded.
         let recorded = session.recorded_micros.load(Ordering::Relaxed);
-        if renewed.saturating_sub(recorded) >= RENEWAL_RECORD_STEP_MICROS && ctx.recorder.enabled() {
-            let record =
-                Record::SessionRenewed { session: id.hyphenated().to_string(), expires_at_micros: renewed };
+        if renewed.saturating_sub(recorded) >= RENEWAL_RECORD_STEP_MICROS && ctx.recorder.enabled()
+        {
+            let record = Record::SessionRenewed {
+                session: id.hyphenated().to_string(),
+                expires_at_micros: renewed,
+            };
             ctx.record(tenant, NAME, &record)
                 .map_err(|err| SessionProblem::Unstored { tenant, err })?;
             session.recorded_micros.fetch_max(renewed, Ordering::Relaxed);

@@ -105,9 +105,10 @@ fn create_session(
     let api_key = parse::api_key(&wire.api_key, req.query_param("apiKey").as_deref())?;
     let tenant = vendor.keys.tenant(api_key).ok_or(PcaasaError::ApiKeyInvalid)?;
     parse::session_create(wire).map_err(|e| Failure::from(e).for_tenant(tenant))?;
-    let session = vendor.sessions.create(ctx, tenant).map_err(|err| {
-        crate::pcaasa::auth::unavailable(&err).for_tenant(tenant)
-    })?;
+    let session = vendor
+        .sessions
+        .create(ctx, tenant)
+        .map_err(|err| crate::pcaasa::auth::unavailable(&err).for_tenant(tenant))?;
     let data = wire::SessionCreateData {
         session_uuid: session.to_string(),
         session_timeout_seconds: SESSION_IDLE.as_secs(),
@@ -184,12 +185,9 @@ fn transfer(
     // Whole arrays in key order: the text is sized once and each pair appended.
     let (call, description) = (("call", call.name()), ("description", description));
     let metadata = match (external, cmd.tran_code.map(parse::TranCode::as_str)) {
-        (Some(external), Some(code)) => Metadata::from([
-            call,
-            description,
-            ("externalTranUuid", external),
-            ("tranCode", code),
-        ]),
+        (Some(external), Some(code)) => {
+            Metadata::from([call, description, ("externalTranUuid", external), ("tranCode", code)])
+        }
         (Some(external), None) => {
             Metadata::from([call, description, ("externalTranUuid", external)])
         }

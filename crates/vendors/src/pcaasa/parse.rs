@@ -225,9 +225,10 @@ pub(crate) fn routing(
         ("action", action, routing.action),
     ] {
         if let Some(text) = string(field, value)?
-            && text != expected {
-                return Err(PcaasaError::RoutingMismatch { field, expected });
-            }
+            && text != expected
+        {
+            return Err(PcaasaError::RoutingMismatch { field, expected });
+        }
     }
     let version_ok = match version {
         None => true,
@@ -464,7 +465,6 @@ pub(crate) fn is_reference_number(text: &str) -> bool {
 pub(crate) fn parse_uuid(text: &str) -> Option<Uuid> {
     if text.len() == 36 { Uuid::try_parse(text).ok() } else { None }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -16,9 +16,9 @@ use crate::common::ids::IdGen;
 use crate::common::index::AccountIndex;
 use crate::common::persist::UNSTORED;
 use crate::pcaasa::NAME;
-use crate::pcaasa::state::record::Record;
 use crate::pcaasa::errors::PcaasaError;
 use crate::pcaasa::parse::{self, Target};
+use crate::pcaasa::state::record::Record;
 use crate::{AccountSpec, Ctx, OpenedAccount};
 
 /// The `AccountIndex` kind of an `accountUuid` (lower-case hyphenated).

@@ -12,8 +12,8 @@ use ledger::{TenantId, Timestamp};
 use uuid::Uuid;
 
 use super::errors::{Failure, QoloError};
-use super::wire::time;
 use super::state::record::Record;
+use super::wire::time;
 use crate::common::auth::{self as common_auth, Grant, TokenProblem, TokenStore};
 use crate::common::persist::Unstored;
 use crate::{Ctx, Request};

@@ -281,7 +281,10 @@ pub(crate) fn bad_request(
 }
 
 /// A 404.
-pub(crate) fn not_found(detail: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Failure {
+pub(crate) fn not_found(
+    detail: impl Into<Cow<'static, str>>,
+    reason: impl Into<String>,
+) -> Failure {
     Failure::new(QoloError::NotFound(detail.into()), reason)
 }
 
@@ -400,7 +403,9 @@ impl From<&ledger::Error> for QoloError {
             ledger::Error::IdempotencyConflict => QoloError::BadRequest(
                 "The IdempotencyKey was already used with a different request.".into(),
             ),
-            ledger::Error::AmountNotPositive => validation("The field amount must be greater than 0."),
+            ledger::Error::AmountNotPositive => {
+                validation("The field amount must be greater than 0.")
+            }
             ledger::Error::AmountScaleExceeded => {
                 validation("The field amount has more decimal places than the currency allows.")
             }
@@ -408,9 +413,9 @@ impl From<&ledger::Error> for QoloError {
                 validation("The field amount must not be greater than 1000000000000000.")
             }
             ledger::Error::AccountNotFound => QoloError::NotFound("Account not found.".into()),
-            ledger::Error::CurrencyMismatch => QoloError::BadRequest(
-                "The currency does not match the account currency.".into(),
-            ),
+            ledger::Error::CurrencyMismatch => {
+                QoloError::BadRequest("The currency does not match the account currency.".into())
+            }
             ledger::Error::AccountNotActive { status } => QoloError::BadRequest(
                 format!(
                     "The account status {} does not allow balance adjustments.",
@@ -436,8 +441,7 @@ impl From<&ledger::Error> for QoloError {
                 "Insufficient funds: the available balance is less than the amount.".into(),
             ),
             ledger::Error::BalanceMaximumExceeded => QoloError::BadRequest(
-                "The adjustment would take the balance above the account's maximum balance."
-                    .into(),
+                "The adjustment would take the balance above the account's maximum balance.".into(),
             ),
             // AdjustBalance is a single-sided posting: it never names two accounts and never
             // settles a hold, so these outcomes mean a bug on our side.

@@ -113,13 +113,8 @@ pub(crate) fn adjust_balance(
         return Err(errors::internal("ledger: receipt has no account side for AdjustBalance"));
     };
     let activity = record.activity(ctx.ledger, tenant, Some(receipt.id));
-    let account = qolo.account_object(
-        account_guid,
-        &record,
-        Status::Active,
-        change.after.into(),
-        &activity,
-    );
+    let account =
+        qolo.account_object(account_guid, &record, Status::Active, change.after.into(), &activity);
     let echo = &adjustment.echo;
     let body = wire::AdjustBalanceResponse {
         client_reference_id: echo.client_reference_id.as_deref(),
@@ -253,8 +248,8 @@ impl Qolo {
                 Target::AccountGuid(guid) => by_guid(*guid, "field account_guid"),
                 Target::AccountObject(guid) => by_guid(*guid, "field account.account_guid"),
                 Target::CardProxy(proxy) => {
-                    let wallet = state
-                        .and_then(|s| s.cards.get(&**proxy).and_then(|w| s.wallets.get(w)));
+                    let wallet =
+                        state.and_then(|s| s.cards.get(&**proxy).and_then(|w| s.wallets.get(w)));
                     let Some(wallet) = wallet else {
                         return Err(errors::not_found(
                             "Card not found.",

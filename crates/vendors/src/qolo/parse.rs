@@ -15,9 +15,9 @@ use uuid::Uuid;
 pub(crate) use self::adjust::{Adjustment, Direction, Target, adjust_balance};
 #[cfg(test)]
 pub(crate) use self::adjust::{currency_of, flat, flat_unchecked};
+use self::body::Problems;
 pub(crate) use self::open::{OpenIds, open_ids};
 pub(crate) use self::query::{BasedOn, guid_param, guid_query, program_query};
-use self::body::Problems;
 use super::errors::{self, Failure, QoloError};
 use super::wire::request::LoginRequest;
 use crate::Request;
@@ -126,7 +126,8 @@ pub(crate) struct Login<'a> {
 pub(crate) fn login(body: &[u8]) -> Result<Login<'_>, Failure> {
     let sent: LoginRequest<'_> = body::read(body, "LoginRequest")?;
     let mut problems = Problems::default();
-    let login_id = credential(&mut problems, ("login_id", sent.login_id), ("loginid", sent.loginid));
+    let login_id =
+        credential(&mut problems, ("login_id", sent.login_id), ("loginid", sent.loginid));
     let api_key = credential(&mut problems, ("api_key", sent.api_key), ("apikey", sent.apikey));
     problems.into_result()?;
     match (login_id, api_key) {

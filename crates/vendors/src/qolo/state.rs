@@ -139,9 +139,10 @@ fn fold_from(
         for entry in &page.entries {
             all.fold(entry);
             if let Some((upto, through)) = upto.as_mut()
-                && entry.transfer_id <= *through {
-                    upto.fold(entry);
-                }
+                && entry.transfer_id <= *through
+            {
+                upto.fold(entry);
+            }
         }
         // Absolute positions: past the ledger's history bound the page starts later than asked,
         // and counting entries folded would fall behind and refold all kept history each call.
@@ -263,12 +264,13 @@ impl AccountRecord {
     ) -> Activity {
         let cached = *lock(&self.activity);
         if let Some(through) = through
-            && cached.last_id().is_some_and(|last| last > through) {
-                // The cache already holds later changes (a concurrent write, or a replay of an
-                // old request): walk back from the newest entry to `through`. Folding the whole
-                // history forward here made concurrent writes to one account quadratic.
-                return fold_back_to(ledger, tenant, self.id, through, &cached);
-            }
+            && cached.last_id().is_some_and(|last| last > through)
+        {
+            // The cache already holds later changes (a concurrent write, or a replay of an
+            // old request): walk back from the newest entry to `through`. Folding the whole
+            // history forward here made concurrent writes to one account quadratic.
+            return fold_back_to(ledger, tenant, self.id, through, &cached);
+        }
         let mut all = cached;
         let mut upto = cached;
         match through {

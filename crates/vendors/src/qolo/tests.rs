@@ -495,16 +495,15 @@ fn every_route_is_under_api_and_answers() {
 #[test]
 fn each_route_index_runs_its_own_operation_and_one_past_the_table_is_a_500_problem() {
     let harness = harness();
-    let text = "GET /api/v1/accounts?wallet_guid={{wallet_guid}}\nauthorization: Bearer {{token}}\n";
+    let text =
+        "GET /api/v1/accounts?wallet_guid={{wallet_guid}}\nauthorization: Bearer {{token}}\n";
     let mut text = text.to_string();
     for (name, value) in &harness.vars {
         text = text.replace(&format!("{{{{{name}}}}}"), value);
     }
     // As the server's router captures it.
-    let req = crate::Request {
-        params: vec![("version".into(), "v1".into())],
-        ..parse_request(&text)
-    };
+    let req =
+        crate::Request { params: vec![("version".into(), "v1".into())], ..parse_request(&text) };
     let routes = harness.vendor.routes();
     let index_of = |operation: &str| routes.iter().position(|r| r.operation == operation).unwrap();
     let at = |idx: usize| harness.with_ctx(|ctx| harness.vendor.handle(ctx, idx, &req));
@@ -519,7 +518,10 @@ fn each_route_index_runs_its_own_operation_and_one_past_the_table_is_a_500_probl
     assert_eq!(past.status, 500);
     assert_eq!(past.headers["content-type"], "application/problem+json; charset=utf-8");
     assert_eq!(body(&past)["instance"], "/api/v1/accounts");
-    assert_eq!(past.reason.as_deref(), Some(&*format!("route: no operation at index {}", routes.len())));
+    assert_eq!(
+        past.reason.as_deref(),
+        Some(&*format!("route: no operation at index {}", routes.len()))
+    );
 }
 
 #[test]

@@ -89,9 +89,10 @@ impl Serialize for Amount {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let amount = self.0.normalize();
         if amount.scale() == 0
-            && let Ok(whole) = i64::try_from(amount.mantissa()) {
-                return serializer.serialize_i64(whole);
-            }
+            && let Ok(whole) = i64::try_from(amount.mantissa())
+        {
+            return serializer.serialize_i64(whole);
+        }
         let mut text = StackText::new();
         if write!(text, "{amount}").is_err() {
             // Longer than any decimal's text; the heap path writes the same digits.

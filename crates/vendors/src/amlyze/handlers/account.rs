@@ -6,6 +6,8 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::{Call, communication_number_used};
+use crate::Ctx;
+use crate::amlyze::NAME;
 use crate::amlyze::errors::{self, AmlyzeError, Failure, Rejection};
 use crate::amlyze::parse::{AccountCommand, DEFAULT_BUSINESS_UNIT};
 use crate::amlyze::state::{
@@ -13,11 +15,9 @@ use crate::amlyze::state::{
     save,
 };
 use crate::amlyze::wire::datetime;
-use crate::amlyze::NAME;
 use crate::common::accounts::{self, AccountSpec, OpenedAccount};
 use crate::common::ids::IdGen;
 use crate::common::persist::UNSTORED;
-use crate::Ctx;
 
 /// The vendor identifiers `open` understands, by their AMLYZE names.
 const VENDOR_ID_KEYS: [&str; 4] =
@@ -243,10 +243,7 @@ pub(crate) fn open(
         )?,
     };
     if !state.has_room_for_account() {
-        return Err(format!(
-            "the tenant already has {} amlyze accounts",
-            ACCOUNTS_MAX
-        ));
+        return Err(format!("the tenant already has {} amlyze accounts", ACCOUNTS_MAX));
     }
     let number = number.map_or_else(|| generate_iban(&ids), str::to_string);
     let customer = match customer {

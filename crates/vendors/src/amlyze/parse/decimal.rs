@@ -99,7 +99,6 @@ fn general(text: &str) -> Result<Decimal, DecimalProblem> {
     ledger::parse_decimal(&plain).map_err(|_| DecimalProblem::OutOfRange)
 }
 
-
 /// Text already in the form the general path rewrites every number into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Plain {
@@ -119,7 +118,8 @@ fn plain(text: &str) -> Option<Plain> {
         None => (unsigned, "1"),
     };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let plain = int.len() + frac.len() <= 28 && digits(int) && digits(frac) && !int.starts_with('0');
+    let plain =
+        int.len() + frac.len() <= 28 && digits(int) && digits(frac) && !int.starts_with('0');
     match point {
         _ if !plain => None,
         Some(_) => Some(Plain::Fraction),

@@ -126,9 +126,9 @@ impl<'a> Snapshot<'a> {
         };
         let equivalent_value = match &self.equivalent_value {
             None => None,
-            Some(value) => Some(
-                value.parse::<Decimal>().map_err(|err| format!("{NAME}: {value:?}: {err}"))?,
-            ),
+            Some(value) => {
+                Some(value.parse::<Decimal>().map_err(|err| format!("{NAME}: {value:?}: {err}"))?)
+            }
         };
         Ok(BalanceCommand {
             communication_number: &self.communication_number,
@@ -136,7 +136,10 @@ impl<'a> Snapshot<'a> {
             account_ext_id: &self.account_ext_id,
             business_unit: &self.unit,
             balance_type,
-            balance_at: DateTime { unix_seconds: self.balance_at_seconds, nanos: self.balance_at_nanos },
+            balance_at: DateTime {
+                unix_seconds: self.balance_at_seconds,
+                nanos: self.balance_at_nanos,
+            },
             balance_at_text: &self.balance_at,
             value: self.value,
             equivalent_value,
@@ -180,7 +183,10 @@ fn apply(state: &mut TenantState, record: Record<'_>) -> Result<(), String> {
             for item in &items {
                 let command = item.command()?;
                 if state.account(command.business_unit, command.account_ext_id).is_none() {
-                    return Err(format!("{NAME}: a snapshot of {:?}, never registered", item.account_ext_id));
+                    return Err(format!(
+                        "{NAME}: a snapshot of {:?}, never registered",
+                        item.account_ext_id
+                    ));
                 }
                 store_balance(state, &command, at);
             }
@@ -189,7 +195,8 @@ fn apply(state: &mut TenantState, record: Record<'_>) -> Result<(), String> {
             let entity_type = match entity_type {
                 None => None,
                 Some(kind) => Some(
-                    EntityType::parse(&kind).ok_or_else(|| format!("{NAME}: entity type {kind:?}"))?,
+                    EntityType::parse(&kind)
+                        .ok_or_else(|| format!("{NAME}: entity type {kind:?}"))?,
                 ),
             };
             if !state.upsert_customer(&unit, &ext_id, Customer { entity_type, registered_at: at }) {
@@ -197,7 +204,16 @@ fn apply(state: &mut TenantState, record: Record<'_>) -> Result<(), String> {
             }
             state.remember_communication(&communication_number);
         }
-        Record::Account { at, unit, ext_id, account, customer, number, currency, communication_number } => {
+        Record::Account {
+            at,
+            unit,
+            ext_id,
+            account,
+            customer,
+            number,
+            currency,
+            communication_number,
+        } => {
             match communication_number {
                 Some(number) => state.remember_communication(&number),
                 None => register_owner(state, &unit, &customer, at),

@@ -89,8 +89,12 @@ fn busy_world() -> Harness {
         ok(&resp);
         if path == BATCH {
             let results = &super::body(&resp)["results"];
-            let kinds: Vec<&str> = (0..4).map(|i| results[i]["resultType"].as_str().unwrap()).collect();
-            assert_eq!(kinds, ["REQUEST_ACCEPTED", "REQUEST_REJECTED", "REQUEST_REJECTED", "REQUEST_ACCEPTED"]);
+            let kinds: Vec<&str> =
+                (0..4).map(|i| results[i]["resultType"].as_str().unwrap()).collect();
+            assert_eq!(
+                kinds,
+                ["REQUEST_ACCEPTED", "REQUEST_REJECTED", "REQUEST_REJECTED", "REQUEST_ACCEPTED"]
+            );
         }
     }
     assert_eq!(h.records(), records + accepted().len());
@@ -138,21 +142,27 @@ fn amlyze_state_answers_the_same_after_a_restart() {
     for (path, body) in accepted() {
         let (one, other) = (send(&h, path, &body), send(&after, path, &body));
         assert_eq!(render(&other), render(&one));
-        assert_eq!(one.status, if path == BATCH { StatusCode::OK } else { StatusCode::BAD_REQUEST });
+        assert_eq!(
+            one.status,
+            if path == BATCH { StatusCode::OK } else { StatusCode::BAD_REQUEST }
+        );
     }
     // Customers and accounts are known: a second account of the customer is taken, one tied
     // to another customer or currency is refused, a snapshot of a registered account is taken.
     let probes = [
         (CUSTOMER, customer("P-1", "IND-2")),
         (ACCOUNT, account("P-2", "IND-2", "ACTIVE", "GB33BUKB20201555555555")),
-        (ACCOUNT, account("P-3", "IND-1", "ACTIVE", "GB33BUKB20201555555555")
-            .as_object()
-            .map(|a| {
-                let mut a = a.clone();
-                a.insert("currencyCode".into(), json!("EUR"));
-                Value::Object(a)
-            })
-            .unwrap()),
+        (
+            ACCOUNT,
+            account("P-3", "IND-1", "ACTIVE", "GB33BUKB20201555555555")
+                .as_object()
+                .map(|a| {
+                    let mut a = a.clone();
+                    a.insert("currencyCode".into(), json!("EUR"));
+                    Value::Object(a)
+                })
+                .unwrap(),
+        ),
         (ACCOUNT, account("P-4", "NOBODY", "ACTIVE", "GB33BUKB20201555555555")),
         (BALANCE, balance("P-5", "2024-07-01T00:00:00Z", "7")),
     ];

@@ -42,4 +42,3 @@ pub(crate) fn account(unit: &str, ext_id: &str, account: &AccountRecord) -> Valu
         "balances": balances,
     })
 }
-

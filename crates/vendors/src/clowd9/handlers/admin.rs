@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Clowd9;
-use crate::clowd9::parse;
 use crate::clowd9::NAME;
+use crate::clowd9::parse;
 use crate::clowd9::state::AccountEntry;
 use crate::clowd9::state::record::{Opened, Record};
 use crate::common::accounts;

@@ -96,7 +96,8 @@ fn clowd9_tokens_from_before_a_restart_keep_their_kind_and_their_expiry() {
     let harness = busy_world();
     let after = harness.restarted(crate::clowd9::vendor());
     let read_as = |account: &str, var: &str| {
-        let raw = format!("GET /v1/accounts/{{{{{account}}}}}\nAuthorization: Bearer {{{{{var}}}}}");
+        let raw =
+            format!("GET /v1/accounts/{{{{{account}}}}}\nAuthorization: Bearer {{{{{var}}}}}");
         send(&after, &raw)
     };
     let read = |var: &str| read_as("account", var);
@@ -125,7 +126,10 @@ fn clowd9_retry_of_a_write_from_before_a_restart_replays_its_answer() {
     assert_eq!(body_json(&send(&after, balances))["actual_balance"], "500", "moved once");
 }
 
-fn open(harness: &Harness, ids: serde_json::Value) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+fn open(
+    harness: &Harness,
+    ids: serde_json::Value,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
     let spec = spec("GBP", "0", Limits::default(), ids);
     harness.with_ctx(|ctx| harness.vendor.open_account(ctx, TENANT, &spec)).map(|o| o.vendor_ids)
 }
@@ -183,7 +187,13 @@ fn send_refused(harness: &Harness, route: usize, raw: &str) -> Response {
     let clock = |_| harness.now();
     let (server, ids) = (IdGen::random(), Ids::default());
     let trace = Trace::new(&server, &ids);
-    let ctx = Ctx { ledger: &harness.ledger, clock: &clock, trace: &trace, ids: &ids, recorder: &Refusing };
+    let ctx = Ctx {
+        ledger: &harness.ledger,
+        clock: &clock,
+        trace: &trace,
+        ids: &ids,
+        recorder: &Refusing,
+    };
     harness.vendor.handle(&ctx, route, &req)
 }
 
@@ -213,7 +223,13 @@ fn clowd9_opening_the_store_refuses_indexes_nothing() {
     let clock = |_| harness.now();
     let (server, idgen) = (IdGen::random(), Ids::default());
     let trace = Trace::new(&server, &idgen);
-    let ctx = Ctx { ledger: &harness.ledger, clock: &clock, trace: &trace, ids: &idgen, recorder: &Refusing };
+    let ctx = Ctx {
+        ledger: &harness.ledger,
+        clock: &clock,
+        trace: &trace,
+        ids: &idgen,
+        recorder: &Refusing,
+    };
     let refused = harness.vendor.open_account(&ctx, TENANT, &spec);
     assert!(refused.unwrap_err().contains(UNSTORED));
     // Neither identifier was taken: the same opening goes through once stored.

@@ -7,9 +7,9 @@ use serde_json::{Map, Value};
 
 use super::super::FirstVision;
 use super::super::state::{
-    self, AccountMeta, ActionCode, DEFAULT_LOGO, Record, direction_name, DEFAULT_ORG, VENDOR_ID_KEYS, client_id,
-    generate_account_number, generate_card_number, id_integer, id_text, is_account_number,
-    is_card_number, parse_action_codes,
+    self, AccountMeta, ActionCode, DEFAULT_LOGO, DEFAULT_ORG, Record, VENDOR_ID_KEYS, client_id,
+    direction_name, generate_account_number, generate_card_number, id_integer, id_text,
+    is_account_number, is_card_number, parse_action_codes,
 };
 use super::{ACCOUNT_NUMBER, CARD_NUMBER};
 use crate::common::persist::UNSTORED;
@@ -152,10 +152,9 @@ impl FirstVision {
         meta: AccountMeta,
         action_codes: Vec<(String, ActionCode)>,
     ) -> Result<(), String> {
-        for (kind, number) in [
-            (ACCOUNT_NUMBER, &meta.account_number),
-            (CARD_NUMBER, &meta.card_number),
-        ] {
+        for (kind, number) in
+            [(ACCOUNT_NUMBER, &meta.account_number), (CARD_NUMBER, &meta.card_number)]
+        {
             if self.index.get(tenant, kind, number) != Some(meta.id) {
                 self.index.insert(tenant, kind, number, meta.id)?;
             }

@@ -5,8 +5,8 @@ use ledger::{AccountView, Status};
 use rust_decimal::Decimal;
 use serde_json::Number;
 
-use super::super::wire::calendar::{Date, iso_month_end_years_later};
 use super::super::state::AccountMeta;
+use super::super::wire::calendar::{Date, iso_month_end_years_later};
 use super::super::wire::{self, NoEntries};
 use super::{LastMove, LastMoves, figures, money};
 

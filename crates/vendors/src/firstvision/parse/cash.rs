@@ -7,8 +7,8 @@ use std::borrow::Cow;
 use super::super::errors::{Failure, Vpl, bad, vpl};
 use super::super::wire;
 use super::{
-    CashCommand, Version, account_number_shape, amount, boolean, card_number_shape,
-    effective_date, filled, integer, organization, required_text, text, u32_of,
+    CashCommand, Version, account_number_shape, amount, boolean, card_number_shape, effective_date,
+    filled, integer, organization, required_text, text, u32_of,
 };
 
 type Refused = Failure;
@@ -129,9 +129,9 @@ fn l8v2_edits<'a>(
     let representative_id = filled(schema.representative_id)
         .ok_or_else(|| vpl(Vpl::RepBlank, "field representativeId: is blank"))?;
     foreign_use(schema.foreign_use.as_deref())?;
-    let account_number = schema.account_number.ok_or_else(|| {
-        vpl(Vpl::AccountRequired, "field accountNumber: is missing or blank")
-    })?;
+    let account_number = schema
+        .account_number
+        .ok_or_else(|| vpl(Vpl::AccountRequired, "field accountNumber: is missing or blank"))?;
     let action_code = filled(schema.action_code).ok_or_else(|| {
         vpl(Vpl::ActionCodeRequired, "field transactionData.actionCode: is missing")
     })?;
@@ -141,9 +141,9 @@ fn l8v2_edits<'a>(
     let plan_number = schema.plan_number.filter(|plan| *plan > 0).ok_or_else(|| {
         vpl(Vpl::PlanRequired, "field transactionData.planNumber: is missing or zero")
     })?;
-    let card_number = schema.card_number.ok_or_else(|| {
-        vpl(Vpl::CardRequired, "field transactionData.cardNumber: is missing")
-    })?;
+    let card_number = schema
+        .card_number
+        .ok_or_else(|| vpl(Vpl::CardRequired, "field transactionData.cardNumber: is missing"))?;
     let card_sequence = schema.card_sequence.ok_or_else(|| {
         vpl(Vpl::CardSequenceRequired, "field transactionData.cardSequence: is missing")
     })?;
@@ -191,10 +191,9 @@ fn foreign_use(value: Option<&str>) -> Result<(), Refused> {
             Vpl::AccountNotFound,
             "field foreignUse: 1 asks for the foreign account; mock accounts are local only",
         )),
-        Some(other) => Err(vpl(
-            Vpl::ForeignUseInvalid,
-            format!("field foreignUse: {other:?} is not 0 or 1"),
-        )),
+        Some(other) => {
+            Err(vpl(Vpl::ForeignUseInvalid, format!("field foreignUse: {other:?} is not 0 or 1")))
+        }
     }
 }
 
@@ -273,15 +272,13 @@ fn v2_head<'a>(
     let action_code =
         text(tx.action_code.as_ref(), "transactionData.actionCode", 4).map_err(bad)?;
     if let Some(code) = filled(action_code.clone())
-        && code.chars().count() != 4 {
-            return Err(bad(format!("field {TX}.actionCode: must be exactly 4 characters")));
-        }
+        && code.chars().count() != 4
+    {
+        return Err(bad(format!("field {TX}.actionCode: must be exactly 4 characters")));
+    }
     schema.action_code = action_code;
-    schema.authorization_code = required_text(
-        tx.authorization_code.as_ref(),
-        "transactionData.authorizationCode",
-        6..=6,
-    )?;
+    schema.authorization_code =
+        required_text(tx.authorization_code.as_ref(), "transactionData.authorizationCode", 6..=6)?;
     schema.department_code =
         required_text(tx.department_code.as_ref(), "transactionData.departmentCode", 1..=4)?;
     Ok(())
@@ -324,14 +321,12 @@ fn v2_transaction<'a>(
         text(letter.organization.as_ref(), "transactionData.letterInformation.organization", 3)
             .map_err(bad)?;
     }
-    schema.card_number =
-        card_number_shape(tx.card_number.as_ref(), "transactionData.cardNumber")?;
+    schema.card_number = card_number_shape(tx.card_number.as_ref(), "transactionData.cardNumber")?;
     schema.card_sequence =
         integer(tx.card_sequence.as_ref(), "transactionData.cardSequence", 4).map_err(bad)?;
     schema.insurance_code =
         text(tx.insurance_code.as_ref(), "transactionData.insuranceCode", 2).map_err(bad)?;
-    integer(tx.installment_number.as_ref(), "transactionData.installmentNumber", 2)
-        .map_err(bad)?;
+    integer(tx.installment_number.as_ref(), "transactionData.installmentNumber", 2).map_err(bad)?;
     schema.description =
         text(tx.description.as_ref(), "transactionData.description", 40).map_err(bad)?;
     schema.resolution_reference_number = text(

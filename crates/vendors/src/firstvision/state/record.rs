@@ -130,7 +130,8 @@ impl FirstVision {
                     card_sequence,
                     currency,
                 );
-                self.index_account(tenant, meta, action_codes).map_err(|err| format!("{NAME}: {err}"))
+                self.index_account(tenant, meta, action_codes)
+                    .map_err(|err| format!("{NAME}: {err}"))
             }
             Record::Token { token, issued_at, expires_at } => {
                 // The sweep the issue made, with the only clock a record has: this tenant's

@@ -20,7 +20,13 @@ const OTHER_ORG_ACCOUNT: &str = "8074010000000008008";
 const OTHER_ORG_CARD: &str = "0004513070406598974";
 
 /// A request of the default tenant with its token in `{{token}}`, as `X-ClientID` `client`.
-fn request(h: &Harness, head: &str, client: &str, extra: &[(String, String)], body: &str) -> Request {
+fn request(
+    h: &Harness,
+    head: &str,
+    client: &str,
+    extra: &[(String, String)],
+    body: &str,
+) -> Request {
     let mut text = format!(
         "{head}\nContent-Type: application/json\napikey: {API_KEY}\nX-ClientID: {client}\n\
          Authorization: Bearer {}\n",
@@ -145,7 +151,8 @@ fn busy_world() -> (Harness, Vec<(String, String)>, Response) {
 
 fn account_id(h: &Harness, number: &str) -> AccountId {
     let accounts = h.ledger.accounts(h.now(), TENANT);
-    let found = accounts.iter().find(|a| a.labels.get("accountNumber").map(String::as_str) == Some(number));
+    let found =
+        accounts.iter().find(|a| a.labels.get("accountNumber").map(String::as_str) == Some(number));
     found.unwrap().id
 }
 
@@ -155,7 +162,8 @@ fn every_read_answers_the_same_after_a_restart_and_reads_record_nothing() {
     let records = h.records();
     // Three openings, one token, six new transfers' credit limits, one signed request id.
     assert_eq!(records, 3 + 1 + 6 + 1);
-    let before: Vec<String> = reads(&h, &numbers).into_iter().map(|req| render(&h.send(req))).collect();
+    let before: Vec<String> =
+        reads(&h, &numbers).into_iter().map(|req| render(&h.send(req))).collect();
     assert!(before.iter().all(|answer| answer.starts_with("HTTP 200")), "{before:#?}");
     assert_eq!(h.records(), records, "a read records nothing");
 

@@ -85,7 +85,9 @@ pub(crate) fn history_time(at: Timestamp) -> String {
 fn history_time_of(dt: &calendar::DateTime) -> String {
     let mut text = String::with_capacity(7);
     let parts = [dt.hour, dt.minute, dt.second].map(u32::from);
-    for (value, width) in [(parts[0], 2), (parts[1], 2), (parts[2], 2), (dt.microsecond / 100_000, 1)] {
+    for (value, width) in
+        [(parts[0], 2), (parts[1], 2), (parts[2], 2), (dt.microsecond / 100_000, 1)]
+    {
         digits(&mut text, value, width);
     }
     text

@@ -63,7 +63,13 @@ pub(crate) struct Layout {
 
 impl Layout {
     /// The parts for an account with this identity, written as the general path writes them.
-    pub(crate) fn of(org: u16, logo: u16, account_number: &str, card_number: &str, currency: Currency) -> Layout {
+    pub(crate) fn of(
+        org: u16,
+        logo: u16,
+        account_number: &str,
+        card_number: &str,
+        currency: Currency,
+    ) -> Layout {
         let text = |write: &dyn Fn(&mut Writer)| {
             let mut w = Writer::default();
             write(&mut w);
@@ -232,9 +238,7 @@ impl Cash<'_, '_> {
             .int(u64::from(command.asm_org), 0)
             .raw(r#","asmRepresentativeId":"#);
         string(&mut w, &command.representative_id);
-        w.raw(&layout.l8v2_account)
-            .raw(&history_date)
-            .raw(r#"","historyTime":""#);
+        w.raw(&layout.l8v2_account).raw(&history_date).raw(r#"","historyTime":""#);
         w.raw(&history_time_in(&mut [0; 7], &at));
         w.raw(r#"","actionCodePri":0,"recordType":"M","actionDescription":""#)
             .raw(self.action.description)
@@ -418,7 +422,13 @@ mod tests {
     /// An account's laid-out parts are what the general path writes for it.
     #[test]
     fn laid_out_parts_are_what_the_writer_writes() {
-        let layout = Layout::of(970, 401, "9704010000000001467", "0000001234567890123", Currency::from_code("MXN").unwrap());
+        let layout = Layout::of(
+            970,
+            401,
+            "9704010000000001467",
+            "0000001234567890123",
+            Currency::from_code("MXN").unwrap(),
+        );
         assert_eq!(
             layout.l8v2_account,
             r#","referralRepresentative":"","account":{"organizationNumber":970,"logo":401,"number":"9704010000000001467"},"foreignUseIndicator":"0","cardNumber":"0000001234567890123","historyDate":""#
@@ -432,9 +442,19 @@ mod tests {
 
     #[test]
     fn zero_and_small_amounts_keep_their_scale() {
-        for (amount, text) in [(Decimal::new(0, 2), "0.00"), (Decimal::new(5, 2), "0.05"),
-            (Decimal::new(-5, 2), "-0.05"), (Decimal::new(7, 0), "7"), (Decimal::new(12345, 2), "123.45")] {
-            assert_eq!(written(|w| { w.dec(amount); }), text);
+        for (amount, text) in [
+            (Decimal::new(0, 2), "0.00"),
+            (Decimal::new(5, 2), "0.05"),
+            (Decimal::new(-5, 2), "-0.05"),
+            (Decimal::new(7, 0), "7"),
+            (Decimal::new(12345, 2), "123.45"),
+        ] {
+            assert_eq!(
+                written(|w| {
+                    w.dec(amount);
+                }),
+                text
+            );
         }
     }
 }

@@ -63,11 +63,11 @@ fn member<'a>(scan: &mut Scan<'a>) -> Option<Option<Field<'a>>> {
 }
 
 /// `transactionData`: an object or `null`; anything else serde refuses in its own words.
-fn transaction_data<'a>(scan: &mut Scan<'a>) -> Option<Option<Object<ModifyAccountBalanceTxData<'a>>>> {
+fn transaction_data<'a>(
+    scan: &mut Scan<'a>,
+) -> Option<Option<Object<ModifyAccountBalanceTxData<'a>>>> {
     match scan.peek()? {
-        b'n' => {
-            (scan.scalar()? == "null").then_some(None)
-        }
+        b'n' => (scan.scalar()? == "null").then_some(None),
         b'{' => {
             let mut tx = ModifyAccountBalanceTxData::default();
             scan.members(|scan, key| {
@@ -148,13 +148,21 @@ mod tests {
         prop::sample::select(vec!["", " ", "\n\t ", "\r\n"])
     }
 
-    fn object(keys: &'static [&'static str], inner: Option<String>) -> impl Strategy<Value = String> {
-        (prop::sample::subsequence(keys, 0..=keys.len()).prop_shuffle(), prop::collection::vec((value(), space()), keys.len()))
+    fn object(
+        keys: &'static [&'static str],
+        inner: Option<String>,
+    ) -> impl Strategy<Value = String> {
+        (
+            prop::sample::subsequence(keys, 0..=keys.len()).prop_shuffle(),
+            prop::collection::vec((value(), space()), keys.len()),
+        )
             .prop_map(move |(keys, values)| {
                 let mut members: Vec<String> = keys
                     .iter()
                     .zip(values)
-                    .map(|(key, (value, space))| format!("{space}\"{key}\"{space}:{space}{value}{space}"))
+                    .map(|(key, (value, space))| {
+                        format!("{space}\"{key}\"{space}:{space}{value}{space}")
+                    })
                     .collect();
                 if let Some(inner) = &inner {
                     members.push(format!("\"transactionData\":{inner}"));
@@ -195,18 +203,24 @@ mod tests {
 
     /// An object of `count` members, keys drawn from `keys` (so some twice), values of any shape,
     /// `inner` as `transactionData` when given.
-    fn members(keys: &'static [&'static str], inner: Option<String>) -> impl Strategy<Value = String> {
-        prop::collection::vec((prop::sample::select(keys), testing::value(), space()), 0..keys.len())
-            .prop_map(move |members| {
-                let mut members: Vec<String> = members
-                    .into_iter()
-                    .map(|(key, value, space)| format!("{space}\"{key}\":{space}{value}"))
-                    .collect();
-                if let Some(inner) = &inner {
-                    members.push(format!("\"transactionData\" : {inner}"));
-                }
-                format!("{{{}}}", members.join(","))
-            })
+    fn members(
+        keys: &'static [&'static str],
+        inner: Option<String>,
+    ) -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            (prop::sample::select(keys), testing::value(), space()),
+            0..keys.len(),
+        )
+        .prop_map(move |members| {
+            let mut members: Vec<String> = members
+                .into_iter()
+                .map(|(key, value, space)| format!("{space}\"{key}\":{space}{value}"))
+                .collect();
+            if let Some(inner) = &inner {
+                members.push(format!("\"transactionData\" : {inner}"));
+            }
+            format!("{{{}}}", members.join(","))
+        })
     }
 
     /// Bodies as a client writes them (mostly the struct's own members, some twice), then
@@ -218,9 +232,8 @@ mod tests {
             1 => Just(Some("null".to_string())),
             1 => Just(None),
         ];
-        let top = (tx, any::<bool>()).prop_flat_map(|(tx, all)| {
-            members(if all { &TOP_KEYS } else { &TOP_KEYS[..4] }, tx)
-        });
+        let top = (tx, any::<bool>())
+            .prop_flat_map(|(tx, all)| members(if all { &TOP_KEYS } else { &TOP_KEYS[..4] }, tx));
         (top, testing::edits())
     }
 
@@ -282,6 +295,9 @@ mod tests {
         let scanned = l8v2(body).unwrap();
         assert_eq!(scanned, serde_json::from_str(body).unwrap());
         assert_eq!(l8v2_unchecked(body.as_bytes()).as_ref(), Some(&scanned));
-        assert_eq!(scanned.transaction_data.unwrap().transaction_amount, Some(Field::Number("1.00")));
+        assert_eq!(
+            scanned.transaction_data.unwrap().transaction_amount,
+            Some(Field::Number("1.00"))
+        );
     }
 }

@@ -148,11 +148,18 @@ fn pcaasa_retry_of_a_write_from_before_a_restart_replays_its_answer() {
     assert_eq!(answers(&after), answers(&harness), "no money moved again");
 }
 
-fn open(harness: &Harness, ids: serde_json::Value) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+fn open(
+    harness: &Harness,
+    ids: serde_json::Value,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
     let serde_json::Value::Object(vendor_ids) = ids else { panic!("ids must be an object") };
     let currency = ledger::Currency::from_code("USD").unwrap();
-    let spec =
-        AccountSpec { currency, opening_balance: Decimal::ZERO, limits: Limits::default(), vendor_ids };
+    let spec = AccountSpec {
+        currency,
+        opening_balance: Decimal::ZERO,
+        limits: Limits::default(),
+        vendor_ids,
+    };
     harness.with_ctx(|ctx| harness.vendor.open_account(ctx, TENANT, &spec)).map(|o| o.vendor_ids)
 }
 
@@ -212,7 +219,13 @@ fn refusing<T>(harness: &Harness, f: impl FnOnce(&Ctx<'_>) -> T) -> T {
     let clock = |_| harness.now();
     let (server, ids) = (IdGen::random(), Ids::default());
     let trace = Trace::new(&server, &ids);
-    let ctx = Ctx { ledger: &harness.ledger, clock: &clock, trace: &trace, ids: &ids, recorder: &Refusing };
+    let ctx = Ctx {
+        ledger: &harness.ledger,
+        clock: &clock,
+        trace: &trace,
+        ids: &ids,
+        recorder: &Refusing,
+    };
     f(&ctx)
 }
 
@@ -221,7 +234,12 @@ pub(super) fn call_refused(harness: &Harness, name: &str, form: &str) -> Respons
 }
 
 /// Sends a form-encoded call with a context whose store is `recorder`.
-fn call_recorded_by(harness: &Harness, recorder: &dyn Recorder, name: &str, form: &str) -> Response {
+fn call_recorded_by(
+    harness: &Harness,
+    recorder: &dyn Recorder,
+    name: &str,
+    form: &str,
+) -> Response {
     let text =
         format!("POST /?call={name}\nContent-Type: application/x-www-form-urlencoded\n\n{form}");
     let req = parse_request(&text);
@@ -308,8 +326,12 @@ fn pcaasa_opening_the_store_refuses_indexes_nothing() {
     let ids = json!({"accountUuid": "7d3f1a52-9c4e-4b8a-a1f6-0e5b2c9d4a17"});
     let serde_json::Value::Object(vendor_ids) = ids.clone() else { unreachable!() };
     let currency = ledger::Currency::from_code("USD").unwrap();
-    let spec =
-        AccountSpec { currency, opening_balance: Decimal::ZERO, limits: Limits::default(), vendor_ids };
+    let spec = AccountSpec {
+        currency,
+        opening_balance: Decimal::ZERO,
+        limits: Limits::default(),
+        vendor_ids,
+    };
     let refused = refusing(&harness, |ctx| harness.vendor.open_account(ctx, TENANT, &spec));
     assert!(refused.unwrap_err().contains(UNSTORED));
     assert_eq!(harness.records(), 0);

@@ -82,8 +82,13 @@ impl Qolo {
         account_guid: Uuid,
         record: &AccountRecord,
     ) -> wire::AccountStatics {
-        let zero = QoloBalances { ledger: Decimal::ZERO, available: Decimal::ZERO, suspense: Decimal::ZERO };
-        let account = self.account_object(account_guid, record, Status::Active, zero, &Activity::default());
+        let zero = QoloBalances {
+            ledger: Decimal::ZERO,
+            available: Decimal::ZERO,
+            suspense: Decimal::ZERO,
+        };
+        let account =
+            self.account_object(account_guid, record, Status::Active, zero, &Activity::default());
         wire::AccountStatics::of(&account)
     }
 
@@ -183,4 +188,3 @@ fn card_dto<'a>(wallet_guid: Uuid, wallet_id: &'a str, card: &'a Card) -> wire::
 pub(crate) fn number(amount: Decimal) -> wire::Amount {
     wire::Amount(amount)
 }
-

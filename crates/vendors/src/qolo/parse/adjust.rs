@@ -128,19 +128,27 @@ pub(crate) fn adjust_balance(body: &[u8]) -> Result<Adjustment<'_>, Failure> {
     let source_code = problems.string(sent.source_code, "", "source_code", CODE_CHARS_MAX);
     let target = target(account_guid, card_proxy.as_ref(), account_object_guid, &mut problems);
     if let (Some(amount), Some(currency)) = (amount, currency)
-        && !currency.fits_scale(amount) {
-            problems.add(
-                "amount",
-                format!(
-                    "The field amount has more decimal places than {} allows ({}).",
-                    currency.code(),
-                    currency.exponent()
-                ),
-            );
-        }
+        && !currency.fits_scale(amount)
+    {
+        problems.add(
+            "amount",
+            format!(
+                "The field amount has more decimal places than {} allows ({}).",
+                currency.code(),
+                currency.exponent()
+            ),
+        );
+    }
     problems.into_result()?;
-    let echo =
-        Echo { client_reference_id, description, memo_code, card_proxy, user_guid, source_code, wire_date };
+    let echo = Echo {
+        client_reference_id,
+        description,
+        memo_code,
+        card_proxy,
+        user_guid,
+        source_code,
+        wire_date,
+    };
     match (request_code, amount, currency, target) {
         (Some((request_code, direction)), Some(amount), Some(currency), Some(target)) => {
             Ok(Adjustment { request_code, direction, amount, currency, target, echo })
@@ -242,7 +250,8 @@ fn amount(field: Option<&Field<'_>>, problems: &mut Problems) -> Option<Decimal>
             problems.add("amount", "The field amount has too many digits.");
         }
         Err(_) => {
-            problems.add("amount", "The field amount must be a plain decimal number (no exponent).");
+            problems
+                .add("amount", "The field amount must be a plain decimal number (no exponent).");
         }
     }
     None
@@ -289,9 +298,10 @@ thread_local! {
 /// [`Currency::from_code`], answered from [`LAST_CURRENCY`] when it is that code.
 pub(crate) fn currency_of(code: &str) -> Option<Currency> {
     if let Some(last) = LAST_CURRENCY.get()
-        && last.code() == code {
-            return Some(last);
-        }
+        && last.code() == code
+    {
+        return Some(last);
+    }
     let currency = Currency::from_code(code)?;
     LAST_CURRENCY.set(Some(currency));
     Some(currency)

@@ -105,4 +105,3 @@ pub(crate) fn open_ids(ids: &Map<String, Value>) -> Result<OpenIds, String> {
     }
     Ok(res)
 }
-

@@ -103,4 +103,3 @@ pub(crate) fn program_query(req: &Request) -> Result<ProgramQuery, Failure> {
     problems.into_result()?;
     Ok(ProgramQuery { based_on, descending, count, include_negative_balances, account_status })
 }
-

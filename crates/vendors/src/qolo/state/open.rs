@@ -192,9 +192,10 @@ fn place(
         });
     }
     if let Some(wallet_id) = &ids.wallet_id
-        && state.wallets.values().any(|w| w.wallet_id == *wallet_id) {
-            return Err(format!("wallet_id {wallet_id} is already in use"));
-        }
+        && state.wallets.values().any(|w| w.wallet_id == *wallet_id)
+    {
+        return Err(format!("wallet_id {wallet_id} is already in use"));
+    }
     let wallet_id = match &ids.wallet_id {
         Some(wallet_id) => wallet_id.clone(),
         None => {

@@ -97,7 +97,10 @@ fn qolo_retry_of_a_write_from_before_a_restart_replays_its_answer() {
     assert_eq!(send(&after, read).body, send(&harness, read).body, "no money moved again");
 }
 
-fn open(harness: &Harness, ids: serde_json::Value) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+fn open(
+    harness: &Harness,
+    ids: serde_json::Value,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
     let serde_json::Value::Object(vendor_ids) = ids else { panic!("ids must be an object") };
     let spec = AccountSpec {
         currency: ledger::Currency::from_code("USD").unwrap(),
@@ -188,7 +191,13 @@ fn refusing<T>(harness: &Harness, f: impl FnOnce(&Ctx<'_>) -> T) -> T {
     let clock = |_| harness.now();
     let (server, ids) = (IdGen::random(), Ids::default());
     let trace = Trace::new(&server, &ids);
-    let ctx = Ctx { ledger: &harness.ledger, clock: &clock, trace: &trace, ids: &ids, recorder: &Refusing };
+    let ctx = Ctx {
+        ledger: &harness.ledger,
+        clock: &clock,
+        trace: &trace,
+        ids: &ids,
+        recorder: &Refusing,
+    };
     f(&ctx)
 }
 

@@ -175,7 +175,9 @@ impl<'de: 'a, 'a, T: Deserialize<'de>> Deserialize<'de> for Nested<'a, T> {
         let raw = <&'de serde_json::value::RawValue>::deserialize(deserializer)?;
         let text = raw.get();
         if text.starts_with('{') {
-            serde_json::from_str(text).map(|object| Nested::Object(Box::new(object))).map_err(serde::de::Error::custom)
+            serde_json::from_str(text)
+                .map(|object| Nested::Object(Box::new(object)))
+                .map_err(serde::de::Error::custom)
         } else {
             serde_json::from_str(text).map(Nested::Other).map_err(serde::de::Error::custom)
         }

@@ -39,7 +39,8 @@ pub(crate) fn write(ts: Timestamp, out: &mut impl fmt::Write) -> fmt::Result {
         len += 1;
     };
     date.into_iter().for_each(&mut put);
-    for (separator, value) in [(b'T', seconds / 3600), (b':', seconds / 60 % 60), (b':', seconds % 60)]
+    for (separator, value) in
+        [(b'T', seconds / 3600), (b':', seconds / 60 % 60), (b':', seconds % 60)]
     {
         put(separator);
         put(digit(value / 10));
@@ -77,9 +78,10 @@ thread_local! {
 /// `YYYY-MM-DD` of day `unix_day` (from 1970-01-01), or `None` outside years 0000..=9999.
 fn date_text(unix_day: i64) -> Option<[u8; 10]> {
     if let Some((day, text)) = DAY.get()
-        && day == unix_day {
-            return Some(text);
-        }
+        && day == unix_day
+    {
+        return Some(text);
+    }
     let dt = calendar::DateTime::of_unix_day(unix_day);
     if !(0..=9999).contains(&dt.year) {
         return None;
