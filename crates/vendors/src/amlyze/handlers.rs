@@ -108,11 +108,8 @@ pub(crate) fn catalogued(
     tenant: Option<TenantId>,
 ) -> Option<Response> {
     let error = errors::catalogued(name)?;
-    let failure = Failure::new(error, format!("fault rule: catalogue entry {name}"));
-    let (failure, now) = match tenant {
-        Some(tenant) => (failure.for_tenant(tenant), ctx.now(tenant)),
-        None => (failure, tenants.refusal_time(None)),
-    };
+    let now = tenant.map_or_else(|| tenants.refusal_time(None), |tenant| ctx.now(tenant));
+    let failure = Failure::catalogued(error, name, tenant);
     Some(failure.into_response(errors::Scene { path: &req.path, now }))
 }
 

@@ -51,11 +51,7 @@ pub(super) fn catalogued(
     tenant: Option<TenantId>,
 ) -> Option<Response> {
     let error = errors::catalogued(name)?;
-    let failure = Failure::new(error, format!("fault rule: catalogue entry {name}"));
-    let failure = match tenant {
-        Some(tenant) => failure.for_tenant(tenant),
-        None => failure,
-    };
+    let failure = Failure::catalogued(error, name, tenant);
     // The server refuses an oversized or late body before the handler runs, in `rpcStatus`.
     let refused_by_server = matches!(error, Clowd9Error::BodyTooLarge | Clowd9Error::BodyTimeout);
     let seed_call = req.method == http::Method::POST && req.path == SEED_PATH;

@@ -45,6 +45,11 @@ impl<E> Failure<E> {
         self
     }
 
+    /// `error`, a catalogue entry a fault rule named, drawn for `tenant` when known.
+    pub fn catalogued(error: E, name: &str, tenant: Option<TenantId>) -> Failure<E> {
+        Failure { error, reason: format!("fault rule: catalogue entry {name}"), tenant }
+    }
+
     /// The same failure with a more precise reason (what the client sees is unchanged).
     #[must_use]
     pub fn with_reason(mut self, reason: impl Into<String>) -> Failure<E> {

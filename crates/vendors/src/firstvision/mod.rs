@@ -286,12 +286,7 @@ impl Vendor for FirstVision {
         tenant: Option<TenantId>,
     ) -> Option<Response> {
         // FirstVision's error body echoes nothing of the request: the same bytes on every route.
-        let failure = Failure::new(errors::catalogued(name)?, format!("fault rule: {name}"));
-        let failure = match tenant {
-            Some(tenant) => failure.for_tenant(tenant),
-            None => failure,
-        };
-        Some(failure.into_response(()))
+        Some(Failure::catalogued(errors::catalogued(name)?, name, tenant).into_response(()))
     }
 
     fn tenant_of(&self, req: &Request) -> Option<TenantId> {

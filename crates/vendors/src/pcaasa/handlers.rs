@@ -54,12 +54,7 @@ pub(super) fn render_as_handler(
 ) -> Response {
     let served = parse::call(req).map(Call::name);
     let answer = |error: PcaasaError, echo: Echo<'_>| {
-        let failure = Failure::new(error, reason);
-        let failure = match tenant {
-            Some(tenant) => failure.for_tenant(tenant),
-            None => failure,
-        };
-        failure.into_response(echo)
+        Failure { error, reason: reason.clone(), tenant }.into_response(echo)
     };
     match error.stage() {
         Stage::Routing => match parse::call_param(req) {

@@ -32,11 +32,7 @@ pub(crate) fn catalogued(
     tenant: Option<TenantId>,
 ) -> Option<Response> {
     let error = errors::catalogued(name)?;
-    let failure = Failure::new(error, format!("fault rule: catalogue entry {name}"));
-    let failure = match tenant {
-        Some(tenant) => failure.for_tenant(tenant),
-        None => failure,
-    };
+    let failure = Failure::catalogued(error, name, tenant);
     let trace_id = ctx.trace_id(tenant);
     Some(failure.into_response(errors::Scene { instance: &req.path, trace_id }))
 }
