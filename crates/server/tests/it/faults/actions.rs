@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::target::Target;
-use super::{Ending, Raw, last_vendor_entry, raw, rule, shown};
+use super::{Ending, Raw, last_vendor_entry, raw, raw_at, rule, shown};
 use crate::common::{Reply, Sandbox};
 
 /// A client's patience: long enough for every fault here but a hang.
@@ -260,4 +260,23 @@ async fn a_latency_range_delays_each_answer_within_it() {
         assert!(seen.elapsed >= Duration::from_millis(100), "{:?}", seen.elapsed);
         assert!(seen.elapsed < Duration::from_millis(2_000), "{:?}", seen.elapsed);
     }
+}
+
+/// A request a hang holds does not hold up a graceful stop: the server lets it go at once.
+#[tokio::test]
+async fn a_graceful_stop_lets_a_hanging_request_go() {
+    let sb = Sandbox::start().await;
+    let target = Target::open(&sb, "clowd9").await;
+    rule(&sb, json!({"name": "forever", "transport": "hang", "match": {"vendor": "clowd9"}})).await;
+    let request = target.request(&target.key(), &[]);
+    let base_url = sb.server.base_url.clone();
+    let held =
+        tokio::spawn(async move { raw_at(&base_url, &request, Duration::from_secs(30)).await });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let Sandbox { server, .. } = sb;
+    let stopped = tokio::time::timeout(Duration::from_secs(5), server.shutdown()).await;
+    assert!(stopped.is_ok(), "the stop waited on the held request");
+    let seen = held.await.unwrap();
+    assert_eq!((seen.ending, seen.bytes.len()), (Ending::Closed, 0), "{seen:?}");
+    assert!(seen.elapsed < Duration::from_secs(5), "{:?}", seen.elapsed);
 }

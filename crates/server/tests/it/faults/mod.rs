@@ -77,8 +77,13 @@ impl Raw {
 /// Sends `request` on a fresh connection and reads until the server closes or resets it, or
 /// `patience` passes (then the client gives up and closes its side).
 pub(crate) async fn raw(sb: &Sandbox, request: &[u8], patience: Duration) -> Raw {
+    raw_at(&sb.server.base_url, request, patience).await
+}
+
+/// [`raw`] to a server by its base URL.
+pub(crate) async fn raw_at(base_url: &str, request: &[u8], patience: Duration) -> Raw {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = sb.server.base_url.trim_start_matches("http://").to_string();
+    let addr = base_url.trim_start_matches("http://").to_string();
     let started = Instant::now();
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream.write_all(request).await.unwrap();
