@@ -77,7 +77,8 @@ impl Logged {
     }
 }
 
-/// What the tests do: an admin call, a vendor login, a vendor write the ledger refuses.
+/// What the tests do: an admin call, a vendor login, a vendor write the ledger refuses, a
+/// fault rule made and the vendor write it fails.
 /// Returns each answer's (status, trace id, reason header).
 fn traffic(server: &Logged) -> Vec<(u16, String, Option<String>)> {
     let opened = json!({ "vendor": "clowd9", "currency": "GBP", "opening_balance": "1.00" });
@@ -100,8 +101,23 @@ fn traffic(server: &Logged) -> Vec<(u16, String, Option<String>)> {
         "account_id": "no-such-account", "amount": 100, "direction": "Credit", "reference_id": "r-1",
     });
     keep(server.post("/v1/accounts/balance", &token, &credit));
+    let rule = json!({
+        "name": "down", "match": { "vendor": "clowd9" }, "when": { "first": 1 },
+        "error": "unavailable",
+    });
+    keep(server.post("/__admin/faults", ADMIN_TOKEN, &rule));
+    keep(server.post("/v1/accounts/balance", &token, &credit));
     answers
 }
+
+/// The paths [`traffic`] posts to, in order.
+const PATHS: [&str; 5] = [
+    "/__admin/accounts",
+    "/v1/auth",
+    "/v1/accounts/balance",
+    "/__admin/faults",
+    "/v1/accounts/balance",
+];
 
 #[test]
 fn json_logs_are_one_object_per_request_with_its_tenant_route_status_latency_trace_and_reason() {
@@ -114,8 +130,9 @@ fn json_logs_are_one_object_per_request_with_its_tenant_route_status_latency_tra
         .collect();
     let requests: Vec<&Value> =
         lines.iter().filter(|line| line["target"] == "sandbank::request").collect();
-    assert_eq!(requests.len(), 3, "one object per request: {stderr}");
-    for (line, (status, trace_id, reason)) in requests.iter().zip(&answers) {
+    assert_eq!(requests.len(), PATHS.len(), "one object per request: {stderr}");
+    for ((line, (status, trace_id, reason)), path) in requests.iter().zip(&answers).zip(PATHS) {
+        assert_eq!(line["path"], path, "{line}");
         assert_eq!(line["level"], "INFO", "{line}");
         assert!(line["timestamp"].as_str().is_some_and(|t| t.contains('T')), "{line}");
         assert_eq!(line["status"], *status, "{line}");
@@ -125,18 +142,19 @@ fn json_logs_are_one_object_per_request_with_its_tenant_route_status_latency_tra
         // The reason is the header's, and absent from a success.
         assert_eq!(line["reason"].as_str(), reason.as_deref(), "{line}");
     }
-    let (opened, login, refused) = (requests[0], requests[1], requests[2]);
-    assert_eq!(opened["path"], "/__admin/accounts");
+    let (opened, login, refused, faulted) = (requests[0], requests[1], requests[2], requests[4]);
     assert_eq!(opened["tenant"], DEFAULT_TENANT);
     assert_eq!(opened["vendor"], "-");
-    assert_eq!(login["path"], "/v1/auth");
     assert_eq!(login["vendor"], "clowd9");
     assert_eq!(login["operation"], "AuthenticateApi");
-    assert_eq!(refused["path"], "/v1/accounts/balance");
     assert_eq!(refused["operation"], "UpdateAccountBalance");
     assert_eq!(refused["tenant"], DEFAULT_TENANT, "a vendor call names its tenant: {refused}");
     assert!(refused["status"].as_u64().unwrap() >= 400, "{refused}");
     assert!(refused["reason"].as_str().is_some_and(|r| !r.is_empty()), "{refused}");
+    assert_eq!(refused.get("fault"), None, "no rule fired: {refused}");
+    // The rule that fired is named, beside the vendor's 503.
+    assert_eq!(faulted["fault"], "down", "{faulted}");
+    assert_eq!(faulted["status"], 503, "{faulted}");
 }
 
 #[test]
@@ -145,10 +163,8 @@ fn text_logs_name_each_requests_method_path_and_tenant() {
     let answers = traffic(&server);
     let stderr = server.stop();
     let requests: Vec<&str> = stderr.lines().filter(|l| l.contains("sandbank::request")).collect();
-    assert_eq!(requests.len(), 3, "one line per request: {stderr}");
-    for (line, path) in
-        requests.iter().zip(["/__admin/accounts", "/v1/auth", "/v1/accounts/balance"])
-    {
+    assert_eq!(requests.len(), PATHS.len(), "one line per request: {stderr}");
+    for (line, path) in requests.iter().zip(PATHS) {
         let route = format!("method=\"POST\" path=\"{path}\"");
         assert!(line.contains(&route), "{line}");
         assert!(line.contains(&format!("tenant={DEFAULT_TENANT}")), "{line}");
