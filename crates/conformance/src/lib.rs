@@ -88,6 +88,7 @@ pub async fn run_until(
     progress: impl Fn(&CaseResult) + Send + Sync,
     stop: impl Future<Output = ()>,
 ) -> Result<Report, RunError> {
+    let started = std::time::Instant::now();
     let base_url = runner::check_target(&options.target).map_err(RunError::Usage)?;
     if options.admin_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
         return Err(RunError::Usage("the admin token is empty".into()));
@@ -142,6 +143,8 @@ pub async fn run_until(
         orphan_snapshots,
         allow_skips: options.allow_skips,
         cleanup,
+        duration: started.elapsed(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
     })
 }
 

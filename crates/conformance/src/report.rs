@@ -1,5 +1,9 @@
 //! Results and their renderings: the console summary per vendor, JUnit XML and JSON for CI, and
-//! a self-contained HTML page a person can open.
+//! a self-contained HTML page a person can open (`report/html.rs`).
+
+mod html;
+#[cfg(test)]
+mod tests;
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -64,6 +68,10 @@ pub struct Report {
     pub allow_skips: bool,
     /// The tenants the run made on sandbank, and what became of them.
     pub cleanup: Cleanup,
+    /// The run's wall time, from start to the end of the clean-up.
+    pub duration: Duration,
+    /// The version of sandbank (its conformance runner) that checked the target.
+    pub version: String,
 }
 
 /// The tenants a run made on sandbank (one per case, through the admin API) and deleted.
@@ -75,6 +83,21 @@ pub struct Cleanup {
     pub deleted: usize,
     /// Why some are left, when some are.
     pub warning: Option<String>,
+}
+
+/// One vendor's line of a report's summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VendorSummary {
+    /// The vendor folder.
+    pub vendor: String,
+    /// Cases that passed.
+    pub passed: usize,
+    /// Cases that failed.
+    pub failed: usize,
+    /// Cases skipped (debt: the target lacks what they need).
+    pub skipped: usize,
+    /// The vendor's cases' wall times, summed (cases run at once, so more than it took).
+    pub duration: Duration,
 }
 
 impl Cleanup {
@@ -123,6 +146,25 @@ impl Report {
             ));
         }
         problems
+    }
+
+    /// (vendor, passed, failed, skipped, summed case time) per vendor, in vendor order.
+    pub fn by_vendor(&self) -> Vec<VendorSummary> {
+        by_vendor(&self.cases)
+            .into_iter()
+            .map(|(vendor, cases)| {
+                let mut summary = VendorSummary { vendor, ..VendorSummary::default() };
+                for case in cases {
+                    match case.outcome {
+                        Outcome::Passed => summary.passed += 1,
+                        Outcome::Failed(_) => summary.failed += 1,
+                        Outcome::Skipped(_) => summary.skipped += 1,
+                    }
+                    summary.duration += case.duration;
+                }
+                summary
+            })
+            .collect()
     }
 
     /// Whether the run passes: nothing failed, something ran, and nothing was skipped unless
@@ -249,6 +291,12 @@ impl Report {
         let (passed, failed, skipped) = self.counts();
         json!({
             "target": self.target,
+            "version": self.version,
+            "duration_ms": millis(self.duration),
+            "vendors": self.by_vendor().iter().map(|v| json!({
+                "vendor": v.vendor, "passed": v.passed, "failed": v.failed, "skipped": v.skipped,
+                "duration_ms": millis(v.duration),
+            })).collect::<Vec<_>>(),
             "passed": passed,
             "failed": failed,
             "skipped": skipped,
@@ -263,11 +311,20 @@ impl Report {
                     Outcome::Failed(f) => ("failed", json!({
                         "step": f.step,
                         "expectation": f.expectation,
-                        "request": f.exchange.as_ref().map(|e| json!({"method": e.method, "url": e.url, "body": e.request_body})),
+                        "request": f.exchange.as_ref().map(|e| json!({
+                            "method": e.method, "url": e.url,
+                            "headers": headers(&e.request_headers), "body": e.request_body,
+                        })),
                         // `status` is null, and `no_answer` says why, when no answer arrived.
+                        // The answer's headers carry sandbank's `x-sandbank-reason`.
                         "response": f.exchange.as_ref().map(|e| match &e.status {
-                            Status::Answered(code) => json!({"status": code, "body": e.response_body}),
-                            Status::NoAnswer(why) => json!({"status": null, "body": "", "no_answer": why}),
+                            Status::Answered(code) => json!({
+                                "status": code, "headers": headers(&e.response_headers),
+                                "body": e.response_body,
+                            }),
+                            Status::NoAnswer(why) => json!({
+                                "status": null, "headers": [], "body": "", "no_answer": why,
+                            }),
                         }),
                         "curl": f.exchange.as_ref().map(|e| e.curl()),
                     })),
@@ -275,64 +332,27 @@ impl Report {
                 json!({
                     "vendor": c.vendor, "name": c.name, "describe": c.describe, "file": c.file,
                     "outcome": outcome, "detail": detail, "warnings": c.warnings,
-                    "duration_ms": c.duration.as_millis() as u64,
+                    "duration_ms": millis(c.duration),
                 })
             }).collect::<Vec<_>>(),
         })
     }
 
-    /// A self-contained HTML page.
+    /// A self-contained HTML page: the run and each vendor at a glance, then every case,
+    /// failures first, each failure's exchange folded under it.
     pub fn html(&self) -> String {
-        let (passed, failed, skipped) = self.counts();
-        let mut rows = String::new();
-        for case in &self.cases {
-            let (class, label, detail) = match &case.outcome {
-                Outcome::Passed => ("pass", "passed", String::new()),
-                Outcome::Skipped(reason) => ("skip", "skipped", xml(reason)),
-                Outcome::Failed(f) => (
-                    "fail",
-                    "failed",
-                    format!(
-                        "<b>{}</b>: {}<pre>{}</pre>",
-                        xml(&f.step),
-                        xml(&f.expectation),
-                        xml(&f
-                            .exchange
-                            .as_ref()
-                            .map(|e| format!(
-                                "{}\n\n{} {}\n{}",
-                                e.curl(),
-                                e.status,
-                                "",
-                                e.response_body
-                            ))
-                            .unwrap_or_default())
-                    ),
-                ),
-            };
-            let _ = writeln!(
-                rows,
-                "<tr class=\"{class}\"><td>{}</td><td>{}</td><td>{}</td><td>{label}</td><td>{detail}</td></tr>",
-                xml(&case.vendor),
-                xml(&case.name),
-                xml(&case.describe)
-            );
-        }
-        format!(
-            "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>sandbank conformance</title>\n<style>\
-             body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse;width:100%}}\
-             td,th{{border:1px solid #ccc;padding:4px;vertical-align:top;text-align:left}}\
-             .pass td:nth-child(4){{color:#070}}.fail td:nth-child(4){{color:#b00;font-weight:bold}}\
-             .skip td:nth-child(4){{color:#886}}pre{{white-space:pre-wrap;max-width:60em}}</style></head>\n\
-             <body><h1>sandbank conformance</h1><p>target {} — {passed} passed, {failed} failed, {skipped} skipped — {}</p>\n\
-             <table><tr><th>vendor</th><th>case</th><th>behaviour</th><th>outcome</th><th>detail</th></tr>\n{rows}</table></body></html>\n",
-            xml(&self.target),
-            match self.problems().as_slice() {
-                [] => "passed".to_string(),
-                problems => xml(&format!("FAILED: {}", problems.join("; "))),
-            }
-        )
+        html::render(self)
     }
+}
+
+/// Headers as HAR writes them: `[{"name": …, "value": …}]`, in the order sent, repeats kept.
+fn headers(pairs: &[(String, String)]) -> Value {
+    pairs.iter().map(|(name, value)| json!({ "name": name, "value": value })).collect()
+}
+
+/// A duration in whole milliseconds, saturating.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Escapes text for XML and HTML.

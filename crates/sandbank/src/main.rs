@@ -5,6 +5,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+mod logs;
+
 use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
@@ -141,6 +143,11 @@ struct ServeArgs {
     /// Log filter, e.g. `info`, `warn`, `sandbank::request=off`.
     #[arg(long, env = "SANDBANK_LOG", default_value = "info")]
     log: String,
+    /// How logs are written to stderr: `text` lines for a person, or `json`, one object per
+    /// line (a request's: timestamp, tenant, vendor, operation, method, path, status,
+    /// latency_us, trace_id, reason, fault) for a log pipeline.
+    #[arg(long, env = "SANDBANK_LOG_FORMAT", value_enum, default_value = "text")]
+    log_format: logs::LogFormat,
 }
 
 /// `serve --sync`.
@@ -341,14 +348,7 @@ fn conform(args: ConformArgs) -> anyhow::Result<()> {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&args.log).context("invalid --log filter")?,
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .compact()
-        .init();
+    logs::init(&args.log, args.log_format)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,10 +1,12 @@
-//! `GET /`: what this server serves (each vendor's base path and routes, the admin API, where
-//! the specs are), for a person or a script that finds a sandbank and wants to know what it is.
-//! Rendered once at start-up from the vendors' own route tables.
+//! `GET /`: what this server serves (each vendor's base path and routes, the admin API, the
+//! URLs of the specs it serves), for a person or a script that finds a sandbank and wants to
+//! know what it is. Rendered once at start-up from the vendors' own route tables.
 
 use bytes::Bytes;
 use serde_json::{Value, json};
 use vendors::Vendor;
+
+use crate::admin::specs;
 
 /// Where the admin API is mounted; the server owns this prefix.
 pub(crate) const ADMIN_BASE_PATH: &str = "/__admin";
@@ -18,9 +20,10 @@ pub(crate) fn render(vendors: &[Box<dyn Vendor>]) -> Bytes {
         "admin": {
             "base_path": ADMIN_BASE_PATH,
             "health": format!("{ADMIN_BASE_PATH}/health"),
-            "spec": "specs/admin.yaml",
+            "spec": specs::path_of("admin.yaml"),
         },
-        "specs": "specs/ in the sandbank repository (OpenAPI 3.1, one per vendor, admin.yaml)",
+        // Every file of the repository's specs/, served by this binary.
+        "specs": specs::paths(),
     });
     Bytes::from(index.to_string())
 }
@@ -36,7 +39,7 @@ fn describe(vendor: &dyn Vendor) -> Value {
     json!({
         "name": vendor.name(),
         "base_path": base_path(vendor.routes().iter().map(|route| route.path)),
-        "spec": format!("specs/{}.yaml", vendor.name()),
+        "spec": specs::path_of(&format!("{}.yaml", vendor.name())),
         "routes": routes,
     })
 }

@@ -308,7 +308,14 @@ impl App {
                 out.push_str(&format!("  {:<12} {}\n", vendor.name(), creds));
             }
         }
-        out.push_str(&format!("admin API: {base_url}/__admin/health (spec: specs/admin.yaml)\n"));
+        // The admin API's line stays last: scripts read the banner up to it.
+        out.push_str(&format!(
+            "specs: {base_url}/__admin/specs/{{name}}.yaml (listed at {base_url}/)\n"
+        ));
+        out.push_str(&format!(
+            "admin API: {base_url}/__admin/health (spec: {base_url}{})\n",
+            admin::specs::path_of("admin.yaml")
+        ));
         out
     }
 }

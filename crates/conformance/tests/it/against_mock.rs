@@ -58,7 +58,11 @@ async fn every_suite_passes_against_sandbank() {
         let n = report.cases.iter().filter(|c| c.vendor == vendor).count();
         assert!(junit.contains(&format!("<testsuite name=\"{vendor}\" tests=\"{n}\"")), "{junit}");
     }
-    assert!(report.html().contains("sandbank conformance"));
+    let html = report.html();
+    assert!(html.contains(&format!("<dt>target</dt><dd>{}</dd>", server.base_url)), "{html}");
+    assert!(html.contains(&format!("<dt>sandbank</dt><dd>{}</dd>", report.version)), "{html}");
+    assert!(report.duration > Duration::ZERO);
+    assert_eq!(json["vendors"].as_array().unwrap().len(), report.by_vendor().len());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,6 +1,6 @@
 //! The admin API (`/__admin/…`): tenants, accounts, the virtual clock, the request journal,
-//! reset and health. Specified in `specs/admin.yaml`; its DTOs are its own, converted by hand
-//! from ledger types.
+//! reset, health and the shipped specs. Specified in `specs/admin.yaml`; its DTOs are its own,
+//! converted by hand from ledger types.
 //!
 //! Every call that changes something reads its whole request first (a strict JSON body with
 //! only known fields, see `body.rs`) and is refused before anything changes.
@@ -9,6 +9,7 @@ mod accounts;
 mod body;
 mod clock;
 pub(crate) mod faults;
+pub(crate) mod specs;
 mod tenants;
 
 use http::{Method, StatusCode};
@@ -77,11 +78,16 @@ fn id(req: &Request) -> &str {
 
 /// The admin API's route table, mounted by the server's router beside the vendors'. The paths
 /// start with `ADMIN_BASE_PATH` (checked by a test).
-pub(crate) static ROUTES: [AdminRoute; 19] = [
+pub(crate) static ROUTES: [AdminRoute; 20] = [
     AdminRoute {
         method: Method::GET,
         path: "/__admin/health",
         call: Call::Open(|_, _| Response::json(StatusCode::OK, &json!({ "status": "ok" }))),
+    },
+    AdminRoute {
+        method: Method::GET,
+        path: "/__admin/specs/{file}",
+        call: Call::Open(|_, req| specs::get(req)),
     },
     AdminRoute {
         method: Method::GET,

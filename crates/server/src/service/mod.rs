@@ -550,14 +550,20 @@ fn finish(
     let trace_id = trace.id(resp.tenant);
     let tenant_id = resp.tenant.unwrap_or(DEFAULT_TENANT);
     let duration_micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    // The path without its query: a query string may carry credentials, and logs travel
+    // further than the tenant's own journal. Optional fields are left out when absent.
     tracing::info!(
         target: "sandbank::request",
+        tenant = resp.tenant.map(tracing::field::display),
         vendor = vendor.unwrap_or("-"),
         operation = operation.unwrap_or("-"),
+        method = parts.method.as_str(),
+        path = parts.uri.path(),
         status = resp.status.as_u16(),
         latency_us = duration_micros,
         %trace_id,
-        reason = resp.reason.as_deref().unwrap_or(""),
+        reason = resp.reason.as_deref(),
+        fault = fired.map(|fired| fired.name.as_str()),
     );
     // Copied for the journal before the body moves into the answer (a clone of a `Bytes`
     // built from a `Vec` would allocate a shared handle).

@@ -146,14 +146,61 @@ async fn get_root_answers_an_index_of_the_vendors_the_admin_api_and_the_specs() 
     assert_eq!(index["admin"]["base_path"], "/__admin");
     assert_eq!(index["admin"]["health"], "/__admin/health");
 
-    // Every spec the index names is where it says, relative to the repository.
+    // Every spec the index names is served, with no token, as the repository has it.
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut specs: Vec<&str> =
         index["vendors"].as_array().unwrap().iter().map(|v| v["spec"].as_str().unwrap()).collect();
     specs.push(index["admin"]["spec"].as_str().unwrap());
+    assert_eq!(specs.len(), server::vendor_names().len() + 1);
     for spec in specs {
-        assert!(repo.join(spec).is_file(), "{spec} is not in the repository");
+        let listed = index["specs"].as_array().unwrap().iter().any(|s| s == spec);
+        assert!(listed, "{spec} is not in the index's list {}", index["specs"]);
+        let resp = sb.client.get(sb.url(spec)).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{spec}");
+        let name = spec.rsplit('/').next().unwrap();
+        let shipped = std::fs::read(repo.join("specs").join(name)).unwrap();
+        assert_eq!(resp.bytes().await.unwrap(), shipped, "{spec} is not the repository's file");
     }
+}
+
+#[tokio::test]
+async fn every_file_of_specs_is_served_without_a_token_as_yaml() {
+    let sb = Sandbox::start().await;
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../specs");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&repo)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    on_disk.sort();
+    let (_, index, _) = get_json(&sb, "/").await;
+    let listed: Vec<&str> =
+        index["specs"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    let expected: Vec<String> =
+        on_disk.iter().map(|name| format!("/__admin/specs/{name}")).collect();
+    assert_eq!(listed, expected, "the index lists every file of specs/");
+    for name in on_disk.iter().filter(|name| name.ends_with(".yaml")) {
+        let resp = sb.client.get(sb.url(&format!("/__admin/specs/{name}"))).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{name}");
+        assert_eq!(resp.headers()["content-type"], "application/yaml", "{name}");
+        let text = resp.text().await.unwrap();
+        assert_eq!(text, std::fs::read_to_string(repo.join(name)).unwrap(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_spec_is_the_admin_apis_404_naming_it() {
+    let sb = Sandbox::start().await;
+    for name in ["nosuch.yaml", "..%2Fadmin.yaml", "Admin.yaml"] {
+        let resp = sb.client.get(sb.url(&format!("/__admin/specs/{name}"))).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{name}");
+        assert!(resp.headers().contains_key("x-sandbank-reason"), "{name}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"], "not_found", "{name}: {body}");
+        assert!(body["message"].as_str().unwrap().contains("no spec"), "{name}: {body}");
+    }
+    // A spec is public, but the rest of the admin API still wants its token.
+    let resp = sb.client.get(sb.url("/__admin/accounts")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
