@@ -66,12 +66,15 @@ fn the_example_comes_up_as_documented_and_a_restart_with_it_duplicates_and_undoe
     assert_eq!(operator[0]["vendor_ids"]["account_id"], "6f1c2a4e-3b5d-4e7f-8a9b-0c1d2e3f4a5b");
 
     // What happens after the start is kept: a restart with the same file does not put the
-    // fixture's values back over it, nor open the accounts again.
+    // fixture's status or clock back over it, nor open the accounts again.
     let qolo = accounts[0]["id"].as_str().unwrap();
     let patch = json!({ "status": "frozen" });
     let (status, _) =
         first.send("PATCH", &format!("/__admin/accounts/{qolo}"), PARTNER, Some(&patch));
     assert_eq!(status, 200);
+    let advance = json!({ "advance": "P1D" });
+    let (status, clock) = first.send("POST", "/__admin/clock", PARTNER, Some(&advance));
+    assert_eq!((status, &clock["now"]), (200, &json!("2031-03-05T09:00:00Z")));
     let changed = snapshot(&first);
     assert!(first.terminate().success());
 
