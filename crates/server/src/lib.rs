@@ -179,7 +179,8 @@ impl std::fmt::Debug for App {
 
 impl App {
     /// Builds the vendors, the router and the default tenant; with `config.data`, opens the
-    /// store and folds its records back first.
+    /// store and folds its records back first; then makes what `config.fixtures` and
+    /// `config.faults` describe.
     pub fn new(mut config: Config) -> Result<App, ServerError> {
         let fixtures = config.fixtures.as_deref().map(fixtures::load).transpose();
         let fixtures = fixtures.map_err(ServerError::Fixtures)?;
