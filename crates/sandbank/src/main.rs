@@ -140,6 +140,11 @@ struct ServeArgs {
     /// of rules as `POST /__admin/faults` takes them (a rule of the same name is replaced).
     #[arg(long, env = "SANDBANK_FAULTS", value_name = "FILE")]
     faults: Option<PathBuf>,
+    /// Tenants (fixed admin tokens and seeds), accounts, clocks and fault rules made before
+    /// the first request, in YAML or JSON (format: specs/fixtures.schema.json); applying the
+    /// same file again on a --data store duplicates nothing.
+    #[arg(long, env = "SANDBANK_FIXTURES", value_name = "FILE")]
+    fixtures: Option<PathBuf>,
     /// Log filter, e.g. `info`, `warn`, `sandbank::request=off`.
     #[arg(long, env = "SANDBANK_LOG", default_value = "info")]
     log: String,
@@ -363,6 +368,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             data: args.data,
             checkpoint_every: args.checkpoint_every,
             faults: args.faults,
+            fixtures: args.fixtures,
             sync: match args.sync {
                 SyncArg::Full => server::store::Sync::Full,
                 SyncArg::Off => server::store::Sync::Off,
@@ -379,7 +385,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 ) => {
                     format!("cannot open the store in {}", dir.display())
                 }
-                (server::ServerError::Faults { .. }, _) => "cannot start".to_string(),
+                (server::ServerError::Faults { .. } | server::ServerError::Fixtures(_), _) => {
+                    "cannot start".to_string()
+                }
                 _ => format!("cannot serve on {}", args.listen),
             };
             anyhow::Error::new(err).context(blamed)

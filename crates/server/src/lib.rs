@@ -11,6 +11,7 @@ pub mod admin;
 pub mod checkpoints;
 pub mod clock;
 pub mod faults;
+mod fixtures;
 mod index;
 pub mod journal;
 mod restore;
@@ -62,6 +63,9 @@ pub struct Config {
     pub checkpoint_every: u64,
     /// Fault rules for the default tenant, made before the first request (`serve --faults`).
     pub faults: Option<std::path::PathBuf>,
+    /// Tenants, accounts, clocks and fault rules made before the first request (`serve
+    /// --fixtures`); see `specs/fixtures.schema.json`.
+    pub fixtures: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -78,6 +82,7 @@ impl Default for Config {
             sync: store::Sync::Full,
             checkpoint_every: checkpoints::EVERY_ROWS,
             faults: None,
+            fixtures: None,
         }
     }
 }
@@ -123,6 +128,10 @@ pub enum ServerError {
         /// What is wrong, naming the rule and its field.
         detail: String,
     },
+    /// A `--fixtures` file could not be read, or something in it is refused (the message
+    /// names the file, the line and the field).
+    #[error("{0}")]
+    Fixtures(String),
     /// The socket could not be bound or served.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -170,8 +179,16 @@ impl std::fmt::Debug for App {
 
 impl App {
     /// Builds the vendors, the router and the default tenant; with `config.data`, opens the
-    /// store and folds its records back first.
-    pub fn new(config: Config) -> Result<App, ServerError> {
+    /// store and folds its records back first; then makes what `config.fixtures` and
+    /// `config.faults` describe.
+    pub fn new(mut config: Config) -> Result<App, ServerError> {
+        let fixtures = config.fixtures.as_deref().map(fixtures::load).transpose();
+        let fixtures = fixtures.map_err(ServerError::Fixtures)?;
+        if let Some(loaded) = &fixtures {
+            // The file's operator token and seed stand in for flags not given.
+            config.admin_token = config.admin_token.or_else(|| loaded.admin_token());
+            config.seed = config.seed.or_else(|| loaded.seed());
+        }
         let vendors = select_vendors(&config.only_vendors)?;
         let seed = config.seed.unwrap_or_else(random_seed);
         let admin_token = config
@@ -203,6 +220,9 @@ impl App {
             }
             Some(dir) => restore::open(app, dir, seed)?,
         };
+        if let Some(loaded) = &fixtures {
+            fixtures::apply(&app, loaded).map_err(ServerError::Fixtures)?;
+        }
         if let Some(path) = &config.faults {
             admin::faults::load_file(&app, path)
                 .map_err(|detail| ServerError::Faults { path: path.clone(), detail })?;

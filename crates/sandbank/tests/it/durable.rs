@@ -25,7 +25,13 @@ pub(crate) fn sandbank() -> Command {
 /// Clears the user's settings on a command that runs `sandbank`, directly or through a
 /// wrapper such as `prlimit`.
 pub(crate) fn prepare(command: &mut Command) {
-    for var in ["SANDBANK_LISTEN", "SANDBANK_ADMIN_TOKEN", "SANDBANK_SEED", "SANDBANK_DATA"] {
+    for var in [
+        "SANDBANK_LISTEN",
+        "SANDBANK_ADMIN_TOKEN",
+        "SANDBANK_SEED",
+        "SANDBANK_DATA",
+        "SANDBANK_FIXTURES",
+    ] {
         command.env_remove(var);
     }
     command.env_remove("SANDBANK_SYNC").env("SANDBANK_LOG", "warn").env("RUST_BACKTRACE", "0");

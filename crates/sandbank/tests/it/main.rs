@@ -7,6 +7,7 @@ mod conform_cli;
 mod crash;
 mod disk;
 mod durable;
+mod fixtures;
 mod logs;
 mod restart;
 mod serve;

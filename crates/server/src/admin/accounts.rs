@@ -220,8 +220,9 @@ fn merge_limits(base: Limits, given: &Value) -> Result<Limits, String> {
     Ok(limits)
 }
 
-/// Everything `POST /__admin/accounts` asks for, checked before anything is opened.
-fn parse_opening<'a>(
+/// Everything `POST /__admin/accounts` asks for, checked before anything is opened (also a
+/// fixture file's accounts, `fixtures.rs`).
+pub(crate) fn parse_opening<'a>(
     app: &'a App,
     map: &Map<String, Value>,
 ) -> Result<(&'a dyn Vendor, AccountSpec), String> {
@@ -262,6 +263,20 @@ pub(super) fn open(app: &App, tenant: &Tenant, req: &Request) -> Response {
         Ok(parsed) => parsed,
         Err(message) => return error(StatusCode::BAD_REQUEST, "invalid_field", message),
     };
+    match open_parsed(app, tenant, vendor, &spec) {
+        Ok(opened) => Response::json(StatusCode::CREATED, &account_out(app, tenant, &opened)),
+        Err(resp) => *resp,
+    }
+}
+
+/// Opens a checked account through its vendor (also a fixture file's accounts); the admin
+/// error otherwise.
+pub(crate) fn open_parsed(
+    app: &App,
+    tenant: &Tenant,
+    vendor: &dyn Vendor,
+    spec: &AccountSpec,
+) -> Result<AccountView, Box<Response>> {
     let clock = |t| app.tenants.now(t);
     let trace = vendors::common::ids::Trace::new(&app.trace_ids, &app.ids);
     let ctx = Ctx {
@@ -274,24 +289,26 @@ pub(super) fn open(app: &App, tenant: &Tenant, req: &Request) -> Response {
     let _one_at_a_time = app.opening.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     // A tenant deleted while this request waited must not get an account back.
     if app.tenants.get(tenant.id).is_none() {
-        return error(StatusCode::UNAUTHORIZED, "unauthorized", "unknown admin token");
+        return Err(Box::new(error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "unknown admin token",
+        )));
     }
-    match vendor.open_account(&ctx, tenant.id, &spec) {
-        Ok(opened) => {
-            Response::json(StatusCode::CREATED, &account_out(app, tenant, &opened.account))
-        }
+    match vendor.open_account(&ctx, tenant.id, spec) {
+        Ok(opened) => Ok(opened.account),
         // The store refused the opening's changes: not the request's fault, retry later.
         Err(message)
             if message.contains(vendors::common::persist::UNSTORED)
                 || app.store.as_ref().is_some_and(crate::store::Store::failing) =>
         {
-            super::refuse(vendors::Refusal::Unavailable).with_reason(message)
+            Err(Box::new(super::refuse(vendors::Refusal::Unavailable).with_reason(message)))
         }
-        Err(message) => error(StatusCode::CONFLICT, "account_not_opened", message),
+        Err(message) => Err(Box::new(error(StatusCode::CONFLICT, "account_not_opened", message))),
     }
 }
 
-fn parse_status(given: &Value) -> Result<Status, String> {
+pub(crate) fn parse_status(given: &Value) -> Result<Status, String> {
     match given.as_str() {
         Some("active") => Ok(Status::Active),
         Some("frozen") => Ok(Status::Frozen),

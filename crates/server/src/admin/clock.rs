@@ -35,10 +35,20 @@ struct Change {
 }
 
 pub(super) fn set(app: &App, tenant: &Tenant, req: &Request) -> Response {
-    let change = match body::object(req, &KEYS).and_then(|map| parse(&map).map_err(bad)) {
-        Ok(change) => change,
-        Err(resp) => return *resp,
-    };
+    match body::object(req, &KEYS).and_then(|map| change(app, tenant, &map)) {
+        Ok(()) => get(tenant),
+        Err(resp) => *resp,
+    }
+}
+
+/// Checks and applies the clock fields in `map` (also a fixture file's `clock`); the admin
+/// error otherwise, the clock unchanged.
+pub(crate) fn change(
+    app: &App,
+    tenant: &Tenant,
+    map: &Map<String, Value>,
+) -> Result<(), Box<Response>> {
+    let change = parse(map).map_err(bad)?;
     // Worked out on a copy, stored, and only then applied: a change the store refuses leaves
     // the clock as it was.
     let (offset, frozen) = tenant.clock.state();
@@ -61,13 +71,9 @@ pub(super) fn set(app: &App, tenant: &Tenant, req: &Request) -> Response {
         next.unfreeze();
     }
     let (offset_micros, frozen_at_micros) = next.state();
-    let stored =
-        app.record(AdminRecord::ClockSet { tenant: tenant.id.0, offset_micros, frozen_at_micros });
-    if let Err(resp) = stored {
-        return *resp;
-    }
+    app.record(AdminRecord::ClockSet { tenant: tenant.id.0, offset_micros, frozen_at_micros })?;
     tenant.clock.restore(offset_micros, frozen_at_micros);
-    get(tenant)
+    Ok(())
 }
 
 fn bad(message: String) -> Box<Response> {

@@ -235,14 +235,30 @@ pub(crate) fn load_file(app: &App, path: &std::path::Path) -> Result<usize, Stri
         _ => return Err("a list of rules, or an object {\"faults\": [rules]}".into()),
     };
     let tenant = app.default_tenant().ok_or("no default tenant")?;
-    for (n, spec) in rules.iter().enumerate() {
-        let named = spec
-            .get("name")
+    apply_rules(app, &tenant, &rules).map_err(|(n, problem)| {
+        let named = rules
+            .get(n)
+            .and_then(|spec| spec.get("name"))
             .and_then(Value::as_str)
             .map_or_else(String::new, |name| format!(" ({name})"));
-        let at = |problem: String| format!("rule {}{named}: {problem}", n + 1);
+        format!("rule {}{named}: {problem}", n + 1)
+    })?;
+    Ok(rules.len())
+}
+
+/// Makes `rules` rules of `tenant` (`serve --faults`, a fixture file's `faults`): a rule
+/// whose name the tenant already has with the same spec is left as is, with another spec it
+/// is replaced, so applying the same rules twice duplicates nothing. The first refused rule's
+/// index and why.
+pub(crate) fn apply_rules(
+    app: &App,
+    tenant: &Tenant,
+    rules: &[Value],
+) -> Result<(), (usize, String)> {
+    for (n, spec) in rules.iter().enumerate() {
+        let at = |problem: String| (n, problem);
         // Checked before the old one goes: a refused rule leaves the old in place.
-        check(app, &tenant, spec).map_err(at)?;
+        check(app, tenant, spec).map_err(at)?;
         let name = spec.get("name").and_then(Value::as_str).unwrap_or_default();
         if tenant.faults.spec_of(name).as_ref() == Some(spec) {
             continue;
@@ -255,7 +271,7 @@ pub(crate) fn load_file(app: &App, path: &std::path::Path) -> Result<usize, Stri
             removed.map_err(|resp| at(resp.reason.unwrap_or_default()))?;
             tenant.faults.remove(&id);
         }
-        add(app, &tenant, spec).map_err(|resp| at(resp.reason.unwrap_or_default()))?;
+        add(app, tenant, spec).map_err(|resp| at(resp.reason.unwrap_or_default()))?;
     }
-    Ok(rules.len())
+    Ok(())
 }

@@ -5,9 +5,9 @@
 //! Every call that changes something reads its whole request first (a strict JSON body with
 //! only known fields, see `body.rs`) and is refused before anything changes.
 
-mod accounts;
+pub(crate) mod accounts;
 mod body;
-mod clock;
+pub(crate) mod clock;
 pub(crate) mod faults;
 pub(crate) mod specs;
 mod tenants;

@@ -12,6 +12,7 @@ mod common;
 mod edge;
 mod faults;
 mod firstvision;
+mod fixtures;
 mod ids;
 mod pcaasa;
 mod qolo;
