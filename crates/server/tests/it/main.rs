@@ -20,3 +20,4 @@ mod routes;
 mod strict_json;
 mod tenant_keys;
 mod tenants;
+mod ui;
