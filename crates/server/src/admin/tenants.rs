@@ -161,7 +161,9 @@ pub(super) fn acting_as(
     let refuse =
         |message: String| Box::new(error(StatusCode::UNAUTHORIZED, "unauthorized", message));
     if caller.id != DEFAULT_TENANT {
-        return Err(refuse("X-Sandbank-Tenant: only the operator token may act as another tenant".into()));
+        return Err(refuse(
+            "X-Sandbank-Tenant: only the operator token may act as another tenant".into(),
+        ));
     }
     let text = named.to_str().unwrap_or_default().trim();
     uuid::Uuid::parse_str(text)

@@ -44,8 +44,8 @@ async fn the_page_and_its_assets_load_without_a_token_and_an_unknown_asset_is_40
         assert_eq!(resp.headers()["content-type"], content_type, "{asset}");
         assert!(resp.text().await.unwrap().contains(needle), "{asset}");
     }
-    let missing = Reply::read(sb.client.get(sb.url("/__admin/ui/nope.js")).send().await.unwrap())
-        .await;
+    let missing =
+        Reply::read(sb.client.get(sb.url("/__admin/ui/nope.js")).send().await.unwrap()).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
     assert_eq!(missing.body["error"], "not_found");
     let post = sb.client.post(sb.url("/__admin/ui")).send().await.unwrap();
@@ -157,7 +157,10 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         let client = loop {
-            match ClientBuilder::new(connector.clone()).capabilities(caps.clone()).connect(&url).await
+            match ClientBuilder::new(connector.clone())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
             {
                 Ok(client) => break client,
                 Err(e) if Instant::now() > deadline => panic!("chromedriver never answered: {e}"),
