@@ -248,6 +248,14 @@ async fn adjust(sb: &Sandbox, account_uuid: &str, amount: &str) -> Reply {
 #[tokio::test]
 async fn in_a_browser_a_partner_signs_in_opens_an_account_and_sees_their_calls_arrive() {
     let sb = Sandbox::start().await;
+    // A second tenant with an account of its own, for the operator's tenant picker.
+    let resp = sb.admin(Method::POST, "/__admin/tenants", Some(json!({ "seed": 3 }))).await;
+    let other: Value = resp.json().await.unwrap();
+    let other_id = other["tenant_id"].as_str().unwrap().to_string();
+    let other_token = other["admin_token"].as_str().unwrap();
+    let body = json!({ "vendor": "qolo", "currency": "USD", "opening_balance": "5.00" });
+    let resp = sb.admin_as(other_token, Method::POST, "/__admin/accounts", Some(body)).await;
+    let other_account: Value = resp.json().await.unwrap();
     let browser = Browser::start().await;
     let b = &browser.client;
 
@@ -332,6 +340,37 @@ async fn in_a_browser_a_partner_signs_in_opens_an_account_and_sees_their_calls_a
     browser.screenshot("faults").await;
     browser.click("#faults-list button[data-delete]").await;
     browser.text_when("#faults-list", |t| t.contains("No fault rules")).await;
+
+    // The account's page changes its status and a limit (PATCH), and shows them.
+    browser.click("#nav a[data-page=accounts]").await;
+    browser.click(&format!("tr[data-account='{id}'] a")).await;
+    browser.text_when("#account-available", |t| t == "490.00").await;
+    browser.click("#edit-box summary").await;
+    b.find(Locator::Css("#edit-status")).await.unwrap().select_by_value("frozen").await.unwrap();
+    browser.fill("#edit-transfer_amount_max", "50.00").await;
+    browser.click("#edit-form button[type=submit]").await;
+    browser.text_when("#account-status", |t| t == "frozen").await;
+    browser.text_when("#account-summary", |t| t.contains("transfer amount max: 50.00")).await;
+    let account: Value =
+        sb.admin(Method::GET, &format!("/__admin/accounts/{id}"), None).await.json().await.unwrap();
+    assert_eq!(account["status"], "frozen", "{account}");
+    assert_eq!(account["limits"]["transfer_amount_max"], "50.00", "{account}");
+
+    // The operator picks the other tenant: the page shows that tenant's accounts only.
+    browser.click("#nav a[data-page=accounts]").await;
+    b.find(Locator::Css("#tenant")).await.unwrap().select_by_value(&other_id).await.unwrap();
+    let other_row = format!(
+        "tr[data-account='{}'] td[data-field=available]",
+        other_account["id"].as_str().unwrap()
+    );
+    browser.text_when(&other_row, |t| t == "5.00").await;
+    wait_for_count(&browser, "#accounts-table tbody tr", 1).await;
+    b.find(Locator::Css("#tenant"))
+        .await
+        .unwrap()
+        .select_by_value(&server::tenants::DEFAULT_TENANT.to_string())
+        .await
+        .unwrap();
 
     // A narrow window: the accounts table becomes one labelled card per account.
     b.set_window_size(420, 800).await.unwrap();

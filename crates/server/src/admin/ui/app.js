@@ -288,7 +288,7 @@ function accountPage(id) {
       <summary>Change status or limits</summary>
       <form id="edit-form" class="grid">
         <label>Status <select name="status" id="edit-status">
-          <option>active</option><option>frozen</option><option>closed</option></select></label>
+          <option value="active">active</option><option value="frozen">frozen</option><option value="closed">closed</option></select></label>
         ${LIMIT_KEYS.map((k) => `<label>${esc(k.replace(/_/g, ' '))}
           <input name="${k}" id="edit-${k}" inputmode="${k.endsWith('count_max') ? 'numeric' : 'decimal'}" placeholder="none"></label>`).join('')}
         <button type="submit">Save</button>
