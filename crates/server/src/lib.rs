@@ -308,6 +308,7 @@ impl App {
                 out.push_str(&format!("  {:<12} {}\n", vendor.name(), creds));
             }
         }
+        out.push_str(&format!("dashboard: {base_url}/__admin/ui (sign in with the admin token)\n"));
         out.push_str(&format!("admin API: {base_url}/__admin/health (spec: specs/admin.yaml)\n"));
         out
     }
