@@ -24,6 +24,7 @@ const state = {
   accounts: [],
   refresh: null,
   busy: false,
+  operator: false,
   openTraces: new Set(),
   lastRequests: '',
 };
@@ -54,10 +55,11 @@ class ApiError extends Error {
   }
 }
 
-/** One admin call with the signed-in token (and the tenant the operator picked). */
-async function api(method, path, body) {
+/** One admin call with the signed-in token, for the tenant the operator picked unless
+ * `ownTenant` (the operator's own calls, such as listing tenants). */
+async function api(method, path, body, { ownTenant = false } = {}) {
   const headers = { Authorization: `Bearer ${state.token}` };
-  if (state.tenant) headers['X-Sandbank-Tenant'] = state.tenant;
+  if (state.tenant && !ownTenant) headers['X-Sandbank-Tenant'] = state.tenant;
   const init = { method, headers };
   if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
@@ -97,7 +99,7 @@ async function act(what, fn) {
 async function signIn(token) {
   state.token = token;
   try {
-    await api('GET', '/__admin/clock');
+    await api('GET', '/__admin/clock', undefined, { ownTenant: true });
   } catch (e) {
     state.token = null;
     say(e instanceof ApiError && e.status === 401 ? 'That token was refused.' : e.message, true);
@@ -132,19 +134,21 @@ async function loadTenants() {
   const pick = $('#tenant-pick');
   let tenants;
   try {
-    const saved = state.tenant;
-    state.tenant = null;
-    tenants = (await api('GET', '/__admin/tenants')).tenants;
-    state.tenant = saved;
-  } catch {
-    state.tenant = null;
-    pick.hidden = true;
+    tenants = (await api('GET', '/__admin/tenants', undefined, { ownTenant: true })).tenants;
+    state.operator = true;
+  } catch (e) {
+    // 403: a tenant's own token, which acts for its tenant only.
+    if (e instanceof ApiError && e.status === 403) {
+      state.operator = false;
+      state.tenant = null;
+      pick.hidden = true;
+    }
     return;
   }
   const select = $('#tenant');
-  select.innerHTML = tenants.map((t) => `<option value="${esc(t.tenant_id)}">${
+  draw(select, tenants.map((t) => `<option value="${esc(t.tenant_id)}">${
     esc(t.default ? `default (${t.tenant_id.slice(0, 8)})` : t.tenant_id.slice(0, 8))
-  } · ${esc(t.accounts)} accounts</option>`).join('');
+  }</option>`).join(''));
   if (!tenants.some((t) => t.tenant_id === state.tenant)) state.tenant = null;
   select.value = state.tenant || tenants[0].tenant_id;
   pick.hidden = tenants.length < 2;
@@ -161,6 +165,8 @@ function route() {
     else a.removeAttribute('aria-current');
   }
   say('');
+  // Tenants made since the last page (by a script, say) join the picker.
+  if (state.operator) loadTenants().catch(() => {});
   const pages = { accounts: parts[1] ? () => accountPage(decodeURIComponent(parts[1])) : accountsPage,
     requests: requestsPage, clock: clockPage, faults: faultsPage };
   (pages[page] || accountsPage)();
