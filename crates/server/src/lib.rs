@@ -332,6 +332,7 @@ impl App {
         out.push_str(&format!(
             "specs: {base_url}/__admin/specs/{{name}}.yaml (listed at {base_url}/)\n"
         ));
+        out.push_str(&format!("dashboard: {base_url}/__admin/ui (sign in with the admin token)\n"));
         out.push_str(&format!(
             "admin API: {base_url}/__admin/health (spec: {base_url}{})\n",
             admin::specs::path_of("admin.yaml")

@@ -262,3 +262,14 @@ fn serve_without_a_seed_prints_the_random_one_it_chose() {
     let seed = line.rsplit_once("(seed ").unwrap().1.trim_end_matches(')');
     seed.parse::<u64>().unwrap();
 }
+
+#[test]
+fn the_banner_links_the_dashboard_which_answers_without_a_token() {
+    let serving = serve(&["--listen", "127.0.0.1:0"]);
+    let expected =
+        format!("dashboard: {}/__admin/ui (sign in with the admin token)", serving.base_url);
+    assert!(serving.banner.contains(&expected), "{:?}", serving.banner);
+    let (status, page) = get(serving.addr(), "/__admin/ui");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<title>sandbank dashboard</title>"), "{page}");
+}

@@ -11,6 +11,7 @@ pub(crate) mod clock;
 pub(crate) mod faults;
 pub(crate) mod specs;
 mod tenants;
+mod ui;
 
 use http::{Method, StatusCode};
 use ledger::Timestamp;
@@ -78,11 +79,18 @@ fn id(req: &Request) -> &str {
 
 /// The admin API's route table, mounted by the server's router beside the vendors'. The paths
 /// start with `ADMIN_BASE_PATH` (checked by a test).
-pub(crate) static ROUTES: [AdminRoute; 20] = [
+pub(crate) static ROUTES: [AdminRoute; 22] = [
     AdminRoute {
         method: Method::GET,
         path: "/__admin/health",
         call: Call::Open(|_, _| Response::json(StatusCode::OK, &json!({ "status": "ok" }))),
+    },
+    // The dashboard's page and assets load without a token; the page asks for one.
+    AdminRoute { method: Method::GET, path: "/__admin/ui", call: Call::Open(|_, _| ui::page()) },
+    AdminRoute {
+        method: Method::GET,
+        path: "/__admin/ui/{asset}",
+        call: Call::Open(|_, req| ui::asset(req)),
     },
     AdminRoute {
         method: Method::GET,
@@ -195,6 +203,10 @@ pub(crate) fn handle(app: &App, dispatch: Dispatch, req: &Request) -> Response {
     };
     let Some(tenant) = app.tenants.by_admin_token(token) else {
         return error(StatusCode::UNAUTHORIZED, "unauthorized", "unknown admin token");
+    };
+    let tenant = match tenants::acting_as(app, tenant, req) {
+        Ok(tenant) => tenant,
+        Err(resp) => return *resp,
     };
     let resp = match (dispatch, call) {
         (Dispatch::Route(_), Some(Call::Tenant(answer))) => answer(app, &tenant, req),

@@ -142,3 +142,32 @@ pub(super) fn delete(app: &App, caller: &Tenant, id: &str, req: &Request) -> Res
     tenant.faults.clear();
     Response::empty(StatusCode::NO_CONTENT)
 }
+
+/// The header with which the operator's token acts as another tenant (the dashboard's tenant
+/// picker): every admin call then reads and changes that tenant, as its own token would.
+pub(super) const ACT_AS_HEADER: &str = "x-sandbank-tenant";
+
+/// The tenant an admin call acts for: the token's own, or the one the operator named in
+/// `X-Sandbank-Tenant`. Naming one with a tenant's own token, or a tenant that does not exist,
+/// is refused as the token not granting the call (401, documented on every route).
+pub(super) fn acting_as(
+    app: &App,
+    caller: std::sync::Arc<Tenant>,
+    req: &Request,
+) -> Result<std::sync::Arc<Tenant>, Box<Response>> {
+    let Some(named) = req.headers.get(ACT_AS_HEADER) else {
+        return Ok(caller);
+    };
+    let refuse =
+        |message: String| Box::new(error(StatusCode::UNAUTHORIZED, "unauthorized", message));
+    if caller.id != DEFAULT_TENANT {
+        return Err(refuse(
+            "X-Sandbank-Tenant: only the operator token may act as another tenant".into(),
+        ));
+    }
+    let text = named.to_str().unwrap_or_default().trim();
+    uuid::Uuid::parse_str(text)
+        .ok()
+        .and_then(|uuid| app.tenants.get(TenantId(uuid)))
+        .ok_or_else(|| refuse(format!("X-Sandbank-Tenant: no tenant {text}")))
+}

@@ -21,3 +21,4 @@ mod routes;
 mod strict_json;
 mod tenant_keys;
 mod tenants;
+mod ui;
