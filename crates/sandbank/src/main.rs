@@ -138,6 +138,10 @@ struct ServeArgs {
     /// of rules as `POST /__admin/faults` takes them (a rule of the same name is replaced).
     #[arg(long, env = "SANDBANK_FAULTS", value_name = "FILE")]
     faults: Option<PathBuf>,
+    /// `GET /metrics` answers only with the operator's admin token (`Authorization: Bearer`,
+    /// as --admin-token sets it); open to anyone who reaches the port when absent.
+    #[arg(long, env = "SANDBANK_METRICS_REQUIRE_TOKEN")]
+    metrics_require_token: bool,
     /// Log filter, e.g. `info`, `warn`, `sandbank::request=off`.
     #[arg(long, env = "SANDBANK_LOG", default_value = "info")]
     log: String,
@@ -363,6 +367,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             data: args.data,
             checkpoint_every: args.checkpoint_every,
             faults: args.faults,
+            metrics_require_token: args.metrics_require_token,
             sync: match args.sync {
                 SyncArg::Full => server::store::Sync::Full,
                 SyncArg::Off => server::store::Sync::Off,

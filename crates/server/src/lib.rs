@@ -13,6 +13,7 @@ pub mod clock;
 pub mod faults;
 mod index;
 pub mod journal;
+mod metrics;
 mod restore;
 mod router;
 mod service;
@@ -62,6 +63,9 @@ pub struct Config {
     pub checkpoint_every: u64,
     /// Fault rules for the default tenant, made before the first request (`serve --faults`).
     pub faults: Option<std::path::PathBuf>,
+    /// `GET /metrics` answers only the operator's admin token (`serve
+    /// --metrics-require-token`); open to anyone who reaches the port otherwise.
+    pub metrics_require_token: bool,
 }
 
 impl Default for Config {
@@ -78,6 +82,7 @@ impl Default for Config {
             sync: store::Sync::Full,
             checkpoint_every: checkpoints::EVERY_ROWS,
             faults: None,
+            metrics_require_token: false,
         }
     }
 }
@@ -160,6 +165,8 @@ pub struct App {
     pub(crate) faults_live: Arc<std::sync::atomic::AtomicUsize>,
     /// Set once the server is stopping: a request a fault holds is let go.
     pub(crate) stopping: tokio::sync::watch::Sender<bool>,
+    /// `GET /metrics`'s registry and the request path's handles.
+    pub(crate) metrics: metrics::Metrics,
 }
 
 impl std::fmt::Debug for App {
@@ -180,6 +187,7 @@ impl App {
             .unwrap_or_else(|| format!("sbk_admin_{}", uuid::Uuid::new_v4().simple()));
         let router = router::build(&vendors)?;
         let index = index::render(&vendors);
+        let metrics = metrics::Metrics::new(&vendors);
         let app = App {
             ledger: Ledger::new(config.ledger),
             vendors,
@@ -195,14 +203,18 @@ impl App {
             recorder: Box::new(vendors::common::persist::Memory),
             faults_live: Arc::default(),
             stopping: tokio::sync::watch::Sender::new(false),
+            metrics,
         };
-        let app = match &config.data {
+        let mut app = match &config.data {
             None => {
                 app.provision_tenant(DEFAULT_TENANT, admin_token, true, seed);
                 app
             }
             Some(dir) => restore::open(app, dir, seed)?,
         };
+        if let Some(store) = &app.store {
+            app.metrics.register_store(store);
+        }
         if let Some(path) = &config.faults {
             admin::faults::load_file(&app, path)
                 .map_err(|detail| ServerError::Faults { path: path.clone(), detail })?;
@@ -309,6 +321,7 @@ impl App {
             }
         }
         out.push_str(&format!("admin API: {base_url}/__admin/health (spec: specs/admin.yaml)\n"));
+        out.push_str(&format!("metrics: {base_url}/metrics (Prometheus)\n"));
         out
     }
 }

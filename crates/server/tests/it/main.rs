@@ -13,6 +13,7 @@ mod edge;
 mod faults;
 mod firstvision;
 mod ids;
+mod metrics;
 mod pcaasa;
 mod qolo;
 mod restarts;
