@@ -194,3 +194,30 @@ async fn only_get_serves_metrics() {
     assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(resp.headers()["allow"], "GET");
 }
+
+/// With a store, each group commit is observed once in both histograms, and every stored
+/// change is in some commit; without one, the store's metrics are not there at all.
+#[tokio::test]
+async fn a_store_reports_its_commits_and_memory_mode_has_none() {
+    let memory = Sandbox::start().await;
+    let text = memory.client.get(memory.url("/metrics")).send().await.unwrap();
+    assert!(!text.text().await.unwrap().contains("sandbank_store_commit"));
+
+    let dir = crate::restarts::DataDir::new("metrics-store");
+    let sb = crate::restarts::start(&dir).await;
+    let before = Scrape::of(&sb).await;
+    let account = sb.open_account("clowd9", "GBP", "10.00", json!({})).await;
+    let account_id = account["vendor_ids"]["account_id"].as_str().unwrap();
+    let token = login(&sb).await.access;
+    let body = json!({ "account_id": account_id, "amount": 100, "direction": "Credit" });
+    let written = call(&sb, Method::POST, UPDATE, Some(&token), Some(body)).await;
+    assert_eq!(written.status, StatusCode::OK, "{}", written.body);
+
+    let after = Scrape::of(&sb).await;
+    let commits = after.grew(&before, "sandbank_store_commit_rows_count");
+    let rows = after.grew(&before, "sandbank_store_commit_rows_sum");
+    // The opening and the write were each stored before they were answered: at least two
+    // rows, in one commit or more, and each commit also timed.
+    assert!(commits >= 1.0 && rows >= 2.0 && rows >= commits, "{commits} commits, {rows} rows");
+    assert_eq!(after.grew(&before, "sandbank_store_commit_duration_seconds_count"), commits);
+}
