@@ -354,3 +354,50 @@ fn plain(status: StatusCode, text: &'static str) -> hyper::Response<Full<Bytes>>
         .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use http::StatusCode;
+
+    use super::Metrics;
+    use crate::router::{Dispatch, Owner};
+
+    /// A route answering more distinct statuses than it keeps ready counters for still counts
+    /// each answer once, under its own status; a vendor path with a method it does not serve
+    /// counts under `operation="-"`.
+    #[test]
+    fn every_status_is_counted_once_past_the_ready_slots() {
+        let metrics = Metrics::new(&vendors::all());
+        let route = metrics.slot(Owner::Vendor(0), Dispatch::Route(0));
+        let codes: Vec<u16> = (400..400 + 2 * super::STATUS_SLOTS as u16).collect();
+        for code in &codes {
+            let status = StatusCode::from_u16(*code).ok();
+            metrics.observe(route, status, Duration::from_micros(10));
+        }
+        metrics.observe(route, None, Duration::from_micros(10));
+        let wrong = metrics.slot(Owner::Vendor(0), Dispatch::WrongMethod(0));
+        metrics.observe(wrong, Some(StatusCode::METHOD_NOT_ALLOWED), Duration::from_micros(10));
+
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &metrics.registry).unwrap();
+        let vendor = vendors::all()[0].name();
+        let operation = vendors::all()[0].routes()[0].operation;
+        for status in codes.iter().map(u16::to_string).chain(["none".to_string()]) {
+            let sample = format!(
+                "sandbank_requests_total{{vendor=\"{vendor}\",operation=\"{operation}\",status=\"{status}\"}} 1\n"
+            );
+            assert!(text.contains(&sample), "{sample} in {text}");
+        }
+        let count = format!(
+            "sandbank_request_duration_seconds_count{{vendor=\"{vendor}\",operation=\"{operation}\"}} {}\n",
+            codes.len() + 1
+        );
+        assert!(text.contains(&count), "{count}");
+        let wrong = format!(
+            "sandbank_requests_total{{vendor=\"{vendor}\",operation=\"-\",status=\"405\"}} 1\n"
+        );
+        assert!(text.contains(&wrong), "{wrong}");
+    }
+}
