@@ -16,6 +16,7 @@ use crate::error::{AccountError, DailyLimit, Error};
 use crate::event::{Change, Event, Journal, JournalError};
 use crate::idempotency::{KeyRecord, KeyRef, KeyShard, RequestPrint};
 use crate::invariants;
+use crate::stats::{Outcomes, Stats};
 use crate::store::{self, HashMap, Locked, PendingState, PendingTransfer, Shard};
 use crate::transfer::{AccountChange, Applied, Direction, Entry, EntryKind, Metadata, Mode, Party};
 use crate::transfer::{Receipt, Transfer, TransferId};
@@ -64,6 +65,8 @@ pub struct Ledger {
     pub(crate) seq: AtomicU64,
     pub(crate) config: Config,
     pub(crate) journal: Option<Arc<dyn Journal>>,
+    /// What writes ended in, for reports.
+    pub(crate) stats: Stats,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -90,7 +93,14 @@ impl Ledger {
             seq: AtomicU64::new(0),
             config: Config { n_shards, n_key_shards, ..config },
             journal: None,
+            stats: Stats::default(),
         }
+    }
+
+    /// How many writes committed, were refused (by reason) or replayed since this ledger was
+    /// made; a restore's replay of stored events counts nothing.
+    pub fn outcomes(&self) -> Outcomes {
+        self.stats.read()
     }
 
     /// An empty ledger that appends every change to `journal` before applying it.
@@ -290,15 +300,18 @@ impl Ledger {
             && let Some(record) = keys.get(key, now)
         {
             if record.request != RequestPrint::of(&req) {
+                self.stats.refused(&Error::IdempotencyConflict);
                 return Err(Error::IdempotencyConflict);
             }
             if let Some(journal) = &self.journal {
                 journal.replayed();
             }
+            self.stats.replayed();
             return record.outcome().map(Applied::Replayed);
         }
 
         let outcome = self.execute(&mut locked, now, &req);
+        self.stats.count(&outcome);
 
         if let (Some(key), Some(mut keys), Some(idempotency)) = (key_ref, keys, &req.idempotency) {
             let namespace = &idempotency.namespace;
@@ -510,7 +523,9 @@ impl Ledger {
         pending: TransferId,
         amount: Option<Decimal>,
     ) -> Result<Receipt, Error> {
-        self.settle(now, tenant, pending, Settle::Post(amount))
+        let outcome = self.settle(now, tenant, pending, Settle::Post(amount));
+        self.stats.count(&outcome);
+        outcome
     }
 
     /// Voids a hold, releasing its amount on both sides.
@@ -520,7 +535,9 @@ impl Ledger {
         tenant: TenantId,
         pending: TransferId,
     ) -> Result<Receipt, Error> {
-        self.settle(now, tenant, pending, Settle::Void)
+        let outcome = self.settle(now, tenant, pending, Settle::Void);
+        self.stats.count(&outcome);
+        outcome
     }
 
     fn settle(

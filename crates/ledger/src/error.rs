@@ -73,6 +73,60 @@ pub enum Error {
     JournalUnavailable,
 }
 
+impl Error {
+    /// Every reason's stable, snake_case code, in precedence order: what reports name a
+    /// refusal by (`Error::code`).
+    pub const CODES: [&'static str; 18] = [
+        "idempotency_conflict",
+        "amount_not_positive",
+        "amount_scale_exceeded",
+        "amount_too_large",
+        "account_not_found",
+        "same_account",
+        "currency_mismatch",
+        "account_not_active",
+        "transfer_maximum_exceeded",
+        "daily_limit_exceeded",
+        "insufficient_funds",
+        "balance_maximum_exceeded",
+        "pending_not_found",
+        "pending_already_posted",
+        "pending_already_voided",
+        "pending_expired",
+        "pending_amount_exceeded",
+        "journal_unavailable",
+    ];
+
+    /// The reason's position in [`Error::CODES`]; exhaustive, so a new reason must get a code.
+    pub(crate) fn index(&self) -> usize {
+        match self {
+            Error::IdempotencyConflict => 0,
+            Error::AmountNotPositive => 1,
+            Error::AmountScaleExceeded => 2,
+            Error::AmountTooLarge => 3,
+            Error::AccountNotFound => 4,
+            Error::SameAccount => 5,
+            Error::CurrencyMismatch => 6,
+            Error::AccountNotActive { .. } => 7,
+            Error::TransferMaximumExceeded => 8,
+            Error::DailyLimitExceeded { .. } => 9,
+            Error::InsufficientFunds => 10,
+            Error::BalanceMaximumExceeded => 11,
+            Error::PendingNotFound => 12,
+            Error::PendingAlreadyPosted => 13,
+            Error::PendingAlreadyVoided => 14,
+            Error::PendingExpired => 15,
+            Error::PendingAmountExceeded => 16,
+            Error::JournalUnavailable => 17,
+        }
+    }
+
+    /// The reason's stable, snake_case code (`insufficient_funds`), without its details.
+    pub fn code(&self) -> &'static str {
+        Error::CODES[self.index()]
+    }
+}
+
 /// One of an account's four daily limits; all reset at the UTC day boundary of `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DailyLimit {

@@ -33,6 +33,7 @@ mod invariants;
 mod money;
 mod read;
 mod replay;
+mod stats;
 mod store;
 mod transfer;
 
@@ -53,6 +54,7 @@ pub use crate::event::{Change, Event, Journal, JournalError, ReplayError};
 pub use crate::idempotency::{IdempotencyKey, Namespace};
 pub use crate::money::{Currency, MoneyError, parse_decimal};
 pub use crate::read::{PAGE_ENTRIES_MAX, Snapshot, Violations};
+pub use crate::stats::Outcomes;
 pub use crate::store::PendingState;
 pub use crate::transfer::{
     AccountChange, Applied, Cursor, Direction, Entry, EntryKind, Metadata, Mode, Order, Page,

@@ -48,6 +48,12 @@ impl Ledger {
         shard.account(tenant, id).map(|account| account.limits.clone())
     }
 
+    /// How many accounts every tenant has together (not the tenants' external accounts): a
+    /// count per shard, each shard locked only while its map's length is read.
+    pub fn n_accounts(&self) -> usize {
+        self.shards.iter().map(|shard| store::lock(shard).accounts.len()).sum()
+    }
+
     /// Every account of `tenant`, in the order they were opened.
     pub fn accounts(&self, now: Timestamp, tenant: TenantId) -> Vec<AccountView> {
         let mut found = Vec::new();

@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering;
 
 use crate::engine::{Config, Ledger};
 use crate::event::{Change, Event, Journal, ReplayError};
+use crate::stats::Stats;
 use crate::transfer::{Applied, TransferId};
 
 impl Ledger {
@@ -42,6 +43,8 @@ impl Ledger {
             ledger.fold(event)?;
         }
         ledger.journal = journal;
+        // A fold re-executes what was counted when it first happened: reports count anew.
+        ledger.stats = Stats::default();
         Ok(ledger)
     }
 

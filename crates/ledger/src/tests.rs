@@ -391,3 +391,76 @@ fn history_is_bounded_and_the_dropped_part_carries_forward() {
     let before_all = ledger.cursor_through(T1, a, crate::TransferId(ids[0].0 - 1));
     assert!(ledger.entries(T1, a, before_all, 2, Order::NewestFirst).unwrap().entries.is_empty());
 }
+
+/// Each write is counted once by what it ended in: committed, replayed (its key seen), or
+/// refused under its reason (a conflicting key's too); a replayed ledger starts at zero.
+#[test]
+fn outcomes_count_each_write_once_and_a_replay_of_events_counts_nothing() {
+    let journal = Arc::new(TestJournal::default());
+    let ledger = Ledger::with_journal(Config::default(), journal.clone());
+    let a = open(&ledger, T1, 10);
+    let ns = Arc::new(Namespace {
+        name: "test".into(),
+        remember_rejections: false,
+        retention: Duration::from_secs(3600),
+    });
+    let keyed = |amount: i64| {
+        Transfer::credit(T1, a, Decimal::new(amount, 0), usd())
+            .with_key(IdempotencyKey::new(ns.clone(), "k"))
+    };
+    ledger.transfer(NOW, keyed(5)).unwrap();
+    ledger.transfer(NOW, keyed(5)).unwrap();
+    assert_eq!(ledger.transfer(NOW, keyed(6)), Err(Error::IdempotencyConflict));
+    let overdraw = Transfer::debit(T1, a, Decimal::new(50, 0), usd());
+    assert_eq!(ledger.transfer(NOW, overdraw), Err(Error::InsufficientFunds));
+
+    let counted = ledger.outcomes();
+    assert_eq!((counted.committed, counted.replayed), (1, 1));
+    let refused: Vec<_> = counted.refused.iter().filter(|(_, n)| *n > 0).collect();
+    assert_eq!(refused, [&("idempotency_conflict", 1), &("insufficient_funds", 1)]);
+
+    let events = journal.events.lock().unwrap().clone();
+    let replayed = Ledger::replay(Config::default(), events, None).unwrap();
+    let fresh = replayed.outcomes();
+    assert_eq!((fresh.committed, fresh.replayed), (0, 0));
+    assert!(fresh.refused.iter().all(|(_, n)| *n == 0));
+}
+
+/// Every reason's code is its variant's name in snake_case: the table and the match agree.
+#[test]
+fn every_refusal_reason_has_its_own_code() {
+    let reasons = [
+        Error::IdempotencyConflict,
+        Error::AmountNotPositive,
+        Error::AmountScaleExceeded,
+        Error::AmountTooLarge,
+        Error::AccountNotFound,
+        Error::SameAccount,
+        Error::CurrencyMismatch,
+        Error::AccountNotActive { status: Status::Frozen },
+        Error::TransferMaximumExceeded,
+        Error::DailyLimitExceeded { limit: crate::DailyLimit::DebitCount },
+        Error::InsufficientFunds,
+        Error::BalanceMaximumExceeded,
+        Error::PendingNotFound,
+        Error::PendingAlreadyPosted,
+        Error::PendingAlreadyVoided,
+        Error::PendingExpired,
+        Error::PendingAmountExceeded,
+        Error::JournalUnavailable,
+    ];
+    assert_eq!(reasons.len(), Error::CODES.len());
+    for reason in reasons {
+        let name = format!("{reason:?}");
+        let name = name.split([' ', '{']).next().unwrap();
+        let snake: String = name
+            .chars()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                let sep = (i > 0 && c.is_uppercase()).then_some('_');
+                sep.into_iter().chain(c.to_lowercase())
+            })
+            .collect();
+        assert_eq!(reason.code(), snake);
+    }
+}

@@ -145,6 +145,10 @@ struct ServeArgs {
     /// same file again on a --data store duplicates nothing.
     #[arg(long, env = "SANDBANK_FIXTURES", value_name = "FILE")]
     fixtures: Option<PathBuf>,
+    /// `GET /metrics` answers only with the operator's admin token (`Authorization: Bearer`,
+    /// as --admin-token sets it); open to anyone who reaches the port when absent.
+    #[arg(long, env = "SANDBANK_METRICS_REQUIRE_TOKEN")]
+    metrics_require_token: bool,
     /// Log filter, e.g. `info`, `warn`, `sandbank::request=off`.
     #[arg(long, env = "SANDBANK_LOG", default_value = "info")]
     log: String,
@@ -369,6 +373,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             checkpoint_every: args.checkpoint_every,
             faults: args.faults,
             fixtures: args.fixtures,
+            metrics_require_token: args.metrics_require_token,
             sync: match args.sync {
                 SyncArg::Full => server::store::Sync::Full,
                 SyncArg::Off => server::store::Sync::Off,

@@ -14,6 +14,7 @@ pub mod faults;
 mod fixtures;
 mod index;
 pub mod journal;
+mod metrics;
 mod restore;
 mod router;
 mod service;
@@ -66,6 +67,9 @@ pub struct Config {
     /// Tenants, accounts, clocks and fault rules made before the first request (`serve
     /// --fixtures`); see `specs/fixtures.schema.json`.
     pub fixtures: Option<std::path::PathBuf>,
+    /// `GET /metrics` answers only the operator's admin token (`serve
+    /// --metrics-require-token`); open to anyone who reaches the port otherwise.
+    pub metrics_require_token: bool,
 }
 
 impl Default for Config {
@@ -83,6 +87,7 @@ impl Default for Config {
             checkpoint_every: checkpoints::EVERY_ROWS,
             faults: None,
             fixtures: None,
+            metrics_require_token: false,
         }
     }
 }
@@ -169,6 +174,8 @@ pub struct App {
     pub(crate) faults_live: Arc<std::sync::atomic::AtomicUsize>,
     /// Set once the server is stopping: a request a fault holds is let go.
     pub(crate) stopping: tokio::sync::watch::Sender<bool>,
+    /// `GET /metrics`'s registry and the request path's handles.
+    pub(crate) metrics: metrics::Metrics,
 }
 
 impl std::fmt::Debug for App {
@@ -197,6 +204,7 @@ impl App {
             .unwrap_or_else(|| format!("sbk_admin_{}", uuid::Uuid::new_v4().simple()));
         let router = router::build(&vendors)?;
         let index = index::render(&vendors);
+        let metrics = metrics::Metrics::new(&vendors);
         let app = App {
             ledger: Ledger::new(config.ledger),
             vendors,
@@ -212,8 +220,9 @@ impl App {
             recorder: Box::new(vendors::common::persist::Memory),
             faults_live: Arc::default(),
             stopping: tokio::sync::watch::Sender::new(false),
+            metrics,
         };
-        let app = match &config.data {
+        let mut app = match &config.data {
             None => {
                 app.provision_tenant(DEFAULT_TENANT, admin_token, true, seed);
                 app
@@ -222,6 +231,9 @@ impl App {
         };
         if let Some(loaded) = &fixtures {
             fixtures::apply(&app, loaded).map_err(ServerError::Fixtures)?;
+        }
+        if let Some(store) = &app.store {
+            app.metrics.register_store(store);
         }
         if let Some(path) = &config.faults {
             admin::faults::load_file(&app, path)
@@ -332,6 +344,7 @@ impl App {
         out.push_str(&format!(
             "specs: {base_url}/__admin/specs/{{name}}.yaml (listed at {base_url}/)\n"
         ));
+        out.push_str(&format!("metrics: {base_url}/metrics (Prometheus)\n"));
         out.push_str(&format!("dashboard: {base_url}/__admin/ui (sign in with the admin token)\n"));
         out.push_str(&format!(
             "admin API: {base_url}/__admin/health (spec: {base_url}{})\n",

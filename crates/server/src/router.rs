@@ -15,6 +15,8 @@ pub(crate) enum Owner {
     Vendor(usize),
     /// The admin API.
     Admin,
+    /// `GET /metrics`.
+    Metrics,
 }
 
 /// What a request resolved to within its owner's routes.
@@ -76,10 +78,12 @@ pub(crate) fn build(vendors: &[Box<dyn Vendor>]) -> Result<matchit::Router<Endpo
         .iter()
         .enumerate()
         .map(|(route, r)| (Owner::Admin, route, &r.method, r.path));
+    // Outside the admin prefix, where Prometheus looks; a vendor serving it would conflict.
+    let metrics_route = [(Owner::Metrics, 0, &Method::GET, crate::metrics::PATH)];
     // Group by path first: matchit maps a path to one value, and one path may serve several
     // methods.
     let mut by_path: Vec<(&'static str, Endpoint)> = Vec::new();
-    for (owner, route, method, path) in vendor_routes.chain(admin_routes) {
+    for (owner, route, method, path) in vendor_routes.chain(admin_routes).chain(metrics_route) {
         let target = Target { method: method.clone(), route };
         match by_path.iter_mut().find(|(known, _)| *known == path) {
             Some((_, endpoint)) if endpoint.owner == owner => endpoint.targets.push(target),

@@ -240,16 +240,19 @@ async fn serve(
     let arrived = Arrival { started: Instant::now(), real_now: crate::clock::system_now() };
     let (mut parts, body) = req.into_parts();
     let Some(resolved) = resolve(app, &parts) else {
-        let resp = if is_index(&parts, false) {
-            index(app)
-        } else {
-            not_found(&parts.method, parts.uri.path())
-        };
+        let is_index = is_index(&parts, false);
+        let resp = if is_index { index(app) } else { not_found(&parts.method, parts.uri.path()) };
         let trace = Trace::new(&app.trace_ids, &app.ids);
         let out = finish(app, &parts, (None, None), resp, &[], arrived, &trace, None);
+        let slot = app.metrics.unrouted(is_index);
+        app.metrics.observe(slot, Some(out.status()), arrived.started.elapsed());
         return Ok(out.map(transport::AnswerBody::Whole));
     };
     let Resolved { owner, dispatch, params, endpoint } = resolved;
+    if owner == Owner::Metrics {
+        let out = crate::metrics::answer(app, dispatch, &parts.headers);
+        return Ok(out.map(transport::AnswerBody::Whole));
+    }
     // The admin API reads every body (its 404 and 405 come after the token check); a vendor
     // reads one only for a route that serves the method.
     let read = if owner == Owner::Admin || matches!(dispatch, Dispatch::Route(_)) {
@@ -292,6 +295,11 @@ async fn serve(
     let own = resp.reason.as_deref().is_some_and(|r| r.starts_with(faulted::UNKNOWN_RULE));
     let names = if own { (None, None) } else { named(app, owner, dispatch) };
     let out = finish(app, &parts, names, resp, &req.body, arrived, &trace, fired.as_ref());
+    let sent = (!faulted::sends_nothing(fired.as_ref())).then(|| out.status());
+    app.metrics.observe(app.metrics.slot(owner, dispatch), sent, arrived.started.elapsed());
+    if let (Some(fired), Some(vendor)) = (&fired, names.0) {
+        app.metrics.fault_fired(vendor, fired);
+    }
     match fired {
         None => Ok(out.map(transport::AnswerBody::Whole)),
         Some(fired) => faulted::deliver(app, out, Some(&fired), reset).await,
@@ -380,6 +388,8 @@ fn answer(
 ) -> Response {
     let vendor_idx = match owner {
         Owner::Admin => return crate::admin::handle(app, dispatch, req),
+        // Answered before its body is read (`serve`); never here.
+        Owner::Metrics => return not_found(&req.method, &req.path),
         Owner::Vendor(idx) => idx,
     };
     match dispatch {
@@ -406,7 +416,7 @@ fn add_allow(resp: &mut Response, endpoint: &Endpoint) {
 /// A problem the edge found, in the owner's error shape.
 fn refuse(app: &App, owner: Owner, refusal: Refusal, req: &Request, trace: &Trace<'_>) -> Response {
     match owner {
-        Owner::Admin => crate::admin::refuse(refusal),
+        Owner::Admin | Owner::Metrics => crate::admin::refuse(refusal),
         // Refused before any credential was read: the server's trace stream.
         Owner::Vendor(idx) => vendor_of(app, idx).map_or_else(
             || not_found(&req.method, &req.path),

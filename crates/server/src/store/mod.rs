@@ -31,6 +31,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use ledger::{Event, Journal, JournalError, TenantId};
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use vendors::common::persist::{Recorder, Unstored};
 
 use checkpoints_db::CheckpointsDb;
@@ -126,6 +127,9 @@ pub(crate) struct Shared {
     paused: AtomicBool,
     /// Why the last commit failed, for the log and the reason header.
     last_error: Mutex<String>,
+    /// Each group commit's duration in seconds and its rows, for `GET /metrics`.
+    commit_seconds: prometheus_client::metrics::histogram::Histogram,
+    commit_rows: prometheus_client::metrics::histogram::Histogram,
 }
 
 thread_local! {
@@ -230,11 +234,18 @@ impl Store {
             #[cfg(test)]
             paused: AtomicBool::new(false),
             last_error: Mutex::new(String::new()),
+            commit_seconds: Histogram::new(exponential_buckets(0.000_05, 2.0, 16)),
+            commit_rows: Histogram::new(exponential_buckets(1.0, 2.0, 12)),
         });
         let writer = writer::spawn(conn, Arc::clone(&shared), path.clone()).map_err(io)?;
         let checkpoints = Mutex::new(checkpoints);
         let store = Store { shared, writer: Some(writer), path, sync, checkpoints, _lock: lock };
         Ok((store, Loaded { checkpoint, checkpoint_problem, records, meta }))
+    }
+
+    /// Each group commit's duration (seconds) and size (rows), observed by the writer thread.
+    pub(crate) fn commit_metrics(&self) -> (Histogram, Histogram) {
+        (self.shared.commit_seconds.clone(), self.shared.commit_rows.clone())
     }
 
     /// Reads a store offline, changing nothing: its lock is taken (a store a server holds is

@@ -14,6 +14,7 @@ mod faults;
 mod firstvision;
 mod fixtures;
 mod ids;
+mod metrics;
 mod pcaasa;
 mod qolo;
 mod restarts;
