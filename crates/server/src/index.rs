@@ -21,7 +21,9 @@ pub(crate) fn render(vendors: &[Box<dyn Vendor>]) -> Bytes {
             "base_path": ADMIN_BASE_PATH,
             "health": format!("{ADMIN_BASE_PATH}/health"),
             "spec": specs::path_of("admin.yaml"),
+            "dashboard": format!("{ADMIN_BASE_PATH}/ui"),
         },
+        "metrics": "/metrics",
         // Every file of the repository's specs/, served by this binary.
         "specs": specs::paths(),
     });

@@ -145,6 +145,8 @@ async fn get_root_answers_an_index_of_the_vendors_the_admin_api_and_the_specs() 
     assert!(clowd9["routes"].as_array().unwrap().contains(&balance), "{clowd9}");
     assert_eq!(index["admin"]["base_path"], "/__admin");
     assert_eq!(index["admin"]["health"], "/__admin/health");
+    assert_eq!(index["admin"]["dashboard"], "/__admin/ui");
+    assert_eq!(index["metrics"], "/metrics");
 
     // Every spec the index names is served, with no token, as the repository has it.
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
