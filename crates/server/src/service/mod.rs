@@ -5,6 +5,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -22,8 +23,6 @@ use vendors::{Ctx, Refusal, Request, Response, Vendor};
 
 mod faulted;
 mod transport;
-
-use std::sync::atomic::AtomicBool;
 
 use crate::faults::Fired;
 use crate::index::ADMIN_BASE_PATH;
