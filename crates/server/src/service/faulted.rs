@@ -23,28 +23,47 @@ pub(super) fn may_apply(app: &App, req: &Request) -> bool {
     app.faults_live.load(Ordering::Relaxed) > 0 || req.headers.contains_key(FAULT_HEADER)
 }
 
-/// The answer to a vendor request the rules may touch, and the fault that fired, if one did.
-/// An `X-Sandbank-Fault` naming no rule gets sandbank's own 400, which names no vendor.
+/// What a vendor request the rules may touch gets.
+pub(super) enum Outcome {
+    /// The vendor's answer (or the fault's), and the fault that fired, if one did.
+    Answered(Response, Option<Fired>),
+    /// sandbank's own 400 to an `X-Sandbank-Fault` naming no rule: no vendor's answer.
+    UnknownRule(Response),
+}
+
+/// The answer to a vendor request the rules may touch.
 pub(super) async fn answer(
     app: &App,
     (vendor_idx, route): (usize, usize),
     req: &Request,
     arrived: Arrival,
     trace: &Trace<'_>,
-) -> (Response, Option<Fired>) {
+) -> Outcome {
+    match faulted(app, (vendor_idx, route), req, arrived, trace).await {
+        Ok((resp, fired)) => Outcome::Answered(resp, fired),
+        Err(unknown) => Outcome::UnknownRule(unknown),
+    }
+}
+
+/// [`answer`], with an unknown rule's 400 as the error.
+async fn faulted(
+    app: &App,
+    (vendor_idx, route): (usize, usize),
+    req: &Request,
+    arrived: Arrival,
+    trace: &Trace<'_>,
+) -> Result<(Response, Option<Fired>), Response> {
     let Some(vendor) = app.vendors.get(vendor_idx).map(|v| &**v) else {
-        return (
-            answer_settled(
-                app,
-                Owner::Vendor(vendor_idx),
-                Dispatch::Route(route),
-                req,
-                arrived,
-                trace,
-            )
-            .await,
-            None,
-        );
+        let resp = answer_settled(
+            app,
+            Owner::Vendor(vendor_idx),
+            Dispatch::Route(route),
+            req,
+            arrived,
+            trace,
+        )
+        .await;
+        return Ok((resp, None));
     };
     let operation = vendor.routes().get(route).map_or("", |r| r.operation);
     let seen = Seen::new(vendor.name(), operation, req);
@@ -54,7 +73,7 @@ pub(super) async fn answer(
     if let Some(name) = &named
         && tenant.as_ref().and_then(|t| t.faults.phase_of(name)).is_none()
     {
-        return (unknown_rule(name, tenant.as_deref()), None);
+        return Err(unknown_rule(name, tenant.as_deref()));
     }
     let now = |tenant: &Tenant| tenant.clock.at_real(arrived.real_now);
     if let Some(tenant) = &tenant
@@ -78,7 +97,7 @@ pub(super) async fn answer(
             _ => None,
         };
         let resp = fault_answer(app, vendor, &fired, req, arrived, trace, tenant.id, real);
-        return (resp, Some(fired));
+        return Ok((resp, Some(fired)));
     }
     let resp =
         answer_settled(app, Owner::Vendor(vendor_idx), Dispatch::Route(route), req, arrived, trace)
@@ -89,16 +108,16 @@ pub(super) async fn answer(
         Some(tenant) => tenant,
         None => match tenant {
             Some(tenant) => tenant,
-            None => return (resp, None),
+            None => return Ok((resp, None)),
         },
     };
     let Some(fired) = tenant.faults.decide(Phase::After, &seen, now(&tenant), named.as_deref())
     else {
-        return (resp, None);
+        return Ok((resp, None));
     };
     delay(&fired).await;
     let resp = fault_answer(app, vendor, &fired, req, arrived, trace, tenant.id, Some(resp));
-    (resp, Some(fired))
+    Ok((resp, Some(fired)))
 }
 
 async fn delay(fired: &Fired) {
@@ -151,7 +170,7 @@ fn fault_answer(
 }
 
 /// How the reason of sandbank's own 400 to an unknown `X-Sandbank-Fault` starts.
-pub(super) const UNKNOWN_RULE: &str = "fault: unknown rule: ";
+const UNKNOWN_RULE: &str = "fault: unknown rule: ";
 
 /// sandbank's own 400 for an `X-Sandbank-Fault` naming no rule of the request's tenant: a
 /// test that asks for a fault must not pass unfaulted by a typo.

@@ -274,12 +274,20 @@ async fn serve(
     };
     // Made after the body's await: a trace is fixed once, in one thread.
     let trace = Trace::new(&app.trace_ids, &app.ids);
-    let (mut resp, fired) = match (refused, owner, dispatch) {
-        (Some(refusal), _, _) => (close_after(refuse(app, owner, refusal, &req, &trace)), None),
-        (None, Owner::Vendor(vendor), Dispatch::Route(route)) if faulted::may_apply(app, &req) => {
-            faulted::answer(app, (vendor, route), &req, arrived, &trace).await
+    // `own`: sandbank's answer to a fault header naming no rule, which is no vendor's.
+    let (mut resp, fired, own) = match (refused, owner, dispatch) {
+        (Some(refusal), _, _) => {
+            (close_after(refuse(app, owner, refusal, &req, &trace)), None, false)
         }
-        (None, _, _) => (answer_settled(app, owner, dispatch, &req, arrived, &trace).await, None),
+        (None, Owner::Vendor(vendor), Dispatch::Route(route)) if faulted::may_apply(app, &req) => {
+            match faulted::answer(app, (vendor, route), &req, arrived, &trace).await {
+                faulted::Outcome::Answered(resp, fired) => (resp, fired, false),
+                faulted::Outcome::UnknownRule(resp) => (resp, None, true),
+            }
+        }
+        (None, _, _) => {
+            (answer_settled(app, owner, dispatch, &req, arrived, &trace).await, None, false)
+        }
     };
     if let (Dispatch::WrongMethod(_), Some(endpoint)) = (dispatch, endpoint) {
         add_allow(&mut resp, endpoint);
@@ -290,8 +298,6 @@ async fn serve(
     {
         resp.reason = Some(format!("{} without a recorded reason", resp.status));
     }
-    // sandbank's own answer to a fault header naming no rule is no vendor's.
-    let own = resp.reason.as_deref().is_some_and(|r| r.starts_with(faulted::UNKNOWN_RULE));
     let names = if own { (None, None) } else { named(app, owner, dispatch) };
     let out = finish(app, &parts, names, resp, &req.body, arrived, &trace, fired.as_ref());
     let sent = (!faulted::sends_nothing(fired.as_ref())).then(|| out.status());
